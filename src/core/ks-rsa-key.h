@@ -30,6 +30,21 @@ const char *ks_rsa_key_get_kid         (KsRsaKey   *self);
 /* {"kty","alg":"RS256","use":"sig","kid","n","e"} */
 JsonObject *ks_rsa_key_to_public_jwk   (KsRsaKey   *self);
 
+/* RS256 (RSASSA-PKCS1-v1_5 with SHA-256) over raw bytes: the JWS layer
+ * under ks-jwt. Signing needs the private key. Errors of this module are
+ * KS_CORE_ERROR: PARSE (not a key), INVALID (not RSA, modulus outside
+ * 2048..8192 bits, odd exponent outside 3..2^64, a public key asked to
+ * sign), CRYPTO (OpenSSL failed). */
+GBytes     *ks_rsa_key_sign_rs256      (KsRsaKey     *self,
+                                        const void   *data,
+                                        gsize         len,
+                                        GError      **error);
+gboolean    ks_rsa_key_verify_rs256    (KsRsaKey     *self,
+                                        const void   *data,
+                                        gsize         len,
+                                        const guint8 *signature,
+                                        gsize         signature_len);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsRsaKey, ks_rsa_key_unref)
 
 G_END_DECLS
