@@ -1,32 +1,19 @@
-/* ks-jwt.c: RS256 JSON Web Tokens and key sets, as Amazon Cognito issues them
+/* ks-jwt.c: RS256 JSON Web Tokens, as Amazon Cognito issues them
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
 
 #include "ks-encoding.h"
-#include "ks-jwt.h"
+#include "ks-json.h"
+#include "ks-jwt-private.h"
 
-/* Cognito's jwks.json is two keys in about 1 KiB. */
-#define JWKS_MAX_LEN   (256 * 1024)
-#define JWKS_MAX_KEYS  64
 /* No JWT or JWKS nests deeper; json-glib recurses without a limit. */
 #define JSON_MAX_DEPTH 32
 /* Fractional NumericDates beyond this cannot be converted safely. */
 #define MAX_SECONDS    1e15
 
 G_DEFINE_QUARK (ks-jwt-error-quark, ks_jwt_error)
-
-typedef struct
-{
-  char     *kid;  /* owned */
-  KsRsaKey *key;  /* owned */
-} JwksEntry;
-
-struct _KsJwks
-{
-  GPtrArray *entries;  /* owned: JwksEntry */
-};
 
 /* Segments point into the token; the signing input is its start. */
 typedef struct
@@ -41,240 +28,22 @@ typedef struct
 
 /* ---- JSON helpers ---- */
 
-/* json-glib 1.6 accepts comments, single quotes, hex, trailing values,
- * and wraps integers that overflow. Tokens get strict RFC 8259 only, of
- * bounded depth, with no integer json-glib cannot hold. */
-typedef struct
+JsonObject *
+ks_jwt_parse_object (const char  *data,
+                     gsize        len,
+                     const char  *what,
+                     GError     **error)
 {
-  const char *p;
-  const char *end;
-  guint       depth;
-} JsonScan;
-
-static gboolean scan_value (JsonScan *s);
-
-static void
-scan_space (JsonScan *s)
-{
-  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-    s->p++;
-}
-
-static gboolean
-scan_char (JsonScan *s,
-           char      c)
-{
-  if (s->p >= s->end || *s->p != c)
-    return FALSE;
-  s->p++;
-  return TRUE;
-}
-
-static gboolean
-scan_word (JsonScan   *s,
-           const char *word)
-{
-  gsize len = strlen (word);
-
-  if ((gsize) (s->end - s->p) < len || memcmp (s->p, word, len) != 0)
-    return FALSE;
-  s->p += len;
-  return TRUE;
-}
-
-static gsize
-scan_digits (JsonScan *s)
-{
-  const char *start = s->p;
-
-  while (s->p < s->end && g_ascii_isdigit (*s->p))
-    s->p++;
-  return (gsize) (s->p - start);
-}
-
-static gboolean
-scan_hex4 (JsonScan *s,
-           guint    *out)
-{
-  *out = 0;
-  for (guint i = 0; i < 4; i++)
-    {
-      int v = s->p < s->end ? g_ascii_xdigit_value (*s->p++) : -1;
-
-      if (v < 0)
-        return FALSE;
-      *out = (*out << 4) | (guint) v;
-    }
-
-  return TRUE;
-}
-
-/* After "\\u". json-glib turns \u0000 into a NUL that silently cuts the
- * C string short, and a lone surrogate into invalid UTF-8. */
-static gboolean
-scan_unicode_escape (JsonScan *s)
-{
-  guint unit, low;
-
-  if (!scan_hex4 (s, &unit) || unit == 0 || (unit >= 0xdc00 && unit <= 0xdfff))
-    return FALSE;
-  if (unit < 0xd800 || unit > 0xdbff)
-    return TRUE;
-
-  return scan_char (s, '\\') && scan_char (s, 'u') && scan_hex4 (s, &low) &&
-         low >= 0xdc00 && low <= 0xdfff;
-}
-
-static gboolean
-scan_string (JsonScan *s)
-{
-  if (!scan_char (s, '"'))
-    return FALSE;
-  while (s->p < s->end && *s->p != '"')
-    {
-      char c = *s->p++;
-
-      if ((guchar) c < 0x20)
-        return FALSE;
-      if (c != '\\')
-        continue;
-      if (scan_char (s, 'u'))
-        {
-          if (!scan_unicode_escape (s))
-            return FALSE;
-        }
-      else if (s->p >= s->end || strchr ("\"\\/bfnrt", *s->p++) == NULL)
-        return FALSE;
-    }
-
-  return scan_char (s, '"');
-}
-
-static gboolean
-scan_number (JsonScan *s)
-{
-  const char *start;
-  gsize digits;
-
-  scan_char (s, '-');
-  start = s->p;
-  digits = scan_digits (s);
-  if (digits == 0 || (digits > 1 && *start == '0') || digits > 18)
-    return FALSE;
-  if (scan_char (s, '.') && scan_digits (s) == 0)
-    return FALSE;
-  if (scan_char (s, 'e') || scan_char (s, 'E'))
-    {
-      if (!scan_char (s, '+'))
-        scan_char (s, '-');
-      if (scan_digits (s) == 0)
-        return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-scan_container (JsonScan *s,
-                char      close)
-{
-  if (++s->depth > JSON_MAX_DEPTH)
-    return FALSE;
-  s->p++;
-  scan_space (s);
-  if (scan_char (s, close))
-    {
-      s->depth--;
-      return TRUE;
-    }
-  for (;;)
-    {
-      if (close == '}')
-        {
-          if (!scan_string (s))
-            return FALSE;
-          scan_space (s);
-          if (!scan_char (s, ':'))
-            return FALSE;
-          scan_space (s);
-        }
-      if (!scan_value (s))
-        return FALSE;
-      scan_space (s);
-      if (scan_char (s, close))
-        break;
-      if (!scan_char (s, ','))
-        return FALSE;
-      scan_space (s);
-    }
-  s->depth--;
-
-  return TRUE;
-}
-
-static gboolean
-scan_value (JsonScan *s)
-{
-  if (s->p >= s->end)
-    return FALSE;
-
-  switch (*s->p)
-    {
-    case '{':
-      return scan_container (s, '}');
-    case '[':
-      return scan_container (s, ']');
-    case '"':
-      return scan_string (s);
-    case 't':
-      return scan_word (s, "true");
-    case 'f':
-      return scan_word (s, "false");
-    case 'n':
-      return scan_word (s, "null");
-    default:
-      return scan_number (s);
-    }
-}
-
-static gboolean
-json_is_strict (const char *text,
-                gsize       len)
-{
-  JsonScan s = { text, text + len, 0 };
-
-  scan_space (&s);
-  if (!scan_value (&s))
-    return FALSE;
-  scan_space (&s);
-
-  return s.p == s.end;
-}
-
-static JsonObject *
-parse_json_object (const char  *data,
-                   gsize        len,
-                   const char  *what,
-                   GError     **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *text = NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
 
-  /* g_utf8_validate() also refuses NUL bytes within @len. */
-  if (!g_utf8_validate (data, (gssize) len, NULL) || !json_is_strict (data, len))
+  root = ks_json_parse_strict (data, (gssize) len, JSON_MAX_DEPTH, &local_error);
+  if (root == NULL)
     {
-      g_set_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED,
-                   "%s is not strict UTF-8 JSON", what);
+      g_set_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED, "%s: %s", what, local_error->message);
       return NULL;
     }
-
-  text = g_strndup (data, len);
-  if (!json_parser_load_from_data (parser, text, (gssize) len, &local_error))
-    g_debug ("%s: %s", what, local_error->message);
-  root = local_error == NULL ? json_parser_get_root (parser) : NULL;
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED,
                    "%s is not a JSON object", what);
@@ -282,6 +51,24 @@ parse_json_object (const char  *data,
     }
 
   return json_object_ref (json_node_get_object (root));
+}
+
+gboolean
+ks_jwt_lookup_string (JsonObject  *object,
+                      const char  *name,
+                      const char **out,
+                      GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  *out = NULL;
+  if (!ks_json_object_get_string_member_checked (object, name, FALSE, out, &local_error))
+    {
+      g_set_error_literal (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED, local_error->message);
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 static char *
@@ -302,287 +89,6 @@ object_to_base64url (JsonObject *object)
   g_autofree char *json = object_to_json (object, &len);
 
   return ks_base64url_encode ((const guint8 *) json, len);
-}
-
-/* Absent leaves *out NULL; present but not a string is malformed. */
-static gboolean
-lookup_string (JsonObject  *object,
-               const char  *name,
-               const char **out,
-               GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  *out = NULL;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      g_set_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED,
-                   "“%s” is not a string", name);
-      return FALSE;
-    }
-  *out = json_node_get_string (node);
-
-  return TRUE;
-}
-
-/* ---- Key sets ---- */
-
-static void
-jwks_entry_free (gpointer data)
-{
-  JwksEntry *entry = data;
-
-  g_free (entry->kid);
-  ks_rsa_key_unref (entry->key);
-  g_free (entry);
-}
-
-static void
-ks_jwks_clear (gpointer data)
-{
-  KsJwks *self = data;
-
-  g_ptr_array_unref (self->entries);
-}
-
-KsJwks *
-ks_jwks_new (void)
-{
-  KsJwks *self = g_atomic_rc_box_new0 (KsJwks);
-
-  self->entries = g_ptr_array_new_with_free_func (jwks_entry_free);
-  return self;
-}
-
-KsJwks *
-ks_jwks_ref (KsJwks *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return g_atomic_rc_box_acquire (self);
-}
-
-void
-ks_jwks_unref (KsJwks *self)
-{
-  g_return_if_fail (self != NULL);
-
-  g_atomic_rc_box_release_full (self, ks_jwks_clear);
-}
-
-static JwksEntry *
-jwks_find (KsJwks     *self,
-           const char *kid)
-{
-  for (guint i = 0; i < self->entries->len; i++)
-    {
-      JwksEntry *entry = g_ptr_array_index (self->entries, i);
-
-      if (strcmp (entry->kid, kid) == 0)
-        return entry;
-    }
-
-  return NULL;
-}
-
-/* A key can be listed under a kid of the issuer's choosing: Cognito's
- * are not RFC 7638 thumbprints. */
-static void
-jwks_insert (KsJwks     *self,
-             const char *kid,
-             KsRsaKey   *key)
-{
-  JwksEntry *entry = jwks_find (self, kid);
-
-  if (entry == NULL)
-    {
-      entry = g_new0 (JwksEntry, 1);
-      entry->kid = g_strdup (kid);
-      g_ptr_array_add (self->entries, entry);
-    }
-  else
-    ks_rsa_key_unref (entry->key);
-  entry->key = ks_rsa_key_ref (key);
-}
-
-void
-ks_jwks_add_key (KsJwks   *self,
-                 KsRsaKey *key)
-{
-  g_return_if_fail (self != NULL);
-  g_return_if_fail (key != NULL);
-
-  jwks_insert (self, ks_rsa_key_get_kid (key), key);
-}
-
-KsRsaKey *
-ks_jwks_lookup (KsJwks     *self,
-                const char *kid)
-{
-  JwksEntry *entry;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (kid != NULL, NULL);
-
-  entry = jwks_find (self, kid);
-  return entry != NULL ? entry->key : NULL;
-}
-
-guint
-ks_jwks_get_n_keys (KsJwks *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return self->entries->len;
-}
-
-char *
-ks_jwks_to_json (KsJwks *self)
-{
-  g_autoptr(JsonObject) root = NULL;
-  JsonArray *keys;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  root = json_object_new ();
-  keys = json_array_new ();
-  for (guint i = 0; i < self->entries->len; i++)
-    {
-      JwksEntry *entry = g_ptr_array_index (self->entries, i);
-      JsonObject *jwk = ks_rsa_key_to_public_jwk (entry->key);
-
-      json_object_set_string_member (jwk, "kid", entry->kid);
-      json_array_add_object_element (keys, jwk);
-    }
-  json_object_set_array_member (root, "keys", keys);
-
-  return object_to_json (root, NULL);
-}
-
-static gboolean
-jwk_is_rs256_signing_key (JsonObject  *jwk,
-                          gboolean    *usable,
-                          GError     **error)
-{
-  const char *kty, *use, *alg;
-
-  if (!lookup_string (jwk, "kty", &kty, error) ||
-      !lookup_string (jwk, "use", &use, error) ||
-      !lookup_string (jwk, "alg", &alg, error))
-    return FALSE;
-  if (kty == NULL)
-    {
-      g_set_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED, "Key has no “kty”");
-      return FALSE;
-    }
-  *usable = strcmp (kty, "RSA") == 0 &&
-            (use == NULL || strcmp (use, "sig") == 0) &&
-            (alg == NULL || strcmp (alg, "RS256") == 0);
-
-  return TRUE;
-}
-
-static gboolean
-jwks_add_jwk (KsJwks    *self,
-              JsonNode  *node,
-              GError   **error)
-{
-  JsonObject *jwk;
-  const char *kid;
-  gboolean usable = FALSE;
-  g_autoptr(KsRsaKey) key = NULL;
-  g_autoptr(GError) local_error = NULL;
-
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_set_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED, "Key is not an object");
-      return FALSE;
-    }
-  jwk = json_node_get_object (node);
-  if (!jwk_is_rs256_signing_key (jwk, &usable, error) ||
-      !lookup_string (jwk, "kid", &kid, error))
-    return FALSE;
-  /* Other kinds of key may share the set; they are not for us. */
-  if (!usable)
-    return TRUE;
-
-  key = ks_rsa_key_new_from_jwk (jwk, &local_error);
-  if (key == NULL)
-    {
-      g_set_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED, "%s", local_error->message);
-      return FALSE;
-    }
-  if (kid == NULL)
-    kid = ks_rsa_key_get_kid (key);
-  if (*kid == '\0' || jwks_find (self, kid) != NULL)
-    {
-      g_set_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED, "Key has an empty or repeated “kid”");
-      return FALSE;
-    }
-  jwks_insert (self, kid, key);
-
-  return TRUE;
-}
-
-static JsonArray *
-jwks_get_keys (JsonObject  *root,
-               GError     **error)
-{
-  JsonNode *node = json_object_get_member (root, "keys");
-  JsonArray *keys;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    {
-      g_set_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED, "Key set has no “keys” array");
-      return NULL;
-    }
-  keys = json_node_get_array (node);
-  if (json_array_get_length (keys) > JWKS_MAX_KEYS)
-    {
-      g_set_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED,
-                   "Key set has more than %d keys", JWKS_MAX_KEYS);
-      return NULL;
-    }
-
-  return keys;
-}
-
-KsJwks *
-ks_jwks_new_from_json (const char  *json,
-                       gssize       len,
-                       GError     **error)
-{
-  g_autoptr(JsonObject) root = NULL;
-  g_autoptr(KsJwks) self = NULL;
-  JsonArray *keys;
-
-  g_return_val_if_fail (json != NULL, NULL);
-
-  if (len < 0)
-    len = (gssize) strnlen (json, JWKS_MAX_LEN + 1);
-  if (len > JWKS_MAX_LEN)
-    {
-      g_set_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED,
-                   "Key set is longer than %d bytes", JWKS_MAX_LEN);
-      return NULL;
-    }
-  root = parse_json_object (json, (gsize) len, "Key set", error);
-  if (root == NULL || (keys = jwks_get_keys (root, error)) == NULL)
-    return NULL;
-
-  self = ks_jwks_new ();
-  for (guint i = 0; i < json_array_get_length (keys); i++)
-    {
-      if (!jwks_add_jwk (self, json_array_get_element (keys, i), error))
-        {
-          g_prefix_error (error, "Key %u of the key set: ", i);
-          return NULL;
-        }
-    }
-
-  return g_steal_pointer (&self);
 }
 
 /* ---- Tokens ---- */
@@ -651,7 +157,7 @@ decode_json_segment (const char  *segment,
   if (data == NULL)
     return NULL;
 
-  return parse_json_object ((const char *) data, data_len, what, error);
+  return ks_jwt_parse_object ((const char *) data, data_len, what, error);
 }
 
 /* Returns the key to verify with, borrowed from @jwks. Header members a
@@ -667,8 +173,8 @@ check_header (const TokenParts  *parts,
 
   header = decode_json_segment (parts->header, parts->header_len, "Token header", error);
   if (header == NULL ||
-      !lookup_string (header, "alg", &alg, error) ||
-      !lookup_string (header, "kid", &kid, error))
+      !ks_jwt_lookup_string (header, "alg", &alg, error) ||
+      !ks_jwt_lookup_string (header, "kid", &kid, error))
     return NULL;
   /* "none", and HS256 keyed with our public key, never reach a key. */
   if (alg == NULL || strcmp (alg, "RS256") != 0)
@@ -792,7 +298,7 @@ require_string (JsonObject  *claims,
                 const char **out,
                 GError     **error)
 {
-  if (!lookup_string (claims, name, out, error))
+  if (!ks_jwt_lookup_string (claims, name, out, error))
     return FALSE;
   if (*out == NULL)
     {

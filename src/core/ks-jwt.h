@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "ks-jwks.h"
 #include "ks-rsa-key.h"
 
 G_BEGIN_DECLS
@@ -47,27 +48,6 @@ typedef enum {
 
 GQuark ks_jwt_error_quark (void);
 
-/* A JSON Web Key Set: RS256 keys by "kid". */
-typedef struct _KsJwks KsJwks;
-
-KsJwks     *ks_jwks_new             (void);
-/* {"keys":[...]}. Keys of other types, other "use" or other "alg" are
- * skipped; a broken RSA key or a repeated "kid" fails the whole set. */
-KsJwks     *ks_jwks_new_from_json   (const char  *json,
-                                     gssize       len,
-                                     GError     **error);
-KsJwks     *ks_jwks_ref             (KsJwks      *self);
-void        ks_jwks_unref           (KsJwks      *self);
-/* Under ks_rsa_key_get_kid(); replaces a key with the same kid. */
-void        ks_jwks_add_key         (KsJwks      *self,
-                                     KsRsaKey    *key);
-/* (transfer none) (nullable) */
-KsRsaKey   *ks_jwks_lookup          (KsJwks      *self,
-                                     const char  *kid);
-guint       ks_jwks_get_n_keys      (KsJwks      *self);
-/* Public keys only, in Cognito's jwks.json form. */
-char       *ks_jwks_to_json         (KsJwks      *self);
-
 typedef struct {
   const char *issuer;          /* required: https://cognito-idp.<region>.amazonaws.com/<pool> */
   const char *token_use;       /* "access" | "id" | NULL = either */
@@ -93,7 +73,5 @@ JsonObject *ks_jwt_verify           (const char        *token,
  * itself over TLS; never for deciding who someone is. */
 JsonObject *ks_jwt_peek_claims      (const char        *token,
                                      GError           **error);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsJwks, ks_jwks_unref)
 
 G_END_DECLS

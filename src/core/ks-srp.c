@@ -1,4 +1,4 @@
-/* ks-srp.c: Cognito's SRP-6a (USER_SRP_AUTH), client and server sides
+/* ks-srp.c: Cognito's SRP-6a (USER_SRP_AUTH): group, shared math, client
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -10,92 +10,68 @@
  */
 #include <string.h>
 
-#include <openssl/bn.h>
 #include <openssl/crypto.h>
 
 #include "ks-encoding.h"
-#include "ks-hash.h"
-#include "ks-srp-private.h"
+#include "ks-srp-internal.h"
 
 /* Far above the 770 hex digits of the largest padded value mod N, far
  * below anything that would make the arithmetic slow. */
 #define SRP_MAX_HEX_LEN 1024
 /* Size of the random a and b, as amazon-cognito-identity-js draws a. */
-#define SRP_SECRET_LEN  128
-#define SRP_SALT_LEN    16
+#define SRP_SECRET_LEN 128
 #define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
+/* clang-format off */
 G_DEFINE_QUARK (ks-srp-error-quark, ks_srp_error)
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIGNUM, BN_clear_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BN_CTX, BN_CTX_free)
-
-typedef struct
-{
-  BIGNUM *N;
-  BIGNUM *g;
-  BIGNUM *k;
-} SrpGroup;
+/* clang-format on */
 
 struct _KsSrpClient
 {
-  SrpGroup  group;
-  char     *pool_name;
-  BIGNUM   *a;          /* secret */
-  BIGNUM   *A;
-  char     *srp_a;
-  BIGNUM   *u;          /* nullable: from the last key derivation */
-  BIGNUM   *S;          /* nullable, secret */
-};
-
-struct _KsSrpServer
-{
-  SrpGroup  group;
-  char     *pool_name;
-  char     *user_id;
-  char     *salt;       /* padHex form */
-  BIGNUM   *b;          /* secret */
-  char     *srp_b;
-  BIGNUM   *u;
-  BIGNUM   *S;          /* secret */
-  guint8    key[KS_SRP_KEY_LEN];
+  KsSrpGroup group;
+  char      *pool_name;
+  BIGNUM    *a; /* secret */
+  BIGNUM    *A;
+  char      *srp_a;
+  BIGNUM    *u; /* nullable: from the last key derivation */
+  BIGNUM    *S; /* nullable, secret */
 };
 
 /* Bignum calls fail only when memory runs out or on a programming error;
  * like g_malloc(), abort instead of threading an error through every line
  * of arithmetic. */
-static void
-bn_check (int ok)
+void
+ks_srp_bn_check (int ok)
 {
   if (!ok)
     g_error ("OpenSSL bignum operation failed");
 }
 
-static BIGNUM *
-bn_new (void)
+BIGNUM *
+ks_srp_bn_new (void)
 {
   BIGNUM *n = BN_new ();
 
-  bn_check (n != NULL);
+  ks_srp_bn_check (n != NULL);
   return n;
 }
 
-static BN_CTX *
-bn_ctx_new (void)
+BN_CTX *
+ks_srp_bn_ctx_new (void)
 {
   BN_CTX *ctx = BN_CTX_new ();
 
-  bn_check (ctx != NULL);
+  ks_srp_bn_check (ctx != NULL);
   return ctx;
 }
 
-static BIGNUM *
-bn_from_bytes (const guint8 *bytes,
-               gsize         len)
+BIGNUM *
+ks_srp_bn_from_bytes (const guint8 *bytes,
+                      gsize         len)
 {
   BIGNUM *n = BN_bin2bn (bytes, (int) len, NULL);
 
-  bn_check (n != NULL);
+  ks_srp_bn_check (n != NULL);
   return n;
 }
 
@@ -107,8 +83,8 @@ static guint8 *
 bn_to_padded (const BIGNUM *n,
               gsize        *out_len)
 {
-  gsize len = (gsize) BN_num_bytes (n);
-  gsize prefix = (len == 0 || BN_is_bit_set (n, (int) len * 8 - 1)) ? 1 : 0;
+  gsize   len = (gsize) BN_num_bytes (n);
+  gsize   prefix = (len == 0 || BN_is_bit_set (n, (int) len * 8 - 1)) ? 1 : 0;
   guint8 *out = g_malloc0 (prefix + len);
 
   BN_bn2bin (n, out + prefix);
@@ -125,12 +101,12 @@ bytes_free_secret (guint8 *bytes,
 }
 
 /* Copies of secrets are wiped before they are freed. */
-static char *
-bn_to_padded_hex (const BIGNUM *n)
+char *
+ks_srp_bn_to_padded_hex (const BIGNUM *n)
 {
-  gsize len;
+  gsize   len;
   guint8 *bytes = bn_to_padded (n, &len);
-  char *hex = ks_hex_encode (bytes, len);
+  char   *hex = ks_hex_encode (bytes, len);
 
   bytes_free_secret (bytes, len);
   return hex;
@@ -138,12 +114,12 @@ bn_to_padded_hex (const BIGNUM *n)
 
 /* Minimal hex, JavaScript's toString(16): what goes on the wire as SRP_A
  * and SRP_B, and how the test vectors print numbers. */
-static char *
-bn_to_hex (const BIGNUM *n)
+char *
+ks_srp_bn_to_hex (const BIGNUM *n)
 {
-  char *padded = bn_to_padded_hex (n);
+  char       *padded = ks_srp_bn_to_padded_hex (n);
   const char *p = padded;
-  char *hex;
+  char       *hex;
 
   while (p[0] == '0' && p[1] != '\0')
     p++;
@@ -152,10 +128,10 @@ bn_to_hex (const BIGNUM *n)
   return hex;
 }
 
-static gboolean
-check_not_empty (const char  *value,
-                 const char  *what,
-                 GError     **error)
+gboolean
+ks_srp_check_not_empty (const char *value,
+                        const char *what,
+                        GError    **error)
 {
   if (value != NULL && value[0] != '\0')
     return TRUE;
@@ -165,14 +141,14 @@ check_not_empty (const char  *value,
 }
 
 /* Any case, odd length allowed (SRP_A is sent without padding). */
-static BIGNUM *
-bn_from_hex (const char  *hex,
-             const char  *what,
-             GError     **error)
+BIGNUM *
+ks_srp_bn_from_hex (const char *hex,
+                    const char *what,
+                    GError    **error)
 {
-  gsize len = hex != NULL ? strlen (hex) : 0;
+  gsize   len = hex != NULL ? strlen (hex) : 0;
   guint8 *bytes = NULL;
-  gsize n_bytes;
+  gsize   n_bytes;
   BIGNUM *n;
 
   if (len > 0 && len <= SRP_MAX_HEX_LEN)
@@ -190,20 +166,20 @@ bn_from_hex (const char  *hex,
       return NULL;
     }
 
-  n = bn_from_bytes (bytes, n_bytes);
+  n = ks_srp_bn_from_bytes (bytes, n_bytes);
   bytes_free_secret (bytes, n_bytes);
   return n;
 }
 
-static guint8 *
-decode_base64 (const char  *text,
-               const char  *what,
-               gsize       *out_len,
-               GError     **error)
+guint8 *
+ks_srp_decode_base64 (const char *text,
+                      const char *what,
+                      gsize      *out_len,
+                      GError    **error)
 {
   guint8 *bytes;
 
-  if (!check_not_empty (text, what, error))
+  if (!ks_srp_check_not_empty (text, what, error))
     return NULL;
 
   bytes = ks_base64_decode (text, out_len, NULL);
@@ -215,9 +191,9 @@ decode_base64 (const char  *text,
 
 /* "us-east-1_AbC123" -> "AbC123"; the format CognitoUserPool accepts,
  * without '_' in the region so that every client splits it alike. */
-static char *
-pool_name_from_id (const char  *pool_id,
-                   GError     **error)
+char *
+ks_srp_pool_name_from_id (const char *pool_id,
+                          GError    **error)
 {
   const char *sep = pool_id != NULL ? strchr (pool_id, '_') : NULL;
 
@@ -233,17 +209,17 @@ pool_name_from_id (const char  *pool_id,
 }
 
 /* Never zero, so that g^a is never 1. */
-static BIGNUM *
-random_secret (void)
+BIGNUM *
+ks_srp_random_secret (void)
 {
-  guint8 bytes[SRP_SECRET_LEN];
+  guint8  bytes[SRP_SECRET_LEN];
   BIGNUM *n = NULL;
 
   do
     {
       g_clear_pointer (&n, BN_clear_free);
       ks_random_bytes (bytes, sizeof bytes);
-      n = bn_from_bytes (bytes, sizeof bytes);
+      n = ks_srp_bn_from_bytes (bytes, sizeof bytes);
     }
   while (BN_is_zero (n));
 
@@ -251,12 +227,12 @@ random_secret (void)
   return n;
 }
 
-static BIGNUM *
-secret_from_hex (const char  *hex,
-                 const char  *what,
-                 GError     **error)
+BIGNUM *
+ks_srp_secret_from_hex (const char *hex,
+                        const char *what,
+                        GError    **error)
 {
-  g_autoptr(BIGNUM) n = bn_from_hex (hex, what, error);
+  g_autoptr (BIGNUM) n = ks_srp_bn_from_hex (hex, what, error);
 
   if (n != NULL && BN_is_zero (n))
     {
@@ -271,7 +247,7 @@ static void
 sha256_update_padded (KsSha256     *sha,
                       const BIGNUM *n)
 {
-  gsize len;
+  gsize   len;
   guint8 *bytes = bn_to_padded (n, &len);
 
   ks_sha256_update (sha, bytes, len);
@@ -283,26 +259,26 @@ static BIGNUM *
 hash_padded_pair (const BIGNUM *a,
                   const BIGNUM *b)
 {
-  g_autoptr(KsSha256) sha = ks_sha256_new ();
+  g_autoptr (KsSha256) sha = ks_sha256_new ();
   guint8 digest[KS_SHA256_LEN];
 
   sha256_update_padded (sha, a);
   sha256_update_padded (sha, b);
   ks_sha256_finish (sha, digest);
-  return bn_from_bytes (digest, sizeof digest);
+  return ks_srp_bn_from_bytes (digest, sizeof digest);
 }
 
-static void
-srp_group_init (SrpGroup *group)
+void
+ks_srp_group_init (KsSrpGroup *group)
 {
   group->N = BN_get_rfc3526_prime_3072 (NULL);
-  group->g = bn_new ();
-  bn_check (group->N != NULL && BN_set_word (group->g, 2));
+  group->g = ks_srp_bn_new ();
+  ks_srp_bn_check (group->N != NULL && BN_set_word (group->g, 2));
   group->k = hash_padded_pair (group->N, group->g);
 }
 
-static void
-srp_group_clear (SrpGroup *group)
+void
+ks_srp_group_clear (KsSrpGroup *group)
 {
   g_clear_pointer (&group->N, BN_free);
   g_clear_pointer (&group->g, BN_free);
@@ -310,28 +286,28 @@ srp_group_clear (SrpGroup *group)
 }
 
 /* Secret exponents only ever go through the constant-time ladder. */
-static BIGNUM *
-mod_exp_secret (const BIGNUM *base,
-                const BIGNUM *exponent,
-                const BIGNUM *N,
-                BN_CTX       *ctx)
+BIGNUM *
+ks_srp_mod_exp_secret (const BIGNUM *base,
+                       const BIGNUM *exponent,
+                       const BIGNUM *N,
+                       BN_CTX       *ctx)
 {
-  BIGNUM *r = bn_new ();
+  BIGNUM *r = ks_srp_bn_new ();
 
-  bn_check (BN_mod_exp_mont_consttime (r, base, exponent, N, ctx, NULL));
+  ks_srp_bn_check (BN_mod_exp_mont_consttime (r, base, exponent, N, ctx, NULL));
   return r;
 }
 
-static gboolean
-check_public_value (const SrpGroup  *group,
-                    const BIGNUM    *value,
-                    const char      *what,
-                    GError         **error)
+gboolean
+ks_srp_check_public_value (const KsSrpGroup *group,
+                           const BIGNUM     *value,
+                           const char       *what,
+                           GError          **error)
 {
-  g_autoptr(BN_CTX) ctx = bn_ctx_new ();
-  g_autoptr(BIGNUM) r = bn_new ();
+  g_autoptr (BN_CTX) ctx = ks_srp_bn_ctx_new ();
+  g_autoptr (BIGNUM) r = ks_srp_bn_new ();
 
-  bn_check (BN_nnmod (r, value, group->N, ctx));
+  ks_srp_bn_check (BN_nnmod (r, value, group->N, ctx));
   if (!BN_is_zero (r))
     return TRUE;
 
@@ -341,12 +317,12 @@ check_public_value (const SrpGroup  *group,
 }
 
 /* u = H(padHex(A) || padHex(B)), with A and B as sent, not reduced. */
-static BIGNUM *
-compute_u (const BIGNUM  *A,
-           const BIGNUM  *B,
-           GError       **error)
+BIGNUM *
+ks_srp_compute_u (const BIGNUM *A,
+                  const BIGNUM *B,
+                  GError      **error)
 {
-  g_autoptr(BIGNUM) u = hash_padded_pair (A, B);
+  g_autoptr (BIGNUM) u = hash_padded_pair (A, B);
 
   if (BN_is_zero (u))
     {
@@ -364,9 +340,9 @@ compute_x (const char   *pool_name,
            const char   *password,
            const BIGNUM *salt)
 {
-  g_autoptr(KsSha256) inner = ks_sha256_new ();
-  g_autoptr(KsSha256) outer = ks_sha256_new ();
-  guint8 digest[KS_SHA256_LEN];
+  g_autoptr (KsSha256) inner = ks_sha256_new ();
+  g_autoptr (KsSha256) outer = ks_sha256_new ();
+  guint8  digest[KS_SHA256_LEN];
   BIGNUM *x;
 
   ks_sha256_update (inner, pool_name, strlen (pool_name));
@@ -379,29 +355,29 @@ compute_x (const char   *pool_name,
   ks_sha256_update (outer, digest, sizeof digest);
   ks_sha256_finish (outer, digest);
 
-  x = bn_from_bytes (digest, sizeof digest);
+  x = ks_srp_bn_from_bytes (digest, sizeof digest);
   OPENSSL_cleanse (digest, sizeof digest);
   return x;
 }
 
 /* The inputs every x needs, parsed and checked. */
-static BIGNUM *
-compute_x_checked (const char  *pool_name,
-                   const char  *user_id,
-                   const char  *password,
-                   const char  *salt_hex,
-                   GError     **error)
+BIGNUM *
+ks_srp_compute_x_checked (const char *pool_name,
+                          const char *user_id,
+                          const char *password,
+                          const char *salt_hex,
+                          GError    **error)
 {
-  g_autoptr(BIGNUM) salt = NULL;
+  g_autoptr (BIGNUM) salt = NULL;
 
-  if (!check_not_empty (user_id, "USER_ID_FOR_SRP", error))
+  if (!ks_srp_check_not_empty (user_id, "USER_ID_FOR_SRP", error))
     return NULL;
   if (password == NULL)
     {
       g_set_error (error, KS_SRP_ERROR, KS_SRP_ERROR_MALFORMED, "No password");
       return NULL;
     }
-  salt = bn_from_hex (salt_hex, "SALT", error);
+  salt = ks_srp_bn_from_hex (salt_hex, "SALT", error);
   if (salt == NULL)
     return NULL;
 
@@ -410,17 +386,17 @@ compute_x_checked (const char  *pool_name,
 
 /* The derived key: HMAC(HMAC(padHex(u), padHex(S)), info || 0x01),
  * first 16 bytes. */
-static void
-derive_key (const BIGNUM *u,
-            const BIGNUM *S,
-            guint8        key[KS_SRP_KEY_LEN])
+void
+ks_srp_derive_key (const BIGNUM *u,
+                   const BIGNUM *S,
+                   guint8        key[KS_SRP_KEY_LEN])
 {
-  static const char info[] = "Caldera Derived Key\001";
-  gsize u_len, s_len;
+  static const char  info[] = "Caldera Derived Key\001";
+  gsize              u_len, s_len;
   g_autofree guint8 *u_bytes = bn_to_padded (u, &u_len);
-  guint8 *s_bytes = bn_to_padded (S, &s_len);
-  guint8 prk[KS_SHA256_LEN];
-  guint8 okm[KS_SHA256_LEN];
+  guint8            *s_bytes = bn_to_padded (S, &s_len);
+  guint8             prk[KS_SHA256_LEN];
+  guint8             okm[KS_SHA256_LEN];
 
   ks_hmac_sha256 (u_bytes, u_len, s_bytes, s_len, prk);
   ks_hmac_sha256 (prk, sizeof prk, info, sizeof info - 1, okm);
@@ -431,16 +407,16 @@ derive_key (const BIGNUM *u,
   OPENSSL_cleanse (okm, sizeof okm);
 }
 
-static void
-sign_claim_raw (const guint8  key[KS_SRP_KEY_LEN],
-                const char   *pool_name,
-                const char   *user_id,
-                const guint8 *secret_block,
-                gsize         secret_block_len,
-                const char   *timestamp,
-                guint8        mac[KS_SHA256_LEN])
+void
+ks_srp_sign_claim_raw (const guint8  key[KS_SRP_KEY_LEN],
+                       const char   *pool_name,
+                       const char   *user_id,
+                       const guint8 *secret_block,
+                       gsize         secret_block_len,
+                       const char   *timestamp,
+                       guint8        mac[KS_SHA256_LEN])
 {
-  g_autoptr(GByteArray) msg = g_byte_array_new ();
+  g_autoptr (GByteArray) msg = g_byte_array_new ();
 
   g_byte_array_append (msg, (const guint8 *) pool_name, (guint) strlen (pool_name));
   g_byte_array_append (msg, (const guint8 *) user_id, (guint) strlen (user_id));
@@ -462,82 +438,82 @@ ks_srp_sign_claim (const guint8  key[KS_SRP_KEY_LEN],
   g_return_val_if_fail (pool_name != NULL && user_id_for_srp != NULL, NULL);
   g_return_val_if_fail (timestamp != NULL, NULL);
 
-  sign_claim_raw (key, pool_name, user_id_for_srp, secret_block,
-                  secret_block_len, timestamp, mac);
+  ks_srp_sign_claim_raw (key, pool_name, user_id_for_srp, secret_block,
+                         secret_block_len, timestamp, mac);
   return ks_base64_encode (mac, sizeof mac);
 }
 
 char *
 ks_srp_dup_n_hex (void)
 {
-  g_autoptr(BIGNUM) N = BN_get_rfc3526_prime_3072 (NULL);
+  g_autoptr (BIGNUM) N = BN_get_rfc3526_prime_3072 (NULL);
 
-  bn_check (N != NULL);
-  return bn_to_hex (N);
+  ks_srp_bn_check (N != NULL);
+  return ks_srp_bn_to_hex (N);
 }
 
 char *
 ks_srp_dup_k_hex (void)
 {
-  SrpGroup group;
-  char *hex;
+  KsSrpGroup group;
+  char      *hex;
 
-  srp_group_init (&group);
-  hex = bn_to_hex (group.k);
-  srp_group_clear (&group);
+  ks_srp_group_init (&group);
+  hex = ks_srp_bn_to_hex (group.k);
+  ks_srp_group_clear (&group);
   return hex;
 }
 
 char *
-ks_srp_compute_x_hex (const char  *pool_id,
-                      const char  *user_id_for_srp,
-                      const char  *password,
-                      const char  *salt_hex,
-                      GError     **error)
+ks_srp_compute_x_hex (const char *pool_id,
+                      const char *user_id_for_srp,
+                      const char *password,
+                      const char *salt_hex,
+                      GError    **error)
 {
-  g_autofree char *pool_name = pool_name_from_id (pool_id, error);
-  g_autoptr(BIGNUM) x = NULL;
+  g_autofree char *pool_name = ks_srp_pool_name_from_id (pool_id, error);
+  g_autoptr (BIGNUM) x = NULL;
 
   if (pool_name == NULL)
     return NULL;
-  x = compute_x_checked (pool_name, user_id_for_srp, password, salt_hex, error);
-  return x != NULL ? bn_to_hex (x) : NULL;
+  x = ks_srp_compute_x_checked (pool_name, user_id_for_srp, password, salt_hex, error);
+  return x != NULL ? ks_srp_bn_to_hex (x) : NULL;
 }
 
 /* ---- client ---------------------------------------------------------- */
 
 static KsSrpClient *
-client_new_take_a (const char  *pool_id,
-                   BIGNUM      *a,
-                   GError     **error)
+client_new_take_a (const char *pool_id,
+                   BIGNUM     *a,
+                   GError    **error)
 {
-  g_autoptr(KsSrpClient) self = g_new0 (KsSrpClient, 1);
-  g_autoptr(BN_CTX) ctx = bn_ctx_new ();
+  g_autoptr (KsSrpClient) self = g_new0 (KsSrpClient, 1);
+  g_autoptr (BN_CTX) ctx = ks_srp_bn_ctx_new ();
 
   self->a = a;
-  self->pool_name = pool_name_from_id (pool_id, error);
+  self->pool_name = ks_srp_pool_name_from_id (pool_id, error);
   if (self->pool_name == NULL)
     return NULL;
 
-  srp_group_init (&self->group);
-  self->A = mod_exp_secret (self->group.g, self->a, self->group.N, ctx);
-  self->srp_a = bn_to_hex (self->A);
+  ks_srp_group_init (&self->group);
+  self->A = ks_srp_mod_exp_secret (self->group.g, self->a, self->group.N, ctx);
+  self->srp_a = ks_srp_bn_to_hex (self->A);
   return g_steal_pointer (&self);
 }
 
 KsSrpClient *
-ks_srp_client_new (const char  *pool_id,
-                   GError     **error)
+ks_srp_client_new (const char *pool_id,
+                   GError    **error)
 {
-  return client_new_take_a (pool_id, random_secret (), error);
+  return client_new_take_a (pool_id, ks_srp_random_secret (), error);
 }
 
 KsSrpClient *
-ks_srp_client_new_with_a (const char  *pool_id,
-                          const char  *private_a_hex,
-                          GError     **error)
+ks_srp_client_new_with_a (const char *pool_id,
+                          const char *private_a_hex,
+                          GError    **error)
 {
-  BIGNUM *a = secret_from_hex (private_a_hex, "a", error);
+  BIGNUM *a = ks_srp_secret_from_hex (private_a_hex, "a", error);
 
   return a != NULL ? client_new_take_a (pool_id, a, error) : NULL;
 }
@@ -552,46 +528,46 @@ ks_srp_client_get_srp_a (KsSrpClient *self)
 
 /* S = (B - k * g^x) ^ (a + u * x) mod N */
 static BIGNUM *
-client_premaster (const SrpGroup *group,
-                  const BIGNUM   *B,
-                  const BIGNUM   *a,
-                  const BIGNUM   *u,
-                  const BIGNUM   *x)
+client_premaster (const KsSrpGroup *group,
+                  const BIGNUM     *B,
+                  const BIGNUM     *a,
+                  const BIGNUM     *u,
+                  const BIGNUM     *x)
 {
-  g_autoptr(BN_CTX) ctx = bn_ctx_new ();
-  g_autoptr(BIGNUM) gx = mod_exp_secret (group->g, x, group->N, ctx);
-  g_autoptr(BIGNUM) base = bn_new ();
-  g_autoptr(BIGNUM) exponent = bn_new ();
+  g_autoptr (BN_CTX) ctx = ks_srp_bn_ctx_new ();
+  g_autoptr (BIGNUM) gx = ks_srp_mod_exp_secret (group->g, x, group->N, ctx);
+  g_autoptr (BIGNUM) base = ks_srp_bn_new ();
+  g_autoptr (BIGNUM) exponent = ks_srp_bn_new ();
 
-  bn_check (BN_mod_mul (base, group->k, gx, group->N, ctx));
-  bn_check (BN_mod_sub (base, B, base, group->N, ctx));
-  bn_check (BN_mul (exponent, u, x, ctx));
-  bn_check (BN_add (exponent, exponent, a));
-  return mod_exp_secret (base, exponent, group->N, ctx);
+  ks_srp_bn_check (BN_mod_mul (base, group->k, gx, group->N, ctx));
+  ks_srp_bn_check (BN_mod_sub (base, B, base, group->N, ctx));
+  ks_srp_bn_check (BN_mul (exponent, u, x, ctx));
+  ks_srp_bn_check (BN_add (exponent, exponent, a));
+  return ks_srp_mod_exp_secret (base, exponent, group->N, ctx);
 }
 
 gboolean
-ks_srp_client_derive_key (KsSrpClient  *self,
-                          const char   *user_id_for_srp,
-                          const char   *password,
-                          const char   *salt_hex,
-                          const char   *srp_b_hex,
-                          guint8        key[KS_SRP_KEY_LEN],
-                          GError      **error)
+ks_srp_client_derive_key (KsSrpClient *self,
+                          const char  *user_id_for_srp,
+                          const char  *password,
+                          const char  *salt_hex,
+                          const char  *srp_b_hex,
+                          guint8       key[KS_SRP_KEY_LEN],
+                          GError     **error)
 {
-  g_autoptr(BIGNUM) B = NULL;
-  g_autoptr(BIGNUM) u = NULL;
-  g_autoptr(BIGNUM) x = NULL;
+  g_autoptr (BIGNUM) B = NULL;
+  g_autoptr (BIGNUM) u = NULL;
+  g_autoptr (BIGNUM) x = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  B = bn_from_hex (srp_b_hex, "SRP_B", error);
-  if (B == NULL || !check_public_value (&self->group, B, "SRP_B", error))
+  B = ks_srp_bn_from_hex (srp_b_hex, "SRP_B", error);
+  if (B == NULL || !ks_srp_check_public_value (&self->group, B, "SRP_B", error))
     return FALSE;
-  u = compute_u (self->A, B, error);
+  u = ks_srp_compute_u (self->A, B, error);
   if (u == NULL)
     return FALSE;
-  x = compute_x_checked (self->pool_name, user_id_for_srp, password, salt_hex, error);
+  x = ks_srp_compute_x_checked (self->pool_name, user_id_for_srp, password, salt_hex, error);
   if (x == NULL)
     return FALSE;
 
@@ -599,30 +575,30 @@ ks_srp_client_derive_key (KsSrpClient  *self,
   self->S = client_premaster (&self->group, B, self->a, u, x);
   g_clear_pointer (&self->u, BN_free);
   self->u = g_steal_pointer (&u);
-  derive_key (self->u, self->S, key);
+  ks_srp_derive_key (self->u, self->S, key);
   return TRUE;
 }
 
 char *
-ks_srp_client_compute_claim (KsSrpClient  *self,
-                             const char   *user_id_for_srp,
-                             const char   *password,
-                             const char   *salt_hex,
-                             const char   *srp_b_hex,
-                             const char   *secret_block_b64,
-                             const char   *timestamp,
-                             GError      **error)
+ks_srp_client_compute_claim (KsSrpClient *self,
+                             const char  *user_id_for_srp,
+                             const char  *password,
+                             const char  *salt_hex,
+                             const char  *srp_b_hex,
+                             const char  *secret_block_b64,
+                             const char  *timestamp,
+                             GError     **error)
 {
   g_autofree guint8 *secret_block = NULL;
-  gsize secret_block_len;
-  guint8 key[KS_SRP_KEY_LEN];
-  char *signature;
+  gsize              secret_block_len;
+  guint8             key[KS_SRP_KEY_LEN];
+  char              *signature;
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  secret_block = decode_base64 (secret_block_b64, "SECRET_BLOCK",
-                                &secret_block_len, error);
-  if (secret_block == NULL || !check_not_empty (timestamp, "TIMESTAMP", error))
+  secret_block = ks_srp_decode_base64 (secret_block_b64, "SECRET_BLOCK",
+                                       &secret_block_len, error);
+  if (secret_block == NULL || !ks_srp_check_not_empty (timestamp, "TIMESTAMP", error))
     return NULL;
   if (!ks_srp_client_derive_key (self, user_id_for_srp, password, salt_hex,
                                  srp_b_hex, key, error))
@@ -639,7 +615,7 @@ ks_srp_client_dup_u_hex (KsSrpClient *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return self->u != NULL ? bn_to_hex (self->u) : NULL;
+  return self->u != NULL ? ks_srp_bn_to_hex (self->u) : NULL;
 }
 
 char *
@@ -647,7 +623,7 @@ ks_srp_client_dup_s_hex (KsSrpClient *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return self->S != NULL ? bn_to_hex (self->S) : NULL;
+  return self->S != NULL ? ks_srp_bn_to_hex (self->S) : NULL;
 }
 
 void
@@ -656,307 +632,13 @@ ks_srp_client_free (KsSrpClient *self)
   if (self == NULL)
     return;
 
-  srp_group_clear (&self->group);
+  ks_srp_group_clear (&self->group);
   g_free (self->pool_name);
   BN_clear_free (self->a);
   BN_free (self->A);
   g_free (self->srp_a);
   BN_free (self->u);
   BN_clear_free (self->S);
-  g_free (self);
-}
-
-/* ---- server ---------------------------------------------------------- */
-
-char *
-ks_srp_make_verifier_with_salt (const char  *pool_id,
-                                const char  *user_id_for_srp,
-                                const char  *password,
-                                const char  *salt_hex,
-                                GError     **error)
-{
-  g_autofree char *pool_name = pool_name_from_id (pool_id, error);
-  g_autoptr(BIGNUM) x = NULL;
-  g_autoptr(BIGNUM) v = NULL;
-  g_autoptr(BN_CTX) ctx = NULL;
-  SrpGroup group;
-
-  if (pool_name == NULL)
-    return NULL;
-  x = compute_x_checked (pool_name, user_id_for_srp, password, salt_hex, error);
-  if (x == NULL)
-    return NULL;
-
-  ctx = bn_ctx_new ();
-  srp_group_init (&group);
-  v = mod_exp_secret (group.g, x, group.N, ctx);
-  srp_group_clear (&group);
-  return bn_to_hex (v);
-}
-
-gboolean
-ks_srp_make_verifier (const char  *pool_id,
-                      const char  *user_id_for_srp,
-                      const char  *password,
-                      char       **out_salt_hex,
-                      char       **out_verifier_hex,
-                      GError     **error)
-{
-  guint8 bytes[SRP_SALT_LEN];
-  g_autoptr(BIGNUM) salt = NULL;
-  g_autofree char *salt_hex = NULL;
-  char *verifier_hex;
-
-  g_return_val_if_fail (out_salt_hex != NULL, FALSE);
-  g_return_val_if_fail (out_verifier_hex != NULL, FALSE);
-
-  ks_random_bytes (bytes, sizeof bytes);
-  salt = bn_from_bytes (bytes, sizeof bytes);
-  /* Sent as stored, so store it the way clients will hash it. */
-  salt_hex = bn_to_padded_hex (salt);
-  verifier_hex = ks_srp_make_verifier_with_salt (pool_id, user_id_for_srp,
-                                                 password, salt_hex, error);
-  if (verifier_hex == NULL)
-    return FALSE;
-
-  *out_salt_hex = g_steal_pointer (&salt_hex);
-  *out_verifier_hex = verifier_hex;
-  return TRUE;
-}
-
-/* The verifier is password-equivalent, so it stays in range and secret. */
-static BIGNUM *
-verifier_from_hex (const SrpGroup  *group,
-                   const char      *hex,
-                   GError         **error)
-{
-  g_autoptr(BIGNUM) v = bn_from_hex (hex, "Verifier", error);
-
-  if (v != NULL && (BN_is_zero (v) || BN_cmp (v, group->N) >= 0))
-    {
-      g_set_error (error, KS_SRP_ERROR, KS_SRP_ERROR_MALFORMED,
-                   "Verifier is out of range");
-      return NULL;
-    }
-  return g_steal_pointer (&v);
-}
-
-/* B = (k * v + g^b) mod N */
-static BIGNUM *
-server_public (const SrpGroup *group,
-               const BIGNUM   *v,
-               const BIGNUM   *b)
-{
-  g_autoptr(BN_CTX) ctx = bn_ctx_new ();
-  g_autoptr(BIGNUM) gb = mod_exp_secret (group->g, b, group->N, ctx);
-  BIGNUM *B = bn_new ();
-
-  bn_check (BN_mod_mul (B, group->k, v, group->N, ctx));
-  bn_check (BN_mod_add (B, B, gb, group->N, ctx));
-  return B;
-}
-
-/* S = (A * v^u)^b mod N */
-static BIGNUM *
-server_premaster (const SrpGroup *group,
-                  const BIGNUM   *A,
-                  const BIGNUM   *v,
-                  const BIGNUM   *u,
-                  const BIGNUM   *b)
-{
-  g_autoptr(BN_CTX) ctx = bn_ctx_new ();
-  g_autoptr(BIGNUM) base = mod_exp_secret (v, u, group->N, ctx);
-
-  bn_check (BN_mod_mul (base, A, base, group->N, ctx));
-  return mod_exp_secret (base, b, group->N, ctx);
-}
-
-static gboolean
-server_setup (KsSrpServer  *self,
-              const char   *verifier_hex,
-              const char   *srp_a_hex,
-              GError      **error)
-{
-  g_autoptr(BIGNUM) v = verifier_from_hex (&self->group, verifier_hex, error);
-  g_autoptr(BIGNUM) A = NULL;
-  g_autoptr(BIGNUM) B = NULL;
-
-  if (v == NULL)
-    return FALSE;
-  A = bn_from_hex (srp_a_hex, "SRP_A", error);
-  if (A == NULL || !check_public_value (&self->group, A, "SRP_A", error))
-    return FALSE;
-  B = server_public (&self->group, v, self->b);
-  if (!check_public_value (&self->group, B, "SRP_B", error))
-    return FALSE;
-  self->u = compute_u (A, B, error);
-  if (self->u == NULL)
-    return FALSE;
-
-  self->srp_b = bn_to_hex (B);
-  self->S = server_premaster (&self->group, A, v, self->u, self->b);
-  derive_key (self->u, self->S, self->key);
-  return TRUE;
-}
-
-static KsSrpServer *
-server_new_take_b (const char  *pool_id,
-                   const char  *user_id_for_srp,
-                   const char  *salt_hex,
-                   const char  *verifier_hex,
-                   const char  *srp_a_hex,
-                   BIGNUM      *b,
-                   GError     **error)
-{
-  g_autoptr(KsSrpServer) self = g_new0 (KsSrpServer, 1);
-  g_autoptr(BIGNUM) salt = NULL;
-
-  self->b = b;
-  srp_group_init (&self->group);
-  self->pool_name = pool_name_from_id (pool_id, error);
-  if (self->pool_name == NULL ||
-      !check_not_empty (user_id_for_srp, "USER_ID_FOR_SRP", error))
-    return NULL;
-  self->user_id = g_strdup (user_id_for_srp);
-
-  salt = bn_from_hex (salt_hex, "SALT", error);
-  if (salt == NULL)
-    return NULL;
-  self->salt = bn_to_padded_hex (salt);
-
-  if (!server_setup (self, verifier_hex, srp_a_hex, error))
-    return NULL;
-  return g_steal_pointer (&self);
-}
-
-KsSrpServer *
-ks_srp_server_new (const char  *pool_id,
-                   const char  *user_id_for_srp,
-                   const char  *salt_hex,
-                   const char  *verifier_hex,
-                   const char  *srp_a_hex,
-                   GError     **error)
-{
-  return server_new_take_b (pool_id, user_id_for_srp, salt_hex, verifier_hex,
-                            srp_a_hex, random_secret (), error);
-}
-
-KsSrpServer *
-ks_srp_server_new_with_b (const char  *pool_id,
-                          const char  *user_id_for_srp,
-                          const char  *salt_hex,
-                          const char  *verifier_hex,
-                          const char  *srp_a_hex,
-                          const char  *private_b_hex,
-                          GError     **error)
-{
-  BIGNUM *b = secret_from_hex (private_b_hex, "b", error);
-
-  if (b == NULL)
-    return NULL;
-  return server_new_take_b (pool_id, user_id_for_srp, salt_hex, verifier_hex,
-                            srp_a_hex, b, error);
-}
-
-const char *
-ks_srp_server_get_srp_b (KsSrpServer *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->srp_b;
-}
-
-const char *
-ks_srp_server_get_salt (KsSrpServer *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->salt;
-}
-
-char *
-ks_srp_server_dup_private_b (KsSrpServer *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return bn_to_hex (self->b);
-}
-
-gboolean
-ks_srp_server_verify_claim (KsSrpServer  *self,
-                            const char   *secret_block_b64,
-                            const char   *timestamp,
-                            const char   *signature_b64,
-                            GError      **error)
-{
-  g_autofree guint8 *secret_block = NULL;
-  g_autofree guint8 *signature = NULL;
-  gsize secret_block_len, signature_len;
-  guint8 expected[KS_SHA256_LEN];
-  gboolean ok;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  secret_block = decode_base64 (secret_block_b64, "PASSWORD_CLAIM_SECRET_BLOCK",
-                                &secret_block_len, error);
-  if (secret_block == NULL || !check_not_empty (timestamp, "TIMESTAMP", error))
-    return FALSE;
-  signature = decode_base64 (signature_b64, "PASSWORD_CLAIM_SIGNATURE",
-                             &signature_len, error);
-  if (signature == NULL)
-    return FALSE;
-
-  sign_claim_raw (self->key, self->pool_name, self->user_id, secret_block,
-                  secret_block_len, timestamp, expected);
-  ok = signature_len == sizeof expected &&
-       ks_memeq_constant_time (signature, expected, sizeof expected);
-  OPENSSL_cleanse (expected, sizeof expected);
-  if (!ok)
-    g_set_error (error, KS_SRP_ERROR, KS_SRP_ERROR_BAD_SIGNATURE,
-                 "Incorrect username or password");
-  return ok;
-}
-
-char *
-ks_srp_server_dup_u_hex (KsSrpServer *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return bn_to_hex (self->u);
-}
-
-char *
-ks_srp_server_dup_s_hex (KsSrpServer *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return bn_to_hex (self->S);
-}
-
-void
-ks_srp_server_get_key (KsSrpServer *self,
-                       guint8       key[KS_SRP_KEY_LEN])
-{
-  g_return_if_fail (self != NULL);
-
-  memcpy (key, self->key, KS_SRP_KEY_LEN);
-}
-
-void
-ks_srp_server_free (KsSrpServer *self)
-{
-  if (self == NULL)
-    return;
-
-  srp_group_clear (&self->group);
-  g_free (self->pool_name);
-  g_free (self->user_id);
-  g_free (self->salt);
-  BN_clear_free (self->b);
-  g_free (self->srp_b);
-  BN_free (self->u);
-  BN_clear_free (self->S);
-  OPENSSL_cleanse (self->key, sizeof self->key);
   g_free (self);
 }
 
@@ -967,13 +649,29 @@ char *
 ks_srp_format_timestamp (GDateTime *datetime)
 {
   static const char *const days[] = {
-    "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+    "Mon",
+    "Tue",
+    "Wed",
+    "Thu",
+    "Fri",
+    "Sat",
+    "Sun",
   };
   static const char *const months[] = {
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
   };
-  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr (GDateTime) utc = NULL;
 
   g_return_val_if_fail (datetime != NULL, NULL);
 
@@ -994,7 +692,7 @@ ks_cognito_secret_hash (const char *username,
                         const char *client_secret)
 {
   g_autofree char *msg = NULL;
-  guint8 mac[KS_SHA256_LEN];
+  guint8           mac[KS_SHA256_LEN];
 
   g_return_val_if_fail (username != NULL, NULL);
   g_return_val_if_fail (client_id != NULL, NULL);
