@@ -1,0 +1,631 @@
+/* ks-server.c: the SoupServer, request dispatch and the access log
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#include "ks-server.h"
+#include "ks-server-discovery.h"
+#include "ks-server-error.h"
+#include "ks-server-http.h"
+#include "ks-server-router.h"
+
+struct _KsServer
+{
+  GObject parent_instance;
+
+  SoupServer      *soup;
+  GSocketService  *service; /* nullable until listening */
+  KsServerRouter  *router;
+  KsServerDataDir *data_dir;
+  KsServerDb      *db;
+
+  char    *public_url; /* nullable until listening */
+  char    *listen_url; /* nullable until listening */
+  gboolean auto_confirm;
+};
+
+G_DEFINE_FINAL_TYPE (KsServer, ks_server, G_TYPE_OBJECT)
+
+/* Pending connections the kernel queues while the main loop is busy. */
+#define LISTEN_BACKLOG 128
+
+enum
+{
+  PROP_0,
+  PROP_DATA_DIR,
+  PROP_DB,
+  PROP_PUBLIC_URL,
+  PROP_AUTO_CONFIRM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* What the router said about a request, kept on the message from the
+ * early handler (headers read) to the handler (body read). */
+typedef struct
+{
+  KsServerRouterResult result;
+  KsServerRoute       *route;  /* unowned: routes live as long as the server */
+  GHashTable          *params; /* nullable */
+  char                *allow;  /* nullable */
+} Dispatch;
+
+static GQuark
+dispatch_quark (void)
+{
+  return g_quark_from_static_string ("ks-server-dispatch");
+}
+
+static void
+dispatch_free (Dispatch *dispatch)
+{
+  g_clear_pointer (&dispatch->params, g_hash_table_unref);
+  g_free (dispatch->allow);
+  g_free (dispatch);
+}
+
+/*
+ * Every feature is a module that adds its routes to the server; this is
+ * the list. A module with state passes it as the routes' user data, with
+ * a destroy notify.
+ */
+static void
+add_builtin_modules (KsServer *self)
+{
+  ks_server_discovery_register (self);
+}
+
+static Dispatch *
+get_dispatch (KsServer          *self,
+              SoupServerMessage *msg)
+{
+  Dispatch *dispatch = g_object_get_qdata (G_OBJECT (msg), dispatch_quark ());
+  GUri     *uri = soup_server_message_get_uri (msg);
+
+  if (dispatch != NULL)
+    return dispatch;
+
+  dispatch = g_new0 (Dispatch, 1);
+  dispatch->result = ks_server_router_lookup (self->router,
+                                              soup_server_message_get_method (msg),
+                                              g_uri_get_path (uri),
+                                              &dispatch->route,
+                                              &dispatch->params,
+                                              &dispatch->allow);
+  g_object_set_qdata_full (G_OBJECT (msg), dispatch_quark (), dispatch,
+                           (GDestroyNotify) dispatch_free);
+
+  return dispatch;
+}
+
+static void
+respond_unrouted (SoupServerMessage *msg,
+                  Dispatch          *dispatch)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  if (dispatch->result == KS_SERVER_ROUTER_NO_METHOD)
+    {
+      soup_message_headers_replace (headers, "Allow", dispatch->allow);
+      ks_server_http_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                                    KS_SERVER_HTTP_METHOD_NOT_ALLOWED,
+                                    "This resource does not support %s",
+                                    soup_server_message_get_method (msg));
+    }
+  else
+    {
+      ks_server_http_respond_error (msg, SOUP_STATUS_NOT_FOUND, KS_SERVER_HTTP_NOT_FOUND,
+                                    "There is nothing at this address");
+    }
+}
+
+/* Headers are in, the body is not: route, enforce the body limit, and let
+ * the route look at the request before its body is read. */
+static void
+early_handler_cb (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  KsServer *self = user_data;
+  Dispatch *dispatch = get_dispatch (self, msg);
+
+  /* Too large is said first, whatever the path: the client should not
+   * be sending that much to this server at all. */
+  if (dispatch->result != KS_SERVER_ROUTER_FOUND)
+    {
+      ks_server_http_limit_body (msg, KS_SERVER_HTTP_JSON_MAX_BODY);
+      ks_server_http_discard_body (msg);
+      if (soup_server_message_get_status (msg) == 0)
+        respond_unrouted (msg, dispatch);
+      return;
+    }
+
+  ks_server_http_limit_body (msg, ks_server_route_get_max_body_size (dispatch->route));
+  if (soup_server_message_get_status (msg) == 0)
+    ks_server_route_invoke (dispatch->route, self, msg, dispatch->params, TRUE);
+}
+
+static void
+handler_cb (SoupServer        *soup,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  KsServer *self = user_data;
+  Dispatch *dispatch = get_dispatch (self, msg);
+
+  if (dispatch->result != KS_SERVER_ROUTER_FOUND)
+    respond_unrouted (msg, dispatch);
+  else
+    ks_server_route_invoke (dispatch->route, self, msg, dispatch->params, FALSE);
+}
+
+static void
+request_started_cb (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  ks_server_http_track (msg);
+}
+
+static void
+request_finished_cb (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  ks_server_http_log_access (msg, FALSE);
+}
+
+/* libsoup says "aborted" for an I/O error and also for a 500. */
+static void
+request_aborted_cb (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  ks_server_http_log_access (msg, TRUE);
+}
+
+static void
+ks_server_constructed (GObject *object)
+{
+  KsServer        *self = (KsServer *) object;
+  g_autofree char *server_header = g_strdup_printf ("keepsake-server/%s", PACKAGE_VERSION);
+
+  G_OBJECT_CLASS (ks_server_parent_class)->constructed (object);
+
+  g_assert (self->data_dir != NULL && self->db != NULL);
+
+  /* Raw paths: S3 signatures cover the path exactly as sent, and the
+   * router decodes segment by segment. */
+  self->soup = soup_server_new ("server-header", server_header,
+                                "raw-paths", TRUE,
+                                NULL);
+  soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
+  soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_aborted_cb), self);
+
+  add_builtin_modules (self);
+}
+
+static void
+ks_server_dispose (GObject *object)
+{
+  KsServer *self = (KsServer *) object;
+
+  if (self->soup != NULL)
+    ks_server_disconnect (self);
+  g_clear_object (&self->service);
+  g_clear_object (&self->soup);
+  g_clear_pointer (&self->router, ks_server_router_free);
+
+  G_OBJECT_CLASS (ks_server_parent_class)->dispose (object);
+}
+
+static void
+ks_server_finalize (GObject *object)
+{
+  KsServer *self = (KsServer *) object;
+
+  g_clear_object (&self->data_dir);
+  g_clear_object (&self->db);
+  g_free (self->public_url);
+  g_free (self->listen_url);
+
+  G_OBJECT_CLASS (ks_server_parent_class)->finalize (object);
+}
+
+static void
+ks_server_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  KsServer *self = KS_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA_DIR:
+      g_value_set_object (value, self->data_dir);
+      break;
+
+    case PROP_DB:
+      g_value_set_object (value, self->db);
+      break;
+
+    case PROP_PUBLIC_URL:
+      g_value_set_string (value, self->public_url);
+      break;
+
+    case PROP_AUTO_CONFIRM:
+      g_value_set_boolean (value, self->auto_confirm);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_server_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  KsServer *self = KS_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA_DIR:
+      self->data_dir = g_value_dup_object (value);
+      break;
+
+    case PROP_DB:
+      self->db = g_value_dup_object (value);
+      break;
+
+    case PROP_PUBLIC_URL:
+      ks_server_set_public_url (self, g_value_get_string (value));
+      break;
+
+    case PROP_AUTO_CONFIRM:
+      ks_server_set_auto_confirm (self, g_value_get_boolean (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_server_class_init (KsServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = ks_server_constructed;
+  object_class->dispose = ks_server_dispose;
+  object_class->finalize = ks_server_finalize;
+  object_class->get_property = ks_server_get_property;
+  object_class->set_property = ks_server_set_property;
+
+  properties[PROP_DATA_DIR] =
+      g_param_spec_object ("data-dir", NULL, NULL, KS_TYPE_SERVER_DATA_DIR,
+                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DB] =
+      g_param_spec_object ("db", NULL, NULL, KS_TYPE_SERVER_DB,
+                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* The URL clients reach the server at; the listening URL if unset. */
+  properties[PROP_PUBLIC_URL] =
+      g_param_spec_string ("public-url", NULL, NULL, NULL,
+                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Sign-ups are confirmed without a code (no mail server here). */
+  properties[PROP_AUTO_CONFIRM] =
+      g_param_spec_boolean ("auto-confirm", NULL, NULL, FALSE,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ks_server_init (KsServer *self)
+{
+  self->router = ks_server_router_new ();
+}
+
+KsServer *
+ks_server_new (KsServerDataDir *data_dir,
+               KsServerDb      *db)
+{
+  g_return_val_if_fail (KS_IS_SERVER_DATA_DIR (data_dir), NULL);
+  g_return_val_if_fail (KS_IS_SERVER_DB (db), NULL);
+
+  return g_object_new (KS_TYPE_SERVER,
+                       "data-dir", data_dir,
+                       "db", db,
+                       NULL);
+}
+
+KsServerDataDir *
+ks_server_get_data_dir (KsServer *self)
+{
+  g_return_val_if_fail (KS_IS_SERVER (self), NULL);
+
+  return self->data_dir;
+}
+
+KsServerDb *
+ks_server_get_db (KsServer *self)
+{
+  g_return_val_if_fail (KS_IS_SERVER (self), NULL);
+
+  return self->db;
+}
+
+const char *
+ks_server_get_public_url (KsServer *self)
+{
+  g_return_val_if_fail (KS_IS_SERVER (self), NULL);
+
+  return self->public_url;
+}
+
+/**
+ * ks_server_set_public_url:
+ * @public_url: (nullable): a URL normalized by
+ *   ks_server_urls_normalize_public(), or %NULL for the listening URL
+ */
+void
+ks_server_set_public_url (KsServer   *self,
+                          const char *public_url)
+{
+  g_return_if_fail (KS_IS_SERVER (self));
+
+  if (public_url == NULL)
+    public_url = self->listen_url;
+
+  if (g_strcmp0 (self->public_url, public_url) == 0)
+    return;
+
+  g_free (self->public_url);
+  self->public_url = g_strdup (public_url);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUBLIC_URL]);
+}
+
+gboolean
+ks_server_get_auto_confirm (KsServer *self)
+{
+  g_return_val_if_fail (KS_IS_SERVER (self), FALSE);
+
+  return self->auto_confirm;
+}
+
+void
+ks_server_set_auto_confirm (KsServer *self,
+                            gboolean  auto_confirm)
+{
+  g_return_if_fail (KS_IS_SERVER (self));
+
+  auto_confirm = !!auto_confirm;
+  if (self->auto_confirm == auto_confirm)
+    return;
+
+  self->auto_confirm = auto_confirm;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTO_CONFIRM]);
+}
+
+static gboolean
+incoming_cb (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  KsServer *self = user_data;
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+
+  /* Gone before we got to it. */
+  if (local == NULL || remote == NULL)
+    return TRUE;
+
+  g_socket_set_option (g_socket_connection_get_socket (connection),
+                       IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  soup_server_accept_iostream (self->soup, G_IO_STREAM (connection), local, remote, NULL);
+
+  return TRUE;
+}
+
+static void
+set_listen_error (GSocketAddress *address,
+                  GError         *local_error,
+                  GError        **error)
+{
+  g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (address));
+
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_LISTEN,
+                 "cannot listen on %s: the address is already in use", where);
+  else
+    g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_LISTEN,
+                 "cannot listen on %s: %s", where, local_error->message);
+}
+
+/**
+ * ks_server_listen:
+ * @address: where to listen; port 0 picks a free port
+ * @error: %KS_SERVER_ERROR_LISTEN
+ */
+gboolean
+ks_server_listen (KsServer       *self,
+                  GSocketAddress *address,
+                  GError        **error)
+{
+  g_autoptr (GSocketService) service = g_socket_service_new ();
+  g_autoptr (GSocketAddress) effective = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  g_return_val_if_fail (KS_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (self->service == NULL, FALSE);
+
+  /* Accepting here rather than in soup_server_listen(): libsoup before 3.4
+   * leaks the socket of every connection it accepts itself (upstream
+   * b545d5f0), descriptor included, so a server on Debian 12's 3.2 would
+   * run out of descriptors. tests/test-server-basic.c checks. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (service), LISTEN_BACKLOG);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                      NULL, &effective, &local_error))
+    {
+      set_listen_error (address, local_error, error);
+      return FALSE;
+    }
+
+  g_signal_connect (service, "incoming", G_CALLBACK (incoming_cb), self);
+  g_socket_service_start (service);
+  self->service = g_steal_pointer (&service);
+
+  self->listen_url = ks_server_address_to_url (effective);
+  if (self->public_url == NULL)
+    ks_server_set_public_url (self, self->listen_url);
+
+  return TRUE;
+}
+
+/* "http://HOST:PORT", with the port picked for port 0. */
+const char *
+ks_server_get_listen_url (KsServer *self)
+{
+  g_return_val_if_fail (KS_IS_SERVER (self), NULL);
+
+  return self->listen_url;
+}
+
+/* Stops listening and closes every connection. */
+void
+ks_server_disconnect (KsServer *self)
+{
+  g_return_if_fail (KS_IS_SERVER (self));
+
+  if (self->service != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->service, self);
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+    }
+  soup_server_disconnect (self->soup);
+}
+
+/**
+ * ks_server_add_route:
+ * @method: (nullable): an HTTP method, or %NULL for any; a GET route
+ *   answers HEAD too
+ * @pattern: an absolute path with "{name}" segments and an optional final
+ *   "{name*}" for the rest, e.g. "/v1/albums/{album}/photos"
+ * @handler: called once the request body is read (or streamed, see
+ *   ks_server_route_set_early_handler())
+ * @user_data: passed to @handler
+ * @destroy: (nullable): frees @user_data with the server
+ *
+ * This is how a module offers its API. Routes are matched in the order
+ * they were added.
+ *
+ * Returns: (transfer none): the route, to set its options on
+ */
+KsServerRoute *
+ks_server_add_route (KsServer       *self,
+                     const char     *method,
+                     const char     *pattern,
+                     KsServerHandler handler,
+                     gpointer        user_data,
+                     GDestroyNotify  destroy)
+{
+  g_return_val_if_fail (KS_IS_SERVER (self), NULL);
+
+  return ks_server_router_add (self->router, method, pattern, handler, user_data, destroy);
+}
+
+static gboolean
+split_host_port (const char *host_port,
+                 char      **out_host,
+                 guint16    *out_port)
+{
+  const char      *colon = strrchr (host_port, ':');
+  g_autofree char *host = NULL;
+  guint64          port;
+
+  if (colon == NULL || colon == host_port ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 0, G_MAXUINT16, &port, NULL))
+    return FALSE;
+
+  host = g_strndup (host_port, (gsize) (colon - host_port));
+  if (host[0] == '[')
+    {
+      gsize len = strlen (host);
+
+      if (len < 3 || host[len - 1] != ']')
+        return FALSE;
+      host[len - 1] = '\0';
+      memmove (host, host + 1, len - 1);
+    }
+
+  *out_host = g_steal_pointer (&host);
+  *out_port = (guint16) port;
+  return TRUE;
+}
+
+/**
+ * ks_server_parse_address:
+ * @host_port: "127.0.0.1:8357", "[::1]:0", "0.0.0.0:443", "localhost:0"
+ * @error: %KS_SERVER_ERROR_INVALID_ARGUMENT
+ *
+ * Host names other than localhost are refused: a server should not
+ * depend on name resolution to decide where it listens.
+ */
+GSocketAddress *
+ks_server_parse_address (const char *host_port,
+                         GError    **error)
+{
+  g_autofree char *host = NULL;
+  g_autoptr (GInetAddress) address = NULL;
+  guint16 port = 0;
+
+  g_return_val_if_fail (host_port != NULL, NULL);
+
+  if (split_host_port (host_port, &host, &port))
+    {
+      if (g_str_equal (host, "localhost"))
+        address = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      else
+        address = g_inet_address_new_from_string (host);
+    }
+
+  if (address == NULL)
+    {
+      g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not an address to listen on (try 127.0.0.1:8357 or [::1]:0)",
+                   host_port);
+      return NULL;
+    }
+
+  return g_inet_socket_address_new (address, port);
+}
+
+char *
+ks_server_address_to_url (GSocketAddress *address)
+{
+  GInetAddress    *inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  g_autofree char *host = g_inet_address_to_string (inet);
+
+  return g_uri_join (G_URI_FLAGS_NONE, "http", NULL, host,
+                     g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)),
+                     "", NULL, NULL);
+}

@@ -1,0 +1,289 @@
+/* main.c: keepsake-server's command line
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include <glib-unix.h>
+
+#include "ks-server.h"
+#include "ks-server-error.h"
+#include "ks-server-urls.h"
+
+/* Used when --listen is not given; any free port would do, but a fixed
+ * one lets `credentials` and clients know the URL without asking. */
+#define DEFAULT_LISTEN "127.0.0.1:8357"
+
+typedef struct
+{
+  char    *data_dir;
+  char    *listen;
+  char    *public_url; /* normalized after parsing */
+  char    *region;
+  gboolean auto_confirm;
+  gboolean version;
+  char   **command;
+} Options;
+
+static void
+options_clear (Options *options)
+{
+  g_free (options->data_dir);
+  g_free (options->listen);
+  g_free (options->public_url);
+  g_free (options->region);
+  g_strfreev (options->command);
+}
+
+static GOptionContext *
+options_context_new (Options *options)
+{
+  const GOptionEntry entries[] = {
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &options->data_dir,
+      "Where the server keeps its state (default: $XDG_DATA_HOME/keepsake-server)", "DIR" },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &options->listen,
+      "Address and port to listen on; port 0 picks one (default: " DEFAULT_LISTEN ")",
+      "HOST:PORT" },
+    { "public-url", 0, 0, G_OPTION_ARG_STRING, &options->public_url,
+      "URL clients reach the server at, e.g. behind a reverse proxy (default: the listening URL)",
+      "URL" },
+    { "region", 0, 0, G_OPTION_ARG_STRING, &options->region,
+      "AWS region name for a new data directory (default: " KS_SERVER_DEFAULT_REGION ")",
+      "REGION" },
+    { "auto-confirm", 0, 0, G_OPTION_ARG_NONE, &options->auto_confirm,
+      "Confirm sign-ups without a code", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &options->version,
+      "Print the version and exit", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->command, NULL, NULL },
+    { NULL }
+  };
+  GOptionContext *context = g_option_context_new ("[credentials]");
+
+  g_option_context_set_summary (context,
+                                "Serves the Keepsake API with a built-in Cognito-compatible "
+                                "sign-in service and S3-compatible photo store.\n\n"
+                                "With “credentials”, prints the S3 store's endpoint and keys "
+                                "as JSON and exits.");
+  g_option_context_add_main_entries (context, entries, NULL);
+
+  return context;
+}
+
+static gboolean
+parse_options (Options *options,
+               int     *argc,
+               char  ***argv,
+               GError **error)
+{
+  g_autoptr (GOptionContext) context = options_context_new (options);
+  g_autofree char *public_url = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+
+  if (options->data_dir == NULL)
+    options->data_dir = g_build_filename (g_get_user_data_dir (), "keepsake-server", NULL);
+  if (options->listen == NULL)
+    options->listen = g_strdup (DEFAULT_LISTEN);
+
+  if (options->public_url != NULL)
+    {
+      public_url = ks_server_urls_normalize_public (options->public_url, error);
+      if (public_url == NULL)
+        return FALSE;
+      g_free (options->public_url);
+      options->public_url = g_steal_pointer (&public_url);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static KsServer *
+start_server (Options        *options,
+              GSocketAddress *address,
+              GError        **error)
+{
+  g_autoptr (KsServerDataDir) data_dir = NULL;
+  g_autoptr (KsServerDb) db = NULL;
+  g_autoptr (KsServer) server = NULL;
+
+  data_dir = ks_server_data_dir_open (options->data_dir, options->region, error);
+  if (data_dir == NULL || !ks_server_data_dir_lock (data_dir, error))
+    return NULL;
+
+  db = ks_server_db_open (ks_server_data_dir_get_db_path (data_dir), error);
+  if (db == NULL)
+    return NULL;
+
+  server = ks_server_new (data_dir, db);
+  ks_server_set_public_url (server, options->public_url);
+  ks_server_set_auto_confirm (server, options->auto_confirm);
+  if (!ks_server_listen (server, address, error))
+    return NULL;
+
+  return g_steal_pointer (&server);
+}
+
+static gboolean
+run_server (Options *options,
+            GError **error)
+{
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr (KsServer) server = NULL;
+  guint sigint_id;
+  guint sigterm_id;
+
+  address = ks_server_parse_address (options->listen, error);
+  if (address == NULL)
+    return FALSE;
+
+  /* Before the "listening" line: whoever reads it may signal at once. */
+  sigint_id = g_unix_signal_add (SIGINT, quit_cb, loop);
+  sigterm_id = g_unix_signal_add (SIGTERM, quit_cb, loop);
+
+  server = start_server (options, address, error);
+  if (server != NULL)
+    {
+      /* Scripts and tests wait for exactly this line. */
+      g_print ("keepsake-server listening on %s\n", ks_server_get_listen_url (server));
+      fflush (stdout);
+      g_main_loop_run (loop);
+      ks_server_disconnect (server);
+    }
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+
+  return server != NULL;
+}
+
+static char *
+credentials_public_url (Options *options,
+                        GError **error)
+{
+  g_autoptr (GSocketAddress) address = NULL;
+
+  if (options->public_url != NULL)
+    return g_strdup (options->public_url);
+
+  address = ks_server_parse_address (options->listen, error);
+  if (address == NULL)
+    return NULL;
+
+  if (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)) == 0)
+    {
+      g_set_error_literal (error, KS_SERVER_ERROR, KS_SERVER_ERROR_INVALID_ARGUMENT,
+                           "with port 0 the endpoint is unknown; pass --public-url");
+      return NULL;
+    }
+
+  return ks_server_address_to_url (address);
+}
+
+static void
+print_credentials (KsServerDataDir *data_dir,
+                   const char      *public_url)
+{
+  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autofree char *endpoint = ks_server_urls_s3 (public_url);
+  g_autofree char *text = NULL;
+
+  json_object_set_string_member (object, "endpoint", endpoint);
+  json_object_set_string_member (object, "region", ks_server_data_dir_get_region (data_dir));
+  json_object_set_string_member (object, "bucket", ks_server_data_dir_get_bucket (data_dir));
+  json_object_set_string_member (object, "access_key_id",
+                                 ks_server_data_dir_get_access_key_id (data_dir));
+  json_object_set_string_member (object, "secret_access_key",
+                                 ks_server_data_dir_get_secret_access_key (data_dir));
+  /* Buckets are addressed as {endpoint}/{bucket}/{key}, see ks-server-urls.h. */
+  json_object_set_boolean_member (object, "path_style", TRUE);
+
+  root = json_node_init_object (json_node_alloc (), object);
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+/* Works while the server runs: it only reads (or, on a fresh data
+ * directory, creates) the files, never the database. */
+static gboolean
+run_credentials (Options *options,
+                 GError **error)
+{
+  g_autoptr (KsServerDataDir) data_dir = NULL;
+  g_autofree char *public_url = credentials_public_url (options, error);
+
+  if (public_url == NULL)
+    return FALSE;
+
+  data_dir = ks_server_data_dir_open (options->data_dir, options->region, error);
+  if (data_dir == NULL)
+    return FALSE;
+
+  print_credentials (data_dir, public_url);
+  return TRUE;
+}
+
+static gboolean
+run (Options *options,
+     GError **error)
+{
+  const char *command = options->command != NULL ? options->command[0] : NULL;
+
+  if (options->version)
+    {
+      g_print ("keepsake-server %s\n", PACKAGE_VERSION);
+      return TRUE;
+    }
+
+  if (command == NULL)
+    return run_server (options, error);
+  if (g_str_equal (command, "credentials") && options->command[1] == NULL)
+    return run_credentials (options, error);
+
+  g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_INVALID_ARGUMENT,
+               "unknown command “%s” (try --help)", command);
+  return FALSE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (GError) error = NULL;
+  Options  options = { 0 };
+  gboolean ok;
+
+  setlocale (LC_ALL, "");
+  g_set_prgname ("keepsake-server");
+
+  /* Everything the server creates holds keys, tokens or private photos. */
+  umask (0077);
+
+  ok = parse_options (&options, &argc, &argv, &error) && run (&options, &error);
+  options_clear (&options);
+
+  if (!ok)
+    {
+      g_printerr ("keepsake-server: %s\n", error->message);
+      return 1;
+    }
+
+  return 0;
+}

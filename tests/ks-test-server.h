@@ -1,0 +1,90 @@
+/* ks-test-server.h: run the real keepsake-server for integration tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/*
+ * One keepsake-server process ($KS_SERVER_BINARY) on 127.0.0.1, a port
+ * of its choosing, and a fresh data directory that goes away with the
+ * struct. Every function asserts: a server that does not start within
+ * 20 s, or does not exit 0 on SIGTERM, fails the test. Its stderr (the
+ * access log) is collected and printed if the test failed.
+ *
+ *   g_autoptr(KsTestServer) server = ks_test_server_new ();
+ *   ks_test_server_start (server);
+ *   ... ks_test_server_get_base_url (server) ...
+ *   ks_test_server_stop (server);
+ */
+typedef struct _KsTestServer KsTestServer;
+
+KsTestServer *ks_test_server_new (void);
+KsTestServer *ks_test_server_new_for_data_dir (const char *data_dir);
+void          ks_test_server_free (KsTestServer *self);
+
+/* Before starting: options for every following start and run. */
+void ks_test_server_add_args (KsTestServer *self,
+                              const char   *first_arg,
+                              ...) G_GNUC_NULL_TERMINATED;
+void ks_test_server_set_listen (KsTestServer *self,
+                                const char   *host_port);
+
+void     ks_test_server_start (KsTestServer *self);
+gboolean ks_test_server_try_start (KsTestServer *self,
+                                   GError      **error);
+void     ks_test_server_stop (KsTestServer *self);
+int      ks_test_server_stop_with_signal (KsTestServer *self,
+                                          int           signum);
+void     ks_test_server_kill (KsTestServer *self);
+void     ks_test_server_restart (KsTestServer *self);
+gboolean ks_test_server_is_running (KsTestServer *self);
+
+/* Runs the binary to its end (e.g. "credentials", or a start that must
+ * fail) with the same data dir and options; returns its exit status, -1
+ * if it was killed or timed out. */
+int ks_test_server_run (KsTestServer *self,
+                        const char   *command,
+                        char        **out_stdout,
+                        char        **out_stderr);
+
+const char *ks_test_server_get_base_url (KsTestServer *self);
+guint16     ks_test_server_get_port (KsTestServer *self);
+const char *ks_test_server_get_data_dir (KsTestServer *self);
+char       *ks_test_server_dup_data_path (KsTestServer *self,
+                                          const char   *name);
+guint       ks_test_server_count_open_files (KsTestServer *self);
+char       *ks_test_server_dup_log (KsTestServer *self);
+gboolean    ks_test_server_wait_for_log (KsTestServer *self,
+                                         const char   *needle,
+                                         guint         timeout_ms);
+
+/* HTTP to the running server, through one SoupSession. */
+SoupMessage *ks_test_server_new_message (KsTestServer *self,
+                                         const char   *method,
+                                         const char   *path);
+GBytes      *ks_test_server_send (KsTestServer *self,
+                                  SoupMessage  *msg);
+JsonNode    *ks_test_server_get_json (KsTestServer *self,
+                                      const char   *path,
+                                      guint        *out_status);
+
+/* Plain TCP to the running server, for what an HTTP library won't send. */
+GIOStream *ks_test_server_connect_raw (KsTestServer *self);
+void       ks_test_raw_write (GIOStream  *stream,
+                              const char *text);
+char      *ks_test_raw_read_until (GIOStream  *stream,
+                                   const char *end);
+
+JsonNode   *ks_test_parse_json (GBytes *bytes);
+void        ks_test_remove_tree (const char *path);
+const char *ks_test_json_get_string (JsonNode   *root,
+                                     const char *path);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsTestServer, ks_test_server_free)
+
+G_END_DECLS
