@@ -32,7 +32,7 @@ running_in_ci (void)
 char *
 ks_test_shared_path (const char *relative_path)
 {
-  const char *dir = g_getenv ("KS_SHARED_DIR");
+  const char      *dir = g_getenv ("KS_SHARED_DIR");
   g_autofree char *path = NULL;
 
   if (dir == NULL)
@@ -61,7 +61,7 @@ ks_test_read_shared (const char *relative_path,
                      gsize      *out_len)
 {
   g_autofree char *path = ks_test_shared_path (relative_path);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *contents = NULL;
 
   if (path == NULL)
@@ -79,7 +79,7 @@ char **
 ks_test_garbage_strings (guint32 seed,
                          guint   count)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
   GPtrArray *out = g_ptr_array_new ();
 
   for (guint i = 0; i < count; i++)
@@ -102,7 +102,7 @@ ks_test_garbage_strings (guint32 seed,
 KsRsaKey *
 ks_test_rsa_key (guint i)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_cmpuint (i, <, KS_TEST_N_RSA_KEYS);
   if (test_rsa_keys[i] == NULL)
@@ -123,7 +123,7 @@ EVP_PKEY *
 ks_test_rsa_key_to_pkey (KsRsaKey *key)
 {
   g_autofree char *pem = ks_rsa_key_to_private_pem (key);
-  g_autoptr(BIO) bio = BIO_new_mem_buf (pem, -1);
+  g_autoptr (BIO) bio = BIO_new_mem_buf (pem, -1);
   EVP_PKEY *pkey = PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL);
 
   g_assert_nonnull (pkey);
@@ -135,8 +135,8 @@ ks_test_pem_encode (EVP_PKEY   *pkey,
                     int         selection,
                     const char *structure)
 {
-  g_autoptr(BIO) bio = BIO_new (BIO_s_mem ());
-  g_autoptr(OSSL_ENCODER_CTX) ctx = NULL;
+  g_autoptr (BIO) bio = BIO_new (BIO_s_mem ());
+  g_autoptr (OSSL_ENCODER_CTX) ctx = NULL;
 
   ctx = OSSL_ENCODER_CTX_new_for_pkey (pkey, selection, "PEM", structure, NULL);
   g_assert_true (OSSL_ENCODER_to_bio (ctx, bio));
@@ -147,7 +147,7 @@ char *
 ks_test_bio_to_string (BIO *bio)
 {
   char *data = NULL;
-  long len = BIO_get_mem_data (bio, &data);
+  long  len = BIO_get_mem_data (bio, &data);
 
   return g_strndup (data, (gsize) len);
 }
@@ -161,7 +161,7 @@ ks_test_b64 (const char *text)
 char *
 ks_test_json_text (JsonObject *object)
 {
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), object);
 
   return json_to_string (node, FALSE);
 }
@@ -215,7 +215,7 @@ char *
 ks_test_jwt_sign (KsRsaKey   *key,
                   JsonObject *claims)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *token = ks_jwt_sign (key, claims, &error);
 
   g_assert_no_error (error);
@@ -227,9 +227,9 @@ ks_test_jwt_sign_segments (KsRsaKey   *key,
                            const char *header_b64,
                            const char *payload_b64)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *input = g_strconcat (header_b64, ".", payload_b64, NULL);
-  g_autoptr(GBytes) sig = ks_rsa_key_sign_rs256 (key, input, strlen (input), &error);
+  g_autoptr (GBytes) sig = ks_rsa_key_sign_rs256 (key, input, strlen (input), &error);
   g_autofree char *sig_b64 = NULL;
 
   g_assert_no_error (error);
@@ -253,8 +253,8 @@ ks_test_jwt_assert_verify_ok (const char        *token,
                               KsJwks            *jwks,
                               const KsJwtExpect *expect)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) claims = ks_jwt_verify (token, jwks, expect, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) claims = ks_jwt_verify (token, jwks, expect, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (claims);
@@ -266,8 +266,8 @@ ks_test_jwt_assert_verify_fails (const char        *token,
                                  const KsJwtExpect *expect,
                                  KsJwtError         code)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) claims = ks_jwt_verify (token, jwks, expect, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) claims = ks_jwt_verify (token, jwks, expect, &error);
 
   g_assert_error (error, KS_JWT_ERROR, (gint) code);
   g_assert_null (claims);

@@ -11,10 +11,10 @@
 static void
 test_hex_round_trip (void)
 {
-  const guint8 data[] = { 0x00, 0x01, 0x7f, 0x80, 0xab, 0xff };
-  g_autofree char *hex = ks_hex_encode (data, sizeof data);
+  const guint8       data[] = { 0x00, 0x01, 0x7f, 0x80, 0xab, 0xff };
+  g_autofree char   *hex = ks_hex_encode (data, sizeof data);
   g_autofree guint8 *back = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gsize len = 0;
 
   g_assert_cmpstr (hex, ==, "00017f80abff");
@@ -30,8 +30,8 @@ test_hex_invalid (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
-      gsize len = 0;
+      g_autoptr (GError) error = NULL;
+      gsize              len = 0;
       g_autofree guint8 *out = ks_hex_decode (bad[i], &len, &error);
 
       g_assert_null (out);
@@ -49,12 +49,12 @@ test_base64_rfc4648 (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (plain); i++)
     {
-      gsize n = strlen (plain[i]);
-      g_autofree char *enc = ks_base64_encode ((const guint8 *) plain[i], n);
-      g_autofree char *enc_url = ks_base64url_encode ((const guint8 *) plain[i], n);
+      gsize              n = strlen (plain[i]);
+      g_autofree char   *enc = ks_base64_encode ((const guint8 *) plain[i], n);
+      g_autofree char   *enc_url = ks_base64url_encode ((const guint8 *) plain[i], n);
       g_autofree guint8 *dec = NULL;
       g_autofree guint8 *dec_url = NULL;
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       gsize len = 0, len_url = 0;
 
       g_assert_cmpstr (enc, ==, b64[i]);
@@ -71,7 +71,7 @@ test_base64_rfc4648 (void)
 static void
 test_base64url_alphabet (void)
 {
-  const guint8 data[] = { 0xfb, 0xff, 0xbf };
+  const guint8     data[] = { 0xfb, 0xff, 0xbf };
   g_autofree char *url = ks_base64url_encode (data, sizeof data);
   g_autofree char *std = ks_base64_encode (data, sizeof data);
 
@@ -89,8 +89,8 @@ test_base64_strict (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_std); i++)
     {
-      g_autoptr(GError) error = NULL;
-      gsize len = 0;
+      g_autoptr (GError) error = NULL;
+      gsize              len = 0;
       g_autofree guint8 *out = ks_base64_decode (bad_std[i], &len, &error);
 
       g_test_message ("base64 %s", bad_std[i]);
@@ -99,8 +99,8 @@ test_base64_strict (void)
     }
   for (guint i = 0; i < G_N_ELEMENTS (bad_url); i++)
     {
-      g_autoptr(GError) error = NULL;
-      gsize len = 0;
+      g_autoptr (GError) error = NULL;
+      gsize              len = 0;
       g_autofree guint8 *out = ks_base64url_decode (bad_url[i], &len, &error);
 
       g_test_message ("base64url %s", bad_url[i]);
@@ -112,17 +112,17 @@ test_base64_strict (void)
 static void
 test_base64_random_round_trip (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (42);
 
   for (guint i = 0; i < 500; i++)
     {
-      gsize n = (gsize) g_rand_int_range (rand, 0, 200);
+      gsize              n = (gsize) g_rand_int_range (rand, 0, 200);
       g_autofree guint8 *data = g_malloc (n + 1);
-      g_autofree char *a = NULL;
-      g_autofree char *b = NULL;
+      g_autofree char   *a = NULL;
+      g_autofree char   *b = NULL;
       g_autofree guint8 *da = NULL;
       g_autofree guint8 *db = NULL;
-      gsize la = 0, lb = 0;
+      gsize              la = 0, lb = 0;
 
       for (gsize j = 0; j < n; j++)
         data[j] = (guint8) g_rand_int_range (rand, 0, 256);
@@ -138,7 +138,12 @@ test_base64_random_round_trip (void)
 static void
 test_uri_encode_aws_rules (void)
 {
-  struct { const char *in; gboolean slash; const char *out; } cases[] = {
+  struct
+  {
+    const char *in;
+    gboolean    slash;
+    const char *out;
+  } cases[] = {
     { "photo 1+2.jpg", TRUE, "photo%201%2B2.jpg" },
     { "a/b/c", FALSE, "a/b/c" },
     { "a/b/c", TRUE, "a%2Fb%2Fc" },
@@ -162,16 +167,16 @@ test_uri_encode_aws_rules (void)
 static void
 test_uri_decode (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *ok = ks_uri_decode ("a%20b%2Bc+d%C3%A9", -1, &error);
-  const char *bad[] = { "%", "%2", "%zz", "a%00b", "%G0" };
+  const char      *bad[] = { "%", "%2", "%zz", "a%00b", "%G0" };
 
   g_assert_no_error (error);
   g_assert_cmpstr (ok, ==, "a b+c+dé");
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) err = NULL;
+      g_autoptr (GError) err = NULL;
       g_autofree char *out = ks_uri_decode (bad[i], -1, &err);
 
       g_assert_null (out);
@@ -189,16 +194,16 @@ test_uri_decode (void)
 static void
 test_garbage_never_crashes (void)
 {
-  g_auto(GStrv) garbage = ks_test_garbage_strings (7, 2000);
+  g_auto (GStrv) garbage = ks_test_garbage_strings (7, 2000);
 
   for (guint i = 0; garbage[i]; i++)
     {
-      gsize len = 0;
+      gsize              len = 0;
       g_autofree guint8 *a = ks_hex_decode (garbage[i], &len, NULL);
       g_autofree guint8 *b = ks_base64_decode (garbage[i], &len, NULL);
       g_autofree guint8 *c = ks_base64url_decode (garbage[i], &len, NULL);
-      g_autofree char *d = ks_uri_decode (garbage[i], -1, NULL);
-      g_autofree char *e = ks_uri_encode (garbage[i], TRUE);
+      g_autofree char   *d = ks_uri_decode (garbage[i], -1, NULL);
+      g_autofree char   *e = ks_uri_encode (garbage[i], TRUE);
 
       /* Encoding is total: whatever came in, only the safe set goes out. */
       for (const char *p = e; *p; p++)

@@ -21,8 +21,8 @@ test_sha256_known (void)
 static void
 test_hmac_rfc4231 (void)
 {
-  guint8 key[20];
-  guint8 out[KS_SHA256_LEN];
+  guint8           key[20];
+  guint8           out[KS_SHA256_LEN];
   g_autofree char *hex = NULL;
   g_autofree char *hex2 = NULL;
 
@@ -39,8 +39,8 @@ test_hmac_rfc4231 (void)
 static void
 test_sha256_incremental_matches_oneshot (void)
 {
-  g_autoptr(KsSha256) sha = ks_sha256_new ();
-  const char *text = "The quick brown fox jumps over the lazy dog";
+  g_autoptr (KsSha256) sha = ks_sha256_new ();
+  const char      *text = "The quick brown fox jumps over the lazy dog";
   g_autofree char *one = ks_sha256_hex (text, strlen (text));
   g_autofree char *inc = NULL;
 
@@ -54,15 +54,15 @@ test_sha256_incremental_matches_oneshot (void)
 static void
 test_sha256_file_streamed (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = g_build_filename (g_get_tmp_dir (), "ks-hash-test.bin", NULL);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
   /* Larger than one chunk and not a multiple of it. */
-  gsize len = 256 * 1024 * 3 + 17;
+  gsize              len = 256 * 1024 * 3 + 17;
   g_autofree guint8 *data = g_malloc (len);
-  g_autofree char *expected = NULL;
-  g_autofree char *got = NULL;
-  guint64 size = 0;
+  g_autofree char   *expected = NULL;
+  g_autofree char   *got = NULL;
+  guint64            size = 0;
 
   for (gsize i = 0; i < len; i++)
     data[i] = (guint8) (i * 31 + (i >> 8));
@@ -79,11 +79,11 @@ test_sha256_file_streamed (void)
 static void
 test_sha256_file_errors (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) missing = g_file_new_for_path ("/nonexistent/keepsake/file");
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) missing = g_file_new_for_path ("/nonexistent/keepsake/file");
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autofree char *path = g_build_filename (g_get_tmp_dir (), "ks-hash-cancel.bin", NULL);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autofree char *res = ks_sha256_file (missing, NULL, NULL, &error);
   g_autofree char *res2 = NULL;
 

@@ -14,7 +14,7 @@
 static JsonNode *
 parse_ok (const char *text)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   JsonNode *node = ks_json_parse_strict (text, -1, DEPTH, &error);
 
   g_assert_no_error (error);
@@ -25,7 +25,7 @@ parse_ok (const char *text)
 static JsonObject *
 object_of (const char *text)
 {
-  g_autoptr(JsonNode) node = parse_ok (text);
+  g_autoptr (JsonNode) node = parse_ok (text);
 
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
   return json_object_ref (json_node_get_object (node));
@@ -37,8 +37,8 @@ parse_error (const char *text,
              gssize      len,
              guint       max_depth)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = ks_json_parse_strict (text, len, max_depth, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = ks_json_parse_strict (text, len, max_depth, &error);
 
   g_assert_error (error, KS_CORE_ERROR, KS_CORE_ERROR_PARSE);
   g_assert_null (node);
@@ -75,14 +75,26 @@ static void
 test_strict_accepted (void)
 {
   const char *texts[] = {
-    "{}", "[]", "\"x\"", "true", "false", "null", "42", "-0", "0.5e-3", "1E+2", "-1.25e-2",
-    "123456789012345678", "-123456789012345678", " \t\r\n{} \n",
+    "{}",
+    "[]",
+    "\"x\"",
+    "true",
+    "false",
+    "null",
+    "42",
+    "-0",
+    "0.5e-3",
+    "1E+2",
+    "-1.25e-2",
+    "123456789012345678",
+    "-123456789012345678",
+    " \t\r\n{} \n",
     "{\"a\":[1,{\"b\":null}],\"c\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}",
     "{\"e\":\"\\ud83d\\ude00\\u00e9\",\"raw\":\"h\xc3\xa9\"}",
   };
-  g_autoptr(JsonNode) big = parse_ok ("[123456789012345678,-123456789012345678]");
-  g_autoptr(JsonNode) text = parse_ok ("\"\\ud83d\\ude00\\u00e9\\/\"");
-  g_autoptr(JsonNode) huge = parse_ok ("1e400");
+  g_autoptr (JsonNode) big = parse_ok ("[123456789012345678,-123456789012345678]");
+  g_autoptr (JsonNode) text = parse_ok ("\"\\ud83d\\ude00\\u00e9\\/\"");
+  g_autoptr (JsonNode) huge = parse_ok ("1e400");
   JsonArray *array = json_node_get_array (big);
 
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
@@ -104,19 +116,61 @@ static void
 test_strict_refused (void)
 {
   const char *texts[] = {
-    "", "   ", "{", "[", "]", "}", "{\"a\"}", "+1", "NaN", "Infinity", "undefined",
-    "\xef\xbb\xbf{}", "{\"iss\":\"\xc3\x28\"}", "\xff{}", "{} {}", "{}\n[]", "{},",
-    "var h = {}", "/*c*/{}", "{\"exp\":1}//", "{'exp':1}", "{\"exp\":0x10}", "{\"exp\":01}",
-    "{\"exp\":.5}", "{\"exp\":1.}", "{\"exp\":1e}", "{\"exp\":-}", "{\"exp\":--1}",
-    "{\"a\":\"\\x41\"}", "{\"a\":\"\t\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"\\u12g4\"}",
-    "{\"a\":1,}", "{\"a\" 1}", "{\"a\":[1,]}", "{\"a\":[1 2]}", "{\"a\":{\"b\":1]}",
-    "{\"a\":tru}", "{\"a\":True}", "{\"a\":\"x}", "{a:1}", "[\"a\"\"b\"]",
+    "",
+    "   ",
+    "{",
+    "[",
+    "]",
+    "}",
+    "{\"a\"}",
+    "+1",
+    "NaN",
+    "Infinity",
+    "undefined",
+    "\xef\xbb\xbf{}",
+    "{\"iss\":\"\xc3\x28\"}",
+    "\xff{}",
+    "{} {}",
+    "{}\n[]",
+    "{},",
+    "var h = {}",
+    "/*c*/{}",
+    "{\"exp\":1}//",
+    "{'exp':1}",
+    "{\"exp\":0x10}",
+    "{\"exp\":01}",
+    "{\"exp\":.5}",
+    "{\"exp\":1.}",
+    "{\"exp\":1e}",
+    "{\"exp\":-}",
+    "{\"exp\":--1}",
+    "{\"a\":\"\\x41\"}",
+    "{\"a\":\"\t\"}",
+    "{\"a\":\"\\u12\"}",
+    "{\"a\":\"\\u12g4\"}",
+    "{\"a\":1,}",
+    "{\"a\" 1}",
+    "{\"a\":[1,]}",
+    "{\"a\":[1 2]}",
+    "{\"a\":{\"b\":1]}",
+    "{\"a\":tru}",
+    "{\"a\":True}",
+    "{\"a\":\"x}",
+    "{a:1}",
+    "[\"a\"\"b\"]",
     /* json-glib would wrap these; 18 digits always fit a gint64. */
-    "{\"exp\":99999999999999999999}", "1234567890123456789", "-1234567890123456789",
+    "{\"exp\":99999999999999999999}",
+    "1234567890123456789",
+    "-1234567890123456789",
     "1234567890123456789.5",
     /* A NUL would cut a string short; lone surrogates are not text. */
-    "\"\\u0000\"", "{\"a\":\"x\\u0000\"}", "{\"a\":\"\\ud800x\"}", "{\"a\":\"\\udc00\"}",
-    "{\"a\":\"\\ud800\\u0041\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\ud800\\ud800\"}",
+    "\"\\u0000\"",
+    "{\"a\":\"x\\u0000\"}",
+    "{\"a\":\"\\ud800x\"}",
+    "{\"a\":\"\\udc00\"}",
+    "{\"a\":\"\\ud800\\u0041\"}",
+    "{\"a\":\"\\ud800\"}",
+    "{\"a\":\"\\ud800\\ud800\"}",
     "{\"a\":\"\\ud800\\ue000\"}",
   };
 
@@ -130,7 +184,12 @@ test_strict_refused (void)
 static void
 test_strict_messages (void)
 {
-  struct { const char *text; guint depth; const char *message; } cases[] = {
+  struct
+  {
+    const char *text;
+    guint       depth;
+    const char *message;
+  } cases[] = {
     { "{\"a\":01}", DEPTH, "Invalid JSON at byte 5: number has a leading zero" },
     { "{\"a\" 1}", DEPTH, "Invalid JSON at byte 5: expected “:”" },
     { "[1 2]", DEPTH, "Invalid JSON at byte 3: expected “,” or “]”" },
@@ -162,10 +221,10 @@ test_strict_depth (void)
   g_autofree char *objects_deeper = nested ("{\"a\":", "}", DEPTH + 1);
   g_autofree char *mixed = nested ("{\"a\":[", "]}", 20);
   g_autofree char *very_deep = nested ("[", "]", 100000);
-  g_autoptr(JsonNode) a = parse_ok (arrays);
-  g_autoptr(JsonNode) o = parse_ok (objects);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) scalar = ks_json_parse_strict ("1", -1, 0, &error);
+  g_autoptr (JsonNode) a = parse_ok (arrays);
+  g_autoptr (JsonNode) o = parse_ok (objects);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) scalar = ks_json_parse_strict ("1", -1, 0, &error);
   /* json-glib alone would recurse until the stack runs out. */
   g_autofree char *message = parse_error (very_deep, -1, DEPTH);
 
@@ -184,12 +243,12 @@ static void
 test_strict_length (void)
 {
   /* Not NUL-terminated: @len is all there is. */
-  char unterminated[7];
+  char              unterminated[7];
   static const char with_nul[] = "{\"a\":\"b\0c\"}";
-  g_autoptr(JsonNode) exact = NULL;
-  g_autoptr(JsonNode) prefix = NULL;
+  g_autoptr (JsonNode) exact = NULL;
+  g_autoptr (JsonNode) prefix = NULL;
   g_autofree char *message = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   memcpy (unterminated, "{\"a\":1}", sizeof unterminated);
   exact = ks_json_parse_strict (unterminated, sizeof unterminated, DEPTH, &error);
@@ -210,13 +269,13 @@ test_strict_length (void)
 static void
 test_strict_garbage (void)
 {
-  g_auto(GStrv) garbage = ks_test_garbage_strings (8259, 500);
+  g_auto (GStrv) garbage = ks_test_garbage_strings (8259, 500);
   const char *doc = "{\"a\":[1,-2.5e3,true,null,\"x\\u00e9\\n\"],\"b\":{\"c\":\"\\ud83d\\ude00\"}}";
 
   for (guint i = 0; garbage[i] != NULL; i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) node = ks_json_parse_strict (garbage[i], -1, DEPTH, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonNode) node = ks_json_parse_strict (garbage[i], -1, DEPTH, &error);
 
       g_assert_true ((node == NULL) != (error == NULL));
     }
@@ -230,10 +289,10 @@ test_strict_garbage (void)
 static void
 test_member_string (void)
 {
-  g_autoptr(JsonObject) object = object_of ("{\"s\":\"x\",\"empty\":\"\",\"n\":1,\"z\":null,"
-                                            "\"a\":[],\"o\":{},\"b\":true}");
+  g_autoptr (JsonObject) object = object_of ("{\"s\":\"x\",\"empty\":\"\",\"n\":1,\"z\":null,"
+                                             "\"a\":[],\"o\":{},\"b\":true}");
   const char *wrong[] = { "n", "z", "a", "o", "b" };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const char *out = NULL;
 
   g_assert_true (ks_json_object_get_string_member_checked (object, "s", TRUE, &out, &error));
@@ -267,15 +326,22 @@ test_member_string (void)
 static void
 test_member_int64 (void)
 {
-  g_autoptr(JsonObject) object = object_of ("{\"i\":42,\"neg\":-7,\"zero\":-0,"
-                                            "\"big\":123456789012345678,\"f\":1.5,\"f1\":1.0,"
-                                            "\"e\":1e3,\"s\":\"5\",\"b\":true,\"z\":null,\"a\":[1]}");
+  g_autoptr (JsonObject) object = object_of ("{\"i\":42,\"neg\":-7,\"zero\":-0,"
+                                             "\"big\":123456789012345678,\"f\":1.5,\"f1\":1.0,"
+                                             "\"e\":1e3,\"s\":\"5\",\"b\":true,\"z\":null,\"a\":[1]}");
   const char *wrong[] = { "f", "f1", "e", "s", "b", "z", "a" };
-  struct { const char *name; gint64 min, max; } out_of_range[] = {
-    { "i", 43, 100 }, { "i", 0, 41 }, { "neg", 0, G_MAXINT64 }, { "zero", 1, 10 },
+  struct
+  {
+    const char *name;
+    gint64      min, max;
+  } out_of_range[] = {
+    { "i", 43, 100 },
+    { "i", 0, 41 },
+    { "neg", 0, G_MAXINT64 },
+    { "zero", 1, 10 },
     { "big", G_MININT64, G_MAXINT32 },
   };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 out = 0;
 
   g_assert_true (ks_json_object_get_int64_member_checked (object, "i", TRUE, 0, 100, &out, &error));
@@ -327,10 +393,10 @@ test_member_int64 (void)
 static void
 test_member_boolean (void)
 {
-  g_autoptr(JsonObject) object = object_of ("{\"t\":true,\"f\":false,\"s\":\"true\",\"n\":1,"
-                                            "\"z\":null,\"o\":{}}");
+  g_autoptr (JsonObject) object = object_of ("{\"t\":true,\"f\":false,\"s\":\"true\",\"n\":1,"
+                                             "\"z\":null,\"o\":{}}");
   const char *wrong[] = { "s", "n", "z", "o" };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean out = FALSE;
 
   g_assert_true (ks_json_object_get_boolean_member_checked (object, "t", TRUE, &out, &error));
@@ -359,12 +425,12 @@ test_member_boolean (void)
 static void
 test_members_check (void)
 {
-  g_autoptr(JsonObject) object = object_of ("{\"name\":\"a.jpg\",\"zeta\":1,\"size\":2,\"alpha\":3}");
-  g_autoptr(JsonObject) empty = object_of ("{}");
+  g_autoptr (JsonObject) object = object_of ("{\"name\":\"a.jpg\",\"zeta\":1,\"size\":2,\"alpha\":3}");
+  g_autoptr (JsonObject) empty = object_of ("{}");
   const char *const all[] = { "alpha", "name", "size", "zeta", "extra", NULL };
   const char *const some[] = { "name", "size", NULL };
   const char *const none[] = { NULL };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (ks_json_object_check_members (object, all, &error));
   g_assert_no_error (error);
@@ -381,7 +447,7 @@ test_members_check (void)
   g_clear_error (&error);
   /* Names match exactly. */
   {
-    g_autoptr(JsonObject) cased = object_of ("{\"Name\":\"a.jpg\"}");
+    g_autoptr (JsonObject) cased = object_of ("{\"Name\":\"a.jpg\"}");
 
     g_assert_false (ks_json_object_check_members (cased, some, &error));
     g_assert_error (error, KS_CORE_ERROR, KS_CORE_ERROR_PARSE);
@@ -393,27 +459,27 @@ static void
 test_request_example (void)
 {
   const char *const allowed[] = { "name", "size", "overwrite", NULL };
-  const char *bodies[] = {
-    "{\"name\":\"a.jpg\",\"size\":1024,\"overwrite\":true}",
-    "{\"name\":\"a.jpg\",\"size\":1024}",
-    "{\"name\":\"a.jpg\",\"size\":1024,\"owner\":\"mallory\"}",
-    "{\"name\":\"a.jpg\",\"size\":-1}",
-    "{\"name\":\"a.jpg\",\"size\":\"1024\"}",
-    "{\"size\":1024}",
-    "{\"name\":\"a.jpg\",\"size\":1024,}",
+  const char       *bodies[] = {
+          "{\"name\":\"a.jpg\",\"size\":1024,\"overwrite\":true}",
+          "{\"name\":\"a.jpg\",\"size\":1024}",
+          "{\"name\":\"a.jpg\",\"size\":1024,\"owner\":\"mallory\"}",
+          "{\"name\":\"a.jpg\",\"size\":-1}",
+          "{\"name\":\"a.jpg\",\"size\":\"1024\"}",
+          "{\"size\":1024}",
+          "{\"name\":\"a.jpg\",\"size\":1024,}",
   };
   const int expected[] = { -1, -1, KS_CORE_ERROR_PARSE, KS_CORE_ERROR_INVALID,
                            KS_CORE_ERROR_PARSE, KS_CORE_ERROR_PARSE, KS_CORE_ERROR_PARSE };
 
   for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) root = ks_json_parse_strict (bodies[i], -1, 8, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonNode) root = ks_json_parse_strict (bodies[i], -1, 8, &error);
       JsonObject *body = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
       const char *name = NULL;
-      gint64 size = 0;
-      gboolean overwrite = FALSE;
-      gboolean ok;
+      gint64      size = 0;
+      gboolean    overwrite = FALSE;
+      gboolean    ok;
 
       ok = body != NULL &&
            ks_json_object_check_members (body, allowed, &error) &&

@@ -26,18 +26,18 @@ static void
 test_roundtrip (void)
 {
   const char *uses[] = { "access", "id" };
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
 
   for (guint i = 0; i < G_N_ELEMENTS (uses); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(JsonObject) claims = ks_test_jwt_claims_new (uses[i]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) claims = ks_test_jwt_claims_new (uses[i]);
       g_autofree char *token = ks_test_jwt_sign (ks_test_rsa_key (0), claims);
-      g_auto(GStrv) parts = g_strsplit (token, ".", -1);
+      g_auto (GStrv) parts = g_strsplit (token, ".", -1);
       g_autofree guint8 *header = NULL;
-      g_autofree char *expected_header = default_header (ks_test_rsa_key (0));
-      g_autoptr(JsonObject) got = NULL;
-      gsize len = 0;
+      g_autofree char   *expected_header = default_header (ks_test_rsa_key (0));
+      g_autoptr (JsonObject) got = NULL;
+      gsize       len = 0;
       KsJwtExpect expect = ks_test_jwt_expect (uses[i]);
       KsJwtExpect either = ks_test_jwt_expect (NULL);
 
@@ -60,8 +60,8 @@ test_roundtrip (void)
 static void
 test_unknown_key (void)
 {
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
-  g_autoptr(JsonObject) claims = ks_test_jwt_claims_new ("access");
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
+  g_autoptr (JsonObject) claims = ks_test_jwt_claims_new ("access");
   g_autofree char *payload = ks_test_json_text (claims);
   g_autofree char *other = ks_test_jwt_sign (ks_test_rsa_key (1), claims);
   g_autofree char *no_kid = ks_test_jwt_sign_raw (ks_test_rsa_key (0), "{\"alg\":\"RS256\"}", payload);
@@ -69,9 +69,9 @@ test_unknown_key (void)
                                                      payload);
   g_autofree char *number_kid = ks_test_jwt_sign_raw (ks_test_rsa_key (0), "{\"alg\":\"RS256\",\"kid\":7}",
                                                       payload);
-  g_autoptr(KsJwks) empty = ks_jwks_new ();
+  g_autoptr (KsJwks) empty = ks_jwks_new ();
   g_autofree char *ok = ks_test_jwt_sign (ks_test_rsa_key (0), claims);
-  KsJwtExpect expect = ks_test_jwt_expect ("access");
+  KsJwtExpect      expect = ks_test_jwt_expect ("access");
 
   ks_test_jwt_assert_verify_fails (other, jwks, &expect, KS_JWT_ERROR_UNKNOWN_KEY);
   ks_test_jwt_assert_verify_fails (no_kid, jwks, &expect, KS_JWT_ERROR_UNKNOWN_KEY);
@@ -87,16 +87,20 @@ static void
 test_algorithms_refused (void)
 {
   KsRsaKey *key = ks_test_rsa_key (0);
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (key);
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (key);
   g_autofree char *jwks_json = ks_jwks_to_json (jwks);
-  g_autoptr(JsonObject) jwk = ks_rsa_key_to_public_jwk (key);
-  g_autoptr(EVP_PKEY) pkey = ks_test_rsa_key_to_pkey (key);
+  g_autoptr (JsonObject) jwk = ks_rsa_key_to_public_jwk (key);
+  g_autoptr (EVP_PKEY) pkey = ks_test_rsa_key_to_pkey (key);
   g_autofree char *spki = ks_test_pem_encode (pkey, EVP_PKEY_PUBLIC_KEY, "SubjectPublicKeyInfo");
-  g_autoptr(JsonObject) claims = ks_test_jwt_claims_new ("access");
+  g_autoptr (JsonObject) claims = ks_test_jwt_claims_new ("access");
   g_autofree char *payload = ks_test_json_text (claims);
   g_autofree char *payload_b64 = ks_test_b64 (payload);
-  const char *secrets[] = { jwks_json, spki, json_object_get_string_member (jwk, "n") };
-  struct { const char *alg; KsJwtError code; } algs[] = {
+  const char      *secrets[] = { jwks_json, spki, json_object_get_string_member (jwk, "n") };
+  struct
+  {
+    const char *alg;
+    KsJwtError  code;
+  } algs[] = {
     { "\"HS256\"", KS_JWT_ERROR_UNSUPPORTED_ALGORITHM },
     { "\"RS512\"", KS_JWT_ERROR_UNSUPPORTED_ALGORITHM },
     { "\"PS256\"", KS_JWT_ERROR_UNSUPPORTED_ALGORITHM },
@@ -117,7 +121,7 @@ test_algorithms_refused (void)
       g_autofree char *input = g_strconcat (header_b64, ".", payload_b64, NULL);
       g_autofree char *mac_b64 = NULL;
       g_autofree char *token = NULL;
-      guint8 mac[KS_SHA256_LEN];
+      guint8           mac[KS_SHA256_LEN];
 
       ks_hmac_sha256 (secrets[i], strlen (secrets[i]), input, strlen (input), mac);
       mac_b64 = ks_base64url_encode (mac, sizeof mac);
@@ -141,12 +145,12 @@ test_algorithms_refused (void)
 static void
 test_header_refused (void)
 {
-  KsRsaKey *key = ks_test_rsa_key (0);
+  KsRsaKey   *key = ks_test_rsa_key (0);
   const char *kid = ks_rsa_key_get_kid (key);
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (key);
-  g_autoptr(JsonObject) claims = ks_test_jwt_claims_new ("access");
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (key);
+  g_autoptr (JsonObject) claims = ks_test_jwt_claims_new ("access");
   g_autofree char *payload = ks_test_json_text (claims);
-  g_autoptr(JsonObject) attacker_jwk = ks_rsa_key_to_public_jwk (ks_test_rsa_key (2));
+  g_autoptr (JsonObject) attacker_jwk = ks_rsa_key_to_public_jwk (ks_test_rsa_key (2));
   g_autofree char *attacker_text = ks_test_json_text (attacker_jwk);
   g_autofree char *no_alg = g_strdup_printf ("{\"kid\":\"%s\"}", kid);
   g_autofree char *crit = g_strdup_printf ("{\"alg\":\"RS256\",\"kid\":\"%s\",\"crit\":[\"exp\"],\"exp\":1}", kid);
@@ -157,7 +161,7 @@ test_header_refused (void)
   g_autofree char *t3 = ks_test_jwt_sign_raw (ks_test_rsa_key (2), embedded, payload);
   g_autofree char *t4 = ks_test_jwt_sign_raw (ks_test_rsa_key (1), jku, payload);
   g_autofree char *t5 = ks_test_jwt_sign_raw (key, jku, payload);
-  KsJwtExpect expect = ks_test_jwt_expect ("access");
+  KsJwtExpect      expect = ks_test_jwt_expect ("access");
 
   ks_test_jwt_assert_verify_fails (t1, jwks, &expect, KS_JWT_ERROR_UNSUPPORTED_ALGORITHM);
   ks_test_jwt_assert_verify_fails (t2, jwks, &expect, KS_JWT_ERROR_MALFORMED);
@@ -171,12 +175,12 @@ test_header_refused (void)
 
 typedef struct
 {
-  const char *use;       /* token_use the claims are made for */
-  const char *set;       /* JSON object whose members replace the claims' */
-  const char *remove;    /* claim to drop, or NULL */
-  const char *expected;  /* KsJwtExpect.token_use */
+  const char *use;      /* token_use the claims are made for */
+  const char *set;      /* JSON object whose members replace the claims' */
+  const char *remove;   /* claim to drop, or NULL */
+  const char *expected; /* KsJwtExpect.token_use */
   guint       leeway;
-  gint        code;      /* KsJwtError, or -1 for success */
+  gint        code; /* KsJwtError, or -1 for success */
 } ClaimsCase;
 
 #define OK (-1)
@@ -239,24 +243,24 @@ static const ClaimsCase claims_cases[] = {
 static void
 test_claims (void)
 {
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
 
   for (guint i = 0; i < G_N_ELEMENTS (claims_cases); i++)
     {
       const ClaimsCase *c = &claims_cases[i];
-      g_autoptr(JsonObject) claims = ks_test_jwt_claims_new (c->use);
+      g_autoptr (JsonObject) claims = ks_test_jwt_claims_new (c->use);
       g_autofree char *token = NULL;
-      KsJwtExpect expect = ks_test_jwt_expect (c->expected);
+      KsJwtExpect      expect = ks_test_jwt_expect (c->expected);
 
       g_test_message ("claims case %u: %s %s -%s", i, c->use,
                       c->set != NULL ? c->set : "", c->remove != NULL ? c->remove : "");
       if (c->set != NULL)
         {
-          g_autoptr(GError) error = NULL;
-          g_autoptr(JsonNode) set = json_from_string (c->set, &error);
+          g_autoptr (GError) error = NULL;
+          g_autoptr (JsonNode) set = json_from_string (c->set, &error);
           JsonObjectIter iter;
-          const char *name;
-          JsonNode *value;
+          const char    *name;
+          JsonNode      *value;
 
           g_assert_no_error (error);
           json_object_iter_init (&iter, json_node_get_object (set));
@@ -277,11 +281,11 @@ test_claims (void)
 static void
 test_current_time (void)
 {
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
-  g_autoptr(JsonObject) claims = ks_test_jwt_claims_new ("access");
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
+  g_autoptr (JsonObject) claims = ks_test_jwt_claims_new ("access");
   g_autofree char *old = ks_test_jwt_sign (ks_test_rsa_key (0), claims);
   g_autofree char *fresh = NULL;
-  KsJwtExpect expect = ks_test_jwt_expect ("access");
+  KsJwtExpect      expect = ks_test_jwt_expect ("access");
 
   json_object_set_int_member (claims, "exp", g_get_real_time () / G_USEC_PER_SEC + 600);
   fresh = ks_test_jwt_sign (ks_test_rsa_key (0), claims);
@@ -296,20 +300,20 @@ test_current_time (void)
 static void
 test_truncated (void)
 {
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
-  g_autoptr(JsonObject) claims = ks_test_jwt_claims_new ("access");
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
+  g_autoptr (JsonObject) claims = ks_test_jwt_claims_new ("access");
   g_autofree char *token = ks_test_jwt_sign (ks_test_rsa_key (0), claims);
-  gsize signed_len = (gsize) (strrchr (token, '.') - token);
-  KsJwtExpect expect = ks_test_jwt_expect ("access");
+  gsize            signed_len = (gsize) (strrchr (token, '.') - token);
+  KsJwtExpect      expect = ks_test_jwt_expect ("access");
 
   ks_test_jwt_assert_verify_ok (token, jwks, &expect);
   for (gsize len = 0; len < strlen (token); len++)
     {
       g_autofree char *prefix = g_strndup (token, len);
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GError) peek_error = NULL;
-      g_autoptr(JsonObject) got = ks_jwt_verify (prefix, jwks, &expect, &error);
-      g_autoptr(JsonObject) peeked = ks_jwt_peek_claims (prefix, &peek_error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GError) peek_error = NULL;
+      g_autoptr (JsonObject) got = ks_jwt_verify (prefix, jwks, &expect, &error);
+      g_autoptr (JsonObject) peeked = ks_jwt_peek_claims (prefix, &peek_error);
 
       g_assert_null (got);
       g_assert_true (error != NULL && error->domain == KS_JWT_ERROR);
@@ -324,22 +328,22 @@ test_truncated (void)
 static void
 test_tampered (void)
 {
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
-  g_autoptr(JsonObject) claims = ks_test_jwt_claims_new ("access");
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
+  g_autoptr (JsonObject) claims = ks_test_jwt_claims_new ("access");
   g_autofree char *token = ks_test_jwt_sign (ks_test_rsa_key (0), claims);
   g_autofree char *other = NULL;
-  char *sig = strrchr (token, '.') + 1;
-  gsize sig_len = strlen (sig);
+  char            *sig = strrchr (token, '.') + 1;
+  gsize            sig_len = strlen (sig);
   g_autofree char *signed_part = g_strndup (token, (gsize) (sig - token));
   g_autofree char *spliced = NULL;
-  KsJwtExpect expect = ks_test_jwt_expect ("access");
+  KsJwtExpect      expect = ks_test_jwt_expect ("access");
 
   /* Every signature character, swapped for another valid one: A and Q
    * differ only in bits that the last character carries too. */
   for (gsize i = 0; i < sig_len; i++)
     {
       g_autofree char *copy = g_strdup (token);
-      char *c = copy + (sig - token) + i;
+      char            *c = copy + (sig - token) + i;
 
       *c = *c == 'A' ? 'Q' : 'A';
       ks_test_jwt_assert_verify_fails (copy, jwks, &expect, KS_JWT_ERROR_BAD_SIGNATURE);
@@ -364,8 +368,8 @@ static void
 test_bad_base64 (void)
 {
   KsRsaKey *key = ks_test_rsa_key (0);
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (key);
-  g_autoptr(JsonObject) claims = ks_test_jwt_claims_new ("access");
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (key);
+  g_autoptr (JsonObject) claims = ks_test_jwt_claims_new ("access");
   g_autofree char *header = default_header (key);
   g_autofree char *h = ks_test_b64 (header);
   g_autofree char *payload = ks_test_json_text (claims);
@@ -373,7 +377,7 @@ test_bad_base64 (void)
   g_autofree char *h_padded = g_strconcat (h, "=", NULL);
   g_autofree char *p_padded = g_strconcat (p, "==", NULL);
   g_autofree char *token = ks_test_jwt_sign_segments (key, h, p);
-  char *sig = strrchr (token, '.') + 1;
+  char            *sig = strrchr (token, '.') + 1;
   g_autofree char *sig_padded = g_strconcat (token, "==", NULL);
   g_autofree char *sig_newline = g_strconcat (token, "\n", NULL);
   g_autofree char *leading_space = g_strconcat (" ", token, NULL);
@@ -381,8 +385,14 @@ test_bad_base64 (void)
   g_autofree char *sig_slash = g_strdup (token);
   /* Signed, so what fails is the encoding and not the signature. */
   const char *segments[][2] = {
-    { h_padded, p }, { h, p_padded }, { "*", p }, { "eyJ+", p }, { h, "eyJ/" },
-    { h, "eyJpc3MiOiJ4In0%" }, { h, "eyJpc3M iOiJ4In0" }, { h, "eyJpc3MiOiJ4In0\n" },
+    { h_padded, p },
+    { h, p_padded },
+    { "*", p },
+    { "eyJ+", p },
+    { h, "eyJ/" },
+    { h, "eyJpc3MiOiJ4In0%" },
+    { h, "eyJpc3M iOiJ4In0" },
+    { h, "eyJpc3MiOiJ4In0\n" },
   };
   const char *tokens[] = { sig_padded, sig_newline, leading_space, sig_plus, sig_slash };
   KsJwtExpect expect = ks_test_jwt_expect ("access");
@@ -406,8 +416,8 @@ static void
 test_json_shapes (void)
 {
   KsRsaKey *key = ks_test_rsa_key (0);
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (key);
-  g_autoptr(JsonObject) claims = ks_test_jwt_claims_new ("access");
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (key);
+  g_autoptr (JsonObject) claims = ks_test_jwt_claims_new ("access");
   g_autofree char *header = default_header (key);
   g_autofree char *payload = ks_test_json_text (claims);
   g_autofree char *deep = NULL;
@@ -416,18 +426,27 @@ test_json_shapes (void)
   g_autofree char *payload_var = g_strconcat ("var c = ", payload, ";", NULL);
   g_autofree char *payload_trailing = g_strconcat (payload, "{}", NULL);
   g_autofree char *nested_ok = NULL;
-  const char *headers[] = { "[]", "\"RS256\"", "42", "null", "{\"alg\":\"RS256\",", "\xff{}" };
+  const char      *headers[] = { "[]", "\"RS256\"", "42", "null", "{\"alg\":\"RS256\",", "\xff{}" };
   /* Only objects will do. The strict syntax has its own cases in
    * test-json; a few here show that tokens go through it. */
   const char *payloads[] = {
-    "[]", "\"x\"", "true", "{", "{\"iss\":\"\xc3\x28\"}", "{} {}", "/*c*/{}", "{'exp':1}",
+    "[]",
+    "\"x\"",
+    "true",
+    "{",
+    "{\"iss\":\"\xc3\x28\"}",
+    "{} {}",
+    "/*c*/{}",
+    "{'exp':1}",
     /* json-glib would wrap the first to -1 and make the second inf. */
-    "{\"exp\":99999999999999999999}", "{\"exp\":1e400}",
+    "{\"exp\":99999999999999999999}",
+    "{\"exp\":1e400}",
     /* A NUL would cut the issuer short; lone surrogates are not text. */
-    "{\"iss\":\"" KS_TEST_JWT_ISSUER "\\u0000x\"}", "{\"a\":\"\\ud800x\"}",
+    "{\"iss\":\"" KS_TEST_JWT_ISSUER "\\u0000x\"}",
+    "{\"a\":\"\\ud800x\"}",
   };
   KsJwtExpect expect = ks_test_jwt_expect ("access");
-  GString *nest = g_string_new ("{\"exp\":");
+  GString    *nest = g_string_new ("{\"exp\":");
 
   /* Inside an object, so that only the depth limit can refuse it. */
   for (guint i = 0; i < 40; i++)
@@ -451,8 +470,12 @@ test_json_shapes (void)
     }
   {
     const char *more[][2] = {
-      { header_trailing, payload }, { header_var, payload }, { deep, payload },
-      { header, payload_var }, { header, payload_trailing }, { header, deep },
+      { header_trailing, payload },
+      { header_var, payload },
+      { deep, payload },
+      { header, payload_var },
+      { header, payload_trailing },
+      { header, deep },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (more); i++)
@@ -465,9 +488,9 @@ test_json_shapes (void)
   {
     /* A NUL byte inside the JSON. */
     static const guint8 with_nul[] = "{\"iss\":\"a\0b\"}";
-    g_autofree char *h = ks_test_b64 (header);
-    g_autofree char *p = ks_base64url_encode (with_nul, sizeof with_nul - 1);
-    g_autofree char *bad = ks_test_jwt_sign_segments (key, h, p);
+    g_autofree char    *h = ks_test_b64 (header);
+    g_autofree char    *p = ks_base64url_encode (with_nul, sizeof with_nul - 1);
+    g_autofree char    *bad = ks_test_jwt_sign_segments (key, h, p);
 
     ks_test_jwt_assert_verify_fails (bad, jwks, &expect, KS_JWT_ERROR_MALFORMED);
   }
@@ -485,20 +508,20 @@ test_json_shapes (void)
 static void
 test_structure (void)
 {
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
-  g_autoptr(JsonObject) claims = ks_test_jwt_claims_new ("access");
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
+  g_autoptr (JsonObject) claims = ks_test_jwt_claims_new ("access");
   g_autofree char *token = ks_test_jwt_sign (ks_test_rsa_key (0), claims);
   g_autofree char *four = g_strconcat (token, ".", NULL);
   g_autofree char *four_sig = g_strconcat (token, ".x", NULL);
   g_autofree char *too_long = g_strnfill (KS_JWT_MAX_LEN + 1, 'a');
-  const char *tokens[] = { "", ".", "..", "...", "a", "a.b", "a.b.c.d", ".b.c", "a..c",
-                           "eyJ9.eyJ9", four, four_sig, too_long };
-  KsJwtExpect expect = ks_test_jwt_expect ("access");
+  const char      *tokens[] = { "", ".", "..", "...", "a", "a.b", "a.b.c.d", ".b.c", "a..c",
+                                "eyJ9.eyJ9", four, four_sig, too_long };
+  KsJwtExpect      expect = ks_test_jwt_expect ("access");
 
   for (guint i = 0; i < G_N_ELEMENTS (tokens); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(JsonObject) peeked = ks_jwt_peek_claims (tokens[i], &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) peeked = ks_jwt_peek_claims (tokens[i], &error);
 
       g_assert_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED);
       g_assert_null (peeked);
@@ -509,12 +532,12 @@ test_structure (void)
 static void
 test_size_limit (void)
 {
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
-  g_autoptr(JsonObject) claims = ks_test_jwt_claims_new ("access");
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
+  g_autoptr (JsonObject) claims = ks_test_jwt_claims_new ("access");
   g_autofree char *big = g_strnfill (10000, 'x');
   g_autofree char *huge = g_strnfill (KS_JWT_MAX_LEN, 'x');
   g_autofree char *token = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   KsJwtExpect expect = ks_test_jwt_expect ("access");
 
   json_object_set_string_member (claims, "custom:big", big);
@@ -540,17 +563,17 @@ test_size_limit (void)
 static void
 test_garbage_tokens (void)
 {
-  g_autoptr(KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
-  g_autoptr(JsonObject) claims = ks_test_jwt_claims_new ("access");
+  g_autoptr (KsJwks) jwks = ks_test_jwks_new_with (ks_test_rsa_key (0));
+  g_autoptr (JsonObject) claims = ks_test_jwt_claims_new ("access");
   g_autofree char *token = ks_test_jwt_sign (ks_test_rsa_key (0), claims);
-  g_auto(GStrv) garbage = ks_test_garbage_strings (7519, 300);
-  g_autoptr(GRand) rand = g_rand_new_with_seed (7519);
+  g_auto (GStrv) garbage = ks_test_garbage_strings (7519, 300);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7519);
   KsJwtExpect expect = ks_test_jwt_expect ("access");
 
   for (guint i = 0; garbage[i] != NULL; i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(JsonObject) peeked = ks_jwt_peek_claims (garbage[i], &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) peeked = ks_jwt_peek_claims (garbage[i], &error);
 
       g_assert_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED);
       g_assert_null (peeked);
@@ -561,10 +584,10 @@ test_garbage_tokens (void)
   for (guint i = 0; i < 300; i++)
     {
       g_autofree char *copy = g_strdup (token);
-      g_autoptr(GError) error = NULL;
-      g_autoptr(JsonObject) got = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) got = NULL;
       gsize pos = (gsize) g_rand_int_range (rand, 0, (gint32) strlen (token));
-      char c = (char) g_rand_int_range (rand, 1, 256);
+      char  c = (char) g_rand_int_range (rand, 1, 256);
 
       copy[pos] = c != token[pos] ? c : (char) (c ^ 0x40);
       got = ks_jwt_verify (copy, jwks, &expect, &error);
@@ -576,10 +599,10 @@ test_garbage_tokens (void)
 static void
 test_peek (void)
 {
-  g_autoptr(JsonObject) claims = ks_test_jwt_claims_new ("access");
+  g_autoptr (JsonObject) claims = ks_test_jwt_claims_new ("access");
   g_autofree char *token = ks_test_jwt_sign (ks_test_rsa_key (1), claims);
-  g_autoptr(JsonObject) peeked = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) peeked = NULL;
+  g_autoptr (GError) error = NULL;
 
   /* Unknown key, and long expired under the real clock: still readable. */
   peeked = ks_jwt_peek_claims (token, &error);

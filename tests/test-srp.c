@@ -12,10 +12,10 @@
 #include "ks-srp-private.h"
 #include "ks-test-util.h"
 
-#define VECTORS_FILE  "testdata/cognito-srp-vectors.txt"
-#define N_VECTORS     3
-#define TEST_POOL_ID  "eu-west-3_KsTest42"
-#define OK_TIME       "Thu Jan 1 00:00:00 UTC 1970"
+#define VECTORS_FILE "testdata/cognito-srp-vectors.txt"
+#define N_VECTORS 3
+#define TEST_POOL_ID "eu-west-3_KsTest42"
+#define OK_TIME "Thu Jan 1 00:00:00 UTC 1970"
 
 /* ---- the vectors file ------------------------------------------------ */
 
@@ -26,27 +26,27 @@ typedef struct
   char *user;
   char *password;
   char *salt;
-  char *salt_padded;      /* nullable */
-  char *x;                /* nullable */
+  char *salt_padded; /* nullable */
+  char *x;           /* nullable */
   char *v;
   char *a;
   char *A;
-  char *b;                /* nullable: vector 1 has none */
+  char *b; /* nullable: vector 1 has none */
   char *B;
   char *u;
   char *S;
   char *hkdf;
-  char *secret_block;     /* nullable: base64 */
-  char *secret_raw;       /* nullable: hex, when not strict base64 */
+  char *secret_block; /* nullable: base64 */
+  char *secret_raw;   /* nullable: hex, when not strict base64 */
   char *timestamp;
   char *signature;
 } Vector;
 
 typedef struct
 {
-  char   *N;
-  char   *k;
-  Vector  vectors[N_VECTORS];
+  char  *N;
+  char  *k;
+  Vector vectors[N_VECTORS];
 } Vectors;
 
 static void
@@ -72,8 +72,8 @@ find (const char *text,
       const char *pattern,
       const char *fallback)
 {
-  g_autoptr(GRegex) regex = g_regex_new (pattern, G_REGEX_MULTILINE, 0, NULL);
-  g_autoptr(GMatchInfo) match = NULL;
+  g_autoptr (GRegex) regex = g_regex_new (pattern, G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
 
   g_assert_nonnull (regex);
   if (g_regex_match (regex, text, 0, &match))
@@ -122,8 +122,19 @@ static void
 assert_vector_complete (const Vector *v)
 {
   const char *required[] = {
-    v->pool_name, v->user, v->password, v->salt, v->v, v->a, v->A, v->B, v->u, v->S,
-    v->hkdf, v->timestamp, v->signature,
+    v->pool_name,
+    v->user,
+    v->password,
+    v->salt,
+    v->v,
+    v->a,
+    v->A,
+    v->B,
+    v->u,
+    v->S,
+    v->hkdf,
+    v->timestamp,
+    v->signature,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (required); i++)
@@ -136,7 +147,7 @@ static Vectors *
 load_vectors (void)
 {
   g_autofree char *text = ks_test_read_shared (VECTORS_FILE, NULL);
-  g_auto(GStrv) sections = NULL;
+  g_auto (GStrv) sections = NULL;
   Vectors *self;
 
   if (text == NULL)
@@ -180,12 +191,12 @@ derive_key_from_hex (const char *u_hex,
                      const char *s_hex,
                      guint8      key[KS_SRP_KEY_LEN])
 {
-  static const char info[] = "Caldera Derived Key\001";
+  static const char  info[] = "Caldera Derived Key\001";
   g_autofree guint8 *u = NULL;
   g_autofree guint8 *s = NULL;
-  gsize u_len, s_len;
-  guint8 prk[KS_SHA256_LEN];
-  guint8 okm[KS_SHA256_LEN];
+  gsize              u_len, s_len;
+  guint8             prk[KS_SHA256_LEN];
+  guint8             okm[KS_SHA256_LEN];
 
   u = ks_hex_decode (u_hex, &u_len, NULL);
   s = ks_hex_decode (s_hex, &s_len, NULL);
@@ -196,8 +207,8 @@ derive_key_from_hex (const char *u_hex,
 }
 
 static void
-assert_key_hex (const guint8  key[KS_SRP_KEY_LEN],
-                const char   *expected)
+assert_key_hex (const guint8 key[KS_SRP_KEY_LEN],
+                const char  *expected)
 {
   g_autofree char *hex = ks_hex_encode (key, KS_SRP_KEY_LEN);
 
@@ -210,8 +221,8 @@ multiply_hex (const char *hex,
               guint       factor)
 {
   BIGNUM *n = NULL;
-  char *bn_hex;
-  char *out;
+  char   *bn_hex;
+  char   *out;
 
   g_assert_cmpint (BN_hex2bn (&n, hex), >, 0);
   g_assert_true (BN_mul_word (n, factor));
@@ -227,7 +238,7 @@ multiply_hex (const char *hex,
 static void
 test_group (void)
 {
-  g_autoptr(Vectors) vectors = load_vectors ();
+  g_autoptr (Vectors) vectors = load_vectors ();
   g_autofree char *N = NULL;
   g_autofree char *N_expected = NULL;
   g_autofree char *k = NULL;
@@ -246,10 +257,10 @@ test_group (void)
 static void
 test_vector_verifier (gconstpointer data)
 {
-  g_autoptr(Vectors) vectors = load_vectors ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (Vectors) vectors = load_vectors ();
+  g_autoptr (GError) error = NULL;
   g_autofree char *v = NULL;
-  Vector *t;
+  Vector          *t;
 
   if (vectors == NULL)
     return;
@@ -278,14 +289,14 @@ test_vector_verifier (gconstpointer data)
 }
 
 static void
-check_client_claim (KsSrpClient  *client,
-                    Vector       *t,
-                    const guint8  key[KS_SRP_KEY_LEN])
+check_client_claim (KsSrpClient *client,
+                    Vector      *t,
+                    const guint8 key[KS_SRP_KEY_LEN])
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *signature = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *signature = NULL;
   g_autofree guint8 *raw = NULL;
-  gsize raw_len;
+  gsize              raw_len;
 
   if (t->secret_block != NULL)
     {
@@ -310,13 +321,13 @@ check_client_claim (KsSrpClient  *client,
 static void
 test_vector_client (gconstpointer data)
 {
-  g_autoptr(Vectors) vectors = load_vectors ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KsSrpClient) client = NULL;
+  g_autoptr (Vectors) vectors = load_vectors ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsSrpClient) client = NULL;
   g_autofree char *u = NULL;
   g_autofree char *S = NULL;
-  guint8 key[KS_SRP_KEY_LEN];
-  Vector *t;
+  guint8           key[KS_SRP_KEY_LEN];
+  Vector          *t;
 
   if (vectors == NULL)
     return;
@@ -342,14 +353,14 @@ test_vector_client (gconstpointer data)
 static void
 test_vector_server (gconstpointer data)
 {
-  g_autoptr(Vectors) vectors = load_vectors ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KsSrpServer) server = NULL;
+  g_autoptr (Vectors) vectors = load_vectors ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsSrpServer) server = NULL;
   g_autofree char *u = NULL;
   g_autofree char *S = NULL;
   g_autofree char *b = NULL;
-  guint8 key[KS_SRP_KEY_LEN];
-  Vector *t;
+  guint8           key[KS_SRP_KEY_LEN];
+  Vector          *t;
 
   if (vectors == NULL)
     return;
@@ -380,14 +391,14 @@ test_vector_server (gconstpointer data)
 static void
 test_short_b (void)
 {
-  g_autoptr(Vectors) vectors = load_vectors ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KsSrpClient) client = NULL;
+  g_autoptr (Vectors) vectors = load_vectors ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsSrpClient) client = NULL;
   g_autofree char *zeros = NULL;
   g_autofree char *padded = NULL;
   g_autofree char *upper = NULL;
-  guint8 key[KS_SRP_KEY_LEN];
-  Vector *t;
+  guint8           key[KS_SRP_KEY_LEN];
+  Vector          *t;
 
   if (vectors == NULL)
     return;
@@ -416,9 +427,9 @@ test_short_b (void)
 static void
 test_short_s (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KsSrpClient) client = NULL;
-  g_autoptr(KsSrpServer) server = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsSrpClient) client = NULL;
+  g_autoptr (KsSrpServer) server = NULL;
   g_autofree char *v = NULL;
   g_autofree char *u = NULL;
   g_autofree char *S = NULL;
@@ -426,9 +437,9 @@ test_short_s (void)
   g_autofree char *u_padded = NULL;
   g_autofree char *zeros = NULL;
   g_autofree char *s_fixed = NULL;
-  guint8 server_key[KS_SRP_KEY_LEN];
-  guint8 client_key[KS_SRP_KEY_LEN];
-  guint8 expected[KS_SRP_KEY_LEN];
+  guint8           server_key[KS_SRP_KEY_LEN];
+  guint8           client_key[KS_SRP_KEY_LEN];
+  guint8           expected[KS_SRP_KEY_LEN];
 
   v = ks_srp_make_verifier_with_salt (TEST_POOL_ID, "short-s", "hunter2", "00c0ffee", &error);
   g_assert_no_error (error);
@@ -472,7 +483,8 @@ test_short_s (void)
 static void
 test_timestamp (void)
 {
-  static const struct {
+  static const struct
+  {
     int         year, month, day, hour, minute, second;
     int         offset_hours;
     const char *expected;
@@ -487,9 +499,9 @@ test_timestamp (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GTimeZone) tz = g_time_zone_new_offset (cases[i].offset_hours * 3600);
-      g_autoptr(GDateTime) dt = g_date_time_new (tz, cases[i].year, cases[i].month, cases[i].day,
-                                                 cases[i].hour, cases[i].minute, cases[i].second);
+      g_autoptr (GTimeZone) tz = g_time_zone_new_offset (cases[i].offset_hours * 3600);
+      g_autoptr (GDateTime) dt = g_date_time_new (tz, cases[i].year, cases[i].month, cases[i].day,
+                                                  cases[i].hour, cases[i].minute, cases[i].second);
       g_autofree char *text = ks_srp_format_timestamp (dt);
 
       g_assert_cmpstr (text, ==, cases[i].expected);
@@ -503,9 +515,13 @@ random_text (GRand *rand,
              guint  max_chars)
 {
   static const gunichar ranges[][2] = {
-    { 0x21, 0x7e }, { 0xa1, 0xff }, { 0x391, 0x3c9 }, { 0x4e00, 0x4fff }, { 0x1f600, 0x1f64f },
+    { 0x21, 0x7e },
+    { 0xa1, 0xff },
+    { 0x391, 0x3c9 },
+    { 0x4e00, 0x4fff },
+    { 0x1f600, 0x1f64f },
   };
-  guint n = (guint) g_rand_int_range (rand, 1, (gint32) max_chars + 1);
+  guint    n = (guint) g_rand_int_range (rand, 1, (gint32) max_chars + 1);
   GString *text = g_string_new (NULL);
 
   for (guint i = 0; i < n; i++)
@@ -520,18 +536,18 @@ random_text (GRand *rand,
 /* One USER_SRP_AUTH round trip with @attempt as the password, the
  * server rebuilt from b the way a stateless server would. */
 static gboolean
-handshake (const char  *user,
-           const char  *salt,
-           const char  *verifier,
-           const char  *attempt,
-           const char  *secret_block,
-           GError     **error)
+handshake (const char *user,
+           const char *salt,
+           const char *verifier,
+           const char *attempt,
+           const char *secret_block,
+           GError    **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(KsSrpClient) client = ks_srp_client_new (TEST_POOL_ID, &local_error);
-  g_autoptr(KsSrpServer) first = NULL;
-  g_autoptr(KsSrpServer) server = NULL;
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (KsSrpClient) client = ks_srp_client_new (TEST_POOL_ID, &local_error);
+  g_autoptr (KsSrpServer) first = NULL;
+  g_autoptr (KsSrpServer) server = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *timestamp = ks_srp_format_timestamp (now);
   g_autofree char *b = NULL;
   g_autofree char *signature = NULL;
@@ -556,19 +572,19 @@ handshake (const char  *user,
 static void
 test_handshake (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
-  g_autoptr(GTimer) timer = g_timer_new ();
+  g_autoptr (GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
+  g_autoptr (GTimer) timer = g_timer_new ();
   guint users = 0;
 
   for (; users < 50 && (users < 5 || g_timer_elapsed (timer, NULL) < 60.0); users++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *user = random_text (rand, 24);
       g_autofree char *password = random_text (rand, 32);
       g_autofree char *wrong = g_strconcat (password, "x", NULL);
       g_autofree char *salt = NULL;
       g_autofree char *verifier = NULL;
-      guint8 block[48];
+      guint8           block[48];
       g_autofree char *block_b64 = NULL;
 
       for (guint i = 0; i < sizeof block; i++)
@@ -588,13 +604,13 @@ test_handshake (void)
 static void
 test_make_verifier_salt (void)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < 32; i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *verifier = NULL;
-      char *salt = NULL;
+      char            *salt = NULL;
 
       g_assert_true (ks_srp_make_verifier (TEST_POOL_ID, "u", "p", &salt, &verifier, &error));
       g_assert_no_error (error);
@@ -621,13 +637,13 @@ test_reject_zero_a (void)
   g_autofree char *N_lead = g_strconcat ("000", N, NULL);
   g_autofree char *N2 = multiply_hex (N, 2);
   g_autofree char *N7 = multiply_hex (N, 7);
-  const char *values[] = { "0", "00", "0000", N, N_upper, N_lead, N2, N7 };
+  const char      *values[] = { "0", "00", "0000", N, N_upper, N_lead, N2, N7 };
 
   g_assert_true (ks_srp_make_verifier (TEST_POOL_ID, "bob", "pw", &salt, &verifier, NULL));
   for (guint i = 0; i < G_N_ELEMENTS (values); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(KsSrpServer) server = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KsSrpServer) server = NULL;
 
       server = ks_srp_server_new (TEST_POOL_ID, "bob", salt, verifier, values[i], &error);
       g_assert_error (error, KS_SRP_ERROR, KS_SRP_ERROR_INVALID_PUBLIC_VALUE);
@@ -638,18 +654,18 @@ test_reject_zero_a (void)
 static void
 test_reject_zero_b (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KsSrpClient) client = ks_srp_client_new (TEST_POOL_ID, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsSrpClient) client = ks_srp_client_new (TEST_POOL_ID, &error);
   g_autofree char *N = ks_srp_dup_n_hex ();
   g_autofree char *N2 = multiply_hex (N, 2);
   g_autofree char *N5 = multiply_hex (N, 5);
-  const char *values[] = { "0", "000", N, N2, N5 };
+  const char      *values[] = { "0", "000", N, N2, N5 };
 
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (values); i++)
     {
       g_autofree char *signature = NULL;
-      guint8 key[KS_SRP_KEY_LEN];
+      guint8           key[KS_SRP_KEY_LEN];
 
       g_assert_false (ks_srp_client_derive_key (client, "bob", "pw", "0a", values[i], key, &error));
       g_assert_error (error, KS_SRP_ERROR, KS_SRP_ERROR_INVALID_PUBLIC_VALUE);
@@ -665,7 +681,8 @@ test_reject_zero_b (void)
 
 /* ---- malformed input ------------------------------------------------- */
 
-typedef enum {
+typedef enum
+{
   KIND_POOL,
   KIND_HEX,
   KIND_BASE64,
@@ -681,7 +698,7 @@ static gboolean
 client_call (const char **args,
              GError     **error)
 {
-  g_autoptr(KsSrpClient) client = ks_srp_client_new_with_a (args[0], "3", error);
+  g_autoptr (KsSrpClient) client = ks_srp_client_new_with_a (args[0], "3", error);
   g_autofree char *signature = NULL;
 
   if (client == NULL)
@@ -697,8 +714,8 @@ static gboolean
 server_call (const char **args,
              GError     **error)
 {
-  g_autoptr(KsSrpServer) server = ks_srp_server_new_with_b (TEST_POOL_ID, "bob", args[0],
-                                                            args[1], args[2], args[3], error);
+  g_autoptr (KsSrpServer) server = ks_srp_server_new_with_b (TEST_POOL_ID, "bob", args[0],
+                                                             args[1], args[2], args[3], error);
 
   if (server == NULL)
     return FALSE;
@@ -727,9 +744,9 @@ static const Input inputs[] = {
 };
 
 static gboolean
-try_input (const Input  *input,
-           const char   *value,
-           GError      **error)
+try_input (const Input *input,
+           const char  *value,
+           GError     **error)
 {
   const char *args[N_ARGS];
 
@@ -742,7 +759,7 @@ static void
 assert_malformed (const Input *input,
                   const char  *value)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_false (try_input (input, value, &error));
   g_assert_error (error, KS_SRP_ERROR, KS_SRP_ERROR_MALFORMED);
@@ -753,20 +770,48 @@ test_malformed (void)
 {
   g_autofree char *long_hex = g_strnfill (1025, '7');
   g_autofree char *N = ks_srp_dup_n_hex ();
-  const char *bad_pools[] = {
-    "", "nounderscore", "_abc", "us-east-1_", "us-east-1_ab-c", "us_east_1_abc", "us east-1_abc",
-    NULL,
+  const char      *bad_pools[] = {
+         "",
+         "nounderscore",
+         "_abc",
+         "us-east-1_",
+         "us-east-1_ab-c",
+         "us_east_1_abc",
+         "us east-1_abc",
+         NULL,
   };
   const char *bad_hex[] = {
-    "", "g", "0x12", "12 34", " 12", "12\n", "-1", "+1", "\xc3\xa9", "12g4", long_hex, NULL,
+    "",
+    "g",
+    "0x12",
+    "12 34",
+    " 12",
+    "12\n",
+    "-1",
+    "+1",
+    "\xc3\xa9",
+    "12g4",
+    long_hex,
+    NULL,
   };
   const char *bad_base64[] = {
-    "", "secret", "@@@@", "AAA", "AA=A", "A===", "AAAA AAAA", "AAB=", "AA-_", NULL,
+    "",
+    "secret",
+    "@@@@",
+    "AAA",
+    "AA=A",
+    "A===",
+    "AAAA AAAA",
+    "AAB=",
+    "AA-_",
+    NULL,
   };
   const char **bad[] = {
-    [KIND_POOL] = bad_pools, [KIND_HEX] = bad_hex, [KIND_BASE64] = bad_base64,
+    [KIND_POOL] = bad_pools,
+    [KIND_HEX] = bad_hex,
+    [KIND_BASE64] = bad_base64,
   };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
     for (const char **value = bad[inputs[i].kind]; *value != NULL; value++)
@@ -783,12 +828,12 @@ test_malformed (void)
 static void
 test_malformed_fields (void)
 {
-  g_autoptr(KsSrpClient) client = ks_srp_client_new_with_a (TEST_POOL_ID, "3", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (KsSrpClient) client = ks_srp_client_new_with_a (TEST_POOL_ID, "3", NULL);
+  g_autoptr (GError) error = NULL;
   g_autofree char *salt = NULL;
   g_autofree char *verifier = NULL;
   g_autofree char *signature = NULL;
-  guint8 key[KS_SRP_KEY_LEN];
+  guint8           key[KS_SRP_KEY_LEN];
 
   g_assert_false (ks_srp_client_derive_key (client, "", "pw", "0a", "2b", key, &error));
   g_assert_error (error, KS_SRP_ERROR, KS_SRP_ERROR_MALFORMED);
@@ -817,13 +862,13 @@ test_malformed_fields (void)
 static void
 test_garbage (void)
 {
-  g_auto(GStrv) garbage = ks_test_garbage_strings (g_test_rand_int (), 300);
+  g_auto (GStrv) garbage = ks_test_garbage_strings (g_test_rand_int (), 300);
   guint refused = 0, total = 0;
 
   for (guint i = 0; garbage[i] != NULL; i++)
     for (guint j = 0; j < G_N_ELEMENTS (inputs); j++)
       {
-        g_autoptr(GError) error = NULL;
+        g_autoptr (GError) error = NULL;
         gboolean ok = try_input (&inputs[j], garbage[i], &error);
 
         total++;
@@ -844,15 +889,15 @@ test_garbage (void)
 static void
 test_hex_case (void)
 {
-  g_autoptr(Vectors) vectors = load_vectors ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KsSrpServer) server = NULL;
+  g_autoptr (Vectors) vectors = load_vectors ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsSrpServer) server = NULL;
   g_autofree char *salt = NULL;
   g_autofree char *v = NULL;
   g_autofree char *A = NULL;
   g_autofree char *b = NULL;
-  guint8 key[KS_SRP_KEY_LEN];
-  Vector *t;
+  guint8           key[KS_SRP_KEY_LEN];
+  Vector          *t;
 
   if (vectors == NULL)
     return;
@@ -873,7 +918,8 @@ test_hex_case (void)
 static void
 test_secret_hash (void)
 {
-  static const struct {
+  static const struct
+  {
     const char *username, *client_id, *secret, *expected;
   } cases[] = {
     /* printf '%s' "$username$client_id" |
@@ -895,9 +941,9 @@ test_secret_hash (void)
 }
 
 static void
-add_vector_tests (const char    *name,
-                  GTestDataFunc  func,
-                  guint          first)
+add_vector_tests (const char   *name,
+                  GTestDataFunc func,
+                  guint         first)
 {
   for (guint i = first; i < N_VECTORS; i++)
     {

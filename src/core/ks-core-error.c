@@ -4,4 +4,4 @@
  */
 #include "ks-core-error.h"
 
-G_DEFINE_QUARK (ks-core-error-quark, ks_core_error)
+G_DEFINE_QUARK (ks_core_error_quark, ks_core_error)

@@ -19,7 +19,8 @@ G_BEGIN_DECLS
  * Errors of the small helpers in core. Protocol modules (SigV4, JWT, SRP)
  * have their own domains so callers can tell precise reasons apart.
  */
-typedef enum {
+typedef enum
+{
   KS_CORE_ERROR_PARSE,
   KS_CORE_ERROR_INVALID,
   KS_CORE_ERROR_CRYPTO,

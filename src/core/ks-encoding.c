@@ -26,11 +26,11 @@ ks_hex_encode (const guint8 *data,
 }
 
 guint8 *
-ks_hex_decode (const char  *hex,
-               gsize       *out_len,
-               GError     **error)
+ks_hex_decode (const char *hex,
+               gsize      *out_len,
+               GError    **error)
 {
-  gsize len;
+  gsize              len;
   g_autofree guint8 *out = NULL;
 
   g_return_val_if_fail (hex != NULL, NULL);
@@ -86,17 +86,17 @@ base64_value (char     c,
  * only where it belongs (required for base64, refused for base64url), and
  * no stray bits in the last symbol. */
 static guint8 *
-base64_decode_strict (const char  *text,
-                      gboolean     url,
-                      gsize       *out_len,
-                      GError     **error)
+base64_decode_strict (const char *text,
+                      gboolean    url,
+                      gsize      *out_len,
+                      GError    **error)
 {
-  gsize len = strlen (text);
-  gsize data_len = len;
+  gsize              len = strlen (text);
+  gsize              data_len = len;
   g_autofree guint8 *out = NULL;
-  gsize n = 0;
-  guint32 acc = 0;
-  guint bits = 0;
+  gsize              n = 0;
+  guint32            acc = 0;
+  guint              bits = 0;
 
   if (!url)
     {
@@ -146,9 +146,9 @@ ks_base64_encode (const guint8 *data,
 }
 
 guint8 *
-ks_base64_decode (const char  *text,
-                  gsize       *out_len,
-                  GError     **error)
+ks_base64_decode (const char *text,
+                  gsize      *out_len,
+                  GError    **error)
 {
   g_return_val_if_fail (text != NULL, NULL);
   g_return_val_if_fail (out_len != NULL, NULL);
@@ -179,9 +179,9 @@ ks_base64url_encode (const guint8 *data,
 }
 
 guint8 *
-ks_base64url_decode (const char  *text,
-                     gsize       *out_len,
-                     GError     **error)
+ks_base64url_decode (const char *text,
+                     gsize      *out_len,
+                     GError    **error)
 {
   g_return_val_if_fail (text != NULL, NULL);
   g_return_val_if_fail (out_len != NULL, NULL);
@@ -213,11 +213,11 @@ ks_uri_encode (const char *text,
 }
 
 char *
-ks_uri_decode (const char  *text,
-               gssize       len,
-               GError     **error)
+ks_uri_decode (const char *text,
+               gssize      len,
+               GError    **error)
 {
-  g_autoptr(GString) out = NULL;
+  g_autoptr (GString) out = NULL;
 
   g_return_val_if_fail (text != NULL, NULL);
 

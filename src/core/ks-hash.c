@@ -101,7 +101,7 @@ ks_hmac_sha256 (const void *key,
                 gsize       data_len,
                 guint8      out[KS_SHA256_LEN])
 {
-  unsigned int out_len = KS_SHA256_LEN;
+  unsigned int        out_len = KS_SHA256_LEN;
   static const guint8 empty = 0;
 
   /* OpenSSL treats a NULL key as "reuse the last one"; never let that
@@ -112,14 +112,14 @@ ks_hmac_sha256 (const void *key,
 }
 
 char *
-ks_sha256_stream (GInputStream  *stream,
-                  guint64       *out_size,
-                  GCancellable  *cancellable,
-                  GError       **error)
+ks_sha256_stream (GInputStream *stream,
+                  guint64      *out_size,
+                  GCancellable *cancellable,
+                  GError      **error)
 {
-  g_autoptr(KsSha256) sha = ks_sha256_new ();
+  g_autoptr (KsSha256) sha = ks_sha256_new ();
   g_autofree guint8 *buf = g_malloc (HASH_CHUNK_SIZE);
-  guint64 total = 0;
+  guint64            total = 0;
 
   g_return_val_if_fail (G_IS_INPUT_STREAM (stream), NULL);
 
@@ -142,12 +142,12 @@ ks_sha256_stream (GInputStream  *stream,
 }
 
 char *
-ks_sha256_file (GFile         *file,
-                guint64       *out_size,
-                GCancellable  *cancellable,
-                GError       **error)
+ks_sha256_file (GFile        *file,
+                guint64      *out_size,
+                GCancellable *cancellable,
+                GError      **error)
 {
-  g_autoptr(GFileInputStream) stream = NULL;
+  g_autoptr (GFileInputStream) stream = NULL;
 
   g_return_val_if_fail (G_IS_FILE (file), NULL);
 

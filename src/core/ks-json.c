@@ -112,7 +112,7 @@ static gboolean
 scan_unicode_escape (JsonScan *s)
 {
   const char *escape = s->p - 2;
-  guint unit, low = 0;
+  guint       unit, low = 0;
 
   if (!scan_hex4 (s, &unit))
     return FALSE;
@@ -162,7 +162,7 @@ static gboolean
 scan_number (JsonScan *s)
 {
   const char *start;
-  gsize digits;
+  gsize       digits;
 
   scan_char (s, '-');
   start = s->p;
@@ -286,18 +286,18 @@ check_syntax (const char *text,
 }
 
 JsonNode *
-ks_json_parse_strict (const char  *text,
-                      gssize       len,
-                      guint        max_depth,
-                      GError     **error)
+ks_json_parse_strict (const char *text,
+                      gssize      len,
+                      guint       max_depth,
+                      GError    **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (GError) local_error = NULL;
   g_autofree char *copy = NULL;
   g_autofree char *problem = NULL;
-  const char *bad = NULL;
-  gsize offset = 0;
-  JsonNode *root = NULL;
+  const char      *bad = NULL;
+  gsize            offset = 0;
+  JsonNode        *root = NULL;
 
   g_return_val_if_fail (text != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -334,11 +334,11 @@ ks_json_parse_strict (const char  *text,
 /* ---- Checked member access ---- */
 
 static gboolean
-lookup_member (JsonObject  *object,
-               const char  *name,
-               gboolean     required,
-               JsonNode   **out,
-               GError     **error)
+lookup_member (JsonObject *object,
+               const char *name,
+               gboolean    required,
+               JsonNode  **out,
+               GError    **error)
 {
   *out = json_object_get_member (object, name);
   if (*out == NULL && required)
@@ -351,11 +351,11 @@ lookup_member (JsonObject  *object,
 }
 
 static gboolean
-check_value_type (JsonNode    *node,
-                  GType        type,
-                  const char  *name,
-                  const char  *type_name,
-                  GError     **error)
+check_value_type (JsonNode   *node,
+                  GType       type,
+                  const char *name,
+                  const char *type_name,
+                  GError    **error)
 {
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
     {
@@ -392,16 +392,16 @@ ks_json_object_get_string_member_checked (JsonObject  *object,
 }
 
 gboolean
-ks_json_object_get_int64_member_checked (JsonObject  *object,
-                                         const char  *name,
-                                         gboolean     required,
-                                         gint64       min,
-                                         gint64       max,
-                                         gint64      *out,
-                                         GError     **error)
+ks_json_object_get_int64_member_checked (JsonObject *object,
+                                         const char *name,
+                                         gboolean    required,
+                                         gint64      min,
+                                         gint64      max,
+                                         gint64     *out,
+                                         GError    **error)
 {
   JsonNode *node;
-  gint64 value;
+  gint64    value;
 
   g_return_val_if_fail (object != NULL, FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
@@ -428,11 +428,11 @@ ks_json_object_get_int64_member_checked (JsonObject  *object,
 }
 
 gboolean
-ks_json_object_get_boolean_member_checked (JsonObject  *object,
-                                           const char  *name,
-                                           gboolean     required,
-                                           gboolean    *out,
-                                           GError     **error)
+ks_json_object_get_boolean_member_checked (JsonObject *object,
+                                           const char *name,
+                                           gboolean    required,
+                                           gboolean   *out,
+                                           GError    **error)
 {
   JsonNode *node;
 
@@ -457,8 +457,8 @@ ks_json_object_check_members (JsonObject        *object,
                               GError           **error)
 {
   JsonObjectIter iter;
-  const char *name;
-  JsonNode *node;
+  const char    *name;
+  JsonNode      *node;
 
   g_return_val_if_fail (object != NULL, FALSE);
   g_return_val_if_fail (allowed != NULL, FALSE);

@@ -17,10 +17,10 @@ G_BEGIN_DECLS
  * Errors are KS_CORE_ERROR_PARSE, naming the byte offset and the problem,
  * never the text, which may be secret. The root may be any value:
  * callers check that it is what they expect. */
-JsonNode *ks_json_parse_strict                       (const char  *text,
-                                                      gssize       len,
-                                                      guint        max_depth,
-                                                      GError     **error);
+JsonNode *ks_json_parse_strict (const char *text,
+                                gssize      len,
+                                guint       max_depth,
+                                GError    **error);
 
 /* Checked getters for validating requests and replies. An absent member
  * is KS_CORE_ERROR_PARSE when @required, otherwise TRUE with *out left
@@ -28,28 +28,28 @@ JsonNode *ks_json_parse_strict                       (const char  *text,
  * null included, is KS_CORE_ERROR_PARSE. *out is only set on success. */
 
 /* (out) points into @object. */
-gboolean  ks_json_object_get_string_member_checked   (JsonObject  *object,
-                                                      const char  *name,
-                                                      gboolean     required,
-                                                      const char **out,
-                                                      GError     **error);
+gboolean ks_json_object_get_string_member_checked (JsonObject  *object,
+                                                   const char  *name,
+                                                   gboolean     required,
+                                                   const char **out,
+                                                   GError     **error);
 /* Integers only: 1.0 or 1e3 is not one. Outside @min..@max (inclusive) is
  * KS_CORE_ERROR_INVALID. */
-gboolean  ks_json_object_get_int64_member_checked    (JsonObject  *object,
-                                                      const char  *name,
-                                                      gboolean     required,
-                                                      gint64       min,
-                                                      gint64       max,
-                                                      gint64      *out,
-                                                      GError     **error);
-gboolean  ks_json_object_get_boolean_member_checked  (JsonObject  *object,
-                                                      const char  *name,
-                                                      gboolean     required,
-                                                      gboolean    *out,
-                                                      GError     **error);
+gboolean ks_json_object_get_int64_member_checked (JsonObject *object,
+                                                  const char *name,
+                                                  gboolean    required,
+                                                  gint64      min,
+                                                  gint64      max,
+                                                  gint64     *out,
+                                                  GError    **error);
+gboolean ks_json_object_get_boolean_member_checked (JsonObject *object,
+                                                    const char *name,
+                                                    gboolean    required,
+                                                    gboolean   *out,
+                                                    GError    **error);
 /* A member not in the NULL-terminated @allowed is KS_CORE_ERROR_PARSE. */
-gboolean  ks_json_object_check_members               (JsonObject        *object,
-                                                      const char *const *allowed,
-                                                      GError           **error);
+gboolean ks_json_object_check_members (JsonObject        *object,
+                                       const char *const *allowed,
+                                       GError           **error);
 
 G_END_DECLS

@@ -8,18 +8,18 @@
 #include "ks-jwt-private.h"
 
 /* Cognito's jwks.json is two keys in about 1 KiB. */
-#define JWKS_MAX_LEN  (256 * 1024)
+#define JWKS_MAX_LEN (256 * 1024)
 #define JWKS_MAX_KEYS 64
 
 typedef struct
 {
-  char     *kid;  /* owned */
-  KsRsaKey *key;  /* owned */
+  char     *kid; /* owned */
+  KsRsaKey *key; /* owned */
 } JwksEntry;
 
 struct _KsJwks
 {
-  GPtrArray *entries;  /* owned: JwksEntry */
+  GPtrArray *entries; /* owned: JwksEntry */
 };
 
 static void
@@ -134,8 +134,8 @@ ks_jwks_get_n_keys (KsJwks *self)
 char *
 ks_jwks_to_json (KsJwks *self)
 {
-  g_autoptr(JsonObject) root = NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr (JsonObject) root = NULL;
+  g_autoptr (JsonNode) node = NULL;
   JsonArray *keys;
 
   g_return_val_if_fail (self != NULL, NULL);
@@ -144,7 +144,7 @@ ks_jwks_to_json (KsJwks *self)
   keys = json_array_new ();
   for (guint i = 0; i < self->entries->len; i++)
     {
-      JwksEntry *entry = g_ptr_array_index (self->entries, i);
+      JwksEntry  *entry = g_ptr_array_index (self->entries, i);
       JsonObject *jwk = ks_rsa_key_to_public_jwk (entry->key);
 
       json_object_set_string_member (jwk, "kid", entry->kid);
@@ -158,9 +158,9 @@ ks_jwks_to_json (KsJwks *self)
 }
 
 static gboolean
-jwk_is_rs256_signing_key (JsonObject  *jwk,
-                          gboolean    *usable,
-                          GError     **error)
+jwk_is_rs256_signing_key (JsonObject *jwk,
+                          gboolean   *usable,
+                          GError    **error)
 {
   const char *kty, *use, *alg;
 
@@ -181,15 +181,15 @@ jwk_is_rs256_signing_key (JsonObject  *jwk,
 }
 
 static gboolean
-jwks_add_jwk (KsJwks    *self,
-              JsonNode  *node,
-              GError   **error)
+jwks_add_jwk (KsJwks   *self,
+              JsonNode *node,
+              GError  **error)
 {
   JsonObject *jwk;
   const char *kid;
-  gboolean usable = FALSE;
-  g_autoptr(KsRsaKey) key = NULL;
-  g_autoptr(GError) local_error = NULL;
+  gboolean    usable = FALSE;
+  g_autoptr (KsRsaKey) key = NULL;
+  g_autoptr (GError) local_error = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -223,10 +223,10 @@ jwks_add_jwk (KsJwks    *self,
 }
 
 static JsonArray *
-jwks_get_keys (JsonObject  *root,
-               GError     **error)
+jwks_get_keys (JsonObject *root,
+               GError    **error)
 {
-  JsonNode *node = json_object_get_member (root, "keys");
+  JsonNode  *node = json_object_get_member (root, "keys");
   JsonArray *keys;
 
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
@@ -246,12 +246,12 @@ jwks_get_keys (JsonObject  *root,
 }
 
 KsJwks *
-ks_jwks_new_from_json (const char  *json,
-                       gssize       len,
-                       GError     **error)
+ks_jwks_new_from_json (const char *json,
+                       gssize      len,
+                       GError    **error)
 {
-  g_autoptr(JsonObject) root = NULL;
-  g_autoptr(KsJwks) self = NULL;
+  g_autoptr (JsonObject) root = NULL;
+  g_autoptr (KsJwks) self = NULL;
   JsonArray *keys;
 
   g_return_val_if_fail (json != NULL, NULL);

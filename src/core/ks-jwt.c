@@ -11,9 +11,9 @@
 /* No JWT or JWKS nests deeper; json-glib recurses without a limit. */
 #define JSON_MAX_DEPTH 32
 /* Fractional NumericDates beyond this cannot be converted safely. */
-#define MAX_SECONDS    1e15
+#define MAX_SECONDS 1e15
 
-G_DEFINE_QUARK (ks-jwt-error-quark, ks_jwt_error)
+G_DEFINE_QUARK (ks_jwt_error_quark, ks_jwt_error)
 
 /* Segments point into the token; the signing input is its start. */
 typedef struct
@@ -29,13 +29,13 @@ typedef struct
 /* ---- JSON helpers ---- */
 
 JsonObject *
-ks_jwt_parse_object (const char  *data,
-                     gsize        len,
-                     const char  *what,
-                     GError     **error)
+ks_jwt_parse_object (const char *data,
+                     gsize       len,
+                     const char *what,
+                     GError    **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (JsonNode) root = NULL;
 
   root = ks_json_parse_strict (data, (gssize) len, JSON_MAX_DEPTH, &local_error);
   if (root == NULL)
@@ -59,7 +59,7 @@ ks_jwt_lookup_string (JsonObject  *object,
                       const char **out,
                       GError     **error)
 {
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (GError) local_error = NULL;
 
   *out = NULL;
   if (!ks_json_object_get_string_member_checked (object, name, FALSE, out, &local_error))
@@ -75,8 +75,8 @@ static char *
 object_to_json (JsonObject *object,
                 gsize      *out_len)
 {
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), object);
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
 
   json_generator_set_root (generator, node);
   return json_generator_to_data (generator, out_len);
@@ -85,7 +85,7 @@ object_to_json (JsonObject *object,
 static char *
 object_to_base64url (JsonObject *object)
 {
-  gsize len = 0;
+  gsize            len = 0;
   g_autofree char *json = object_to_json (object, &len);
 
   return ks_base64url_encode ((const guint8 *) json, len);
@@ -94,11 +94,11 @@ object_to_base64url (JsonObject *object)
 /* ---- Tokens ---- */
 
 static gboolean
-split_token (const char  *token,
-             TokenParts  *parts,
-             GError     **error)
+split_token (const char *token,
+             TokenParts *parts,
+             GError    **error)
 {
-  gsize len = strnlen (token, KS_JWT_MAX_LEN + 1);
+  gsize       len = strnlen (token, KS_JWT_MAX_LEN + 1);
   const char *end = token + len;
   const char *dot1, *dot2 = NULL;
 
@@ -130,13 +130,13 @@ split_token (const char  *token,
 }
 
 static guint8 *
-decode_segment (const char  *segment,
-                gsize        len,
-                gsize       *out_len,
-                GError     **error)
+decode_segment (const char *segment,
+                gsize       len,
+                gsize      *out_len,
+                GError    **error)
 {
   g_autofree char *text = g_strndup (segment, len);
-  guint8 *data = ks_base64url_decode (text, out_len, NULL);
+  guint8          *data = ks_base64url_decode (text, out_len, NULL);
 
   if (data == NULL)
     g_set_error (error, KS_JWT_ERROR, KS_JWT_ERROR_MALFORMED,
@@ -146,12 +146,12 @@ decode_segment (const char  *segment,
 }
 
 static JsonObject *
-decode_json_segment (const char  *segment,
-                     gsize        len,
-                     const char  *what,
-                     GError     **error)
+decode_json_segment (const char *segment,
+                     gsize       len,
+                     const char *what,
+                     GError    **error)
 {
-  gsize data_len = 0;
+  gsize              data_len = 0;
   g_autofree guint8 *data = decode_segment (segment, len, &data_len, error);
 
   if (data == NULL)
@@ -163,13 +163,13 @@ decode_json_segment (const char  *segment,
 /* Returns the key to verify with, borrowed from @jwks. Header members a
  * token could use to pick its own key ("jwk", "jku", "x5u") are ignored. */
 static KsRsaKey *
-check_header (const TokenParts  *parts,
-              KsJwks            *jwks,
-              GError           **error)
+check_header (const TokenParts *parts,
+              KsJwks           *jwks,
+              GError          **error)
 {
-  g_autoptr(JsonObject) header = NULL;
+  g_autoptr (JsonObject) header = NULL;
   const char *alg, *kid;
-  KsRsaKey *key;
+  KsRsaKey   *key;
 
   header = decode_json_segment (parts->header, parts->header_len, "Token header", error);
   if (header == NULL ||
@@ -201,13 +201,13 @@ check_header (const TokenParts  *parts,
 }
 
 static gboolean
-check_signature (const char        *token,
-                 const TokenParts  *parts,
-                 KsRsaKey          *key,
-                 GError           **error)
+check_signature (const char       *token,
+                 const TokenParts *parts,
+                 KsRsaKey         *key,
+                 GError          **error)
 {
-  gsize signed_len = parts->header_len + 1 + parts->payload_len;
-  gsize sig_len = 0;
+  gsize              signed_len = parts->header_len + 1 + parts->payload_len;
+  gsize              sig_len = 0;
   g_autofree guint8 *sig = NULL;
 
   sig = decode_segment (parts->signature, parts->signature_len, &sig_len, error);
@@ -227,15 +227,15 @@ check_signature (const char        *token,
 
 /* RFC 7519 §2 NumericDate: seconds, possibly fractional. */
 static gboolean
-lookup_time (JsonObject  *claims,
-             const char  *name,
-             gboolean    *present,
-             gint64      *out,
-             GError     **error)
+lookup_time (JsonObject *claims,
+             const char *name,
+             gboolean   *present,
+             gint64     *out,
+             GError    **error)
 {
   JsonNode *node = json_object_get_member (claims, name);
-  GType type = node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : 0;
-  double seconds;
+  GType     type = node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : 0;
+  double    seconds;
 
   *present = node != NULL;
   if (node == NULL)
@@ -259,13 +259,13 @@ lookup_time (JsonObject  *claims,
 }
 
 static gboolean
-check_times (JsonObject         *claims,
-             const KsJwtExpect  *expect,
-             GError            **error)
+check_times (JsonObject        *claims,
+             const KsJwtExpect *expect,
+             GError           **error)
 {
-  gint64 now = expect->now_unix != 0 ? expect->now_unix : g_get_real_time () / G_USEC_PER_SEC;
-  gint64 leeway = expect->leeway_seconds;
-  gint64 exp = 0, iat = 0, nbf = 0;
+  gint64   now = expect->now_unix != 0 ? expect->now_unix : g_get_real_time () / G_USEC_PER_SEC;
+  gint64   leeway = expect->leeway_seconds;
+  gint64   exp = 0, iat = 0, nbf = 0;
   gboolean has_exp, has_iat, has_nbf;
 
   if (!lookup_time (claims, "exp", &has_exp, &exp, error) ||
@@ -311,11 +311,11 @@ require_string (JsonObject  *claims,
 }
 
 static gboolean
-check_string_claim (JsonObject  *claims,
-                    const char  *name,
-                    const char  *expected,
-                    KsJwtError   code,
-                    GError     **error)
+check_string_claim (JsonObject *claims,
+                    const char *name,
+                    const char *expected,
+                    KsJwtError  code,
+                    GError    **error)
 {
   const char *value;
 
@@ -331,9 +331,9 @@ check_string_claim (JsonObject  *claims,
 }
 
 static const char *
-check_token_use (JsonObject  *claims,
-                 const char  *expected,
-                 GError     **error)
+check_token_use (JsonObject *claims,
+                 const char *expected,
+                 GError    **error)
 {
   const char *use;
 
@@ -352,11 +352,11 @@ check_token_use (JsonObject  *claims,
 
 /* RFC 7519 §4.1.3: "aud" is a string or an array of strings. */
 static gboolean
-check_aud (JsonObject  *claims,
-           const char  *client_id,
-           GError     **error)
+check_aud (JsonObject *claims,
+           const char *client_id,
+           GError    **error)
 {
-  JsonNode *node = json_object_get_member (claims, "aud");
+  JsonNode  *node = json_object_get_member (claims, "aud");
   JsonArray *array;
 
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
@@ -381,9 +381,9 @@ check_aud (JsonObject  *claims,
 }
 
 static gboolean
-check_claims (JsonObject         *claims,
-              const KsJwtExpect  *expect,
-              GError            **error)
+check_claims (JsonObject        *claims,
+              const KsJwtExpect *expect,
+              GError           **error)
 {
   const char *use;
 
@@ -400,16 +400,16 @@ check_claims (JsonObject         *claims,
 }
 
 char *
-ks_jwt_sign (KsRsaKey    *key,
-             JsonObject  *claims,
-             GError     **error)
+ks_jwt_sign (KsRsaKey   *key,
+             JsonObject *claims,
+             GError    **error)
 {
-  g_autoptr(JsonObject) header = json_object_new ();
+  g_autoptr (JsonObject) header = json_object_new ();
   g_autofree char *header_b64 = NULL;
   g_autofree char *claims_b64 = NULL;
   g_autofree char *signing_input = NULL;
   g_autofree char *sig_b64 = NULL;
-  g_autoptr(GBytes) sig = NULL;
+  g_autoptr (GBytes) sig = NULL;
   char *token;
 
   g_return_val_if_fail (key != NULL, NULL);
@@ -439,21 +439,22 @@ ks_jwt_sign (KsRsaKey    *key,
 }
 
 JsonObject *
-ks_jwt_verify (const char         *token,
-               KsJwks             *jwks,
-               const KsJwtExpect  *expect,
-               GError            **error)
+ks_jwt_verify (const char        *token,
+               KsJwks            *jwks,
+               const KsJwtExpect *expect,
+               GError           **error)
 {
   TokenParts parts;
-  KsRsaKey *key;
-  g_autoptr(JsonObject) claims = NULL;
+  KsRsaKey  *key;
+  g_autoptr (JsonObject) claims = NULL;
 
   g_return_val_if_fail (token != NULL, NULL);
   g_return_val_if_fail (jwks != NULL, NULL);
   g_return_val_if_fail (expect != NULL, NULL);
   g_return_val_if_fail (expect->issuer != NULL && expect->client_id != NULL, NULL);
   g_return_val_if_fail (expect->token_use == NULL || g_str_equal (expect->token_use, "access") ||
-                        g_str_equal (expect->token_use, "id"), NULL);
+                            g_str_equal (expect->token_use, "id"),
+                        NULL);
   g_return_val_if_fail (expect->now_unix >= 0 && expect->now_unix < (gint64) MAX_SECONDS, NULL);
 
   if (!split_token (token, &parts, error) ||
@@ -470,8 +471,8 @@ ks_jwt_verify (const char         *token,
 }
 
 JsonObject *
-ks_jwt_peek_claims (const char  *token,
-                    GError     **error)
+ks_jwt_peek_claims (const char *token,
+                    GError    **error)
 {
   TokenParts parts;
 

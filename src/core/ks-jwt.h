@@ -33,7 +33,8 @@ G_BEGIN_DECLS
  * @KS_JWT_ERROR_WRONG_TOKEN_USE: "token_use" is not the expected one
  * @KS_JWT_ERROR_MISSING_CLAIM: a required claim is absent
  */
-typedef enum {
+typedef enum
+{
   KS_JWT_ERROR_MALFORMED,
   KS_JWT_ERROR_UNSUPPORTED_ALGORITHM,
   KS_JWT_ERROR_UNKNOWN_KEY,
@@ -48,30 +49,31 @@ typedef enum {
 
 GQuark ks_jwt_error_quark (void);
 
-typedef struct {
-  const char *issuer;          /* required: https://cognito-idp.<region>.amazonaws.com/<pool> */
-  const char *token_use;       /* "access" | "id" | NULL = either */
-  const char *client_id;       /* required: app client id */
-  gint64      now_unix;        /* 0 = current time */
-  guint       leeway_seconds;  /* clock skew allowed, e.g. 60 */
+typedef struct
+{
+  const char *issuer;         /* required: https://cognito-idp.<region>.amazonaws.com/<pool> */
+  const char *token_use;      /* "access" | "id" | NULL = either */
+  const char *client_id;      /* required: app client id */
+  gint64      now_unix;       /* 0 = current time */
+  guint       leeway_seconds; /* clock skew allowed, e.g. 60 */
 } KsJwtExpect;
 
 /* Header {"kid":<kid>,"alg":"RS256"} like Cognito. Key errors are
  * KS_CORE_ERROR (a public-only key cannot sign); a token that would be
  * longer than KS_JWT_MAX_LEN is KS_JWT_ERROR_MALFORMED. */
-char       *ks_jwt_sign             (KsRsaKey          *key,
-                                     JsonObject        *claims,
-                                     GError           **error);
+char *ks_jwt_sign (KsRsaKey   *key,
+                   JsonObject *claims,
+                   GError    **error);
 /* Signature, then exp, iat/nbf, iss, token_use and client_id/aud.
  * Returns the claims, or NULL with a KS_JWT_ERROR. */
-JsonObject *ks_jwt_verify           (const char        *token,
-                                     KsJwks            *jwks,
-                                     const KsJwtExpect *expect,
-                                     GError           **error);
+JsonObject *ks_jwt_verify (const char        *token,
+                           KsJwks            *jwks,
+                           const KsJwtExpect *expect,
+                           GError           **error);
 /* UNVERIFIED: decodes the claims without checking the signature or any
  * claim. Only for a client reading exp or username from a token it got
  * itself over TLS; never for deciding who someone is. */
-JsonObject *ks_jwt_peek_claims      (const char        *token,
-                                     GError           **error);
+JsonObject *ks_jwt_peek_claims (const char *token,
+                                GError    **error);
 
 G_END_DECLS

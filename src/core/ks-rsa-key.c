@@ -19,10 +19,10 @@
 #include "ks-rsa-key.h"
 
 #define RSA_GENERATE_BITS 2048
-#define RSA_MIN_BITS      2048
-#define RSA_MAX_BITS      8192
+#define RSA_MIN_BITS 2048
+#define RSA_MAX_BITS 8192
 /* OpenSSL refuses public exponents over 64 bits for big moduli anyway. */
-#define RSA_MAX_E_BYTES   8
+#define RSA_MAX_E_BYTES 8
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIGNUM, BN_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free)
@@ -35,17 +35,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OSSL_PARAM_BLD, OSSL_PARAM_BLD_free)
 
 struct _KsRsaKey
 {
-  EVP_PKEY *pkey;         /* owned */
-  char     *n;            /* owned: base64url, minimal big-endian */
-  char     *e;            /* owned: base64url, minimal big-endian */
-  char     *kid;          /* owned: RFC 7638 thumbprint */
+  EVP_PKEY *pkey; /* owned */
+  char     *n;    /* owned: base64url, minimal big-endian */
+  char     *e;    /* owned: base64url, minimal big-endian */
+  char     *kid;  /* owned: RFC 7638 thumbprint */
   gboolean  has_private;
 };
 
 /* OpenSSL's reason goes to the debug log; callers get a stable sentence. */
 static void
-set_crypto_error (GError     **error,
-                  const char  *what)
+set_crypto_error (GError    **error,
+                  const char *what)
 {
   unsigned long code = ERR_get_error ();
 
@@ -90,7 +90,7 @@ ks_rsa_key_unref (KsRsaKey *self)
 static char *
 bignum_to_base64url (const BIGNUM *bn)
 {
-  int len = BN_num_bytes (bn);
+  int                len = BN_num_bytes (bn);
   g_autofree guint8 *buf = g_malloc (MAX (len, 1));
 
   BN_bn2bin (bn, buf);
@@ -105,7 +105,7 @@ compute_thumbprint (const char *n,
 {
   g_autofree char *canonical = g_strdup_printf ("{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}",
                                                 e, n);
-  guint8 digest[KS_SHA256_LEN];
+  guint8           digest[KS_SHA256_LEN];
 
   ks_sha256 (canonical, strlen (canonical), digest);
   return ks_base64url_encode (digest, sizeof digest);
@@ -114,9 +114,9 @@ compute_thumbprint (const char *n,
 /* Same limits for every way a key comes in: a key we would not issue
  * tokens with is not one we accept tokens from. */
 static gboolean
-check_public_numbers (const BIGNUM  *n,
-                      const BIGNUM  *e,
-                      GError       **error)
+check_public_numbers (const BIGNUM *n,
+                      const BIGNUM *e,
+                      GError      **error)
 {
   int bits = BN_num_bits (n);
 
@@ -145,13 +145,13 @@ check_public_numbers (const BIGNUM  *n,
 
 /* Takes @pkey, which must be an RSA key. */
 static KsRsaKey *
-rsa_key_new_take (EVP_PKEY  *pkey,
-                  gboolean   has_private,
-                  GError   **error)
+rsa_key_new_take (EVP_PKEY *pkey,
+                  gboolean  has_private,
+                  GError  **error)
 {
-  g_autoptr(EVP_PKEY) owned = pkey;
-  g_autoptr(BIGNUM) n = NULL;
-  g_autoptr(BIGNUM) e = NULL;
+  g_autoptr (EVP_PKEY) owned = pkey;
+  g_autoptr (BIGNUM) n = NULL;
+  g_autoptr (BIGNUM) e = NULL;
   KsRsaKey *self;
 
   if (!EVP_PKEY_get_bn_param (pkey, OSSL_PKEY_PARAM_RSA_N, &n) ||
@@ -176,7 +176,7 @@ rsa_key_new_take (EVP_PKEY  *pkey,
 KsRsaKey *
 ks_rsa_key_generate (GError **error)
 {
-  g_autoptr(EVP_PKEY_CTX) ctx = EVP_PKEY_CTX_new_from_name (NULL, "RSA", NULL);
+  g_autoptr (EVP_PKEY_CTX) ctx = EVP_PKEY_CTX_new_from_name (NULL, "RSA", NULL);
   EVP_PKEY *pkey = NULL;
 
   if (ctx == NULL ||
@@ -205,8 +205,8 @@ static EVP_PKEY *
 pem_decode (const char *pem,
             int         selection)
 {
-  g_autoptr(BIO) bio = BIO_new_mem_buf (pem, -1);
-  g_autoptr(OSSL_DECODER_CTX) ctx = NULL;
+  g_autoptr (BIO) bio = BIO_new_mem_buf (pem, -1);
+  g_autoptr (OSSL_DECODER_CTX) ctx = NULL;
   EVP_PKEY *pkey = NULL;
 
   ctx = OSSL_DECODER_CTX_new_for_pkey (&pkey, "PEM", NULL, "RSA", selection, NULL, NULL);
@@ -223,11 +223,11 @@ pem_decode (const char *pem,
 }
 
 KsRsaKey *
-ks_rsa_key_new_from_pem (const char  *pem,
-                         GError     **error)
+ks_rsa_key_new_from_pem (const char *pem,
+                         GError    **error)
 {
   EVP_PKEY *pkey;
-  gboolean has_private = TRUE;
+  gboolean  has_private = TRUE;
 
   g_return_val_if_fail (pem != NULL, NULL);
 
@@ -256,9 +256,9 @@ ks_rsa_key_new_from_pem (const char  *pem,
 }
 
 static const char *
-jwk_get_string (JsonObject  *jwk,
-                const char  *name,
-                GError     **error)
+jwk_get_string (JsonObject *jwk,
+                const char *name,
+                GError    **error)
 {
   JsonNode *node = json_object_get_member (jwk, name);
 
@@ -275,14 +275,14 @@ jwk_get_string (JsonObject  *jwk,
 
 /* RFC 7518 §6.3.1: unsigned big-endian in the fewest octets, base64url. */
 static BIGNUM *
-jwk_get_bignum (JsonObject  *jwk,
-                const char  *name,
-                gsize        max_bytes,
-                GError     **error)
+jwk_get_bignum (JsonObject *jwk,
+                const char *name,
+                gsize       max_bytes,
+                GError    **error)
 {
-  const char *text = jwk_get_string (jwk, name, error);
+  const char        *text = jwk_get_string (jwk, name, error);
   g_autofree guint8 *bytes = NULL;
-  gsize len = 0;
+  gsize              len = 0;
 
   if (text == NULL)
     return NULL;
@@ -305,13 +305,13 @@ jwk_get_bignum (JsonObject  *jwk,
 }
 
 static EVP_PKEY *
-pkey_from_public_numbers (const BIGNUM  *n,
-                          const BIGNUM  *e,
-                          GError       **error)
+pkey_from_public_numbers (const BIGNUM *n,
+                          const BIGNUM *e,
+                          GError      **error)
 {
-  g_autoptr(OSSL_PARAM_BLD) bld = OSSL_PARAM_BLD_new ();
-  g_autoptr(OSSL_PARAM) params = NULL;
-  g_autoptr(EVP_PKEY_CTX) ctx = EVP_PKEY_CTX_new_from_name (NULL, "RSA", NULL);
+  g_autoptr (OSSL_PARAM_BLD) bld = OSSL_PARAM_BLD_new ();
+  g_autoptr (OSSL_PARAM) params = NULL;
+  g_autoptr (EVP_PKEY_CTX) ctx = EVP_PKEY_CTX_new_from_name (NULL, "RSA", NULL);
   EVP_PKEY *pkey = NULL;
 
   if (bld == NULL || ctx == NULL ||
@@ -329,12 +329,12 @@ pkey_from_public_numbers (const BIGNUM  *n,
 }
 
 KsRsaKey *
-ks_rsa_key_new_from_jwk (JsonObject  *jwk,
-                         GError     **error)
+ks_rsa_key_new_from_jwk (JsonObject *jwk,
+                         GError    **error)
 {
   const char *kty;
-  g_autoptr(BIGNUM) n = NULL;
-  g_autoptr(BIGNUM) e = NULL;
+  g_autoptr (BIGNUM) n = NULL;
+  g_autoptr (BIGNUM) e = NULL;
   EVP_PKEY *pkey;
 
   g_return_val_if_fail (jwk != NULL, NULL);
@@ -371,9 +371,9 @@ ks_rsa_key_has_private (KsRsaKey *self)
 char *
 ks_rsa_key_to_private_pem (KsRsaKey *self)
 {
-  g_autoptr(BIO) bio = NULL;
+  g_autoptr (BIO) bio = NULL;
   char *data = NULL;
-  long len;
+  long  len;
 
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -425,9 +425,9 @@ static EVP_MD_CTX *
 rs256_context_new (KsRsaKey *self,
                    gboolean  sign)
 {
-  g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
+  g_autoptr (EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
   EVP_PKEY_CTX *pctx = NULL;
-  int ok;
+  int           ok;
 
   if (ctx == NULL)
     return NULL;
@@ -442,14 +442,14 @@ rs256_context_new (KsRsaKey *self,
 }
 
 GBytes *
-ks_rsa_key_sign_rs256 (KsRsaKey    *self,
-                       const void  *data,
-                       gsize        len,
-                       GError     **error)
+ks_rsa_key_sign_rs256 (KsRsaKey   *self,
+                       const void *data,
+                       gsize       len,
+                       GError    **error)
 {
-  g_autoptr(EVP_MD_CTX) ctx = NULL;
+  g_autoptr (EVP_MD_CTX) ctx = NULL;
   g_autofree guint8 *sig = NULL;
-  size_t sig_len = 0;
+  size_t             sig_len = 0;
 
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (data != NULL || len == 0, NULL);
@@ -484,7 +484,7 @@ ks_rsa_key_verify_rs256 (KsRsaKey     *self,
                          const guint8 *signature,
                          gsize         signature_len)
 {
-  g_autoptr(EVP_MD_CTX) ctx = NULL;
+  g_autoptr (EVP_MD_CTX) ctx = NULL;
   gboolean ok;
 
   g_return_val_if_fail (self != NULL, FALSE);

@@ -8,9 +8,7 @@
 #include "ks-hash.h"
 #include "ks-sigv4-private.h"
 
-/* clang-format off */
-G_DEFINE_QUARK (ks-sigv4-error-quark, ks_sigv4_error)
-/* clang-format on */
+G_DEFINE_QUARK (ks_sigv4_error_quark, ks_sigv4_error)
 
 static KsSigv4Pair *
 pair_new (const char *name,

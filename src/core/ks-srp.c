@@ -22,9 +22,7 @@
 #define SRP_SECRET_LEN 128
 #define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-/* clang-format off */
-G_DEFINE_QUARK (ks-srp-error-quark, ks_srp_error)
-/* clang-format on */
+G_DEFINE_QUARK (ks_srp_error_quark, ks_srp_error)
 
 struct _KsSrpClient
 {

@@ -4,4 +4,4 @@
  */
 #include "ks-server-error.h"
 
-G_DEFINE_QUARK (ks - server - error - quark, ks_server_error)
+G_DEFINE_QUARK (ks_server_error_quark, ks_server_error)
