@@ -1,0 +1,56 @@
+/* ks-s3-store.h: the built-in S3-compatible object store, as seen by the
+ * other server modules (the API checks and presigns objects through it)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ks-server.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint64 size;
+  char   *etag;   /* quoted, as S3 sends it */
+  char   *sha256; /* hex SHA-256 of the whole object, computed on write */
+  gint64  mtime_unix;
+} KsS3ObjectInfo;
+
+void ks_s3_object_info_clear (KsS3ObjectInfo *info);
+
+typedef struct
+{
+  gint64      content_length;   /* -1: not bound; else signed as a header */
+  const char *checksum_sha256;  /* nullable hex; signed as
+                                 * x-amz-checksum-sha256 (base64 on the wire) */
+  const char *upload_id;        /* nullable: UploadPart */
+  guint       part_number;      /* with upload_id */
+} KsS3PresignOptions;
+
+/* Registers the S3 routes under KS_SERVER_PATH_S3. */
+void     ks_s3_store_register (KsServer *server);
+
+/* Object metadata, or FALSE with G_IO_ERROR_NOT_FOUND. */
+gboolean ks_s3_store_head (KsServer       *server,
+                           const char     *key,
+                           KsS3ObjectInfo *out,
+                           GError        **error);
+gboolean ks_s3_store_delete (KsServer   *server,
+                             const char *key,
+                             GError    **error);
+
+/* Multipart, for the API's prepare step: returns the new upload id. */
+char    *ks_s3_store_create_multipart (KsServer   *server,
+                                       const char *key,
+                                       GError    **error);
+
+/* A presigned URL for @method on @key under the public URL, valid for
+ * @expires_seconds, signed with the store's own key pair. */
+char    *ks_s3_store_presign (KsServer                 *server,
+                              const char               *method,
+                              const char               *key,
+                              guint                     expires_seconds,
+                              const KsS3PresignOptions *options);
+
+G_END_DECLS
