@@ -15,7 +15,8 @@ ks_install_packages $KS_BUILD_PACKAGES $KS_TEST_PACKAGES
 ks_install_node
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 
-ks_meson_build build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false
+ks_meson_build build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false \
+  -Dc_args=-fno-sanitize-recover=all
 meson test -C build-asan --print-errorlogs --num-processes 2
 
 ks_meson_build build --werror
