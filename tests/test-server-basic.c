@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "ks-server-db.h"
 #include "ks-server-http.h"
 #include "ks-test-server.h"
 
@@ -168,7 +169,7 @@ test_discovery_head (void)
 static void
 test_not_found (void)
 {
-  const char *paths[] = { "/", "/nope", "/v1/photos?x=1", "/.well-known/keepsake.json/",
+  const char *paths[] = { "/", "/nope", "/v2/photos?x=1", "/.well-known/keepsake.json/",
                           "/.well-known/keepsake%2Ejson%00" };
   g_autoptr (KsTestServer) server = ks_test_server_new ();
 
@@ -232,9 +233,9 @@ test_body_too_large (void)
   g_autoptr (JsonNode) root = NULL;
 
   ks_test_server_start (server);
-  g_assert_cmpuint (post_zeros (server, "/v1/photos", 2 * 1024 * 1024), ==, 413);
+  g_assert_cmpuint (post_zeros (server, "/v2/photos", 2 * 1024 * 1024), ==, 413);
   g_assert_cmpuint (post_zeros (server, DISCOVERY, 1024 * 1024 + 1), ==, 413);
-  g_assert_cmpuint (post_zeros (server, "/v1/photos", 1024 * 1024), ==, 404);
+  g_assert_cmpuint (post_zeros (server, "/v2/photos", 1024 * 1024), ==, 404);
   root = get_discovery (server);
   ks_test_server_stop (server);
 }
@@ -249,7 +250,7 @@ test_body_too_large_expect (void)
 
   ks_test_server_start (server);
   stream = ks_test_server_connect_raw (server);
-  ks_test_raw_write (stream, "POST /v1/photos HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+  ks_test_raw_write (stream, "POST /v2/photos HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                              "Content-Type: application/json\r\nContent-Length: 1073741824\r\n"
                              "Expect: 100-continue\r\n\r\n");
   reply = ks_test_raw_read_until (stream, "\r\n\r\n");
@@ -270,7 +271,7 @@ test_body_too_large_hang_up (void)
   ks_test_server_start (server);
   stream = ks_test_server_connect_raw (server);
   out = g_io_stream_get_output_stream (stream);
-  ks_test_raw_write (stream, "POST /v1/photos HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+  ks_test_raw_write (stream, "POST /v2/photos HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                              "Content-Length: 1073741824\r\n\r\n");
 
   while (sent < 512 * 1024 * 1024)
@@ -322,6 +323,30 @@ test_no_descriptor_leak (void)
 
   g_test_message ("descriptors: %u before, %u after", before, after);
   g_assert_cmpuint (after, <=, before + 2);
+  ks_test_server_stop (server);
+}
+
+/* One connection serves request after request: clients with a keep-alive
+ * pool (the AWS SDKs, rclone, libsoup) must not send into a closed socket.
+ * libsoup 3.2 closes connections silently unless the server has a
+ * listener of its own; ks_server_listen() gives it one. */
+static void
+test_keep_alive (void)
+{
+  g_autoptr (KsTestServer) server = ks_test_server_new ();
+  g_autoptr (GIOStream) stream = NULL;
+
+  ks_test_server_start (server);
+  stream = ks_test_server_connect_raw (server);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *reply = NULL;
+
+      ks_test_raw_write (stream, "GET " DISCOVERY " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      reply = ks_test_raw_read_until (stream, "\"version\"");
+      g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 200 "));
+      g_assert_null (g_strstr_len (reply, -1, "Connection: close"));
+    }
   ks_test_server_stop (server);
 }
 
@@ -644,7 +669,10 @@ test_database_schema (void)
   /* A second start migrates nothing and keeps the data. */
   ks_test_server_start (server);
   ks_test_server_stop (server);
-  g_assert_cmpstr (query_text (db_path, "PRAGMA user_version"), ==, "1");
+  {
+    g_autofree char *latest = g_strdup_printf ("%d", ks_server_db_get_latest_version ());
+    g_assert_cmpstr (query_text (db_path, "PRAGMA user_version"), ==, latest);
+  }
   g_assert_cmpstr (query_text (db_path, "PRAGMA journal_mode"), ==, "wal");
   g_assert_cmpstr (query_text (db_path, "SELECT count(*) FROM users"), ==, "1");
 }
@@ -700,6 +728,7 @@ main (int   argc,
   g_test_add_func ("/server/http/body-too-large-expect", test_body_too_large_expect);
   g_test_add_func ("/server/http/body-too-large-hang-up", test_body_too_large_hang_up);
   g_test_add_func ("/server/http/no-descriptor-leak", test_no_descriptor_leak);
+  g_test_add_func ("/server/http/keep-alive", test_keep_alive);
   g_test_add_func ("/server/lifecycle/sigterm-sigint", test_sigterm_and_sigint);
   g_test_add_func ("/server/lifecycle/restart-keeps-identity", test_restart_keeps_identity);
   g_test_add_func ("/server/files/modes", test_file_modes);

@@ -21,15 +21,16 @@ void ks_s3_object_info_clear (KsS3ObjectInfo *info);
 
 typedef struct
 {
-  gint64      content_length;   /* -1: not bound; else signed as a header */
-  const char *checksum_sha256;  /* nullable hex; signed as
-                                 * x-amz-checksum-sha256 (base64 on the wire) */
-  const char *upload_id;        /* nullable: UploadPart */
-  guint       part_number;      /* with upload_id */
+  gint64      content_length;  /* -1: not bound; else signed as a header */
+  const char *checksum_sha256; /* nullable hex; signed as
+                                * x-amz-checksum-sha256 (base64 on the wire) */
+  const char *upload_id;       /* nullable: UploadPart */
+  guint       part_number;     /* with upload_id; 0 for the upload itself
+                                * (POST: Complete, DELETE: Abort) */
 } KsS3PresignOptions;
 
 /* Registers the S3 routes under KS_SERVER_PATH_S3. */
-void     ks_s3_store_register (KsServer *server);
+void ks_s3_store_register (KsServer *server);
 
 /* Object metadata, or FALSE with G_IO_ERROR_NOT_FOUND. */
 gboolean ks_s3_store_head (KsServer       *server,
@@ -41,16 +42,16 @@ gboolean ks_s3_store_delete (KsServer   *server,
                              GError    **error);
 
 /* Multipart, for the API's prepare step: returns the new upload id. */
-char    *ks_s3_store_create_multipart (KsServer   *server,
-                                       const char *key,
-                                       GError    **error);
+char *ks_s3_store_create_multipart (KsServer   *server,
+                                    const char *key,
+                                    GError    **error);
 
 /* A presigned URL for @method on @key under the public URL, valid for
  * @expires_seconds, signed with the store's own key pair. */
-char    *ks_s3_store_presign (KsServer                 *server,
-                              const char               *method,
-                              const char               *key,
-                              guint                     expires_seconds,
-                              const KsS3PresignOptions *options);
+char *ks_s3_store_presign (KsServer                 *server,
+                           const char               *method,
+                           const char               *key,
+                           guint                     expires_seconds,
+                           const KsS3PresignOptions *options);
 
 G_END_DECLS

@@ -33,6 +33,134 @@ static const char *const migrations[] = {
   "  email      TEXT             COLLATE NOCASE,"
   "  created_at INTEGER NOT NULL" /* Unix time, seconds */
   ") STRICT;",
+  /* 2: the IdP's secrets and sessions. Passwords are only an SRP salt
+   * and verifier; refresh tokens only their SHA-256. Times are Unix
+   * seconds. */
+  "CREATE TABLE idp_accounts ("
+  "  sub            TEXT    NOT NULL PRIMARY KEY REFERENCES users (sub) ON DELETE CASCADE,"
+  "  salt           TEXT    NOT NULL," /* hex, as sent in SALT */
+  "  verifier       TEXT    NOT NULL," /* hex */
+  "  confirmed      INTEGER NOT NULL DEFAULT 0,"
+  "  email_verified INTEGER NOT NULL DEFAULT 0,"
+  "  updated_at     INTEGER NOT NULL"
+  ") STRICT;"
+  "CREATE TABLE idp_codes ("
+  "  sub        TEXT    NOT NULL REFERENCES users (sub) ON DELETE CASCADE,"
+  "  purpose    TEXT    NOT NULL CHECK (purpose IN ('confirm', 'reset')),"
+  "  code       TEXT    NOT NULL,"
+  "  expires_at INTEGER NOT NULL,"
+  "  attempts   INTEGER NOT NULL DEFAULT 0," /* wrong codes tried */
+  "  sends      INTEGER NOT NULL DEFAULT 1," /* codes sent since first_sent */
+  "  first_sent INTEGER NOT NULL,"
+  "  PRIMARY KEY (sub, purpose)"
+  ") STRICT;"
+  "CREATE TABLE idp_sessions ("
+  "  token_hash TEXT    NOT NULL PRIMARY KEY," /* SHA-256 hex of the refresh token */
+  "  sub        TEXT    NOT NULL REFERENCES users (sub) ON DELETE CASCADE,"
+  "  origin_jti TEXT    NOT NULL UNIQUE,"
+  "  auth_time  INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL,"
+  "  revoked    INTEGER NOT NULL DEFAULT 0"
+  ") STRICT;"
+  "CREATE INDEX idp_sessions_sub ON idp_sessions (sub);"
+  /* Answered PASSWORD_VERIFIER challenges, so none is answered twice. */
+  "CREATE TABLE idp_used_challenges ("
+  "  challenge_hash TEXT    NOT NULL PRIMARY KEY,"
+  "  expires_at     INTEGER NOT NULL"
+  ") STRICT;"
+  /* Failed sign-ins by the name tried, known or not, for the throttle. */
+  "CREATE TABLE idp_sign_in_failures ("
+  "  username     TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,"
+  "  failures     INTEGER NOT NULL,"
+  "  window_start INTEGER NOT NULL,"
+  "  locked_until INTEGER NOT NULL DEFAULT 0"
+  ") STRICT;",
+  /* 3: the REST API (ks-api*.c). Users as the API has seen them (the
+   * token's sub and username), photos (pending until committed; list_seq
+   * orders the library), albums, members, share links (only the token's
+   * SHA-256), and the change feed: events, each with a row per reader. */
+  "CREATE TABLE api_users ("
+  "  sub        TEXT    NOT NULL PRIMARY KEY,"
+  "  username   TEXT    NOT NULL UNIQUE COLLATE NOCASE,"
+  "  created_at INTEGER NOT NULL"
+  ") STRICT;"
+  "CREATE TABLE photos ("
+  "  num            INTEGER PRIMARY KEY,"
+  "  id             TEXT    NOT NULL UNIQUE,"
+  "  owner          TEXT    NOT NULL REFERENCES api_users (sub),"
+  "  sha256         TEXT    NOT NULL,"
+  "  size           INTEGER NOT NULL,"
+  "  content_type   TEXT    NOT NULL,"
+  "  file_name      TEXT    NOT NULL,"
+  "  taken_at       TEXT," /* RFC 3339 as the client sent it */
+  "  width          INTEGER NOT NULL,"
+  "  height         INTEGER NOT NULL,"
+  "  grid_size      INTEGER,"
+  "  grid_sha256    TEXT,"
+  "  preview_size   INTEGER,"
+  "  preview_sha256 TEXT,"
+  "  upload_id      TEXT," /* a pending multipart upload */
+  "  created_at     INTEGER NOT NULL,"
+  "  committed_at   INTEGER,"
+  "  list_seq       INTEGER UNIQUE,"
+  "  deleted_at     INTEGER"
+  ") STRICT;"
+  /* One committed and one pending photo per user and content. */
+  "CREATE UNIQUE INDEX photos_content ON photos (owner, sha256, committed_at IS NULL);"
+  "CREATE INDEX photos_library ON photos (owner, list_seq) WHERE list_seq IS NOT NULL;"
+  "CREATE TABLE albums ("
+  "  id         TEXT    NOT NULL PRIMARY KEY,"
+  "  owner      TEXT    NOT NULL REFERENCES api_users (sub),"
+  "  name       TEXT    NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL"
+  ") STRICT;"
+  "CREATE INDEX albums_owner ON albums (owner);"
+  "CREATE TABLE album_members ("
+  "  album_id TEXT    NOT NULL REFERENCES albums (id) ON DELETE CASCADE,"
+  "  user_sub TEXT    NOT NULL REFERENCES api_users (sub),"
+  "  role     TEXT    NOT NULL CHECK (role IN ('viewer', 'contributor')),"
+  "  added_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (album_id, user_sub)"
+  ") STRICT, WITHOUT ROWID;"
+  "CREATE INDEX album_members_user ON album_members (user_sub);"
+  "CREATE TABLE album_photos ("
+  "  num      INTEGER PRIMARY KEY,"
+  "  album_id TEXT    NOT NULL REFERENCES albums (id) ON DELETE CASCADE,"
+  "  photo_id TEXT    NOT NULL REFERENCES photos (id),"
+  "  added_by TEXT    NOT NULL REFERENCES api_users (sub),"
+  "  added_at INTEGER NOT NULL,"
+  "  UNIQUE (album_id, photo_id)"
+  ") STRICT;"
+  "CREATE INDEX album_photos_list ON album_photos (album_id, num);"
+  "CREATE INDEX album_photos_photo ON album_photos (photo_id);"
+  "CREATE TABLE share_links ("
+  "  id           TEXT    NOT NULL PRIMARY KEY,"
+  "  album_id     TEXT    NOT NULL REFERENCES albums (id) ON DELETE CASCADE,"
+  "  token_sha256 TEXT    NOT NULL UNIQUE,"
+  "  created_by   TEXT    NOT NULL REFERENCES api_users (sub),"
+  "  created_at   INTEGER NOT NULL,"
+  "  expires_at   INTEGER NOT NULL,"
+  "  revoked_at   INTEGER"
+  ") STRICT;"
+  "CREATE INDEX share_links_album ON share_links (album_id);"
+  /* No foreign keys: events outlive the albums and photos they name. */
+  "CREATE TABLE events ("
+  "  seq      INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  type     TEXT    NOT NULL,"
+  "  album_id TEXT,"
+  "  photo_id TEXT,"
+  "  actor    TEXT    NOT NULL," /* sub */
+  "  member   TEXT,"             /* sub */
+  "  role     TEXT,"
+  "  name     TEXT,"
+  "  at       INTEGER NOT NULL"
+  ") STRICT;"
+  "CREATE TABLE event_recipients ("
+  "  user_sub TEXT    NOT NULL,"
+  "  seq      INTEGER NOT NULL REFERENCES events (seq),"
+  "  PRIMARY KEY (user_sub, seq)"
+  ") STRICT, WITHOUT ROWID;",
 };
 
 static void

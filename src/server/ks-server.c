@@ -8,7 +8,16 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include <gio/gunixsocketaddress.h>
+
+#include "ks-encoding.h"
+#include "ks-hash.h"
+
 #include "ks-server.h"
+#include "ks-api.h"
+#include "ks-idp.h"
+#include "ks-s3-store.h"
+#include "ks-server-connections.h"
 #include "ks-server-discovery.h"
 #include "ks-server-error.h"
 #include "ks-server-http.h"
@@ -18,11 +27,12 @@ struct _KsServer
 {
   GObject parent_instance;
 
-  SoupServer      *soup;
-  GSocketService  *service; /* nullable until listening */
-  KsServerRouter  *router;
-  KsServerDataDir *data_dir;
-  KsServerDb      *db;
+  SoupServer          *soup;
+  GSocketService      *service;     /* nullable until listening */
+  KsServerConnections *connections; /* owned */
+  KsServerRouter      *router;
+  KsServerDataDir     *data_dir;
+  KsServerDb          *db;
 
   char    *public_url; /* nullable until listening */
   char    *listen_url; /* nullable until listening */
@@ -33,6 +43,8 @@ G_DEFINE_FINAL_TYPE (KsServer, ks_server, G_TYPE_OBJECT)
 
 /* Pending connections the kernel queues while the main loop is busy. */
 #define LISTEN_BACKLOG 128
+/* A kept-alive connection with no request for this long is closed. */
+#define IDLE_TIMEOUT_SECONDS 60
 
 enum
 {
@@ -79,6 +91,9 @@ static void
 add_builtin_modules (KsServer *self)
 {
   ks_server_discovery_register (self);
+  ks_idp_register (self);
+  ks_s3_store_register (self);
+  ks_api_register (self);
 }
 
 static Dispatch *
@@ -137,6 +152,8 @@ early_handler_cb (SoupServer        *soup,
   KsServer *self = user_data;
   Dispatch *dispatch = get_dispatch (self, msg);
 
+  ks_server_connections_set_busy (self->connections, soup_server_message_get_socket (msg), TRUE);
+
   /* Too large is said first, whatever the path: the client should not
    * be sending that much to this server at all. */
   if (dispatch->result != KS_SERVER_ROUTER_FOUND)
@@ -182,6 +199,9 @@ request_finished_cb (SoupServer        *soup,
                      SoupServerMessage *msg,
                      gpointer           user_data)
 {
+  KsServer *self = user_data;
+
+  ks_server_connections_set_busy (self->connections, soup_server_message_get_socket (msg), FALSE);
   ks_server_http_log_access (msg, FALSE);
 }
 
@@ -191,6 +211,9 @@ request_aborted_cb (SoupServer        *soup,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
+  KsServer *self = user_data;
+
+  ks_server_connections_set_busy (self->connections, soup_server_message_get_socket (msg), FALSE);
   ks_server_http_log_access (msg, TRUE);
 }
 
@@ -210,6 +233,7 @@ ks_server_constructed (GObject *object)
                                 "raw-paths", TRUE,
                                 NULL);
   soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
+  self->connections = ks_server_connections_new (IDLE_TIMEOUT_SECONDS);
   soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), self);
@@ -227,6 +251,7 @@ ks_server_dispose (GObject *object)
     ks_server_disconnect (self);
   g_clear_object (&self->service);
   g_clear_object (&self->soup);
+  g_clear_pointer (&self->connections, ks_server_connections_free);
   g_clear_pointer (&self->router, ks_server_router_free);
 
   G_OBJECT_CLASS (ks_server_parent_class)->dispose (object);
@@ -439,9 +464,40 @@ incoming_cb (GSocketService    *service,
 
   g_socket_set_option (g_socket_connection_get_socket (connection),
                        IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  ks_server_connections_add (self->connections, connection);
   soup_server_accept_iostream (self->soup, G_IO_STREAM (connection), local, remote, NULL);
 
   return TRUE;
+}
+
+/* libsoup 3.2 keeps a connection open after a response only while the
+ * server has a listener of its own (request_finished() checks for one);
+ * with none it closes every connection after one request, without a
+ * "Connection: close" to warn the client. So give it a listener nobody
+ * can reach: an abstract Unix socket with a random name. */
+static gboolean
+add_keepalive_listener (KsServer *self,
+                        GError  **error)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autofree char *hex = NULL;
+  g_autofree char *name = NULL;
+  guint8           random[16];
+
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (socket == NULL)
+    return FALSE;
+
+  ks_random_bytes (random, sizeof random);
+  hex = ks_hex_encode (random, sizeof random);
+  name = g_strconcat ("keepsake-server-", hex, NULL);
+  address = g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+
+  return g_socket_bind (socket, address, FALSE, error) &&
+         g_socket_listen (socket, error) &&
+         soup_server_listen_socket (self->soup, socket, 0, error);
 }
 
 static void
@@ -489,6 +545,9 @@ ks_server_listen (KsServer       *self,
       return FALSE;
     }
 
+  if (!add_keepalive_listener (self, error))
+    return FALSE;
+
   g_signal_connect (service, "incoming", G_CALLBACK (incoming_cb), self);
   g_socket_service_start (service);
   self->service = g_steal_pointer (&service);
@@ -522,6 +581,7 @@ ks_server_disconnect (KsServer *self)
       g_socket_listener_close (G_SOCKET_LISTENER (self->service));
     }
   soup_server_disconnect (self->soup);
+  ks_server_connections_close_all (self->connections);
 }
 
 /**

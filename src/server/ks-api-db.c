@@ -1,0 +1,185 @@
+/* ks-api-db.c: cached statements and transactions for the API
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "ks-api-private.h"
+#include "ks-server-error.h"
+
+struct _KsApiTransaction
+{
+  KsApi   *api;
+  gboolean done;
+};
+
+void
+ks_api_set_db_error (KsApi   *api,
+                     int      rc,
+                     GError **error)
+{
+  g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_DATABASE,
+               "database: %s (%s)", sqlite3_errmsg (api->db), sqlite3_errstr (rc));
+}
+
+/**
+ * ks_api_stmt:
+ * @sql: a string that outlives the module (a literal): it is the cache key
+ *
+ * Returns: (transfer none): the statement, ready to bind; hold it with
+ *   g_autoptr (KsApiStmt) so it is reset after use
+ */
+KsApiStmt *
+ks_api_stmt (KsApi      *api,
+             const char *sql,
+             GError    **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (api->stmts, sql);
+  int           rc;
+
+  if (stmt != NULL)
+    return stmt;
+
+  rc = sqlite3_prepare_v3 (api->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      ks_api_set_db_error (api, rc, error);
+      return NULL;
+    }
+
+  g_hash_table_insert (api->stmts, (gpointer) sql, stmt);
+  return stmt;
+}
+
+void
+ks_api_stmt_release (KsApiStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+void
+ks_api_clear_statements (KsApi *api)
+{
+  GHashTableIter iter;
+  gpointer       stmt;
+
+  if (api->stmts == NULL)
+    return;
+
+  g_hash_table_iter_init (&iter, api->stmts);
+  while (g_hash_table_iter_next (&iter, NULL, &stmt))
+    sqlite3_finalize (stmt);
+  g_hash_table_remove_all (api->stmts);
+}
+
+/* SQLITE_ROW or SQLITE_DONE, or -1 with @error set. */
+int
+ks_api_step (KsApi     *api,
+             KsApiStmt *stmt,
+             GError   **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    return rc;
+
+  ks_api_set_db_error (api, rc, error);
+  return -1;
+}
+
+gboolean
+ks_api_step_done (KsApi     *api,
+                  KsApiStmt *stmt,
+                  GError   **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_DONE)
+    return TRUE;
+
+  ks_api_set_db_error (api, rc, error);
+  return FALSE;
+}
+
+/* @text: (nullable): NULL binds NULL */
+void
+ks_api_bind_text (KsApiStmt  *stmt,
+                  int         index,
+                  const char *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+const char *
+ks_api_column_text (KsApiStmt *stmt,
+                    int        column)
+{
+  return (const char *) sqlite3_column_text (stmt, column);
+}
+
+/* ---- Transactions ---- */
+
+static gboolean
+exec (KsApi      *api,
+      const char *sql,
+      GError    **error)
+{
+  g_autoptr (KsApiStmt) stmt = ks_api_stmt (api, sql, error);
+
+  return stmt != NULL && ks_api_step_done (api, stmt, error);
+}
+
+KsApiTransaction *
+ks_api_transaction_begin (KsApi   *api,
+                          GError **error)
+{
+  KsApiTransaction *txn;
+
+  g_return_val_if_fail (api->wake == NULL, NULL);
+
+  /* IMMEDIATE: take the write lock now, not halfway through. */
+  if (!exec (api, "BEGIN IMMEDIATE", error))
+    return NULL;
+
+  txn = g_new0 (KsApiTransaction, 1);
+  txn->api = api;
+  api->wake = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  return txn;
+}
+
+gboolean
+ks_api_transaction_commit (KsApiTransaction *txn,
+                           GError          **error)
+{
+  KsApi *api = txn->api;
+  g_autoptr (GHashTable) wake = NULL;
+
+  g_return_val_if_fail (!txn->done, FALSE);
+
+  if (!exec (api, "COMMIT", error))
+    return FALSE;
+
+  txn->done = TRUE;
+  wake = g_steal_pointer (&api->wake);
+  ks_api_changes_wake (api, wake);
+
+  return TRUE;
+}
+
+void
+ks_api_transaction_free (KsApiTransaction *txn)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!txn->done)
+    {
+      /* SQLite may have rolled back already, after some errors. */
+      if (!sqlite3_get_autocommit (txn->api->db) && !exec (txn->api, "ROLLBACK", &error))
+        g_warning ("Rolling back: %s", error->message);
+      g_clear_pointer (&txn->api->wake, g_hash_table_unref);
+    }
+  g_free (txn);
+}

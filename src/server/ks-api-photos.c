@@ -1,0 +1,400 @@
+/* ks-api-photos.c: POST /v1/photos/prepare and /v1/photos/{id}/commit
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include "ks-api-private.h"
+#include "ks-encoding.h"
+#include "ks-json.h"
+#include "ks-s3-store.h"
+
+/*
+ * Uploading is prepare → PUT to presigned URLs → commit. Prepare dedupes
+ * by SHA-256 per user and leaves a pending row (invisible everywhere but
+ * to commit); a second prepare of the same bytes reuses that row, so an
+ * interrupted upload resumes under the same photo id. Commit checks every
+ * object in the store before the photo becomes visible.
+ */
+
+#define N_THUMBS 2
+
+static const char *const thumb_names[N_THUMBS] = { "grid", "preview" };
+
+typedef struct
+{
+  const char *sha256;
+  gint64      size;
+  const char *content_type;
+  const char *file_name;
+  const char *taken_at; /* nullable */
+  gint64      width;
+  gint64      height;
+  gint64      thumb_size[N_THUMBS]; /* -1: none */
+  const char *thumb_sha256[N_THUMBS];
+} PrepareInput;
+
+static const char *const prepare_members[] = {
+  "sha256", "size", "content_type", "file_name", "taken_at", "width", "height", "thumbnails", NULL
+};
+static const char *const thumb_members[] = { "name", "size", "sha256", NULL };
+
+static gboolean
+fail (GError   **error,
+      KsApiError  code,
+      const char *message)
+{
+  g_set_error_literal (error, KS_API_ERROR, code, message);
+  return FALSE;
+}
+
+/* ---- prepare: input ---- */
+
+static gboolean
+parse_thumb (JsonNode     *node,
+             PrepareInput *in,
+             GError      **error)
+{
+  JsonObject *thumb;
+  const char *name = NULL;
+  int         i;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return fail (error, KS_API_ERROR_BAD_REQUEST, "Each of “thumbnails” must be an object");
+  thumb = json_node_get_object (node);
+
+  if (!ks_json_object_check_members (thumb, thumb_members, NULL))
+    return fail (error, KS_API_ERROR_BAD_REQUEST,
+                 "A thumbnail has only “name”, “size” and “sha256”");
+  if (!ks_api_get_string (thumb, "name", TRUE, &name, error))
+    return FALSE;
+
+  for (i = 0; i < N_THUMBS && !g_str_equal (name, thumb_names[i]); i++)
+    ;
+  if (i == N_THUMBS)
+    return fail (error, KS_API_ERROR_BAD_REQUEST, "A thumbnail “name” is “grid” or “preview”");
+  if (in->thumb_size[i] >= 0)
+    return fail (error, KS_API_ERROR_BAD_REQUEST, "Each thumbnail name may appear only once");
+
+  return ks_api_get_int (thumb, "size", TRUE, 1, KS_API_MAX_THUMB_SIZE, &in->thumb_size[i], error) &&
+         ks_api_get_string (thumb, "sha256", TRUE, &in->thumb_sha256[i], error) &&
+         ks_api_check_sha256 (in->thumb_sha256[i], "thumbnail", error);
+}
+
+static gboolean
+parse_thumbs (JsonObject   *body,
+              PrepareInput *in,
+              GError      **error)
+{
+  JsonArray *thumbs = NULL;
+
+  for (int i = 0; i < N_THUMBS; i++)
+    in->thumb_size[i] = -1;
+
+  if (!ks_api_get_array (body, "thumbnails", FALSE, N_THUMBS, &thumbs, error))
+    return FALSE;
+
+  for (guint i = 0; thumbs != NULL && i < json_array_get_length (thumbs); i++)
+    {
+      if (!parse_thumb (json_array_get_element (thumbs, i), in, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+check_file_name (const char *name,
+                 GError    **error)
+{
+  if (!ks_api_check_text (name, "file name", KS_API_FILE_NAME_MAX_CHARS, error))
+    return FALSE;
+  if (strchr (name, '/') != NULL || strchr (name, '\\') != NULL)
+    return fail (error, KS_API_ERROR_BAD_REQUEST, "The file name must not contain “/” or “\\”");
+
+  return TRUE;
+}
+
+static gboolean
+parse_prepare (JsonObject   *body,
+               PrepareInput *in,
+               GError      **error)
+{
+  return ks_api_get_string (body, "sha256", TRUE, &in->sha256, error) &&
+         ks_api_check_sha256 (in->sha256, "photo", error) &&
+         ks_api_get_int (body, "size", TRUE, 1, KS_API_MAX_ORIGINAL_SIZE, &in->size, error) &&
+         ks_api_get_string (body, "content_type", TRUE, &in->content_type, error) &&
+         ks_api_check_content_type (in->content_type, error) &&
+         ks_api_get_string (body, "file_name", TRUE, &in->file_name, error) &&
+         check_file_name (in->file_name, error) &&
+         ks_api_get_string (body, "taken_at", FALSE, &in->taken_at, error) &&
+         (in->taken_at == NULL || ks_api_check_rfc3339 (in->taken_at, "taken_at", error)) &&
+         ks_api_get_int (body, "width", TRUE, 1, KS_API_MAX_DIMENSION, &in->width, error) &&
+         ks_api_get_int (body, "height", TRUE, 1, KS_API_MAX_DIMENSION, &in->height, error) &&
+         parse_thumbs (body, in, error);
+}
+
+/* ---- prepare: the row ---- */
+
+/* The committed photo with these bytes, as a reply, or NULL. */
+static JsonNode *
+find_committed (KsApiRequest *req,
+                const char   *sha256,
+                GError      **error)
+{
+  g_autoptr (KsApiStmt) stmt = NULL;
+  JsonObject *reply;
+  int         rc;
+
+  stmt = ks_api_stmt (req->api,
+                      "SELECT " KS_API_PHOTO_COLUMNS " FROM photos p "
+                      "WHERE p.owner = ?1 AND p.sha256 = ?2 AND p.committed_at IS NOT NULL",
+                      error);
+  if (stmt == NULL)
+    return NULL;
+
+  ks_api_bind_text (stmt, 1, req->sub);
+  ks_api_bind_text (stmt, 2, sha256);
+  rc = ks_api_step (req->api, stmt, error);
+  if (rc != SQLITE_ROW)
+    return NULL;
+
+  reply = json_object_new ();
+  json_object_set_string_member (reply, "status", "exists");
+  json_object_set_object_member (reply, "photo",
+                                 ks_api_photo_from_row (req, stmt, KS_API_PHOTO_OWNER_VIEW));
+  return ks_api_object_node (reply);
+}
+
+/* A pending photo of the same bytes: its id, and its multipart upload
+ * when that can go on (same size). FALSE only for an error. */
+static gboolean
+find_pending (KsApiRequest *req,
+              PrepareInput *in,
+              char        **out_id,
+              char        **out_upload_id,
+              GError      **error)
+{
+  g_autoptr (KsApiStmt) stmt = NULL;
+  int rc;
+
+  stmt = ks_api_stmt (req->api,
+                      "SELECT id, upload_id, size FROM photos "
+                      "WHERE owner = ?1 AND sha256 = ?2 AND committed_at IS NULL",
+                      error);
+  if (stmt == NULL)
+    return FALSE;
+
+  ks_api_bind_text (stmt, 1, req->sub);
+  ks_api_bind_text (stmt, 2, in->sha256);
+  rc = ks_api_step (req->api, stmt, error);
+  if (rc == SQLITE_ROW)
+    {
+      *out_id = g_strdup (ks_api_column_text (stmt, 0));
+      if (sqlite3_column_int64 (stmt, 2) == in->size)
+        *out_upload_id = g_strdup (ks_api_column_text (stmt, 1));
+    }
+
+  return rc >= 0;
+}
+
+static gboolean
+save_pending (KsApiRequest *req,
+              PrepareInput *in,
+              const char   *id,
+              const char   *upload_id,
+              GError      **error)
+{
+  g_autoptr (KsApiStmt) stmt = NULL;
+
+  stmt = ks_api_stmt (req->api,
+                      "INSERT INTO photos (id, owner, sha256, size, content_type, file_name, "
+                      "  taken_at, width, height, grid_size, grid_sha256, preview_size, "
+                      "  preview_sha256, upload_id, created_at) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+                      "ON CONFLICT (id) DO UPDATE SET size = ?4, content_type = ?5, "
+                      "  file_name = ?6, taken_at = ?7, width = ?8, height = ?9, "
+                      "  grid_size = ?10, grid_sha256 = ?11, preview_size = ?12, "
+                      "  preview_sha256 = ?13, upload_id = ?14",
+                      error);
+  if (stmt == NULL)
+    return FALSE;
+
+  ks_api_bind_text (stmt, 1, id);
+  ks_api_bind_text (stmt, 2, req->sub);
+  ks_api_bind_text (stmt, 3, in->sha256);
+  sqlite3_bind_int64 (stmt, 4, in->size);
+  ks_api_bind_text (stmt, 5, in->content_type);
+  ks_api_bind_text (stmt, 6, in->file_name);
+  ks_api_bind_text (stmt, 7, in->taken_at);
+  sqlite3_bind_int64 (stmt, 8, in->width);
+  sqlite3_bind_int64 (stmt, 9, in->height);
+  for (int i = 0; i < N_THUMBS; i++)
+    {
+      if (in->thumb_size[i] >= 0)
+        sqlite3_bind_int64 (stmt, 10 + 2 * i, in->thumb_size[i]);
+      ks_api_bind_text (stmt, 11 + 2 * i, in->thumb_sha256[i]);
+    }
+  ks_api_bind_text (stmt, 14, upload_id);
+  sqlite3_bind_int64 (stmt, 15, req->now);
+
+  return ks_api_step_done (req->api, stmt, error);
+}
+
+/* ---- prepare: the presigned uploads ---- */
+
+static JsonObject *
+single_upload (KsApiRequest *req,
+               const char   *target,
+               const char   *key,
+               gint64        size,
+               const char   *sha256)
+{
+  KsS3PresignOptions options = { .content_length = size, .checksum_sha256 = sha256 };
+  g_autofree char   *url = ks_s3_store_presign (req->api->server, "PUT", key,
+                                                KS_API_UPLOAD_EXPIRY, &options);
+  g_autofree guint8 *digest = ks_hex_decode (sha256, NULL, NULL);
+  g_autofree char   *checksum = ks_base64_encode (digest, 32);
+  g_autofree char   *length = g_strdup_printf ("%" G_GINT64_FORMAT, size);
+  JsonObject        *upload = json_object_new ();
+  JsonObject        *headers = json_object_new ();
+
+  json_object_set_string_member (headers, "Content-Length", length);
+  json_object_set_string_member (headers, "x-amz-checksum-sha256", checksum);
+  json_object_set_string_member (upload, "target", target);
+  json_object_set_string_member (upload, "method", "PUT");
+  json_object_set_string_member (upload, "url", url);
+  json_object_set_object_member (upload, "headers", headers);
+
+  return upload;
+}
+
+/* CompleteMultipartUpload, presigned: see ks-api-photos-commit.c. */
+static JsonObject *
+complete_request (KsApiRequest *req,
+                  const char   *key,
+                  const char   *upload_id)
+{
+  KsS3PresignOptions options = { .content_length = -1, .upload_id = upload_id };
+  g_autofree char   *url = ks_s3_store_presign (req->api->server, "POST", key,
+                                                KS_API_UPLOAD_EXPIRY, &options);
+  JsonObject        *complete = json_object_new ();
+
+  json_object_set_string_member (complete, "method", "POST");
+  json_object_set_string_member (complete, "url", url);
+
+  return complete;
+}
+
+static JsonObject *
+multipart_upload (KsApiRequest *req,
+                  const char   *key,
+                  gint64        size,
+                  const char   *upload_id)
+{
+  JsonObject *upload = json_object_new ();
+  JsonArray  *parts = json_array_new ();
+  guint       n_parts = (guint) ((size + KS_API_PART_SIZE - 1) / KS_API_PART_SIZE);
+
+  for (guint i = 1; i <= n_parts; i++)
+    {
+      gint64             part_size = MIN (KS_API_PART_SIZE, size - (gint64) (i - 1) * KS_API_PART_SIZE);
+      KsS3PresignOptions options = { .content_length = part_size, .upload_id = upload_id, .part_number = i };
+      g_autofree char   *url = ks_s3_store_presign (req->api->server, "PUT", key,
+                                                    KS_API_UPLOAD_EXPIRY, &options);
+      JsonObject        *part = json_object_new ();
+
+      json_object_set_int_member (part, "part_number", i);
+      json_object_set_int_member (part, "size", part_size);
+      json_object_set_string_member (part, "url", url);
+      json_array_add_object_element (parts, part);
+    }
+
+  json_object_set_string_member (upload, "target", "original");
+  json_object_set_string_member (upload, "method", "PUT");
+  json_object_set_string_member (upload, "upload_id", upload_id);
+  json_object_set_int_member (upload, "part_size", KS_API_PART_SIZE);
+  json_object_set_array_member (upload, "parts", parts);
+  json_object_set_object_member (upload, "complete", complete_request (req, key, upload_id));
+
+  return upload;
+}
+
+static JsonNode *
+upload_reply (KsApiRequest *req,
+              PrepareInput *in,
+              const char   *id,
+              const char   *upload_id)
+{
+  g_autofree char *key = ks_api_original_key (req->sub, id);
+  JsonObject      *reply = json_object_new ();
+  JsonArray       *uploads = json_array_new ();
+
+  if (upload_id != NULL)
+    json_array_add_object_element (uploads, multipart_upload (req, key, in->size, upload_id));
+  else
+    json_array_add_object_element (uploads, single_upload (req, "original", key, in->size, in->sha256));
+
+  for (int i = 0; i < N_THUMBS; i++)
+    {
+      g_autofree char *thumb_key = ks_api_thumb_key (req->sub, id, thumb_names[i]);
+
+      if (in->thumb_size[i] >= 0)
+        json_array_add_object_element (uploads, single_upload (req, thumb_names[i], thumb_key,
+                                                               in->thumb_size[i],
+                                                               in->thumb_sha256[i]));
+    }
+
+  json_object_set_string_member (reply, "status", "upload");
+  json_object_set_string_member (reply, "photo_id", id);
+  json_object_set_array_member (reply, "uploads", uploads);
+  ks_api_set_time (reply, "expires_at", req->now + KS_API_UPLOAD_EXPIRY);
+
+  return ks_api_object_node (reply);
+}
+
+/* POST /v1/photos/prepare */
+JsonNode *
+ks_api_photos_prepare (KsApiRequest *req,
+                       guint        *status,
+                       GError      **error)
+{
+  g_autoptr (JsonObject) body = ks_api_parse_body (req, prepare_members, FALSE, error);
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *upload_id = NULL;
+  PrepareInput     in = { 0 };
+  JsonNode        *existing;
+
+  if (body == NULL || !ks_api_check_query (req, NULL, error) || !parse_prepare (body, &in, error))
+    return NULL;
+
+  existing = find_committed (req, in.sha256, &local_error);
+  if (existing != NULL || local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return existing;
+    }
+
+  if (!find_pending (req, &in, &id, &upload_id, error))
+    return NULL;
+  if (id == NULL)
+    id = ks_api_new_id ();
+
+  if (in.size <= KS_API_MULTIPART_THRESHOLD)
+    g_clear_pointer (&upload_id, g_free);
+  else if (upload_id == NULL)
+    {
+      g_autofree char *key = ks_api_original_key (req->sub, id);
+
+      upload_id = ks_s3_store_create_multipart (req->api->server, key, error);
+      if (upload_id == NULL)
+        return NULL;
+    }
+
+  if (!save_pending (req, &in, id, upload_id, error))
+    return NULL;
+
+  *status = SOUP_STATUS_CREATED;
+  return upload_reply (req, &in, id, upload_id);
+}
