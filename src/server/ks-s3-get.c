@@ -151,9 +151,11 @@ read_thread_cb (GTask        *task,
 
   if (n <= 0)
     {
+      int saved_errno = errno;
+
       g_free (buf);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
-                               n < 0 ? g_strerror (errno) : "the file is short");
+                               n < 0 ? g_strerror (saved_errno) : "the file is short");
       return;
     }
 

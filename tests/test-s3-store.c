@@ -1,0 +1,340 @@
+/* test-s3-store.c: the S3 store's API for the other server modules —
+ * head, delete, multipart and presigned URLs — on a KsServer in-process
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include "ks-encoding.h"
+#include "ks-hash.h"
+#include "ks-s3-store.h"
+#include "test-s3-client.h"
+
+#define MIB (1024 * 1024)
+
+/* The server runs on a thread of its own with its own main context, so
+ * the test can block in synchronous HTTP calls. */
+typedef struct
+{
+  char            *root;
+  KsServerDataDir *data_dir;
+  KsServerDb      *db;
+  KsServer        *server; /* owned by the server thread */
+  GMainContext    *context;
+  GMainLoop       *loop;
+  GThread         *thread;
+  GMutex           mutex;
+  GCond            cond;
+  gboolean         ready;
+  char            *base_url;
+  SoupSession     *session;
+} Fixture;
+
+static gpointer
+server_thread (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr (GSocketAddress) address = ks_server_parse_address ("127.0.0.1:0", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_main_context_push_thread_default (fixture->context);
+  fixture->server = ks_server_new (fixture->data_dir, fixture->db);
+  ks_server_listen (fixture->server, address, &error);
+  g_assert_no_error (error);
+
+  g_mutex_lock (&fixture->mutex);
+  fixture->base_url = g_strdup (ks_server_get_listen_url (fixture->server));
+  fixture->ready = TRUE;
+  g_cond_signal (&fixture->cond);
+  g_mutex_unlock (&fixture->mutex);
+
+  g_main_loop_run (fixture->loop);
+  ks_server_disconnect (fixture->server);
+  g_clear_object (&fixture->server);
+  while (g_main_context_iteration (fixture->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (fixture->context);
+
+  return NULL;
+}
+
+static void
+fixture_set_up (Fixture      *fixture,
+                gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *data = NULL;
+
+  fixture->root = g_dir_make_tmp ("ks-test-s3-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  data = g_build_filename (fixture->root, "data", NULL);
+  fixture->data_dir = ks_server_data_dir_open (data, NULL, &error);
+  g_assert_no_error (error);
+  fixture->db = ks_server_db_open (ks_server_data_dir_get_db_path (fixture->data_dir), &error);
+  g_assert_no_error (error);
+
+  g_mutex_init (&fixture->mutex);
+  g_cond_init (&fixture->cond);
+  fixture->context = g_main_context_new ();
+  fixture->loop = g_main_loop_new (fixture->context, FALSE);
+  fixture->thread = g_thread_new ("ks-test-server", server_thread, fixture);
+  g_mutex_lock (&fixture->mutex);
+  while (!fixture->ready)
+    g_cond_wait (&fixture->cond, &fixture->mutex);
+  g_mutex_unlock (&fixture->mutex);
+
+  fixture->session = soup_session_new_with_options ("timeout", 30, NULL);
+  soup_session_set_proxy_resolver (fixture->session, NULL);
+}
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fixture_tear_down (Fixture      *fixture,
+                   gconstpointer user_data)
+{
+  g_clear_object (&fixture->session);
+  g_main_context_invoke (fixture->context, quit_cb, fixture->loop);
+  g_thread_join (fixture->thread);
+  g_main_loop_unref (fixture->loop);
+  g_main_context_unref (fixture->context);
+  g_mutex_clear (&fixture->mutex);
+  g_cond_clear (&fixture->cond);
+  g_clear_object (&fixture->db);
+  g_clear_object (&fixture->data_dir);
+  ks_test_remove_tree (fixture->root);
+  g_free (fixture->root);
+  g_free (fixture->base_url);
+}
+
+/* @body and @checksum nullable; returns the status. */
+static guint
+send_url (Fixture    *fixture,
+          const char *method,
+          const char *url,
+          GBytes     *body,
+          const char *checksum,
+          GBytes    **out_reply)
+{
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) reply = NULL;
+
+  g_assert_nonnull (msg);
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, NULL, body);
+  if (checksum != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "x-amz-checksum-sha256", checksum);
+  reply = soup_session_send_and_read (fixture->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  if (out_reply != NULL)
+    *out_reply = g_steal_pointer (&reply);
+
+  return soup_message_get_status (msg);
+}
+
+static char *
+checksum_of (GBytes *bytes)
+{
+  guint8 digest[KS_SHA256_LEN];
+
+  ks_sha256 (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), digest);
+  return ks_base64_encode (digest, sizeof digest);
+}
+
+/* PUT through a URL bound to the body's length and SHA-256. */
+static void
+put_presigned (Fixture    *fixture,
+               const char *key,
+               GBytes     *body)
+{
+  g_autofree char   *sha256 = ks_test_s3_sha256_hex (body);
+  g_autofree char   *checksum = checksum_of (body);
+  KsS3PresignOptions options = { .content_length = (gint64) g_bytes_get_size (body),
+                                 .checksum_sha256 = sha256 };
+  g_autofree char   *url = ks_s3_store_presign (fixture->server, "PUT", key, 300, &options);
+
+  g_assert_cmpuint (send_url (fixture, "PUT", url, body, checksum, NULL), ==, SOUP_STATUS_OK);
+}
+
+static void
+test_head_delete (Fixture      *fixture,
+                  gconstpointer user_data)
+{
+  g_autoptr (GBytes) body = ks_test_s3_random_bytes (1000, 1);
+  g_autofree char *md5 = ks_test_s3_md5_hex (body);
+  g_autofree char *etag = g_strdup_printf ("\"%s\"", md5);
+  g_autofree char *sha256 = ks_test_s3_sha256_hex (body);
+  g_autoptr (GError) error = NULL;
+  KsS3ObjectInfo info = { 0 };
+
+  g_assert_false (ks_s3_store_head (fixture->server, "originals/u/p", &info, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  put_presigned (fixture, "originals/u/p", body);
+  g_assert_true (ks_s3_store_head (fixture->server, "originals/u/p", &info, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (info.size, ==, 1000);
+  g_assert_cmpstr (info.etag, ==, etag);
+  g_assert_cmpstr (info.sha256, ==, sha256);
+  g_assert_cmpint (ABS (info.mtime_unix - g_get_real_time () / G_USEC_PER_SEC), <, 60);
+  ks_s3_object_info_clear (&info);
+
+  g_assert_true (ks_s3_store_delete (fixture->server, "originals/u/p", &error));
+  g_assert_no_error (error);
+  g_assert_false (ks_s3_store_head (fixture->server, "originals/u/p", &info, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_false (ks_s3_store_head (fixture->server, "../escape", &info, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
+/* The URL holds the client to what the API allowed. */
+static void
+test_presign_bound (Fixture      *fixture,
+                    gconstpointer user_data)
+{
+  g_autoptr (GBytes) body = ks_test_s3_random_bytes (100, 2);
+  g_autoptr (GBytes) longer = ks_test_s3_random_bytes (101, 3);
+  g_autoptr (GBytes) reply = NULL;
+  g_autofree char   *sha256 = ks_test_s3_sha256_hex (body);
+  g_autofree char   *checksum = checksum_of (body);
+  g_autofree char   *other_checksum = checksum_of (longer);
+  KsS3PresignOptions options = { .content_length = 100, .checksum_sha256 = sha256 };
+  g_autofree char   *put = ks_s3_store_presign (fixture->server, "PUT", "thumbs/u/p/256.jpg", 300, &options);
+  KsS3PresignOptions unbound = { .content_length = -1 };
+  g_autofree char   *get = ks_s3_store_presign (fixture->server, "GET", "thumbs/u/p/256.jpg", 300, &unbound);
+  g_autofree char   *short_lived = ks_s3_store_presign (fixture->server, "GET", "thumbs/u/p/256.jpg", 1, NULL);
+  g_autofree char   *prefix = g_strconcat (fixture->base_url, "/s3/keepsake/thumbs/u/p/256.jpg?", NULL);
+
+  g_assert_true (g_str_has_prefix (put, prefix));
+  g_assert_cmpuint (send_url (fixture, "PUT", put, longer, checksum, NULL), ==, SOUP_STATUS_FORBIDDEN);
+  g_assert_cmpuint (send_url (fixture, "PUT", put, body, other_checksum, NULL), ==, SOUP_STATUS_FORBIDDEN);
+  g_assert_cmpuint (send_url (fixture, "PUT", put, body, NULL, NULL), ==, SOUP_STATUS_BAD_REQUEST);
+  g_assert_cmpuint (send_url (fixture, "GET", get, NULL, NULL, NULL), ==, SOUP_STATUS_NOT_FOUND);
+  g_assert_cmpuint (send_url (fixture, "PUT", put, body, checksum, NULL), ==, SOUP_STATUS_OK);
+  g_assert_cmpuint (send_url (fixture, "GET", get, NULL, NULL, &reply), ==, SOUP_STATUS_OK);
+  ks_test_s3_assert_bytes (reply, body);
+
+  g_usleep (2100 * 1000);
+  g_assert_cmpuint (send_url (fixture, "GET", short_lived, NULL, NULL, NULL), ==, SOUP_STATUS_FORBIDDEN);
+}
+
+static char *
+put_part (Fixture    *fixture,
+          const char *key,
+          const char *upload_id,
+          guint       number,
+          GBytes     *body)
+{
+  KsS3PresignOptions options = { .content_length = -1, .upload_id = upload_id, .part_number = number };
+  g_autofree char   *url = ks_s3_store_presign (fixture->server, "PUT", key, 300, &options);
+  g_autoptr (SoupMessage) msg = soup_message_new ("PUT", url);
+  g_autoptr (GBytes) reply = NULL;
+
+  soup_message_set_request_body_from_bytes (msg, NULL, body);
+  reply = soup_session_send_and_read (fixture->session, msg, NULL, NULL);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+
+  return g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
+}
+
+/* The API's multipart flow: create here, parts and complete presigned. */
+static void
+test_multipart (Fixture      *fixture,
+                gconstpointer user_data)
+{
+  const char *key = "originals/u/video";
+  g_autoptr (GBytes) part1 = ks_test_s3_random_bytes (5 * MIB, 4);
+  g_autoptr (GBytes) part2 = ks_test_s3_random_bytes (10, 5);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *upload_id = ks_s3_store_create_multipart (fixture->server, key, &error);
+  g_autofree char *etag1 = NULL;
+  g_autofree char *etag2 = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr (GBytes) body = NULL;
+  KsS3PresignOptions options = { .content_length = -1 };
+  KsS3ObjectInfo     info = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_nonnull (upload_id);
+  etag1 = put_part (fixture, key, upload_id, 1, part1);
+  etag2 = put_part (fixture, key, upload_id, 2, part2);
+  xml = g_strdup_printf ("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>%s</ETag></Part>"
+                         "<Part><PartNumber>2</PartNumber><ETag>%s</ETag></Part></CompleteMultipartUpload>",
+                         etag1, etag2);
+  body = g_bytes_new (xml, strlen (xml));
+  options.upload_id = upload_id;
+  url = ks_s3_store_presign (fixture->server, "POST", key, 300, &options);
+  g_assert_cmpuint (send_url (fixture, "POST", url, body, NULL, NULL), ==, SOUP_STATUS_OK);
+
+  g_assert_true (ks_s3_store_head (fixture->server, key, &info, &error));
+  g_assert_cmpuint (info.size, ==, 5 * MIB + 10);
+  g_assert_true (g_str_has_suffix (info.etag, "-2\""));
+  ks_s3_object_info_clear (&info);
+
+  g_assert_null (ks_s3_store_create_multipart (fixture->server, "bad\\key", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
+static gboolean
+set_public_url_cb (gpointer user_data)
+{
+  Fixture         *fixture = user_data;
+  g_autofree char *url = g_strconcat (fixture->base_url, "/photos", NULL);
+
+  ks_server_set_public_url (fixture->server, url);
+  g_mutex_lock (&fixture->mutex);
+  fixture->ready = FALSE;
+  g_cond_signal (&fixture->cond);
+  g_mutex_unlock (&fixture->mutex);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Behind a reverse proxy that takes /photos off, URLs still verify. */
+static void
+test_public_url_prefix (Fixture      *fixture,
+                        gconstpointer user_data)
+{
+  g_autoptr (GBytes) body = ks_test_s3_random_bytes (10, 6);
+  g_autofree char *url = NULL;
+  g_autofree char *prefix = g_strconcat (fixture->base_url, "/photos/s3/keepsake/k?", NULL);
+  g_autoptr (GString) proxied = NULL;
+
+  g_main_context_invoke (fixture->context, set_public_url_cb, fixture);
+  g_mutex_lock (&fixture->mutex);
+  while (fixture->ready)
+    g_cond_wait (&fixture->cond, &fixture->mutex);
+  g_mutex_unlock (&fixture->mutex);
+
+  url = ks_s3_store_presign (fixture->server, "PUT", "k", 300, NULL);
+  g_assert_true (g_str_has_prefix (url, prefix));
+  proxied = g_string_new (url);
+  g_string_replace (proxied, "/photos/s3/", "/s3/", 1);
+  g_assert_cmpuint (send_url (fixture, "PUT", proxied->str, body, NULL, NULL), ==, SOUP_STATUS_OK);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/s3/store/head-delete", test_head_delete);
+  ADD ("/s3/store/presign-bound", test_presign_bound);
+  ADD ("/s3/store/multipart", test_multipart);
+  ADD ("/s3/store/public-url-prefix", test_public_url_prefix);
+#undef ADD
+
+  return g_test_run ();
+}
