@@ -14,7 +14,6 @@
 #include "ks-hash.h"
 
 #include "ks-server.h"
-#include "ks-api.h"
 #include "ks-idp.h"
 #include "ks-s3-store.h"
 #include "ks-server-connections.h"
@@ -93,7 +92,6 @@ add_builtin_modules (KsServer *self)
   ks_server_discovery_register (self);
   ks_idp_register (self);
   ks_s3_store_register (self);
-  ks_api_register (self);
 }
 
 static Dispatch *
