@@ -3,4 +3,4 @@
 # Fails when a C file under src/ or tests/ is not formatted per .clang-format.
 set -eu
 cd "${1:?source dir}"
-find src tests bench -name '*.[ch]' -print0 | xargs -0 clang-format --dry-run --Werror
+find src tests bench -path '*/node_modules' -prune -o -name '*.[ch]' -print0 | xargs -0 clang-format --dry-run --Werror

@@ -176,7 +176,9 @@ test_strict_refused (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
     {
-      g_test_message ("refused %u: %s", i, texts[i]);
+      g_autofree char *shown = g_strescape (texts[i], NULL);
+
+      g_test_message ("refused %u: %s", i, shown);
       assert_parse_fails (texts[i], -1, DEPTH);
     }
 }

@@ -1178,9 +1178,15 @@ verify_garbage_param (const char *wire,
   g_autofree char *escaped = g_uri_escape_string (s, NULL, FALSE);
   g_autofree char *replacement = g_strdup_printf ("%.*s%s", (int) strcspn (param, "=") + 1,
                                                   param, escaped);
-  g_autofree char *bad = tampered (wire, param, replacement);
-  g_autoptr (KsSigv4Request) req = parse_wire (bad, NULL);
+  g_autofree char *bad = NULL;
+  g_autoptr (KsSigv4Request) req = NULL;
 
+  /* Random bytes can spell the original value ("7"); that is no tampering. */
+  if (g_str_equal (replacement, param))
+    return;
+
+  bad = tampered (wire, param, replacement);
+  req = parse_wire (bad, NULL);
   if (req != NULL)
     verify_garbage (req);
 }
