@@ -7,8 +7,8 @@
 static const char *const name_members[] = { "name", NULL };
 
 /* id, name, owner's username, created, updated, live photos, then role */
-#define ALBUM_COLUMNS                                                    \
-  "a.id, a.name, u.username, a.created_at, a.updated_at, "              \
+#define ALBUM_COLUMNS                                                           \
+  "a.id, a.name, u.username, a.created_at, a.updated_at, "                      \
   "(SELECT count (*) FROM album_photos ap JOIN photos p ON p.id = ap.photo_id " \
   "  WHERE ap.album_id = a.id AND p.deleted_at IS NULL)"
 

@@ -37,14 +37,14 @@ static const char *const photo_sql =
     "WHERE p.id = ?1 AND p.owner = ?2";
 
 static gboolean
-fail (GError   **error,
-      KsApiError code,
+fail (GError    **error,
+      KsApiError  code,
       const char *format,
       ...) G_GNUC_PRINTF (3, 4);
 
 static gboolean
-fail (GError   **error,
-      KsApiError code,
+fail (GError    **error,
+      KsApiError  code,
       const char *format,
       ...)
 {
@@ -61,10 +61,10 @@ fail (GError   **error,
 /* ---- The parts of a multipart upload ---- */
 
 static gboolean
-parse_part (JsonNode   *node,
-            guint       expected_number,
-            Part   *out,
-            GError    **error)
+parse_part (JsonNode *node,
+            guint     expected_number,
+            Part     *out,
+            GError  **error)
 {
   JsonObject *part;
   gint64      number = 0;

@@ -201,7 +201,7 @@ ks_api_photos_restore (KsApiRequest *req,
                        guint        *status,
                        GError      **error)
 {
-  g_autoptr (JsonObject) body = ks_api_parse_body (req, (const char *const[]) { NULL }, TRUE, error);
+  g_autoptr (JsonObject) body = ks_api_parse_body (req, (const char *const[]){ NULL }, TRUE, error);
 
   if (body == NULL)
     return NULL;

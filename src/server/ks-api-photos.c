@@ -40,7 +40,7 @@ static const char *const prepare_members[] = {
 static const char *const thumb_members[] = { "name", "size", "sha256", NULL };
 
 static gboolean
-fail (GError   **error,
+fail (GError    **error,
       KsApiError  code,
       const char *message)
 {

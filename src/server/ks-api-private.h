@@ -104,19 +104,19 @@ void ks_api_respond (SoupServerMessage *msg,
  * one when it goes out of scope. Do not use one statement twice at once. */
 typedef sqlite3_stmt KsApiStmt;
 
-KsApiStmt *ks_api_stmt (KsApi      *api,
-                        const char *sql,
-                        GError    **error);
-void       ks_api_stmt_release (KsApiStmt *stmt);
-int        ks_api_step (KsApi     *api,
-                        KsApiStmt *stmt,
-                        GError   **error);
-gboolean   ks_api_step_done (KsApi     *api,
-                             KsApiStmt *stmt,
-                             GError   **error);
-void       ks_api_bind_text (KsApiStmt  *stmt,
-                             int         index,
-                             const char *text);
+KsApiStmt  *ks_api_stmt (KsApi      *api,
+                         const char *sql,
+                         GError    **error);
+void        ks_api_stmt_release (KsApiStmt *stmt);
+int         ks_api_step (KsApi     *api,
+                         KsApiStmt *stmt,
+                         GError   **error);
+gboolean    ks_api_step_done (KsApi     *api,
+                              KsApiStmt *stmt,
+                              GError   **error);
+void        ks_api_bind_text (KsApiStmt  *stmt,
+                              int         index,
+                              const char *text);
 const char *ks_api_column_text (KsApiStmt *stmt,
                                 int        column);
 void        ks_api_set_db_error (KsApi   *api,
@@ -225,10 +225,10 @@ char       *ks_api_thumb_key (const char *owner,
 char       *ks_api_new_id (void);
 
 /* A photo row: SELECT KS_API_PHOTO_COLUMNS FROM photos p ... */
-#define KS_API_PHOTO_COLUMNS                                            \
-  "p.id, p.owner, p.sha256, p.size, p.content_type, p.file_name, "      \
-  "p.taken_at, p.width, p.height, p.grid_size, p.grid_sha256, "         \
-  "p.preview_size, p.preview_sha256, p.created_at, p.committed_at, "    \
+#define KS_API_PHOTO_COLUMNS                                         \
+  "p.id, p.owner, p.sha256, p.size, p.content_type, p.file_name, "   \
+  "p.taken_at, p.width, p.height, p.grid_size, p.grid_sha256, "      \
+  "p.preview_size, p.preview_sha256, p.created_at, p.committed_at, " \
   "p.deleted_at, p.list_seq"
 #define KS_API_PHOTO_N_COLUMNS 17
 
@@ -242,10 +242,10 @@ typedef enum
   KS_API_PHOTO_URL_THUMBS = 1 << 3,
 } KsApiPhotoFlags;
 
-#define KS_API_PHOTO_OWNER_VIEW                                         \
+#define KS_API_PHOTO_OWNER_VIEW                                              \
   (KS_API_PHOTO_DETAILS | KS_API_PHOTO_PRIVATE | KS_API_PHOTO_URL_ORIGINAL | \
    KS_API_PHOTO_URL_THUMBS)
-#define KS_API_PHOTO_MEMBER_VIEW                                        \
+#define KS_API_PHOTO_MEMBER_VIEW \
   (KS_API_PHOTO_DETAILS | KS_API_PHOTO_URL_ORIGINAL | KS_API_PHOTO_URL_THUMBS)
 
 JsonObject *ks_api_photo_from_row (KsApiRequest   *req,

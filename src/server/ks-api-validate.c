@@ -125,8 +125,7 @@ ks_api_query_int (KsApiRequest *req,
     return TRUE;
 
   if (!g_ascii_string_to_signed (text, 10, min, max, inout, NULL))
-    return bad_request (error, "Query parameter “%s” must be an integer from %" G_GINT64_FORMAT
-                               " to %" G_GINT64_FORMAT,
+    return bad_request (error, "Query parameter “%s” must be an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
                         name, min, max);
 
   return TRUE;
@@ -381,7 +380,7 @@ static gboolean
 matches_template (const char *text,
                   const char *template)
 {
-  for (; *template != '\0'; text++, template++)
+  for (; *template != '\0'; text++, template ++)
     {
       if (*template == 'd' ? !g_ascii_isdigit (*text) : *text != *template)
         return FALSE;

@@ -29,7 +29,7 @@ typedef struct
 {
   KsApi       *api; /* a reference */
   KsApiHandler handler;
-  gboolean     public;
+  gboolean public;
 } Route;
 
 static const struct
@@ -362,7 +362,7 @@ add_route (KsApi       *api,
            const char  *method,
            const char  *pattern,
            KsApiHandler handler,
-           gboolean     public)
+           gboolean public)
 {
   g_autofree char *path = g_strconcat (KS_SERVER_PATH_API, pattern, NULL);
   Route           *route = g_new0 (Route, 1);
