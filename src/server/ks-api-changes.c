@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include <glib-unix.h>
+
 #include "ks-api-private.h"
 
 /*
@@ -142,16 +144,23 @@ waiter_free (Waiter *waiter)
   g_free (waiter);
 }
 
-/* Answers with whatever is there now, and lets libsoup send it. */
+/* Answers with whatever is there now and lets libsoup send it; unless
+ * @force, only if there is something (a wake-up for events before the
+ * waiter's cursor is none for it). */
 static void
-waiter_answer (Waiter *waiter)
+waiter_answer (Waiter  *waiter,
+               gboolean force)
 {
   g_autoptr (JsonNode) node = NULL;
   g_autoptr (GError) error = NULL;
-  SoupServerMessage *msg = g_object_ref (waiter->msg);
+  SoupServerMessage *msg;
   guint              count = 0;
 
   node = query_events (waiter->api, waiter->sub, waiter->cursor, waiter->limit, &count, &error);
+  if (count == 0 && error == NULL && !force)
+    return;
+
+  msg = g_object_ref (waiter->msg);
   waiter_free (waiter);
   ks_api_respond (msg, SOUP_STATUS_OK, node, error);
   soup_server_message_unpause (msg);
@@ -161,7 +170,7 @@ waiter_answer (Waiter *waiter)
 static gboolean
 timeout_cb (gpointer user_data)
 {
-  waiter_answer (user_data);
+  waiter_answer (user_data, TRUE);
   return G_SOURCE_REMOVE;
 }
 
@@ -177,20 +186,20 @@ disconnected_cb (SoupServerMessage *msg,
  * early (pipelining). Only the first ends the wait; for the second stop
  * watching, else the level-triggered source would fire in a loop. */
 static gboolean
-socket_cb (GSocket     *socket,
+socket_cb (int          fd,
            GIOCondition condition,
            gpointer     user_data)
 {
   Waiter *waiter = user_data;
   char    byte;
-  ssize_t n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t n = recv (fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
 
   if (n < 0 && (errno == EAGAIN || errno == EINTR))
     return G_SOURCE_CONTINUE;
   if (n <= 0 || (condition & (G_IO_HUP | G_IO_ERR)) != 0)
     {
       g_debug ("Change-feed client went away while waiting");
-      waiter_answer (waiter);
+      waiter_answer (waiter, TRUE);
       return G_SOURCE_REMOVE;
     }
 
@@ -198,15 +207,78 @@ socket_cb (GSocket     *socket,
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+same_address (GSocketAddress  *address,
+              struct sockaddr *native,
+              socklen_t        len)
+{
+  g_autoptr (GSocketAddress) other = g_socket_address_new_from_native (native, len);
+
+  return G_IS_INET_SOCKET_ADDRESS (address) && G_IS_INET_SOCKET_ADDRESS (other) &&
+         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)) ==
+             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (other)) &&
+         g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)),
+                               g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (other)));
+}
+
+static gboolean
+is_connection (int             fd,
+               GSocketAddress *local,
+               GSocketAddress *remote)
+{
+  struct sockaddr_storage native;
+  socklen_t               len = sizeof native;
+
+  if (getpeername (fd, (struct sockaddr *) &native, &len) != 0 ||
+      !same_address (remote, (struct sockaddr *) &native, len))
+    return FALSE;
+
+  len = sizeof native;
+  return getsockname (fd, (struct sockaddr *) &native, &len) == 0 &&
+         same_address (local, (struct sockaddr *) &native, len);
+}
+
+/*
+ * The descriptor of @msg's connection, or -1. libsoup before 3.4 has no
+ * GSocket for a connection handed over with soup_server_accept_iostream()
+ * (how ks-server.c accepts), so look for the socket whose two ends are
+ * the message's. Only done when a poll really waits.
+ */
+static int
+find_connection_fd (SoupServerMessage *msg)
+{
+  GSocketAddress *local = soup_server_message_get_local_address (msg);
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  g_autoptr (GDir) dir = NULL;
+  const char *name;
+
+  if (local == NULL || remote == NULL)
+    return -1;
+
+  dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      guint64 fd = 0;
+
+      if (g_ascii_string_to_unsigned (name, 10, 0, G_MAXINT, &fd, NULL) &&
+          is_connection ((int) fd, local, remote))
+        return (int) fd;
+    }
+
+  return -1;
+}
+
 static void
 watch_socket (Waiter *waiter)
 {
   GSocket *socket = soup_server_message_get_socket (waiter->msg);
+  int      fd = socket != NULL ? g_socket_get_fd (socket) : find_connection_fd (waiter->msg);
 
-  if (socket == NULL)
+  if (fd < 0)
     return;
 
-  waiter->watch = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  /* Not owning @fd: the waiter is gone before libsoup closes it. */
+  waiter->watch = g_unix_fd_source_new (fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_callback (waiter->watch, G_SOURCE_FUNC (socket_cb), waiter, NULL);
   g_source_attach (waiter->watch, NULL);
 }
@@ -268,7 +340,8 @@ ks_api_changes_get (KsApiRequest *req,
   return NULL;
 }
 
-/* After a COMMIT: answers every waiter of the users in @subs. */
+/* After a COMMIT: answers the waiters of the users in @subs that now
+ * have events. */
 void
 ks_api_changes_wake (KsApi      *api,
                      GHashTable *subs)
@@ -279,11 +352,17 @@ ks_api_changes_wake (KsApi      *api,
   g_hash_table_iter_init (&iter, subs);
   while (g_hash_table_iter_next (&iter, &sub, NULL))
     {
-      GQueue *queue;
+      GQueue *queue = g_hash_table_lookup (api->waiters, sub);
+      GList  *waiters;
 
-      /* Answering frees the waiter and, with the last, the queue. */
-      while ((queue = g_hash_table_lookup (api->waiters, sub)) != NULL)
-        waiter_answer (g_queue_peek_head (queue));
+      if (queue == NULL)
+        continue;
+
+      /* Answering frees a waiter, and with the last one the queue. */
+      waiters = g_list_copy (queue->head);
+      for (GList *l = waiters; l != NULL; l = l->next)
+        waiter_answer (l->data, FALSE);
+      g_list_free (waiters);
     }
 }
 

@@ -104,8 +104,10 @@ insert_recipient (KsApiRequest *req,
  * @also_to: (nullable): one more reader, e.g. a member being removed
  *
  * Writes @event, by the caller, inside the current transaction.
+ *
+ * Returns: the event's seq (> 0), or 0 with @error set
  */
-gboolean
+gint64
 ks_api_event_emit (KsApiRequest     *req,
                    const KsApiEvent *event,
                    KsApiAudience     audience,
@@ -117,23 +119,23 @@ ks_api_event_emit (KsApiRequest     *req,
   gpointer       sub;
   gint64         seq;
 
-  g_return_val_if_fail (req->api->wake != NULL, FALSE);
+  g_return_val_if_fail (req->api->wake != NULL, 0);
 
   if (!collect_audience (req, event, audience, subs, error))
-    return FALSE;
+    return 0;
   if (also_to != NULL)
     g_hash_table_add (subs, g_strdup (also_to));
 
   seq = insert_event (req, event, error);
-  if (seq < 0)
-    return FALSE;
+  if (seq <= 0)
+    return 0;
 
   g_hash_table_iter_init (&iter, subs);
   while (g_hash_table_iter_next (&iter, &sub, NULL))
     {
       if (!insert_recipient (req, sub, seq, error))
-        return FALSE;
+        return 0;
     }
 
-  return TRUE;
+  return seq;
 }

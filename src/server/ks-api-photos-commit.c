@@ -11,16 +11,6 @@
 /* Column of the photo query after KS_API_PHOTO_COLUMNS. */
 #define COL_UPLOAD_ID KS_API_PHOTO_N_COLUMNS
 
-/* KS_API_PHOTO_COLUMNS' own, for the checks. */
-enum
-{
-  COL_ID = 0,
-  COL_SHA256 = 2,
-  COL_SIZE = 3,
-  COL_GRID_SIZE = 9, /* then its SHA-256, then the preview's two */
-  COL_COMMITTED_AT = 14,
-};
-
 static const char *const commit_members[] = { "parts", NULL };
 static const char *const part_members[] = { "part_number", "etag", NULL };
 
@@ -139,7 +129,7 @@ complete_multipart (KsApiRequest *req,
   if (!json_object_has_member (body, "parts"))
     return TRUE;
 
-  parts = parse_parts (body, sqlite3_column_int64 (photo, COL_SIZE), error);
+  parts = parse_parts (body, sqlite3_column_int64 (photo, KS_API_PHOTO_COL_SIZE), error);
   return parts != NULL;
 }
 
@@ -184,17 +174,17 @@ check_objects (KsApiRequest *req,
                KsApiStmt    *photo,
                GError      **error)
 {
-  const char      *id = ks_api_column_text (photo, COL_ID);
+  const char      *id = ks_api_column_text (photo, KS_API_PHOTO_COL_ID);
   g_autofree char *key = ks_api_original_key (req->sub, id);
 
-  if (!check_object (req, "original", key, sqlite3_column_int64 (photo, COL_SIZE),
-                     ks_api_column_text (photo, COL_SHA256), error))
+  if (!check_object (req, "original", key, sqlite3_column_int64 (photo, KS_API_PHOTO_COL_SIZE),
+                     ks_api_column_text (photo, KS_API_PHOTO_COL_SHA256), error))
     return FALSE;
 
   for (int i = 0; i < 2; i++)
     {
       const char      *name = i == 0 ? "grid" : "preview";
-      int              column = COL_GRID_SIZE + 2 * i;
+      int              column = KS_API_PHOTO_COL_GRID_SIZE + 2 * i;
       g_autofree char *thumb_key = ks_api_thumb_key (req->sub, id, name);
       g_autofree char *what = g_strdup_printf ("%s thumbnail", name);
 
@@ -217,23 +207,26 @@ mark_committed (KsApiRequest *req,
   g_autoptr (KsApiTransaction) txn = ks_api_transaction_begin (req->api, error);
   g_autoptr (KsApiStmt) stmt = NULL;
   KsApiEvent event = { .type = "photo_committed", .photo_id = id };
+  gint64     seq;
 
   if (txn == NULL)
     return FALSE;
 
-  /* list_seq orders GET /v1/photos: newest commit first. */
-  stmt = ks_api_stmt (req->api,
-                      "UPDATE photos SET committed_at = ?2, upload_id = NULL, "
-                      "  list_seq = (SELECT coalesce (max (list_seq), 0) + 1 FROM photos) "
-                      "WHERE id = ?1 AND committed_at IS NULL",
-                      error);
+  /* The event's seq orders GET /v1/photos: newest commit first, and
+   * unique without an index of its own. */
+  seq = ks_api_event_emit (req, &event, KS_API_AUDIENCE_ME, NULL, error);
+  stmt = seq > 0 ? ks_api_stmt (req->api,
+                                "UPDATE photos SET committed_at = ?2, upload_id = NULL, list_seq = ?3 "
+                                "WHERE id = ?1 AND committed_at IS NULL",
+                                error)
+                 : NULL;
   if (stmt == NULL)
     return FALSE;
   ks_api_bind_text (stmt, 1, id);
   sqlite3_bind_int64 (stmt, 2, req->now);
+  sqlite3_bind_int64 (stmt, 3, seq);
 
   return ks_api_step_done (req->api, stmt, error) &&
-         ks_api_event_emit (req, &event, KS_API_AUDIENCE_ME, NULL, error) &&
          ks_api_transaction_commit (txn, error);
 }
 
@@ -302,7 +295,7 @@ ks_api_photos_commit (KsApiRequest *req,
   if (rc != SQLITE_ROW)
     return NULL;
 
-  if (sqlite3_column_type (photo, COL_COMMITTED_AT) == SQLITE_NULL)
+  if (sqlite3_column_type (photo, KS_API_PHOTO_COL_COMMITTED_AT) == SQLITE_NULL)
     {
       if (!commit_pending (req, photo, body, error))
         return NULL;

@@ -136,51 +136,31 @@ parse_prepare (JsonObject   *body,
 
 /* ---- prepare: the row ---- */
 
-/* The committed photo with these bytes, as a reply, or NULL. */
-static JsonNode *
-find_committed (KsApiRequest *req,
-                const char   *sha256,
-                GError      **error)
+/* Columns after KS_API_PHOTO_COLUMNS in find_existing(). */
+#define COL_UPLOAD_ID KS_API_PHOTO_N_COLUMNS
+
+/*
+ * What the caller already has with these bytes, in one query: a
+ * committed photo (*out_reply: {"status": "exists"}), else a pending one
+ * (*out_id, and *out_upload_id when its multipart upload can go on,
+ * which needs the same size), else nothing. FALSE only for an error.
+ */
+static gboolean
+find_existing (KsApiRequest *req,
+               PrepareInput *in,
+               JsonNode    **out_reply,
+               char        **out_id,
+               char        **out_upload_id,
+               GError      **error)
 {
   g_autoptr (KsApiStmt) stmt = NULL;
   JsonObject *reply;
   int         rc;
 
   stmt = ks_api_stmt (req->api,
-                      "SELECT " KS_API_PHOTO_COLUMNS " FROM photos p "
-                      "WHERE p.owner = ?1 AND p.sha256 = ?2 AND p.committed_at IS NOT NULL",
-                      error);
-  if (stmt == NULL)
-    return NULL;
-
-  ks_api_bind_text (stmt, 1, req->sub);
-  ks_api_bind_text (stmt, 2, sha256);
-  rc = ks_api_step (req->api, stmt, error);
-  if (rc != SQLITE_ROW)
-    return NULL;
-
-  reply = json_object_new ();
-  json_object_set_string_member (reply, "status", "exists");
-  json_object_set_object_member (reply, "photo",
-                                 ks_api_photo_from_row (req, stmt, KS_API_PHOTO_OWNER_VIEW));
-  return ks_api_object_node (reply);
-}
-
-/* A pending photo of the same bytes: its id, and its multipart upload
- * when that can go on (same size). FALSE only for an error. */
-static gboolean
-find_pending (KsApiRequest *req,
-              PrepareInput *in,
-              char        **out_id,
-              char        **out_upload_id,
-              GError      **error)
-{
-  g_autoptr (KsApiStmt) stmt = NULL;
-  int rc;
-
-  stmt = ks_api_stmt (req->api,
-                      "SELECT id, upload_id, size FROM photos "
-                      "WHERE owner = ?1 AND sha256 = ?2 AND committed_at IS NULL",
+                      "SELECT " KS_API_PHOTO_COLUMNS ", p.upload_id FROM photos p "
+                      "WHERE p.owner = ?1 AND p.sha256 = ?2 "
+                      "ORDER BY p.committed_at IS NULL LIMIT 1",
                       error);
   if (stmt == NULL)
     return FALSE;
@@ -188,14 +168,23 @@ find_pending (KsApiRequest *req,
   ks_api_bind_text (stmt, 1, req->sub);
   ks_api_bind_text (stmt, 2, in->sha256);
   rc = ks_api_step (req->api, stmt, error);
-  if (rc == SQLITE_ROW)
+  if (rc != SQLITE_ROW)
+    return rc == SQLITE_DONE;
+
+  if (sqlite3_column_type (stmt, KS_API_PHOTO_COL_COMMITTED_AT) == SQLITE_NULL)
     {
       *out_id = g_strdup (ks_api_column_text (stmt, 0));
-      if (sqlite3_column_int64 (stmt, 2) == in->size)
-        *out_upload_id = g_strdup (ks_api_column_text (stmt, 1));
+      if (sqlite3_column_int64 (stmt, KS_API_PHOTO_COL_SIZE) == in->size)
+        *out_upload_id = g_strdup (ks_api_column_text (stmt, COL_UPLOAD_ID));
+      return TRUE;
     }
 
-  return rc >= 0;
+  reply = json_object_new ();
+  json_object_set_string_member (reply, "status", "exists");
+  json_object_set_object_member (reply, "photo",
+                                 ks_api_photo_from_row (req, stmt, KS_API_PHOTO_OWNER_VIEW));
+  *out_reply = ks_api_object_node (reply);
+  return TRUE;
 }
 
 static gboolean
@@ -253,8 +242,9 @@ single_upload (KsApiRequest *req,
   KsS3PresignOptions options = { .content_length = size, .checksum_sha256 = sha256 };
   g_autofree char   *url = ks_s3_store_presign (req->api->server, "PUT", key,
                                                 KS_API_UPLOAD_EXPIRY, &options);
-  g_autofree guint8 *digest = ks_hex_decode (sha256, NULL, NULL);
-  g_autofree char   *checksum = ks_base64_encode (digest, 32);
+  gsize              digest_len = 0;
+  g_autofree guint8 *digest = ks_hex_decode (sha256, &digest_len, NULL);
+  g_autofree char   *checksum = ks_base64_encode (digest, digest_len);
   g_autofree char   *length = g_strdup_printf ("%" G_GINT64_FORMAT, size);
   JsonObject        *upload = json_object_new ();
   JsonObject        *headers = json_object_new ();
@@ -360,24 +350,16 @@ ks_api_photos_prepare (KsApiRequest *req,
                        GError      **error)
 {
   g_autoptr (JsonObject) body = ks_api_parse_body (req, prepare_members, FALSE, error);
-  g_autoptr (GError) local_error = NULL;
   g_autofree char *id = NULL;
   g_autofree char *upload_id = NULL;
   PrepareInput     in = { 0 };
-  JsonNode        *existing;
+  JsonNode        *existing = NULL;
 
-  if (body == NULL || !ks_api_check_query (req, NULL, error) || !parse_prepare (body, &in, error))
+  if (body == NULL || !ks_api_check_query (req, NULL, error) || !parse_prepare (body, &in, error) ||
+      !find_existing (req, &in, &existing, &id, &upload_id, error))
     return NULL;
-
-  existing = find_committed (req, in.sha256, &local_error);
-  if (existing != NULL || local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return existing;
-    }
-
-  if (!find_pending (req, &in, &id, &upload_id, error))
-    return NULL;
+  if (existing != NULL)
+    return existing;
   if (id == NULL)
     id = ks_api_new_id ();
 

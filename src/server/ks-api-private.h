@@ -65,7 +65,7 @@ struct _KsApi
   sqlite3    *db;          /* unowned: the server's connection */
   GHashTable *stmts;       /* SQL text → prepared statement, owned */
   GHashTable *identities;  /* hex SHA-256 of a token → KsApiIdentity */
-  GHashTable *known_users; /* sub → username of rows known to exist */
+  GHashTable *known_users; /* subs whose api_users row exists */
   GHashTable *waiters;     /* sub → GQueue of change-feed waiters */
   GHashTable *wake;        /* nullable: subs to wake at COMMIT */
 };
@@ -230,7 +230,29 @@ char       *ks_api_new_id (void);
   "p.taken_at, p.width, p.height, p.grid_size, p.grid_sha256, "      \
   "p.preview_size, p.preview_sha256, p.created_at, p.committed_at, " \
   "p.deleted_at, p.list_seq"
-#define KS_API_PHOTO_N_COLUMNS 17
+
+/* Their indexes; a query's own columns follow, from KS_API_PHOTO_N_COLUMNS. */
+enum
+{
+  KS_API_PHOTO_COL_ID,
+  KS_API_PHOTO_COL_OWNER,
+  KS_API_PHOTO_COL_SHA256,
+  KS_API_PHOTO_COL_SIZE,
+  KS_API_PHOTO_COL_CONTENT_TYPE,
+  KS_API_PHOTO_COL_FILE_NAME,
+  KS_API_PHOTO_COL_TAKEN_AT,
+  KS_API_PHOTO_COL_WIDTH,
+  KS_API_PHOTO_COL_HEIGHT,
+  KS_API_PHOTO_COL_GRID_SIZE, /* then its SHA-256, then the preview's two */
+  KS_API_PHOTO_COL_GRID_SHA256,
+  KS_API_PHOTO_COL_PREVIEW_SIZE,
+  KS_API_PHOTO_COL_PREVIEW_SHA256,
+  KS_API_PHOTO_COL_CREATED_AT,
+  KS_API_PHOTO_COL_COMMITTED_AT,
+  KS_API_PHOTO_COL_DELETED_AT,
+  KS_API_PHOTO_COL_LIST_SEQ,
+  KS_API_PHOTO_N_COLUMNS
+};
 
 /* What a reply shows of a photo: id, content type, size in pixels and
  * taken_at always; the rest to those who may see it. */
@@ -271,11 +293,11 @@ typedef struct
   const char *name;     /* nullable */
 } KsApiEvent;
 
-gboolean ks_api_event_emit (KsApiRequest     *req,
-                            const KsApiEvent *event,
-                            KsApiAudience     audience,
-                            const char       *also_to,
-                            GError          **error);
+gint64 ks_api_event_emit (KsApiRequest     *req,
+                          const KsApiEvent *event,
+                          KsApiAudience     audience,
+                          const char       *also_to,
+                          GError          **error);
 
 /* ks-api-changes.c */
 JsonNode *ks_api_changes_get (KsApiRequest *req,

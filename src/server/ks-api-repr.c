@@ -5,30 +5,6 @@
 #include "ks-api-private.h"
 #include "ks-s3-store.h"
 
-/* Columns of KS_API_PHOTO_COLUMNS. */
-enum
-{
-  COL_ID,
-  COL_OWNER,
-  COL_SHA256,
-  COL_SIZE,
-  COL_CONTENT_TYPE,
-  COL_FILE_NAME,
-  COL_TAKEN_AT,
-  COL_WIDTH,
-  COL_HEIGHT,
-  COL_GRID_SIZE,
-  COL_GRID_SHA256,
-  COL_PREVIEW_SIZE,
-  COL_PREVIEW_SHA256,
-  COL_CREATED_AT,
-  COL_COMMITTED_AT,
-  COL_DELETED_AT,
-  COL_LIST_SEQ,
-};
-
-G_STATIC_ASSERT (COL_LIST_SEQ + 1 == KS_API_PHOTO_N_COLUMNS);
-
 static const char *const role_names[] = {
   [KS_API_ROLE_NONE] = "none",
   [KS_API_ROLE_VIEWER] = "viewer",
@@ -164,11 +140,11 @@ add_details (JsonObject *photo,
 {
   JsonArray *thumbs = json_array_new ();
 
-  json_object_set_string_member (photo, "sha256", ks_api_column_text (stmt, COL_SHA256));
-  json_object_set_int_member (photo, "size", sqlite3_column_int64 (stmt, COL_SIZE));
-  json_object_set_string_member (photo, "file_name", ks_api_column_text (stmt, COL_FILE_NAME));
-  add_thumb (thumbs, stmt, "grid", COL_GRID_SIZE);
-  add_thumb (thumbs, stmt, "preview", COL_PREVIEW_SIZE);
+  json_object_set_string_member (photo, "sha256", ks_api_column_text (stmt, KS_API_PHOTO_COL_SHA256));
+  json_object_set_int_member (photo, "size", sqlite3_column_int64 (stmt, KS_API_PHOTO_COL_SIZE));
+  json_object_set_string_member (photo, "file_name", ks_api_column_text (stmt, KS_API_PHOTO_COL_FILE_NAME));
+  add_thumb (thumbs, stmt, "grid", KS_API_PHOTO_COL_GRID_SIZE);
+  add_thumb (thumbs, stmt, "preview", KS_API_PHOTO_COL_PREVIEW_SIZE);
   json_object_set_array_member (photo, "thumbnails", thumbs);
 }
 
@@ -193,8 +169,8 @@ add_urls (KsApiRequest   *req,
           KsApiStmt      *stmt,
           KsApiPhotoFlags flags)
 {
-  const char *id = ks_api_column_text (stmt, COL_ID);
-  const char *owner = ks_api_column_text (stmt, COL_OWNER);
+  const char *id = ks_api_column_text (stmt, KS_API_PHOTO_COL_ID);
+  const char *owner = ks_api_column_text (stmt, KS_API_PHOTO_COL_OWNER);
   JsonObject *urls = json_object_new ();
 
   if (flags & KS_API_PHOTO_URL_ORIGINAL)
@@ -207,7 +183,7 @@ add_urls (KsApiRequest   *req,
       const char      *name = i == 0 ? "grid" : "preview";
       g_autofree char *key = ks_api_thumb_key (owner, id, name);
 
-      if (sqlite3_column_type (stmt, i == 0 ? COL_GRID_SIZE : COL_PREVIEW_SIZE) != SQLITE_NULL)
+      if (sqlite3_column_type (stmt, i == 0 ? KS_API_PHOTO_COL_GRID_SIZE : KS_API_PHOTO_COL_PREVIEW_SIZE) != SQLITE_NULL)
         add_url (req, urls, name, key);
     }
 
@@ -227,12 +203,12 @@ ks_api_photo_from_row (KsApiRequest   *req,
                        KsApiPhotoFlags flags)
 {
   JsonObject *photo = json_object_new ();
-  const char *taken_at = ks_api_column_text (stmt, COL_TAKEN_AT);
+  const char *taken_at = ks_api_column_text (stmt, KS_API_PHOTO_COL_TAKEN_AT);
 
-  json_object_set_string_member (photo, "id", ks_api_column_text (stmt, COL_ID));
-  json_object_set_string_member (photo, "content_type", ks_api_column_text (stmt, COL_CONTENT_TYPE));
-  json_object_set_int_member (photo, "width", sqlite3_column_int64 (stmt, COL_WIDTH));
-  json_object_set_int_member (photo, "height", sqlite3_column_int64 (stmt, COL_HEIGHT));
+  json_object_set_string_member (photo, "id", ks_api_column_text (stmt, KS_API_PHOTO_COL_ID));
+  json_object_set_string_member (photo, "content_type", ks_api_column_text (stmt, KS_API_PHOTO_COL_CONTENT_TYPE));
+  json_object_set_int_member (photo, "width", sqlite3_column_int64 (stmt, KS_API_PHOTO_COL_WIDTH));
+  json_object_set_int_member (photo, "height", sqlite3_column_int64 (stmt, KS_API_PHOTO_COL_HEIGHT));
   if (taken_at != NULL)
     json_object_set_string_member (photo, "taken_at", taken_at);
   else
@@ -242,9 +218,9 @@ ks_api_photo_from_row (KsApiRequest   *req,
     add_details (photo, stmt);
   if (flags & KS_API_PHOTO_PRIVATE)
     {
-      ks_api_set_time (photo, "created_at", sqlite3_column_int64 (stmt, COL_CREATED_AT));
-      ks_api_set_nullable_time (photo, stmt, COL_COMMITTED_AT, "committed_at");
-      ks_api_set_nullable_time (photo, stmt, COL_DELETED_AT, "deleted_at");
+      ks_api_set_time (photo, "created_at", sqlite3_column_int64 (stmt, KS_API_PHOTO_COL_CREATED_AT));
+      ks_api_set_nullable_time (photo, stmt, KS_API_PHOTO_COL_COMMITTED_AT, "committed_at");
+      ks_api_set_nullable_time (photo, stmt, KS_API_PHOTO_COL_DELETED_AT, "deleted_at");
     }
   if (flags & (KS_API_PHOTO_URL_ORIGINAL | KS_API_PHOTO_URL_THUMBS))
     add_urls (req, photo, stmt, flags);
@@ -255,5 +231,5 @@ ks_api_photo_from_row (KsApiRequest   *req,
 gint64
 ks_api_photo_row_list_seq (KsApiStmt *stmt)
 {
-  return sqlite3_column_int64 (stmt, COL_LIST_SEQ);
+  return sqlite3_column_int64 (stmt, KS_API_PHOTO_COL_LIST_SEQ);
 }

@@ -206,17 +206,6 @@ ks_api_param_id (KsApiRequest *req,
   return id;
 }
 
-static gboolean
-from_core (gboolean ok,
-           GError  *local_error,
-           GError **error)
-{
-  if (!ok)
-    return bad_request_from (local_error, error);
-
-  return TRUE;
-}
-
 gboolean
 ks_api_get_string (JsonObject  *object,
                    const char  *name,
@@ -226,9 +215,10 @@ ks_api_get_string (JsonObject  *object,
 {
   GError *local_error = NULL;
 
-  return from_core (ks_json_object_get_string_member_checked (object, name, required, out,
-                                                              &local_error),
-                    local_error, error);
+  if (!ks_json_object_get_string_member_checked (object, name, required, out, &local_error))
+    return bad_request_from (local_error, error);
+
+  return TRUE;
 }
 
 gboolean
@@ -242,9 +232,10 @@ ks_api_get_int (JsonObject *object,
 {
   GError *local_error = NULL;
 
-  return from_core (ks_json_object_get_int64_member_checked (object, name, required, min, max,
-                                                             out, &local_error),
-                    local_error, error);
+  if (!ks_json_object_get_int64_member_checked (object, name, required, min, max, out, &local_error))
+    return bad_request_from (local_error, error);
+
+  return TRUE;
 }
 
 /* (out) (transfer none) (nullable): NULL when absent and not @required */

@@ -95,9 +95,13 @@ respond_error (SoupServerMessage *msg,
       return;
     }
 
+  /* RFC 6750: no error code when no credentials were sent at all. */
   if (error->code == KS_API_ERROR_UNAUTHORIZED)
     soup_message_headers_replace (headers, "WWW-Authenticate",
-                                  "Bearer realm=\"keepsake\", error=\"invalid_token\"");
+                                  soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                                "Authorization") == NULL
+                                      ? "Bearer realm=\"keepsake\""
+                                      : "Bearer realm=\"keepsake\", error=\"invalid_token\"");
   ks_server_http_respond_error (msg, error_replies[error->code].status,
                                 error_replies[error->code].code, "%s", error->message);
 }

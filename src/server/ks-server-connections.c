@@ -28,7 +28,9 @@ typedef struct
 
 struct _KsServerConnections
 {
-  GHashTable *by_socket; /* GSocket* (unowned) -> Connection* */
+  /* "host:port" of the peer -> Connection*. Keyed by address because
+   * libsoup 3.2 gives messages on accepted streams no GSocket. */
+  GHashTable *by_peer;
   guint       sweep_id;
   gint64      idle_timeout_us;
 };
@@ -73,14 +75,14 @@ sweep_cb (gpointer user_data)
   KsServerConnections *self = user_data;
   gint64               now = g_get_monotonic_time ();
   GHashTableIter       iter;
-  gpointer             key, value;
+  gpointer             value;
 
-  g_hash_table_iter_init (&iter, self->by_socket);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+  g_hash_table_iter_init (&iter, self->by_peer);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       Connection *conn = value;
 
-      if (g_socket_is_closed (key))
+      if (g_socket_is_closed (g_socket_connection_get_socket (conn->connection)))
         g_hash_table_iter_remove (&iter);
       else if (should_close (self, conn, now))
         {
@@ -97,7 +99,7 @@ ks_server_connections_new (guint idle_timeout_seconds)
 {
   KsServerConnections *self = g_new0 (KsServerConnections, 1);
 
-  self->by_socket = g_hash_table_new_full (NULL, NULL, NULL, connection_free);
+  self->by_peer = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, connection_free);
   self->idle_timeout_us = (gint64) idle_timeout_seconds * G_USEC_PER_SEC;
   self->sweep_id = g_timeout_add_seconds (SWEEP_INTERVAL_SECONDS, sweep_cb, self);
 
@@ -111,7 +113,7 @@ ks_server_connections_free (KsServerConnections *self)
     return;
 
   g_clear_handle_id (&self->sweep_id, g_source_remove);
-  g_hash_table_unref (self->by_socket);
+  g_hash_table_unref (self->by_peer);
   g_free (self);
 }
 
@@ -119,24 +121,32 @@ void
 ks_server_connections_add (KsServerConnections *self,
                            GSocketConnection   *connection)
 {
-  Connection *conn = g_new0 (Connection, 1);
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  Connection *conn;
 
+  if (remote == NULL)
+    return;
+
+  conn = g_new0 (Connection, 1);
   conn->connection = g_object_ref (connection);
   conn->idle_since = g_get_monotonic_time ();
-  g_hash_table_replace (self->by_socket, g_socket_connection_get_socket (connection), conn);
+  g_hash_table_replace (self->by_peer,
+                        g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote)), conn);
 }
 
 void
 ks_server_connections_set_busy (KsServerConnections *self,
-                                GSocket             *socket,
+                                GSocketAddress      *remote,
                                 gboolean             busy)
 {
-  Connection *conn;
+  g_autofree char *key = NULL;
+  Connection      *conn;
 
-  if (socket == NULL)
+  if (remote == NULL)
     return;
 
-  conn = g_hash_table_lookup (self->by_socket, socket);
+  key = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote));
+  conn = g_hash_table_lookup (self->by_peer, key);
   if (conn == NULL)
     return;
 
@@ -148,7 +158,7 @@ ks_server_connections_set_busy (KsServerConnections *self,
 guint
 ks_server_connections_get_count (KsServerConnections *self)
 {
-  return g_hash_table_size (self->by_socket);
+  return g_hash_table_size (self->by_peer);
 }
 
 void
@@ -157,7 +167,7 @@ ks_server_connections_close_all (KsServerConnections *self)
   GHashTableIter iter;
   gpointer       value;
 
-  g_hash_table_iter_init (&iter, self->by_socket);
+  g_hash_table_iter_init (&iter, self->by_peer);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       Connection *conn = value;

@@ -17,7 +17,7 @@ void                 ks_server_connections_free (KsServerConnections *self);
 void  ks_server_connections_add (KsServerConnections *self,
                                  GSocketConnection   *connection);
 void  ks_server_connections_set_busy (KsServerConnections *self,
-                                      GSocket             *socket,
+                                      GSocketAddress      *remote,
                                       gboolean             busy);
 guint ks_server_connections_get_count (KsServerConnections *self);
 void  ks_server_connections_close_all (KsServerConnections *self);

@@ -77,7 +77,8 @@ static const char *const migrations[] = {
   ") STRICT;",
   /* 3: the REST API (ks-api*.c). Users as the API has seen them (the
    * token's sub and username), photos (pending until committed; list_seq
-   * orders the library), albums, members, share links (only the token's
+   * orders the library; keyed by id alone, as a prepare writes few
+   * B-trees), albums, members, share links (only the token's
    * SHA-256), and the change feed: events, each with a row per reader. */
   "CREATE TABLE api_users ("
   "  sub        TEXT    NOT NULL PRIMARY KEY,"
@@ -85,8 +86,7 @@ static const char *const migrations[] = {
   "  created_at INTEGER NOT NULL"
   ") STRICT;"
   "CREATE TABLE photos ("
-  "  num            INTEGER PRIMARY KEY,"
-  "  id             TEXT    NOT NULL UNIQUE,"
+  "  id             TEXT    NOT NULL PRIMARY KEY,"
   "  owner          TEXT    NOT NULL REFERENCES api_users (sub),"
   "  sha256         TEXT    NOT NULL,"
   "  size           INTEGER NOT NULL,"
@@ -102,9 +102,9 @@ static const char *const migrations[] = {
   "  upload_id      TEXT," /* a pending multipart upload */
   "  created_at     INTEGER NOT NULL,"
   "  committed_at   INTEGER,"
-  "  list_seq       INTEGER UNIQUE,"
+  "  list_seq       INTEGER," /* the seq of its photo_committed event */
   "  deleted_at     INTEGER"
-  ") STRICT;"
+  ") STRICT, WITHOUT ROWID;"
   /* One committed and one pending photo per user and content. */
   "CREATE UNIQUE INDEX photos_content ON photos (owner, sha256, committed_at IS NULL);"
   "CREATE INDEX photos_library ON photos (owner, list_seq) WHERE list_seq IS NOT NULL;"

@@ -14,6 +14,7 @@
 #include "ks-hash.h"
 
 #include "ks-server.h"
+#include "ks-api.h"
 #include "ks-idp.h"
 #include "ks-s3-store.h"
 #include "ks-server-connections.h"
@@ -92,6 +93,7 @@ add_builtin_modules (KsServer *self)
   ks_server_discovery_register (self);
   ks_idp_register (self);
   ks_s3_store_register (self);
+  ks_api_register (self);
 }
 
 static Dispatch *
@@ -150,7 +152,7 @@ early_handler_cb (SoupServer        *soup,
   KsServer *self = user_data;
   Dispatch *dispatch = get_dispatch (self, msg);
 
-  ks_server_connections_set_busy (self->connections, soup_server_message_get_socket (msg), TRUE);
+  ks_server_connections_set_busy (self->connections, soup_server_message_get_remote_address (msg), TRUE);
 
   /* Too large is said first, whatever the path: the client should not
    * be sending that much to this server at all. */
@@ -199,7 +201,7 @@ request_finished_cb (SoupServer        *soup,
 {
   KsServer *self = user_data;
 
-  ks_server_connections_set_busy (self->connections, soup_server_message_get_socket (msg), FALSE);
+  ks_server_connections_set_busy (self->connections, soup_server_message_get_remote_address (msg), FALSE);
   ks_server_http_log_access (msg, FALSE);
 }
 
@@ -211,7 +213,7 @@ request_aborted_cb (SoupServer        *soup,
 {
   KsServer *self = user_data;
 
-  ks_server_connections_set_busy (self->connections, soup_server_message_get_socket (msg), FALSE);
+  ks_server_connections_set_busy (self->connections, soup_server_message_get_remote_address (msg), FALSE);
   ks_server_http_log_access (msg, TRUE);
 }
 

@@ -1,0 +1,335 @@
+/* test-api-photos.c: /v1/me and /v1/photos against the real server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include "ks-hash.h"
+#include "ks-test-api.h"
+
+#define MiB (1024 * 1024)
+
+static void
+test_me (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestUser *alice = ks_test_api_user (api, "alice");
+  g_autoptr (JsonNode) me = ks_test_api_expect (api, alice->token, "GET", "/v1/me", NULL, 200);
+
+  g_assert_cmpstr (ks_test_json_get_string (me, "sub"), ==, alice->sub);
+  g_assert_cmpstr (ks_test_json_get_string (me, "username"), ==, "alice");
+  g_assert_true (g_str_has_suffix (ks_test_json_get_string (me, "created_at"), "Z"));
+}
+
+static void
+test_unauthorized (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  g_autofree char *expired = ks_test_api_mint_token (api, "0f6b0c5e-1d2a-4a8e-9d59-1f0f2f1e1a01", "bob", -3600);
+  g_autofree char *forged = ks_test_api_forge_token (api, "0f6b0c5e-1d2a-4a8e-9d59-1f0f2f1e1a01", "bob");
+  g_autoptr (SoupMessage) msg = ks_test_server_new_message (ks_test_api_get_server (api), "GET", "/v1/me");
+  g_autoptr (GBytes) body = ks_test_server_send (ks_test_api_get_server (api), msg);
+  g_autoptr (JsonNode) reply = NULL;
+  const char *challenge;
+
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 401);
+  challenge = soup_message_headers_get_one (soup_message_get_response_headers (msg), "WWW-Authenticate");
+  g_assert_true (g_str_has_prefix (challenge, "Bearer"));
+  reply = ks_test_parse_json (body);
+  g_assert_cmpstr (ks_test_json_get_string (reply, "error.code"), ==, "Unauthorized");
+
+  ks_test_api_expect_error (api, expired, "GET", "/v1/me", NULL, 401, "Unauthorized");
+  ks_test_api_expect_error (api, forged, "GET", "/v1/me", NULL, 401, "Unauthorized");
+  ks_test_api_expect_error (api, "not.a.token", "GET", "/v1/photos", NULL, 401, "Unauthorized");
+  ks_test_api_expect_error (api, "", "GET", "/v1/photos", NULL, 401, "Unauthorized");
+}
+
+/* A real account of the built-in IdP: sign up, sign in with
+ * USER_PASSWORD_AUTH, and use its access token. */
+static void
+test_real_sign_in (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  g_autofree char *token = ks_test_api_sign_in (api, "real-user", "Corr3ct-Horse");
+  g_autoptr (JsonNode) me = ks_test_api_expect (api, token, "GET", "/v1/me", NULL, 200);
+  g_autoptr (JsonNode) photos = ks_test_api_expect (api, token, "GET", "/v1/photos", NULL, 200);
+
+  g_assert_cmpstr (ks_test_json_get_string (me, "username"), ==, "real-user");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (ks_test_api_root (photos), "photos")), ==, 0);
+}
+
+static JsonObject *
+find_upload (JsonArray  *uploads,
+             const char *target)
+{
+  for (guint i = 0; i < json_array_get_length (uploads); i++)
+    {
+      JsonObject *upload = json_array_get_object_element (uploads, i);
+
+      if (g_str_equal (ks_test_api_object_string (upload, "target"), target))
+        return upload;
+    }
+
+  g_assert_not_reached ();
+}
+
+static void
+assert_fetches (KsTestApi  *api,
+                JsonObject *urls,
+                const char *name,
+                GBytes     *expected)
+{
+  guint status = 0;
+  g_autoptr (GBytes) got = ks_test_api_fetch (api, ks_test_api_object_string (urls, name), &status);
+
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (g_bytes_equal (got, expected));
+}
+
+static void
+test_prepare_upload_commit (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestUser *alice = ks_test_api_user (api, "alice");
+  g_autoptr (GBytes) original = ks_test_api_photo_bytes ("sunset", 5000);
+  g_autoptr (GBytes) grid = ks_test_api_photo_bytes ("sunset/grid", 200);
+  g_autoptr (GBytes) preview = ks_test_api_photo_bytes ("sunset/preview", 900);
+  g_autofree char *body = ks_test_api_prepare_body (original, grid, preview, "Sonnenuntergang 🌅.jpg");
+  g_autoptr (JsonNode) prepared = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body, 201);
+  JsonArray       *uploads = json_object_get_array_member (ks_test_api_root (prepared), "uploads");
+  const char      *id = ks_test_json_get_string (prepared, "photo_id");
+  g_autofree char *commit = g_strdup_printf ("/v1/photos/%s/commit", id);
+  g_autofree char *get = g_strdup_printf ("/v1/photos/%s", id);
+  g_autoptr (JsonNode) early = NULL;
+  g_autoptr (JsonNode) committed = NULL;
+  g_autoptr (JsonNode) photo = NULL;
+  JsonObject *urls;
+
+  g_assert_cmpstr (ks_test_json_get_string (prepared, "status"), ==, "upload");
+  g_assert_cmpuint (json_array_get_length (uploads), ==, 3);
+  g_assert_cmpstr (ks_test_api_object_string (find_upload (uploads, "original"), "method"), ==, "PUT");
+  g_assert_nonnull (strstr (ks_test_api_object_string (find_upload (uploads, "grid"), "url"), "/thumbs/"));
+
+  /* Not visible, and not committable, before the bytes are there. */
+  ks_test_api_expect_error (api, alice->token, "GET", get, NULL, 404, "NotFound");
+  ks_test_api_expect_error (api, alice->token, "POST", commit, NULL, 412, "PreconditionFailed");
+
+  /* Presigned PUTs are bound to the declared bytes. */
+  g_assert_cmpuint (ks_test_api_put (api, find_upload (uploads, "original"), grid), !=, 200);
+  g_assert_cmpuint (ks_test_api_put (api, find_upload (uploads, "original"), original), ==, 200);
+  g_assert_cmpuint (ks_test_api_put (api, find_upload (uploads, "grid"), grid), ==, 200);
+  ks_test_api_expect_error (api, alice->token, "POST", commit, NULL, 412, "PreconditionFailed");
+  g_assert_cmpuint (ks_test_api_put (api, find_upload (uploads, "preview"), preview), ==, 200);
+
+  committed = ks_test_api_expect (api, alice->token, "POST", commit, "{}", 200);
+  g_assert_cmpstr (ks_test_json_get_string (committed, "status"), ==, "committed");
+  early = ks_test_api_expect (api, alice->token, "POST", commit, NULL, 200);
+
+  photo = ks_test_api_expect (api, alice->token, "GET", get, NULL, 200);
+  g_assert_cmpstr (ks_test_json_get_string (photo, "file_name"), ==, "Sonnenuntergang 🌅.jpg");
+  g_assert_cmpstr (ks_test_json_get_string (photo, "taken_at"), ==, "2024-05-01T12:34:56+02:00");
+  urls = json_object_get_object_member (ks_test_api_root (photo), "urls");
+  assert_fetches (api, urls, "original", original);
+  assert_fetches (api, urls, "grid", grid);
+  assert_fetches (api, urls, "preview", preview);
+}
+
+static void
+test_dedupe_and_resume (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestUser *alice = ks_test_api_user (api, "alice");
+  KsTestUser *bob = ks_test_api_user (api, "bob");
+  g_autoptr (GBytes) original = ks_test_api_photo_bytes ("dup", 4000);
+  g_autofree char *body = ks_test_api_prepare_body (original, NULL, NULL, "a.jpg");
+  g_autoptr (JsonNode) first = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body, 201);
+  g_autoptr (JsonNode) again = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body, 201);
+  g_autoptr (JsonNode) other = ks_test_api_expect (api, bob->token, "POST", "/v1/photos/prepare", body, 201);
+  const char      *id = ks_test_json_get_string (first, "photo_id");
+  JsonArray       *uploads = json_object_get_array_member (ks_test_api_root (again), "uploads");
+  g_autofree char *commit = g_strdup_printf ("/v1/photos/%s/commit", id);
+  g_autoptr (JsonNode) committed = NULL;
+  g_autoptr (JsonNode) exists = NULL;
+
+  /* An unfinished upload resumes under the same id; each user has their own. */
+  g_assert_cmpstr (ks_test_json_get_string (again, "photo_id"), ==, id);
+  g_assert_cmpstr (ks_test_json_get_string (other, "photo_id"), !=, id);
+  g_assert_cmpuint (json_array_get_length (uploads), ==, 1);
+
+  g_assert_cmpuint (ks_test_api_put (api, json_array_get_object_element (uploads, 0), original), ==, 200);
+  committed = ks_test_api_expect (api, alice->token, "POST", commit, NULL, 200);
+
+  exists = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body, 200);
+  g_assert_cmpstr (ks_test_json_get_string (exists, "status"), ==, "exists");
+  g_assert_cmpstr (ks_test_json_get_string (exists, "photo.id"), ==, id);
+}
+
+/* A second prepare may declare other sizes for the same content; the
+ * bytes already stored then do not match, and commit says so. */
+static void
+test_commit_mismatch (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestUser *alice = ks_test_api_user (api, "alice");
+  g_autoptr (GBytes) original = ks_test_api_photo_bytes ("liar", 4000);
+  g_autoptr (GBytes) grid = ks_test_api_photo_bytes ("liar/grid", 100);
+  g_autoptr (GBytes) other_grid = ks_test_api_photo_bytes ("liar/grid2", 120);
+  g_autofree char *body = ks_test_api_prepare_body (original, grid, NULL, "a.jpg");
+  g_autofree char *body2 = ks_test_api_prepare_body (original, other_grid, NULL, "a.jpg");
+  g_autoptr (JsonNode) first = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body, 201);
+  JsonArray *uploads = json_object_get_array_member (ks_test_api_root (first), "uploads");
+  g_autoptr (JsonNode) second = NULL;
+  g_autofree char *commit = g_strdup_printf ("/v1/photos/%s/commit", ks_test_json_get_string (first, "photo_id"));
+
+  g_assert_cmpuint (ks_test_api_put (api, find_upload (uploads, "original"), original), ==, 200);
+  g_assert_cmpuint (ks_test_api_put (api, find_upload (uploads, "grid"), grid), ==, 200);
+  second = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body2, 201);
+  ks_test_api_expect_error (api, alice->token, "POST", commit, NULL, 409, "Conflict");
+  ks_test_api_expect_error (api, alice->token, "POST", commit, "{\"parts\":[]}", 400, "BadRequest");
+}
+
+static const char *
+list_id (JsonNode *list,
+         guint     i)
+{
+  JsonArray *photos = json_object_get_array_member (ks_test_api_root (list), "photos");
+
+  return ks_test_api_object_string (json_array_get_object_element (photos, i), "id");
+}
+
+static guint
+list_length (JsonNode *list)
+{
+  return json_array_get_length (json_object_get_array_member (ks_test_api_root (list), "photos"));
+}
+
+static void
+test_list_paging_delete_restore (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestUser *alice = ks_test_api_user (api, "alice");
+  KsTestUser *bob = ks_test_api_user (api, "bob");
+  char       *ids[5] = { NULL };
+  g_autoptr (JsonNode) page1 = NULL;
+  g_autoptr (JsonNode) page2 = NULL;
+  g_autoptr (JsonNode) page3 = NULL;
+  g_autoptr (JsonNode) deleted = NULL;
+  g_autoptr (JsonNode) without = NULL;
+  g_autoptr (JsonNode) with = NULL;
+  g_autoptr (JsonNode) restored = NULL;
+  g_autoptr (JsonNode) bobs = NULL;
+  g_autofree char *path2 = NULL;
+  g_autofree char *path3 = NULL;
+  g_autofree char *del = NULL;
+  g_autofree char *restore = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *seed = g_strdup_printf ("photo-%u", i);
+      ids[i] = ks_test_api_upload_photo (api, alice, seed);
+    }
+
+  /* Newest first, two at a time. */
+  page1 = ks_test_api_expect (api, alice->token, "GET", "/v1/photos?limit=2", NULL, 200);
+  g_assert_cmpuint (list_length (page1), ==, 2);
+  g_assert_cmpstr (list_id (page1, 0), ==, ids[4]);
+  path2 = g_strdup_printf ("/v1/photos?limit=2&cursor=%s", ks_test_json_get_string (page1, "cursor"));
+  page2 = ks_test_api_expect (api, alice->token, "GET", path2, NULL, 200);
+  g_assert_cmpstr (list_id (page2, 0), ==, ids[2]);
+  path3 = g_strdup_printf ("/v1/photos?limit=2&cursor=%s", ks_test_json_get_string (page2, "cursor"));
+  page3 = ks_test_api_expect (api, alice->token, "GET", path3, NULL, 200);
+  g_assert_cmpuint (list_length (page3), ==, 1);
+  g_assert_cmpstr (list_id (page3, 0), ==, ids[0]);
+  g_assert_true (json_object_get_null_member (ks_test_api_root (page3), "cursor"));
+
+  /* Others see none of it. */
+  bobs = ks_test_api_expect (api, bob->token, "GET", "/v1/photos", NULL, 200);
+  g_assert_cmpuint (list_length (bobs), ==, 0);
+
+  del = g_strdup_printf ("/v1/photos/%s", ids[4]);
+  ks_test_api_expect_error (api, bob->token, "DELETE", del, NULL, 404, "NotFound");
+  deleted = ks_test_api_expect (api, alice->token, "DELETE", del, NULL, 200);
+  g_assert_false (json_object_get_null_member (ks_test_api_root (deleted), "deleted_at"));
+  g_clear_pointer (&deleted, json_node_unref);
+  deleted = ks_test_api_expect (api, alice->token, "DELETE", del, NULL, 200);
+
+  without = ks_test_api_expect (api, alice->token, "GET", "/v1/photos", NULL, 200);
+  g_assert_cmpuint (list_length (without), ==, 4);
+  with = ks_test_api_expect (api, alice->token, "GET", "/v1/photos?deleted=true", NULL, 200);
+  g_assert_cmpuint (list_length (with), ==, 5);
+
+  restore = g_strdup_printf ("/v1/photos/%s/restore", ids[4]);
+  restored = ks_test_api_expect (api, alice->token, "POST", restore, NULL, 200);
+  g_assert_true (json_object_get_null_member (ks_test_api_root (restored), "deleted_at"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_free (ids[i]);
+}
+
+/* Above the threshold, parts: presigned UploadParts and a presigned
+ * CompleteMultipartUpload, then commit. */
+static void
+test_multipart (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestUser *alice = ks_test_api_user (api, "alice");
+  gsize       size = 64 * MiB + 5;
+  g_autoptr (GBytes) original = ks_test_api_photo_bytes ("panorama", size);
+  g_autofree char *body = ks_test_api_prepare_body (original, NULL, NULL, "pano.tif");
+  g_autoptr (JsonNode) prepared = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body, 201);
+  JsonObject *upload = find_upload (json_object_get_array_member (ks_test_api_root (prepared), "uploads"), "original");
+  JsonArray  *parts = json_object_get_array_member (upload, "parts");
+  g_autoptr (GString) xml = g_string_new ("<CompleteMultipartUpload>");
+  g_autofree char *commit = g_strdup_printf ("/v1/photos/%s/commit", ks_test_json_get_string (prepared, "photo_id"));
+  g_autoptr (SoupMessage) complete = NULL;
+  g_autoptr (GBytes) xml_bytes = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  g_autoptr (JsonNode) committed = NULL;
+
+  g_assert_cmpuint (json_array_get_length (parts), ==, 5);
+  for (guint i = 0; i < json_array_get_length (parts); i++)
+    {
+      JsonObject *part = json_array_get_object_element (parts, i);
+      gsize       offset = i * 16 * MiB;
+      gsize       len = json_object_get_int_member (part, "size");
+      g_autoptr (GBytes) chunk = g_bytes_new_from_bytes (original, offset, len);
+      g_autoptr (SoupMessage) msg = soup_message_new ("PUT", ks_test_api_object_string (part, "url"));
+      g_autoptr (GBytes) ignored = NULL;
+
+      soup_message_set_request_body_from_bytes (msg, "application/octet-stream", chunk);
+      ignored = ks_test_server_send (ks_test_api_get_server (api), msg);
+      g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+      g_string_append_printf (xml, "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag></Part>", i + 1,
+                              soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
+    }
+  g_string_append (xml, "</CompleteMultipartUpload>");
+
+  ks_test_api_expect_error (api, alice->token, "POST", commit, NULL, 412, "PreconditionFailed");
+  complete = soup_message_new ("POST", ks_test_api_object_string (json_object_get_object_member (upload, "complete"), "url"));
+  g_assert_nonnull (complete);
+  xml_bytes = g_bytes_new (xml->str, xml->len);
+  soup_message_set_request_body_from_bytes (complete, "application/xml", xml_bytes);
+  reply = ks_test_server_send (ks_test_api_get_server (api), complete);
+  g_assert_cmpuint (soup_message_get_status (complete), ==, 200);
+
+  committed = ks_test_api_expect (api, alice->token, "POST", commit, NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (ks_test_api_root (committed), "photo"), "size"), ==, size);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/api/me", test_me);
+  g_test_add_func ("/api/unauthorized", test_unauthorized);
+  g_test_add_func ("/api/real-sign-in", test_real_sign_in);
+  g_test_add_func ("/api/photos/prepare-upload-commit", test_prepare_upload_commit);
+  g_test_add_func ("/api/photos/dedupe-and-resume", test_dedupe_and_resume);
+  g_test_add_func ("/api/photos/commit-mismatch", test_commit_mismatch);
+  g_test_add_func ("/api/photos/list-paging-delete-restore", test_list_paging_delete_restore);
+  g_test_add_func ("/api/photos/multipart", test_multipart);
+
+  return g_test_run ();
+}
