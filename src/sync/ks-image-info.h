@@ -1,0 +1,40 @@
+/* ks-image-info.h: what a file is, recognised by its content
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char  *content_type; /* "image/jpeg", "image/png", ... */
+  int    width;        /* as displayed: EXIF orientation applied */
+  int    height;
+  int    orientation;  /* EXIF 1-8, 1 when absent */
+  char  *taken_at;     /* nullable: EXIF DateTimeOriginal as RFC 3339,
+                        * with OffsetTimeOriginal when present, else
+                        * without offset ("2024-05-01T12:34:56") */
+  char  *camera;       /* nullable: "Make Model" */
+} KsImageInfo;
+
+void ks_image_info_free (KsImageInfo *self);
+
+/* Sniffs the first bytes (JPEG, PNG, WebP, GIF, TIFF, HEIC/AVIF; not
+ * the extension), then reads dimensions and EXIF without decoding the
+ * pixels. Not an image: KS_SYNC_ERROR_NOT_IMAGE; an image no GdkPixbuf
+ * loader reads: KS_SYNC_ERROR_UNSUPPORTED; unreadable headers:
+ * KS_SYNC_ERROR_CORRUPT. Blocking: call from a worker thread. */
+KsImageInfo *ks_image_info_read (GFile        *file,
+                                 GCancellable *cancellable,
+                                 GError      **error);
+
+/* Cheap pre-filter for watchers: hidden files, partial downloads
+ * (".part", ".crdownload", "~"-suffixed, ".tmp") and the like. */
+gboolean ks_image_info_name_is_ignored (const char *basename);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsImageInfo, ks_image_info_free)
+
+G_END_DECLS

@@ -1,0 +1,37 @@
+/* ks-sync-error.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define KS_SYNC_ERROR (ks_sync_error_quark ())
+
+/**
+ * KsSyncError:
+ * @KS_SYNC_ERROR_FAILED: anything not below
+ * @KS_SYNC_ERROR_NOT_IMAGE: the file's content is not an image
+ * @KS_SYNC_ERROR_UNSUPPORTED: an image format no GdkPixbuf loader reads
+ * @KS_SYNC_ERROR_CORRUPT: an image that cannot be decoded (truncated,
+ *   damaged)
+ * @KS_SYNC_ERROR_JOURNAL: the journal database failed (corrupt, disk
+ *   full); the message says which
+ * @KS_SYNC_ERROR_FOLDER_GONE: a watched folder's root is missing or its
+ *   file system changed; the folder is paused
+ */
+typedef enum
+{
+  KS_SYNC_ERROR_FAILED,
+  KS_SYNC_ERROR_NOT_IMAGE,
+  KS_SYNC_ERROR_UNSUPPORTED,
+  KS_SYNC_ERROR_CORRUPT,
+  KS_SYNC_ERROR_JOURNAL,
+  KS_SYNC_ERROR_FOLDER_GONE,
+} KsSyncError;
+
+GQuark ks_sync_error_quark (void);
+
+G_END_DECLS
