@@ -18,9 +18,7 @@ struct _KsTestTokenSource
 
 static void ks_test_token_source_iface_init (KsTokenSourceInterface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (KsTestTokenSource, ks_test_token_source, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (KS_TYPE_TOKEN_SOURCE,
-                                                      ks_test_token_source_iface_init))
+G_DEFINE_FINAL_TYPE_WITH_CODE (KsTestTokenSource, ks_test_token_source, G_TYPE_OBJECT, G_IMPLEMENT_INTERFACE (KS_TYPE_TOKEN_SOURCE, ks_test_token_source_iface_init))
 
 static void
 ks_test_token_source_get_access_token_async (KsTokenSource      *source,

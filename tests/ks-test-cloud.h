@@ -30,8 +30,8 @@ guint ks_test_token_source_get_refresh_count (KsTestTokenSource *self);
 /* Runs the thread-default main context until @result is set. */
 GAsyncResult *ks_test_wait_result (GAsyncResult **result);
 /* A GAsyncReadyCallback storing a ref of the result in *user_data. */
-void          ks_test_store_result (GObject      *source,
-                                    GAsyncResult *result,
-                                    gpointer      user_data);
+void ks_test_store_result (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data);
 
 G_END_DECLS

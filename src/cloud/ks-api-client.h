@@ -98,30 +98,30 @@ void         ks_api_client_list_photos_async (KsApiClient        *self,
 KsPhotoPage *ks_api_client_list_photos_finish (KsApiClient  *self,
                                                GAsyncResult *result,
                                                GError      **error);
-void     ks_api_client_get_photo_async (KsApiClient        *self,
-                                        const char         *photo_id,
-                                        GCancellable       *cancellable,
-                                        GAsyncReadyCallback callback,
-                                        gpointer            user_data);
-KsPhoto *ks_api_client_get_photo_finish (KsApiClient  *self,
-                                         GAsyncResult *result,
-                                         GError      **error);
-void     ks_api_client_delete_photo_async (KsApiClient        *self,
-                                           const char         *photo_id,
-                                           GCancellable       *cancellable,
-                                           GAsyncReadyCallback callback,
-                                           gpointer            user_data);
-KsPhoto *ks_api_client_delete_photo_finish (KsApiClient  *self,
-                                            GAsyncResult *result,
-                                            GError      **error);
-void     ks_api_client_restore_photo_async (KsApiClient        *self,
+void         ks_api_client_get_photo_async (KsApiClient        *self,
                                             const char         *photo_id,
                                             GCancellable       *cancellable,
                                             GAsyncReadyCallback callback,
                                             gpointer            user_data);
-KsPhoto *ks_api_client_restore_photo_finish (KsApiClient  *self,
+KsPhoto     *ks_api_client_get_photo_finish (KsApiClient  *self,
                                              GAsyncResult *result,
                                              GError      **error);
+void         ks_api_client_delete_photo_async (KsApiClient        *self,
+                                               const char         *photo_id,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+KsPhoto     *ks_api_client_delete_photo_finish (KsApiClient  *self,
+                                                GAsyncResult *result,
+                                                GError      **error);
+void         ks_api_client_restore_photo_async (KsApiClient        *self,
+                                                const char         *photo_id,
+                                                GCancellable       *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            user_data);
+KsPhoto     *ks_api_client_restore_photo_finish (KsApiClient  *self,
+                                                 GAsyncResult *result,
+                                                 GError      **error);
 
 /* Albums */
 void     ks_api_client_create_album_async (KsApiClient        *self,
@@ -133,38 +133,38 @@ KsAlbum *ks_api_client_create_album_finish (KsApiClient  *self,
                                             GAsyncResult *result,
                                             GError      **error);
 /* (transfer container): KsAlbum */
-void       ks_api_client_list_albums_async (KsApiClient        *self,
+void         ks_api_client_list_albums_async (KsApiClient        *self,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+GPtrArray   *ks_api_client_list_albums_finish (KsApiClient  *self,
+                                               GAsyncResult *result,
+                                               GError      **error);
+void         ks_api_client_get_album_async (KsApiClient        *self,
+                                            const char         *album_id,
                                             GCancellable       *cancellable,
                                             GAsyncReadyCallback callback,
                                             gpointer            user_data);
-GPtrArray *ks_api_client_list_albums_finish (KsApiClient  *self,
+KsAlbum     *ks_api_client_get_album_finish (KsApiClient  *self,
                                              GAsyncResult *result,
                                              GError      **error);
-void     ks_api_client_get_album_async (KsApiClient        *self,
-                                        const char         *album_id,
-                                        GCancellable       *cancellable,
-                                        GAsyncReadyCallback callback,
-                                        gpointer            user_data);
-KsAlbum *ks_api_client_get_album_finish (KsApiClient  *self,
-                                         GAsyncResult *result,
-                                         GError      **error);
-void     ks_api_client_rename_album_async (KsApiClient        *self,
-                                           const char         *album_id,
-                                           const char         *name,
-                                           GCancellable       *cancellable,
-                                           GAsyncReadyCallback callback,
-                                           gpointer            user_data);
-KsAlbum *ks_api_client_rename_album_finish (KsApiClient  *self,
-                                            GAsyncResult *result,
-                                            GError      **error);
-void     ks_api_client_delete_album_async (KsApiClient        *self,
-                                           const char         *album_id,
-                                           GCancellable       *cancellable,
-                                           GAsyncReadyCallback callback,
-                                           gpointer            user_data);
-gboolean ks_api_client_delete_album_finish (KsApiClient  *self,
-                                            GAsyncResult *result,
-                                            GError      **error);
+void         ks_api_client_rename_album_async (KsApiClient        *self,
+                                               const char         *album_id,
+                                               const char         *name,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+KsAlbum     *ks_api_client_rename_album_finish (KsApiClient  *self,
+                                                GAsyncResult *result,
+                                                GError      **error);
+void         ks_api_client_delete_album_async (KsApiClient        *self,
+                                               const char         *album_id,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+gboolean     ks_api_client_delete_album_finish (KsApiClient  *self,
+                                                GAsyncResult *result,
+                                                GError      **error);
 void         ks_api_client_list_album_photos_async (KsApiClient        *self,
                                                     const char         *album_id,
                                                     const char         *cursor,
@@ -206,46 +206,46 @@ void       ks_api_client_list_members_async (KsApiClient        *self,
 GPtrArray *ks_api_client_list_members_finish (KsApiClient  *self,
                                               GAsyncResult *result,
                                               GError      **error);
-void      ks_api_client_add_member_async (KsApiClient        *self,
-                                          const char         *album_id,
-                                          const char         *username,
-                                          const char         *role,
-                                          GCancellable       *cancellable,
-                                          GAsyncReadyCallback callback,
-                                          gpointer            user_data);
-KsMember *ks_api_client_add_member_finish (KsApiClient  *self,
-                                           GAsyncResult *result,
-                                           GError      **error);
-void      ks_api_client_set_member_role_async (KsApiClient        *self,
-                                               const char         *album_id,
-                                               const char         *username,
-                                               const char         *role,
-                                               GCancellable       *cancellable,
-                                               GAsyncReadyCallback callback,
-                                               gpointer            user_data);
-KsMember *ks_api_client_set_member_role_finish (KsApiClient  *self,
-                                                GAsyncResult *result,
-                                                GError      **error);
-void     ks_api_client_remove_member_async (KsApiClient        *self,
+void       ks_api_client_add_member_async (KsApiClient        *self,
+                                           const char         *album_id,
+                                           const char         *username,
+                                           const char         *role,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+KsMember  *ks_api_client_add_member_finish (KsApiClient  *self,
+                                            GAsyncResult *result,
+                                            GError      **error);
+void       ks_api_client_set_member_role_async (KsApiClient        *self,
+                                                const char         *album_id,
+                                                const char         *username,
+                                                const char         *role,
+                                                GCancellable       *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            user_data);
+KsMember  *ks_api_client_set_member_role_finish (KsApiClient  *self,
+                                                 GAsyncResult *result,
+                                                 GError      **error);
+void       ks_api_client_remove_member_async (KsApiClient        *self,
+                                              const char         *album_id,
+                                              const char         *username,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+gboolean   ks_api_client_remove_member_finish (KsApiClient  *self,
+                                               GAsyncResult *result,
+                                               GError      **error);
+
+/* Share links. @expires_in: seconds, 60 to 2,592,000. */
+void       ks_api_client_create_link_async (KsApiClient        *self,
                                             const char         *album_id,
-                                            const char         *username,
+                                            gint64              expires_in,
                                             GCancellable       *cancellable,
                                             GAsyncReadyCallback callback,
                                             gpointer            user_data);
-gboolean ks_api_client_remove_member_finish (KsApiClient  *self,
+KsLink    *ks_api_client_create_link_finish (KsApiClient  *self,
                                              GAsyncResult *result,
                                              GError      **error);
-
-/* Share links. @expires_in: seconds, 60 to 2,592,000. */
-void    ks_api_client_create_link_async (KsApiClient        *self,
-                                         const char         *album_id,
-                                         gint64              expires_in,
-                                         GCancellable       *cancellable,
-                                         GAsyncReadyCallback callback,
-                                         gpointer            user_data);
-KsLink *ks_api_client_create_link_finish (KsApiClient  *self,
-                                          GAsyncResult *result,
-                                          GError      **error);
 void       ks_api_client_list_links_async (KsApiClient        *self,
                                            const char         *album_id,
                                            GCancellable       *cancellable,
@@ -254,15 +254,15 @@ void       ks_api_client_list_links_async (KsApiClient        *self,
 GPtrArray *ks_api_client_list_links_finish (KsApiClient  *self,
                                             GAsyncResult *result,
                                             GError      **error);
-void     ks_api_client_revoke_link_async (KsApiClient        *self,
-                                          const char         *album_id,
-                                          const char         *link_id,
-                                          GCancellable       *cancellable,
-                                          GAsyncReadyCallback callback,
-                                          gpointer            user_data);
-gboolean ks_api_client_revoke_link_finish (KsApiClient  *self,
-                                           GAsyncResult *result,
-                                           GError      **error);
+void       ks_api_client_revoke_link_async (KsApiClient        *self,
+                                            const char         *album_id,
+                                            const char         *link_id,
+                                            GCancellable       *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer            user_data);
+gboolean   ks_api_client_revoke_link_finish (KsApiClient  *self,
+                                             GAsyncResult *result,
+                                             GError      **error);
 /* No token is sent. */
 void        ks_api_client_open_link_async (KsApiClient        *self,
                                            const char         *token,

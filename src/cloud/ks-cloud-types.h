@@ -12,12 +12,12 @@ G_BEGIN_DECLS
  * client's secret when the user configured one (never in discovery). */
 typedef struct
 {
-  char *api_url;        /* "https://host/v1", no trailing slash */
+  char *api_url; /* "https://host/v1", no trailing slash */
   char *cognito_endpoint;
   char *region;
   char *user_pool_id;
   char *client_id;
-  char *client_secret;  /* nullable */
+  char *client_secret; /* nullable */
 } KsServerInfo;
 
 KsServerInfo *ks_server_info_copy (const KsServerInfo *self);
@@ -47,7 +47,7 @@ void      ks_tokens_free (KsTokens *self);
 
 typedef struct
 {
-  char  *name;   /* "grid", "preview" */
+  char  *name; /* "grid", "preview" */
   gint64 size;
   char  *sha256; /* lower-case hex */
 } KsThumbnailInfo;
@@ -59,25 +59,25 @@ void             ks_thumbnail_info_free (KsThumbnailInfo *self);
 
 typedef struct
 {
-  char     *id;
-  char     *content_type;
-  gint64    width;
-  gint64    height;
-  char     *taken_at;     /* nullable, as the uploader sent it */
-  char     *sha256;
-  gint64    size;
-  char     *file_name;
-  GPtrArray *thumbnails;  /* KsThumbnailInfo, never NULL */
-  char     *created_at;   /* owner only */
-  char     *committed_at; /* owner only */
-  char     *deleted_at;   /* owner only; NULL if not deleted */
-  char     *url_original; /* presigned GETs, nullable */
-  char     *url_grid;
-  char     *url_preview;
-  char     *urls_expire_at;
-  char     *owner;        /* album listings only */
-  char     *added_by;
-  char     *added_at;
+  char      *id;
+  char      *content_type;
+  gint64     width;
+  gint64     height;
+  char      *taken_at; /* nullable, as the uploader sent it */
+  char      *sha256;
+  gint64     size;
+  char      *file_name;
+  GPtrArray *thumbnails;   /* KsThumbnailInfo, never NULL */
+  char      *created_at;   /* owner only */
+  char      *committed_at; /* owner only */
+  char      *deleted_at;   /* owner only; NULL if not deleted */
+  char      *url_original; /* presigned GETs, nullable */
+  char      *url_grid;
+  char      *url_preview;
+  char      *urls_expire_at;
+  char      *owner; /* album listings only */
+  char      *added_by;
+  char      *added_at;
 } KsPhoto;
 
 KsPhoto *ks_photo_new_from_json (JsonObject *object,
@@ -88,8 +88,8 @@ typedef struct
 {
   char  *id;
   char  *name;
-  char  *owner;   /* username */
-  char  *role;    /* "owner", "contributor", "viewer": the caller's */
+  char  *owner; /* username */
+  char  *role;  /* "owner", "contributor", "viewer": the caller's */
   gint64 photo_count;
   char  *created_at;
   char  *updated_at;
@@ -178,7 +178,7 @@ typedef struct
   gint64     size;
   char      *content_type;
   char      *file_name;
-  char      *taken_at;   /* nullable */
+  char      *taken_at; /* nullable */
   gint64     width;
   gint64     height;
   GPtrArray *thumbnails; /* KsThumbnailInfo, never NULL, may be empty */
@@ -202,10 +202,10 @@ void ks_upload_part_free (KsUploadPart *self);
  * @headers) or a multipart upload (@upload_id, @parts, @complete_url). */
 typedef struct
 {
-  char       *target;       /* "original", "grid", "preview" */
-  char       *url;          /* single PUT, else NULL */
-  GHashTable *headers;      /* single PUT: name -> value, else NULL */
-  char       *upload_id;    /* multipart, else NULL */
+  char       *target;    /* "original", "grid", "preview" */
+  char       *url;       /* single PUT, else NULL */
+  GHashTable *headers;   /* single PUT: name -> value, else NULL */
+  char       *upload_id; /* multipart, else NULL */
   gint64      part_size;
   GPtrArray  *parts;        /* KsUploadPart, multipart only */
   char       *complete_url; /* multipart only, POST */

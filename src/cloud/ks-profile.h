@@ -21,8 +21,8 @@ typedef enum
  * profile); no secret is ever written there. */
 typedef struct
 {
-  char            *name;     /* "default", "home-nas", ... */
-  char            *url;      /* what the user typed */
+  char            *name; /* "default", "home-nas", ... */
+  char            *url;  /* what the user typed */
   KsServerInfo    *server;
   char            *username; /* the signed-in user, NULL if none */
   KsTokenStoreKind token_store;

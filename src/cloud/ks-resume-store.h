@@ -11,13 +11,13 @@ G_BEGIN_DECLS
 /* One multipart upload in progress, keyed by the original's SHA-256. */
 typedef struct
 {
-  char      *sha256;
-  char      *photo_id;
-  char      *upload_id;
-  gint64     part_size;
-  gint64     file_size;
-  gint64     file_mtime; /* µs since the epoch, as GFileInfo says */
-  GHashTable *etags;     /* GINT_TO_POINTER (part number) -> char *ETag */
+  char       *sha256;
+  char       *photo_id;
+  char       *upload_id;
+  gint64      part_size;
+  gint64      file_size;
+  gint64      file_mtime; /* µs since the epoch, as GFileInfo says */
+  GHashTable *etags;      /* GINT_TO_POINTER (part number) -> char *ETag */
 } KsResumeRecord;
 
 KsResumeRecord *ks_resume_record_new (const char *sha256,
@@ -48,21 +48,21 @@ struct _KsResumeStoreInterface
 {
   GTypeInterface parent_iface;
 
-  KsResumeRecord *(*load)     (KsResumeStore *self,
-                               const char    *sha256,
-                               GError       **error);
-  gboolean        (*begin)    (KsResumeStore        *self,
-                               const KsResumeRecord *record,
-                               GError              **error);
-  gboolean        (*add_part) (KsResumeStore *self,
-                               const char    *sha256,
-                               const char    *upload_id,
-                               int            part_number,
-                               const char    *etag,
-                               GError       **error);
-  gboolean        (*remove)   (KsResumeStore *self,
-                               const char    *sha256,
-                               GError       **error);
+  KsResumeRecord *(*load) (KsResumeStore *self,
+                           const char    *sha256,
+                           GError       **error);
+  gboolean (*begin) (KsResumeStore        *self,
+                     const KsResumeRecord *record,
+                     GError              **error);
+  gboolean (*add_part) (KsResumeStore *self,
+                        const char    *sha256,
+                        const char    *upload_id,
+                        int            part_number,
+                        const char    *etag,
+                        GError       **error);
+  gboolean (*remove) (KsResumeStore *self,
+                      const char    *sha256,
+                      GError       **error);
 };
 
 KsResumeRecord *ks_resume_store_load (KsResumeStore *self,

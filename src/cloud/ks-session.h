@@ -36,7 +36,7 @@ const char      *ks_session_get_username (KsSession *self);
 gboolean         ks_session_get_signed_in (KsSession *self);
 KsCognitoClient *ks_session_get_cognito (KsSession *self);
 /* The "sub" of the ID token, NULL when signed out. */
-const char      *ks_session_get_user_id (KsSession *self);
+const char *ks_session_get_user_id (KsSession *self);
 
 /* Signs in (KsAuthFlow as given) and saves the refresh token. If saving
  * fails (no Secret Service) the session stays signed in for this run

@@ -25,11 +25,11 @@ struct _KsTokenSourceInterface
 {
   GTypeInterface parent_iface;
 
-  void  (*get_access_token_async)  (KsTokenSource      *self,
-                                    const char         *rejected,
-                                    GCancellable       *cancellable,
-                                    GAsyncReadyCallback callback,
-                                    gpointer            user_data);
+  void (*get_access_token_async) (KsTokenSource      *self,
+                                  const char         *rejected,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data);
   char *(*get_access_token_finish) (KsTokenSource *self,
                                     GAsyncResult  *result,
                                     GError       **error);

@@ -10,14 +10,14 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char  *content_type; /* "image/jpeg", "image/png", ... */
-  int    width;        /* as displayed: EXIF orientation applied */
-  int    height;
-  int    orientation;  /* EXIF 1-8, 1 when absent */
-  char  *taken_at;     /* nullable: EXIF DateTimeOriginal as RFC 3339,
-                        * with OffsetTimeOriginal when present, else
-                        * without offset ("2024-05-01T12:34:56") */
-  char  *camera;       /* nullable: "Make Model" */
+  char *content_type; /* "image/jpeg", "image/png", ... */
+  int   width;        /* as displayed: EXIF orientation applied */
+  int   height;
+  int   orientation; /* EXIF 1-8, 1 when absent */
+  char *taken_at;    /* nullable: EXIF DateTimeOriginal as RFC 3339,
+                      * with OffsetTimeOriginal when present, else
+                      * without offset ("2024-05-01T12:34:56") */
+  char *camera;      /* nullable: "Make Model" */
 } KsImageInfo;
 
 void ks_image_info_free (KsImageInfo *self);

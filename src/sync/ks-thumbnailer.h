@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-#define KS_THUMB_GRID_SIZE    256  /* long edge, px */
+#define KS_THUMB_GRID_SIZE 256 /* long edge, px */
 #define KS_THUMB_PREVIEW_SIZE 1280
 
 /* One photo's local work: its SHA-256 and size (streamed), what it is,
@@ -18,9 +18,9 @@ typedef struct
 {
   char        *sha256; /* of the original, lower-case hex */
   gint64       size;
-  gint64       mtime;  /* µs, when it was read */
+  gint64       mtime; /* µs, when it was read */
   KsImageInfo *info;
-  GFile       *grid;   /* "<dir>/<sha256>-grid.jpg" */
+  GFile       *grid; /* "<dir>/<sha256>-grid.jpg" */
   char        *grid_sha256;
   gint64       grid_size;
   GFile       *preview;

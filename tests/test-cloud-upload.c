@@ -1,0 +1,506 @@
+/* test-cloud-upload.c: KsUploader against the real keepsake-server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ks-sigv4.h"
+#include "test-cloud-transfer.h"
+
+/* Bigger than the server's multipart threshold (64 MiB): five parts of
+ * 16 MiB, the last one short. */
+#define MULTIPART_SIZE ((gsize) 64 * MiB + MiB + 5)
+
+static KsTestApi *api;
+
+typedef struct
+{
+  goffset       done;
+  goffset       total;
+  guint         calls;
+  goffset       act_at;      /* do something once done reaches this */
+  GCancellable *cancellable; /* ... cancel it */
+  const char   *change_path; /* ... or change this file in place */
+} Progress;
+
+/* Overwrites a few bytes in the middle, then puts the modification time
+ * back: only the bytes can tell. */
+static void
+change_in_place (const char *path)
+{
+  struct stat before;
+  int         fd = open (path, O_WRONLY);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (fstat (fd, &before), ==, 0);
+  g_assert_cmpint (pwrite (fd, "changed!", 8, 3 * MiB / 2), ==, 8);
+  g_assert_cmpint (futimens (fd, (struct timespec[2]){ before.st_atim, before.st_mtim }), ==, 0);
+  g_assert_cmpint (close (fd), ==, 0);
+}
+
+static void
+progress_cb (goffset  done,
+             goffset  total,
+             gpointer user_data)
+{
+  Progress *progress = user_data;
+
+  progress->done = done;
+  progress->total = total;
+  progress->calls++;
+
+  if (progress->act_at > 0 && done >= progress->act_at)
+    {
+      progress->act_at = 0;
+      if (progress->cancellable != NULL)
+        g_cancellable_cancel (progress->cancellable);
+      if (progress->change_path != NULL)
+        change_in_place (progress->change_path);
+    }
+}
+
+static void
+assert_download (Xfer       *xfer,
+                 const char *url,
+                 const char *sha256,
+                 gint64      size)
+{
+  g_autofree char *path = xfer_path (xfer, "downloaded");
+  g_autofree char *got = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 got_size = 0;
+
+  g_assert_nonnull (url);
+  g_assert_true (xfer_download (xfer->soup, url, path, sha256, size, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Hashed again here, independently of the download's own check. */
+  got = xfer_file_sha256 (path, &got_size);
+  g_assert_cmpstr (got, ==, sha256);
+  g_assert_cmpuint (got_size, ==, (guint64) size);
+  g_unlink (path);
+}
+
+/* ---- Tests ---- */
+
+static void
+test_small (void)
+{
+  g_autoptr (Xfer) xfer = xfer_new (api, "small");
+  g_autofree char *path = xfer_path (xfer, "IMG_0001.JPG");
+  g_autofree char *grid = xfer_path (xfer, "grid.jpg");
+  g_autofree char *preview = xfer_path (xfer, "preview.jpg");
+  g_autofree char *sha256 = xfer_write_file (path, "small", 200 * KiB + 7);
+  g_autofree char *grid_sha256 = xfer_write_file (grid, "small/grid", 5 * KiB);
+  g_autoptr (KsPrepareRequest) request = xfer_request_new (sha256, 200 * KiB + 7, "IMG_0001.JPG");
+  g_autoptr (KsUploader) uploader = ks_uploader_new (xfer->client, xfer->soup, NULL, NULL);
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GError) error = NULL;
+  Progress progress = { 0 };
+  gboolean existed = TRUE;
+
+  g_free (xfer_write_file (preview, "small/preview", 20 * KiB));
+  xfer_request_add_thumbnail (request, "grid", grid);
+  xfer_request_add_thumbnail (request, "preview", preview);
+
+  photo = xfer_upload (uploader, path, request, grid, preview, progress_cb, &progress, NULL,
+                       &existed, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (photo);
+  g_assert_false (existed);
+  g_assert_cmpstr (photo->sha256, ==, sha256);
+  g_assert_cmpint (photo->size, ==, 200 * KiB + 7);
+  g_assert_cmpstr (photo->file_name, ==, "IMG_0001.JPG");
+  g_assert_cmpuint (photo->thumbnails->len, ==, 2);
+  g_assert_cmpuint (xfer_count_photos (xfer), ==, 1);
+
+  /* Progress ends with everything, thumbnails included. */
+  g_assert_cmpint (progress.total, ==, 200 * KiB + 7 + 5 * KiB + 20 * KiB);
+  g_assert_cmpint (progress.done, ==, progress.total);
+  g_assert_cmpuint (progress.calls, >=, 1);
+
+  assert_download (xfer, photo->url_original, sha256, 200 * KiB + 7);
+  assert_download (xfer, photo->url_grid, grid_sha256, 5 * KiB);
+}
+
+/* A second upload of the same bytes sends none of them. */
+static void
+test_exists (void)
+{
+  g_autoptr (Xfer) xfer = xfer_new (api, "exists");
+  g_autofree char *path = xfer_path (xfer, "IMG_0002.JPG");
+  g_autofree char *sha256 = xfer_write_file (path, "exists", 300 * KiB);
+  g_autoptr (KsPrepareRequest) request = xfer_request_new (sha256, 300 * KiB, "IMG_0002.JPG");
+  g_autoptr (KsUploader) uploader = ks_uploader_new (xfer->client, xfer->soup, NULL, NULL);
+  g_autoptr (KsPhoto) first = NULL;
+  g_autoptr (KsPhoto) second = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *commit = NULL;
+  Progress         progress = { 0 };
+  gboolean         existed = TRUE;
+  guint            puts;
+
+  first = xfer_upload (uploader, path, request, NULL, NULL, NULL, NULL, NULL, &existed, &error);
+  g_assert_no_error (error);
+  g_assert_false (existed);
+  key = g_strdup_printf ("/originals/%s/%s", xfer->user->sub, first->id);
+  commit = g_strdup_printf ("\"POST /v1/photos/%s/commit\" 200 ", first->id);
+  xfer_wait_log (api, commit);
+  puts = xfer_count_log (api, "PUT", "/s3/", 200);
+  g_assert_cmpuint (xfer_count_log (api, "PUT", key, 200), ==, 1);
+
+  second = xfer_upload (uploader, path, request, NULL, NULL, progress_cb, &progress, NULL,
+                        &existed, &error);
+  g_assert_no_error (error);
+  g_assert_true (existed);
+  g_assert_cmpstr (second->id, ==, first->id);
+  g_assert_cmpint (progress.done, ==, progress.total);
+
+  /* The "exists" prepare is the last request: nothing was PUT since. */
+  xfer_wait_log (api, "\"POST /v1/photos/prepare\" 200 ");
+  g_assert_cmpuint (xfer_count_log (api, "PUT", "/s3/", 200), ==, puts);
+  g_assert_cmpuint (xfer_count_photos (xfer), ==, 1);
+}
+
+/* Five parts, three at a time, byte-exact at the other end. */
+static void
+test_multipart (void)
+{
+  g_autoptr (Xfer) xfer = xfer_new (api, "multipart");
+  g_autofree char *path = xfer_path (xfer, "PANORAMA.JPG");
+  g_autofree char *resume_dir = xfer_path (xfer, "resume");
+  g_autofree char *sha256 = xfer_write_file (path, "multipart", MULTIPART_SIZE);
+  g_autofree char *record = g_strdup_printf ("%s/%s.json", resume_dir, sha256);
+  g_autoptr (KsPrepareRequest) request = xfer_request_new (sha256, MULTIPART_SIZE, "PANORAMA.JPG");
+  g_autoptr (KsResumeFile) resume = ks_resume_file_new (resume_dir);
+  g_autoptr (KsUploader) uploader = ks_uploader_new (xfer->client, xfer->soup,
+                                                     KS_RESUME_STORE (resume), NULL);
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *commit = NULL;
+  Progress         progress = { 0 };
+
+  photo = xfer_upload (uploader, path, request, NULL, NULL, progress_cb, &progress, NULL, NULL,
+                       &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (photo);
+  g_assert_cmpstr (photo->sha256, ==, sha256);
+  g_assert_cmpint (photo->size, ==, (gint64) MULTIPART_SIZE);
+  g_assert_cmpint (progress.done, ==, (goffset) MULTIPART_SIZE);
+  g_assert_cmpint (progress.total, ==, (goffset) MULTIPART_SIZE);
+
+  /* Each part once, then the record of the upload is gone. */
+  key = g_strdup_printf ("/originals/%s/%s", xfer->user->sub, photo->id);
+  commit = g_strdup_printf ("\"POST /v1/photos/%s/commit\" 200 ", photo->id);
+  xfer_wait_log (api, commit);
+  g_assert_cmpuint (xfer_count_log (api, "PUT", key, 200), ==, 5);
+  g_assert_cmpuint (xfer_count_log (api, "POST", key, 200), ==, 1);
+  g_assert_false (g_file_test (record, G_FILE_TEST_EXISTS));
+
+  assert_download (xfer, photo->url_original, sha256, MULTIPART_SIZE);
+}
+
+static void
+test_file_changed (void)
+{
+  g_autoptr (Xfer) xfer = xfer_new (api, "changed");
+  g_autofree char *path = xfer_path (xfer, "IMG_0003.JPG");
+  g_autofree char *sha256 = xfer_write_file (path, "changed", 2 * MiB);
+  g_autoptr (KsPrepareRequest) request = xfer_request_new (sha256, 2 * MiB, "IMG_0003.JPG");
+  g_autoptr (KsRateLimiter) limiter = ks_rate_limiter_new (4 * MiB);
+  g_autoptr (KsUploader) uploader = ks_uploader_new (xfer->client, xfer->soup, NULL, limiter);
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GError) error = NULL;
+  Progress progress = { .act_at = 256 * KiB, .change_path = path };
+
+  photo = xfer_upload (uploader, path, request, NULL, NULL, progress_cb, &progress, NULL, NULL,
+                       &error);
+  g_assert_error (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_FILE_CHANGED);
+  g_assert_null (photo);
+  g_assert_cmpint (progress.act_at, ==, 0); /* it did change */
+  g_assert_cmpuint (xfer_count_photos (xfer), ==, 0);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr (Xfer) xfer = xfer_new (api, "cancel");
+  g_autofree char *path = xfer_path (xfer, "IMG_0004.JPG");
+  g_autofree char *sha256 = xfer_write_file (path, "cancel", 2 * MiB);
+  g_autoptr (KsPrepareRequest) request = xfer_request_new (sha256, 2 * MiB, "IMG_0004.JPG");
+  g_autoptr (KsRateLimiter) limiter = ks_rate_limiter_new (4 * MiB);
+  g_autoptr (KsUploader) uploader = ks_uploader_new (xfer->client, xfer->soup, NULL, limiter);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GError) error = NULL;
+  Progress progress = { .act_at = 256 * KiB, .cancellable = cancellable };
+
+  photo = xfer_upload (uploader, path, request, NULL, NULL, progress_cb, &progress, cancellable,
+                       NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (photo);
+  g_assert_cmpint (progress.done, <, 2 * MiB);
+  g_assert_cmpuint (xfer_count_photos (xfer), ==, 0);
+
+  /* Nothing was left in a state that stops a later upload. */
+  g_clear_error (&error);
+  ks_rate_limiter_set_rate (limiter, 0);
+  photo = xfer_upload (uploader, path, request, NULL, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (xfer_count_photos (xfer), ==, 1);
+}
+
+/* ---- Expiring URLs ----
+ *
+ * The API client talks through a proxy that swaps prepare's first reply
+ * for one of our making: with a real URL signed (with the server's own
+ * S3 key) twenty minutes ago for one minute, which the server refuses as
+ * S3 does, or with an "expires_at" about to pass. */
+
+static char *
+presign_expired (const char *url,
+                 JsonObject *headers)
+{
+  KsTestServer    *server = ks_test_api_get_server (api);
+  g_autofree char *creds_path = ks_test_server_dup_data_path (server, "s3-credentials.json");
+  g_autofree char *creds_text = NULL;
+  g_autoptr (JsonNode) creds = NULL;
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  g_autofree char *path = g_uri_unescape_string (g_uri_get_path (uri), NULL);
+  g_autoptr (GHashTable) query = g_uri_parse_params (g_uri_get_query (uri), -1, "&",
+                                                     G_URI_PARAMS_NONE, NULL);
+  g_auto (GStrv) scope = g_strsplit (g_hash_table_lookup (query, "X-Amz-Credential"), "/", -1);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GDateTime) then = g_date_time_add_minutes (now, -20);
+  g_autoptr (GError) error = NULL;
+  KsSigv4Credentials sigv4 = { .region = scope[2], .service = "s3" };
+  KsSigv4Request    *req = ks_sigv4_request_new ("PUT", path);
+  char              *expired;
+
+  g_file_get_contents (creds_path, &creds_text, NULL, &error);
+  g_assert_no_error (error);
+  creds = json_from_string (creds_text, &error);
+  g_assert_no_error (error);
+  sigv4.access_key_id = ks_test_json_get_string (creds, "access_key_id");
+  sigv4.secret_access_key = ks_test_json_get_string (creds, "secret_access_key");
+
+  ks_sigv4_request_add_header (req, "content-length",
+                               json_object_get_string_member (headers, "Content-Length"));
+  ks_sigv4_request_add_header (req, "x-amz-checksum-sha256",
+                               json_object_get_string_member (headers, "x-amz-checksum-sha256"));
+  expired = ks_sigv4_presign_url (ks_test_server_get_base_url (server), req, &sigv4, then, 60,
+                                  &error);
+  g_assert_no_error (error);
+  ks_sigv4_request_free (req);
+
+  return expired;
+}
+
+/* Prepare's reply for @request, as the server gives it, then doctored:
+ * the original's URL expired, or (@expires_in > 0) "expires_at" that far
+ * away. */
+static char *
+doctored_prepare (Xfer                   *xfer,
+                  const KsPrepareRequest *request,
+                  gint64                  expires_in)
+{
+  g_autoptr (JsonNode) body = ks_prepare_request_to_json (request);
+  g_autofree char *text = json_to_string (body, FALSE);
+  g_autoptr (JsonNode) reply = ks_test_api_expect (api, xfer->user->token, "POST",
+                                                   "/v1/photos/prepare", text, 201);
+  JsonObject *root = ks_test_api_root (reply);
+  JsonObject *original = json_array_get_object_element (json_object_get_array_member (root, "uploads"), 0);
+
+  g_assert_cmpstr (json_object_get_string_member (original, "target"), ==, "original");
+  if (expires_in > 0)
+    {
+      g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+      g_autoptr (GDateTime) soon = g_date_time_add_seconds (now, (double) expires_in);
+      g_autofree char *expires_at = g_date_time_format (soon, "%Y-%m-%dT%H:%M:%SZ");
+
+      json_object_set_string_member (root, "expires_at", expires_at);
+    }
+  else
+    {
+      g_autofree char *expired = presign_expired (json_object_get_string_member (original, "url"),
+                                                  json_object_get_object_member (original, "headers"));
+
+      json_object_set_string_member (original, "url", expired);
+    }
+
+  return json_to_string (reply, FALSE);
+}
+
+typedef struct
+{
+  Xfer        *xfer;
+  KsTestProxy *proxy;
+  KsApiClient *client; /* through the proxy */
+  KsUploader  *uploader;
+} Expiring;
+
+static void
+expiring_init (Expiring   *self,
+               const char *username)
+{
+  KsTestServer    *server = ks_test_api_get_server (api);
+  g_autofree char *api_url = NULL;
+
+  self->xfer = xfer_new (api, username);
+  self->proxy = ks_test_proxy_new (ks_test_server_get_base_url (server));
+  api_url = g_strconcat (ks_test_proxy_get_url (self->proxy), "/v1", NULL);
+  self->client = ks_api_client_new (self->xfer->soup, api_url, KS_TOKEN_SOURCE (self->xfer->tokens));
+  self->uploader = ks_uploader_new (self->client, self->xfer->soup, NULL, NULL);
+}
+
+static void
+expiring_clear (Expiring *self)
+{
+  g_object_unref (self->uploader);
+  g_object_unref (self->client);
+  ks_test_proxy_free (self->proxy);
+  xfer_free (self->xfer);
+}
+
+/* S3 refuses the original's PUT as expired: prepare again, then succeed. */
+static void
+test_expired_url (void)
+{
+  Expiring         e;
+  g_autofree char *path = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *doctored = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *commit = NULL;
+  g_autoptr (KsPrepareRequest) request = NULL;
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GError) error = NULL;
+
+  expiring_init (&e, "expired");
+  path = xfer_path (e.xfer, "IMG_0005.JPG");
+  sha256 = xfer_write_file (path, "expired", 100 * KiB);
+  request = xfer_request_new (sha256, 100 * KiB, "IMG_0005.JPG");
+  doctored = doctored_prepare (e.xfer, request, 0);
+  ks_test_proxy_add_body (e.proxy, "POST", "/v1/photos/prepare", 1, doctored);
+
+  photo = xfer_upload (e.uploader, path, request, NULL, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (photo);
+  g_assert_cmpuint (ks_test_proxy_count (e.proxy, "POST", "/v1/photos/prepare"), ==, 2);
+
+  /* The server did refuse one PUT, then took the next. */
+  key = g_strdup_printf ("/originals/%s/%s", e.xfer->user->sub, photo->id);
+  commit = g_strdup_printf ("\"POST /v1/photos/%s/commit\" 200 ", photo->id);
+  xfer_wait_log (api, commit);
+  g_assert_cmpuint (xfer_count_log (api, "PUT", key, 403), ==, 1);
+  g_assert_cmpuint (xfer_count_log (api, "PUT", key, 200), ==, 1);
+  assert_download (e.xfer, photo->url_original, sha256, 100 * KiB);
+
+  /* Expiring again and again is an error in the end, not a loop. */
+  g_clear_pointer (&photo, ks_photo_free);
+  g_clear_pointer (&doctored, g_free);
+  g_free (request->sha256);
+  request->sha256 = xfer_write_file (path, "expired again", 100 * KiB);
+  doctored = doctored_prepare (e.xfer, request, 0);
+  ks_test_proxy_add_body (e.proxy, "POST", "/v1/photos/prepare", KS_TEST_PROXY_ALWAYS, doctored);
+  photo = xfer_upload (e.uploader, path, request, NULL, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_error (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_URL_EXPIRED);
+  g_assert_null (photo);
+  g_assert_cmpuint (xfer_count_photos (e.xfer), ==, 1);
+
+  expiring_clear (&e);
+}
+
+/* URLs about to expire are not even tried. */
+static void
+test_expiring_url (void)
+{
+  Expiring         e;
+  g_autofree char *path = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *doctored = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *commit = NULL;
+  g_autoptr (KsPrepareRequest) request = NULL;
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GError) error = NULL;
+
+  expiring_init (&e, "expiring");
+  path = xfer_path (e.xfer, "IMG_0006.JPG");
+  sha256 = xfer_write_file (path, "expiring", 100 * KiB);
+  request = xfer_request_new (sha256, 100 * KiB, "IMG_0006.JPG");
+  doctored = doctored_prepare (e.xfer, request, 10);
+  ks_test_proxy_add_body (e.proxy, "POST", "/v1/photos/prepare", 1, doctored);
+
+  photo = xfer_upload (e.uploader, path, request, NULL, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (photo);
+  g_assert_cmpuint (ks_test_proxy_count (e.proxy, "POST", "/v1/photos/prepare"), ==, 2);
+
+  key = g_strdup_printf ("/originals/%s/%s", e.xfer->user->sub, photo->id);
+  commit = g_strdup_printf ("\"POST /v1/photos/%s/commit\" 200 ", photo->id);
+  xfer_wait_log (api, commit);
+  g_assert_cmpuint (xfer_count_log (api, "PUT", key, 200), ==, 1);
+
+  expiring_clear (&e);
+}
+
+/* 2 MiB at 4 MiB/s from an empty bucket: half a second at least. */
+static void
+test_rate_limit (void)
+{
+  g_autoptr (Xfer) xfer = xfer_new (api, "limited");
+  g_autofree char *path = xfer_path (xfer, "IMG_0006.JPG");
+  g_autofree char *sha256 = xfer_write_file (path, "limited", 2 * MiB);
+  g_autoptr (KsPrepareRequest) request = xfer_request_new (sha256, 2 * MiB, "IMG_0006.JPG");
+  g_autoptr (KsRateLimiter) limiter = ks_rate_limiter_new (4 * MiB);
+  g_autoptr (KsUploader) uploader = ks_uploader_new (xfer->client, xfer->soup, NULL, limiter);
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GError) error = NULL;
+  Progress progress = { 0 };
+  gint64   start = g_get_monotonic_time ();
+  gint64   elapsed;
+
+  photo = xfer_upload (uploader, path, request, NULL, NULL, progress_cb, &progress, NULL, NULL,
+                       &error);
+  elapsed = g_get_monotonic_time () - start;
+  g_assert_no_error (error);
+  g_assert_nonnull (photo);
+  g_test_message ("2 MiB at 4 MiB/s took %" G_GINT64_FORMAT " ms", elapsed / 1000);
+  g_assert_cmpint (elapsed, >=, 400 * 1000);
+  g_assert_cmpint (elapsed, <, 20 * G_USEC_PER_SEC);
+  /* Reported along the way, at most ten times a second. */
+  g_assert_cmpuint (progress.calls, >=, 3);
+  g_assert_cmpuint (progress.calls, <=, elapsed / (G_USEC_PER_SEC / 10) + 2);
+  g_assert_cmpint (progress.done, ==, 2 * MiB);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/cloud/upload/small", test_small);
+  g_test_add_func ("/cloud/upload/exists", test_exists);
+  g_test_add_func ("/cloud/upload/multipart", test_multipart);
+  g_test_add_func ("/cloud/upload/file-changed", test_file_changed);
+  g_test_add_func ("/cloud/upload/cancel", test_cancel);
+  g_test_add_func ("/cloud/upload/expired-url", test_expired_url);
+  g_test_add_func ("/cloud/upload/expiring-url", test_expiring_url);
+  g_test_add_func ("/cloud/upload/rate-limit", test_rate_limit);
+
+  api = ks_test_api_new ();
+  status = g_test_run ();
+  ks_test_api_free (api);
+
+  return status;
+}
