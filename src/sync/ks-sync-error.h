@@ -21,6 +21,10 @@ G_BEGIN_DECLS
  *   full); the message says which
  * @KS_SYNC_ERROR_FOLDER_GONE: a watched folder's root is missing or its
  *   file system changed; the folder is paused
+ * @KS_SYNC_ERROR_CHANGED: the file changed while it was being read; try
+ *   again once it has settled
+ * @KS_SYNC_ERROR_NOT_FOUND: no such folder or file in the journal
+ * @KS_SYNC_ERROR_EXISTS: the folder is already watched
  */
 typedef enum
 {
@@ -30,6 +34,9 @@ typedef enum
   KS_SYNC_ERROR_CORRUPT,
   KS_SYNC_ERROR_JOURNAL,
   KS_SYNC_ERROR_FOLDER_GONE,
+  KS_SYNC_ERROR_CHANGED,
+  KS_SYNC_ERROR_NOT_FOUND,
+  KS_SYNC_ERROR_EXISTS,
 } KsSyncError;
 
 GQuark ks_sync_error_quark (void);

@@ -1,0 +1,512 @@
+/* ks-journal.c: opening, schema, transactions
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "ks-journal-private.h"
+
+/* How long a writer waits for another connection (the CLI while the app
+ * runs) before SQLITE_BUSY. */
+#define BUSY_TIMEOUT_MS 10000
+/* "KSJL": tells our file from any other SQLite database. */
+#define APPLICATION_ID 0x4b534a4c
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (KsJournal, ks_journal, G_TYPE_OBJECT, G_IMPLEMENT_INTERFACE (KS_TYPE_RESUME_STORE, ks_journal_resume_store_init))
+
+/*
+ * migrations[i] takes the file from `PRAGMA user_version` i to i + 1, in
+ * one transaction. Never edit a released step; add one. Times are µs
+ * since the epoch, as GLib gives them; inodes and devices are stored as
+ * signed 64-bit integers, bit for bit.
+ */
+static const char *const migrations[] = {
+  /* 1: folders, files and their errors, multipart uploads. */
+  "CREATE TABLE folders ("
+  "  id           INTEGER PRIMARY KEY,"
+  "  path         TEXT    NOT NULL UNIQUE,"
+  "  album_id     TEXT,"
+  "  root_device  INTEGER NOT NULL DEFAULT 0,"
+  "  root_inode   INTEGER NOT NULL DEFAULT 0,"
+  "  paused       INTEGER NOT NULL DEFAULT 0,"
+  "  pause_reason TEXT,"
+  "  added_at     INTEGER NOT NULL,"
+  "  last_scan_at INTEGER NOT NULL DEFAULT 0,"
+  "  scan_gen     INTEGER NOT NULL DEFAULT 0" /* the scan in progress or last */
+  ") STRICT;"
+  "CREATE TABLE files ("
+  "  id                INTEGER PRIMARY KEY,"
+  "  folder_id         INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,"
+  "  path              TEXT    NOT NULL,"
+  "  size              INTEGER NOT NULL,"
+  "  mtime             INTEGER NOT NULL,"
+  "  inode             INTEGER NOT NULL,"
+  "  device            INTEGER NOT NULL,"
+  "  sha256            TEXT," /* of the current content, once hashed */
+  "  prev_sha256       TEXT," /* of the content photo_id holds, after a change */
+  "  photo_id          TEXT,"
+  "  replaces_photo_id TEXT,"
+  "  state             TEXT    NOT NULL CHECK (state IN ('new', 'settling', 'hashing',"
+  "                      'queued', 'uploading', 'done', 'failed', 'skipped')),"
+  "  attempts          INTEGER NOT NULL DEFAULT 0,"
+  "  next_attempt_at   INTEGER NOT NULL DEFAULT 0,"
+  "  last_error        TEXT,"
+  "  priority          INTEGER NOT NULL DEFAULT 0,"
+  "  changed_at        INTEGER NOT NULL,"
+  "  seen_gen          INTEGER NOT NULL DEFAULT 0,"
+  "  UNIQUE (folder_id, path)"
+  ") STRICT;"
+  "CREATE INDEX files_queue ON files (state, priority DESC, changed_at, id);"
+  "CREATE INDEX files_sha256 ON files (sha256) WHERE sha256 IS NOT NULL;"
+  "CREATE TABLE file_errors ("
+  "  id      INTEGER PRIMARY KEY,"
+  "  file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,"
+  "  at      INTEGER NOT NULL,"
+  "  domain  TEXT    NOT NULL,"
+  "  code    INTEGER NOT NULL,"
+  "  message TEXT    NOT NULL"
+  ") STRICT;"
+  "CREATE INDEX file_errors_file ON file_errors (file_id);"
+  "CREATE TABLE uploads ("
+  "  sha256     TEXT    NOT NULL PRIMARY KEY,"
+  "  photo_id   TEXT    NOT NULL,"
+  "  upload_id  TEXT    NOT NULL,"
+  "  part_size  INTEGER NOT NULL,"
+  "  file_size  INTEGER NOT NULL,"
+  "  file_mtime INTEGER NOT NULL,"
+  "  created_at INTEGER NOT NULL"
+  ") STRICT;"
+  "CREATE TABLE upload_parts ("
+  "  sha256      TEXT    NOT NULL REFERENCES uploads (sha256) ON DELETE CASCADE,"
+  "  part_number INTEGER NOT NULL CHECK (part_number >= 1),"
+  "  etag        TEXT    NOT NULL,"
+  "  PRIMARY KEY (sha256, part_number)"
+  ") STRICT, WITHOUT ROWID;",
+};
+
+int
+ks_journal_get_schema_version (void)
+{
+  return G_N_ELEMENTS (migrations);
+}
+
+/* ---- helpers shared with ks-journal-files.c ---- */
+
+void
+ks_journal_stmt_release (KsJournalStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+void
+ks_journal_set_error (KsJournal *self,
+                      int        rc,
+                      GError   **error)
+{
+  const char *detail = self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
+
+  g_debug ("Journal %s: %s (%d)", self->path, detail, rc);
+  switch (rc & 0xff)
+    {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL,
+                   "The sync journal %s is damaged (%s). It was left as it is; "
+                   "move it away to start over.",
+                   self->path, detail);
+      break;
+    case SQLITE_FULL:
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL,
+                   "The disk holding the sync journal %s is full", self->path);
+      break;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL,
+                   "The sync journal %s cannot be written (%s)", self->path, detail);
+      break;
+    default:
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL,
+                   "The sync journal %s failed: %s", self->path, detail);
+      break;
+    }
+}
+
+void
+ks_journal_set_not_found (GError    **error,
+                          const char *what,
+                          gint64      id)
+{
+  g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND,
+               "No %s with id %" G_GINT64_FORMAT " in the sync journal", what, id);
+}
+
+KsJournalStmt *
+ks_journal_prepare (KsJournal  *self,
+                    const char *sql,
+                    GError    **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+  int           rc;
+
+  if (stmt != NULL)
+    return stmt;
+
+  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      ks_journal_set_error (self, rc, error);
+      return NULL;
+    }
+
+  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
+  return stmt;
+}
+
+gboolean
+ks_journal_run (KsJournal     *self,
+                KsJournalStmt *stmt,
+                GError       **error)
+{
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    ;
+  if (rc != SQLITE_DONE)
+    {
+      ks_journal_set_error (self, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+ks_journal_bind_text (KsJournalStmt *stmt,
+                      int            index,
+                      const char    *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+char *
+ks_journal_column_text (KsJournalStmt *stmt,
+                        int            column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+static gboolean
+exec (KsJournal  *self,
+      const char *sql,
+      GError    **error)
+{
+  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      ks_journal_set_error (self, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean query_int (KsJournal  *self,
+                           const char *sql,
+                           gint64     *out,
+                           GError    **error);
+
+/* ---- transactions ---- */
+
+gboolean
+ks_journal_change_begin (KsJournal *self,
+                         GError   **error)
+{
+  g_rec_mutex_lock (&self->lock);
+
+  /* IMMEDIATE takes the write lock up front: a deferred transaction that
+   * reads first can fail at its first write when another connection
+   * wrote in between, and waiting would not help it. */
+  if (!exec (self, self->in_batch ? "SAVEPOINT change" : "BEGIN IMMEDIATE", error))
+    {
+      g_rec_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ks_journal_change_end (KsJournal *self,
+                       gboolean   ok,
+                       GError   **error)
+{
+  if (ok)
+    ok = exec (self, self->in_batch ? "RELEASE change" : "COMMIT", error);
+  if (!ok)
+    sqlite3_exec (self->db, self->in_batch ? "ROLLBACK TO change; RELEASE change" : "ROLLBACK",
+                  NULL, NULL, NULL);
+
+  g_rec_mutex_unlock (&self->lock);
+  return ok;
+}
+
+gboolean
+ks_journal_begin (KsJournal *self,
+                  GError   **error)
+{
+  g_return_val_if_fail (KS_IS_JOURNAL (self), FALSE);
+
+  g_rec_mutex_lock (&self->lock);
+  g_return_val_if_fail (!self->in_batch, (g_rec_mutex_unlock (&self->lock), FALSE));
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    {
+      g_rec_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+  self->in_batch = TRUE;
+  return TRUE; /* the lock stays held until commit or rollback */
+}
+
+gboolean
+ks_journal_commit (KsJournal *self,
+                   GError   **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (KS_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (self->in_batch, FALSE);
+
+  ok = exec (self, "COMMIT", error);
+  if (!ok)
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  self->in_batch = FALSE;
+  g_rec_mutex_unlock (&self->lock);
+  return ok;
+}
+
+void
+ks_journal_rollback (KsJournal *self)
+{
+  g_return_if_fail (KS_IS_JOURNAL (self));
+  g_return_if_fail (self->in_batch);
+
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  self->in_batch = FALSE;
+  g_rec_mutex_unlock (&self->lock);
+}
+
+void
+ks_journal_set_size_limit (KsJournal *self,
+                           gint64     max_bytes)
+{
+  g_autofree char *sql = NULL;
+  gint64           page_size = 4096;
+
+  g_return_if_fail (KS_IS_JOURNAL (self));
+
+  g_rec_mutex_lock (&self->lock);
+  query_int (self, "PRAGMA page_size", &page_size, NULL);
+  sql = g_strdup_printf ("PRAGMA max_page_count = %" G_GINT64_FORMAT,
+                         max_bytes > 0 ? MAX (max_bytes / page_size, 1) : G_MAXINT32);
+  sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+  g_rec_mutex_unlock (&self->lock);
+}
+
+/* ---- opening ---- */
+
+static gboolean
+query_int (KsJournal  *self,
+           const char *sql,
+           gint64     *out,
+           GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int           rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = sqlite3_column_int64 (stmt, 0);
+  else
+    ks_journal_set_error (self, rc, error);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_ROW;
+}
+
+/* quick_check reads every page, so a damaged file is refused at open and
+ * not halfway through a sync. */
+static gboolean
+check_integrity (KsJournal *self,
+                 GError   **error)
+{
+  sqlite3_stmt    *stmt = NULL;
+  g_autofree char *result = NULL;
+  int              rc = sqlite3_prepare_v2 (self->db, "PRAGMA quick_check", -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    result = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+
+  if (result == NULL)
+    {
+      ks_journal_set_error (self, rc, error);
+      return FALSE;
+    }
+  if (g_strcmp0 (result, "ok") != 0)
+    {
+      g_debug ("Journal %s: quick_check: %s", self->path, result);
+      ks_journal_set_error (self, SQLITE_CORRUPT, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_identity (KsJournal *self,
+                gint64    *out_version,
+                GError   **error)
+{
+  gint64 app_id, n_objects;
+
+  if (!query_int (self, "PRAGMA application_id", &app_id, error) ||
+      !query_int (self, "PRAGMA user_version", out_version, error) ||
+      !query_int (self, "SELECT count(*) FROM sqlite_schema", &n_objects, error))
+    return FALSE;
+
+  if ((n_objects > 0 || *out_version != 0) && app_id != APPLICATION_ID)
+    {
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL,
+                   "%s is not a Keepsake sync journal", self->path);
+      return FALSE;
+    }
+  if (*out_version > ks_journal_get_schema_version ())
+    {
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL,
+                   "The sync journal %s was written by a newer Keepsake (schema %" G_GINT64_FORMAT
+                   "; this one knows up to %d)",
+                   self->path, *out_version, ks_journal_get_schema_version ());
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+configure (KsJournal *self,
+           GError   **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean      wal = FALSE;
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    wal = g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") == 0;
+  sqlite3_finalize (stmt);
+
+  if (!wal)
+    {
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL,
+                   "The sync journal %s cannot use write-ahead logging", self->path);
+      return FALSE;
+    }
+
+  /* NORMAL survives a crash of the application in WAL mode; only a power
+   * cut can lose the last commits, and the server's digest check makes a
+   * lost "done" cost a question, not an upload. */
+  return exec (self, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;", error);
+}
+
+static gboolean
+migrate (KsJournal *self,
+         gint64     version,
+         GError   **error)
+{
+  for (gint64 i = version; i < ks_journal_get_schema_version (); i++)
+    {
+      g_autofree char *stamp = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT ";"
+                                                "PRAGMA application_id = %d;",
+                                                i + 1, APPLICATION_ID);
+      gboolean         ok;
+
+      if (!exec (self, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      ok = exec (self, migrations[i], error) && exec (self, stamp, error);
+      if (!ok || !exec (self, "COMMIT", error))
+        {
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          g_prefix_error (error, "Upgrading the sync journal to schema %" G_GINT64_FORMAT ": ", i + 1);
+          return FALSE;
+        }
+      g_debug ("Upgraded %s to schema %" G_GINT64_FORMAT, self->path, i + 1);
+    }
+  return TRUE;
+}
+
+KsJournal *
+ks_journal_open (const char *path,
+                 GError    **error)
+{
+  g_autoptr (KsJournal) self = NULL;
+  gint64 version = 0;
+  int    rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_object_new (KS_TYPE_JOURNAL, NULL);
+  self->path = g_strdup (path);
+  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (rc != SQLITE_OK)
+    {
+      ks_journal_set_error (self, rc, error);
+      return NULL;
+    }
+  sqlite3_extended_result_codes (self->db, TRUE);
+  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+
+  if (!check_integrity (self, error) ||
+      !check_identity (self, &version, error) ||
+      !configure (self, error) ||
+      !migrate (self, version, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+ks_journal_get_path (KsJournal *self)
+{
+  g_return_val_if_fail (KS_IS_JOURNAL (self), NULL);
+  return self->path;
+}
+
+/* ---- GObject ---- */
+
+static void
+ks_journal_finalize (GObject *object)
+{
+  KsJournal *self = (KsJournal *) object;
+
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  if (self->db != NULL && sqlite3_close (self->db) != SQLITE_OK)
+    g_critical ("Closing the sync journal %s: %s", self->path, sqlite3_errmsg (self->db));
+  g_free (self->path);
+  g_rec_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (ks_journal_parent_class)->finalize (object);
+}
+
+static void
+ks_journal_class_init (KsJournalClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ks_journal_finalize;
+}
+
+static void
+ks_journal_init (KsJournal *self)
+{
+  g_rec_mutex_init (&self->lock);
+  self->statements = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) sqlite3_finalize);
+}
