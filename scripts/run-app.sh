@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Builds Keepsake and runs it against the embedded local server, with the
-# server's data under $XDG_DATA_HOME/keepsake/server. Installs what it needs
-# on Debian 12 first.
+# Builds Keepsake and runs the desktop app. On first run choose "This
+# computer": the app starts its own keepsake-server from the build tree,
+# with its data under $XDG_DATA_HOME/keepsake/server, and stops it on
+# quit. Installs what it needs on Debian 12 first.
+#
+# KEEPSAKE_SERVER=/path/to/keepsake-server runs another server binary.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -12,7 +15,6 @@ cd "$(dirname "$0")/.."
 
 # shellcheck disable=SC2086
 ks_install_packages $KS_BUILD_PACKAGES
-ks_meson_build build
+ks_meson_build build -Dapp=enabled
 
-data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/keepsake/server"
-exec build/src/server/keepsake-server --data-dir "$data_dir" --listen 127.0.0.1:0 --auto-confirm "$@"
+exec build/src/app/keepsake "$@"

@@ -1,0 +1,305 @@
+/* ks-local-server.c: the keepsake-server the app runs for "This computer"
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include <glib/gi18n.h>
+
+#include "ks-local-server.h"
+
+#define LISTENING_PREFIX "keepsake-server listening on "
+#define START_TIMEOUT_S 30
+#define STOP_TIMEOUT_MS 5000
+
+struct _KsLocalServer
+{
+  GObject parent_instance;
+
+  GSubprocess      *process; /* nullable */
+  GDataInputStream *stdout_stream;
+  char             *url;        /* nullable until listening */
+  GTask            *start_task; /* nullable, while starting */
+  guint             timeout_id;
+};
+
+G_DEFINE_FINAL_TYPE (KsLocalServer, ks_local_server, G_TYPE_OBJECT)
+
+static void
+ks_local_server_dispose (GObject *object)
+{
+  KsLocalServer *self = KS_LOCAL_SERVER (object);
+
+  ks_local_server_stop (self);
+  g_clear_object (&self->stdout_stream);
+  g_clear_pointer (&self->url, g_free);
+
+  G_OBJECT_CLASS (ks_local_server_parent_class)->dispose (object);
+}
+
+static void
+ks_local_server_class_init (KsLocalServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ks_local_server_dispose;
+}
+
+static void
+ks_local_server_init (KsLocalServer *self)
+{
+}
+
+KsLocalServer *
+ks_local_server_new (void)
+{
+  return g_object_new (KS_TYPE_LOCAL_SERVER, NULL);
+}
+
+static gboolean
+running_from_build_tree (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+
+  return exe != NULL && g_str_has_prefix (exe, KS_BUILD_ROOT "/");
+}
+
+char *
+ks_local_server_find_binary (void)
+{
+  const char *override = g_getenv ("KEEPSAKE_SERVER");
+
+  if (override != NULL && *override != '\0')
+    return g_strdup (override);
+  if (running_from_build_tree () && g_file_test (KS_BUILD_SERVER, G_FILE_TEST_IS_EXECUTABLE))
+    return g_strdup (KS_BUILD_SERVER);
+  return g_build_filename (KS_BINDIR, "keepsake-server", NULL);
+}
+
+const char *
+ks_local_server_get_url (KsLocalServer *self)
+{
+  g_return_val_if_fail (KS_IS_LOCAL_SERVER (self), NULL);
+
+  return self->url;
+}
+
+/* Runs in the child between fork and exec: the server goes with the app
+ * even when the app is killed and cannot stop it. */
+static void
+child_setup (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
+finish_start (KsLocalServer *self,
+              GError        *error)
+{
+  g_autoptr (GTask) task = g_steal_pointer (&self->start_task);
+
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (task == NULL)
+    return;
+  if (error != NULL)
+    {
+      ks_local_server_stop (self);
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_pointer (task, g_strdup (self->url), g_free);
+}
+
+static void read_line_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data);
+
+static void
+read_next_line (KsLocalServer *self)
+{
+  g_data_input_stream_read_line_async (self->stdout_stream, G_PRIORITY_DEFAULT, NULL,
+                                       read_line_cb, g_object_ref (self));
+}
+
+/* Reads until the "listening" line, then keeps draining stdout so the
+ * child never blocks on a full pipe. */
+static void
+read_line_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (KsLocalServer) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
+                                                    NULL, &error);
+  if (line == NULL)
+    {
+      if (error != NULL)
+        g_debug ("Reading the server's output: %s", error->message);
+      if (self->start_task != NULL)
+        finish_start (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                                 _ ("The photo server on this computer stopped "
+                                                    "while starting. Its messages are in the "
+                                                    "system journal.")));
+      return;
+    }
+
+  if (self->url == NULL && g_str_has_prefix (line, LISTENING_PREFIX))
+    {
+      self->url = g_strdup (line + strlen (LISTENING_PREFIX));
+      g_strstrip (self->url);
+      g_debug ("Local server listening on %s", self->url);
+      finish_start (self, NULL);
+    }
+
+  if (self->stdout_stream != NULL)
+    read_next_line (self);
+}
+
+static gboolean
+start_timeout_cb (gpointer user_data)
+{
+  KsLocalServer *self = user_data;
+
+  self->timeout_id = 0;
+  finish_start (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                           _ ("The photo server on this computer did not "
+                                              "start in time.")));
+  return G_SOURCE_REMOVE;
+}
+
+static GSubprocess *
+spawn_server (GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *binary = ks_local_server_find_binary ();
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "keepsake", "server", NULL);
+  GSubprocess     *process;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+
+  g_debug ("Starting %s --data-dir %s", binary, data_dir);
+  /* Nobody reads e-mail on the embedded server: accounts are confirmed
+   * at once. */
+  process = g_subprocess_launcher_spawn (launcher, &local_error, binary,
+                                         "--data-dir", data_dir,
+                                         "--listen", "127.0.0.1:0",
+                                         "--auto-confirm", NULL);
+  if (process == NULL)
+    {
+      g_debug ("Could not start %s: %s", binary, local_error->message);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _ ("The photo server could not be started (%s). Is Keepsake fully "
+                      "installed?"),
+                   binary);
+    }
+  return process;
+}
+
+void
+ks_local_server_start_async (KsLocalServer      *self,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_return_if_fail (KS_IS_LOCAL_SERVER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ks_local_server_start_async);
+
+  if (self->url != NULL)
+    {
+      g_task_return_pointer (task, g_strdup (self->url), g_free);
+      return;
+    }
+  if (self->start_task != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "The server is already starting");
+      return;
+    }
+
+  self->process = spawn_server (&error);
+  if (self->process == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  self->stdout_stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
+  self->start_task = g_steal_pointer (&task);
+  self->timeout_id = g_timeout_add_seconds (START_TIMEOUT_S, start_timeout_cb, self);
+  read_next_line (self);
+}
+
+char *
+ks_local_server_start_finish (KsLocalServer *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+stop_wait_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *done = TRUE;
+}
+
+static gboolean
+stop_timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+ks_local_server_stop (KsLocalServer *self)
+{
+  g_autoptr (GSubprocess) process = NULL;
+  gboolean done = FALSE;
+  gboolean timed_out = FALSE;
+  guint    timeout_id;
+
+  g_return_if_fail (KS_IS_LOCAL_SERVER (self));
+
+  process = g_steal_pointer (&self->process);
+  g_clear_pointer (&self->url, g_free);
+  if (process == NULL)
+    return;
+
+  /* The server closes its database cleanly on SIGTERM; give it time. */
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait_async (process, NULL, stop_wait_cb, &done);
+  timeout_id = g_timeout_add (STOP_TIMEOUT_MS, stop_timeout_cb, &timed_out);
+  while (!done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (timeout_id);
+  if (!done)
+    {
+      g_warning ("The local server did not stop; killing it");
+      g_subprocess_force_exit (process);
+      while (!done)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_clear_object (&self->stdout_stream);
+}

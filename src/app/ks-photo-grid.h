@@ -1,0 +1,27 @@
+/* ks-photo-grid.h: a grid of photos with its loading and empty states
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "ks-photo-list.h"
+#include "ks-thumbnail-cache.h"
+
+G_BEGIN_DECLS
+
+#define KS_TYPE_PHOTO_GRID (ks_photo_grid_get_type ())
+G_DECLARE_FINAL_TYPE (KsPhotoGrid, ks_photo_grid, KS, PHOTO_GRID, GtkWidget)
+
+/* Properties: "empty-icon-name", "empty-title", "empty-description" for
+ * the AdwStatusPage of an empty list. */
+
+/* Both (nullable): an unset grid shows nothing. */
+void ks_photo_grid_set_model (KsPhotoGrid      *self,
+                              KsPhotoList      *list,
+                              KsThumbnailCache *cache);
+
+KsPhotoList *ks_photo_grid_get_model (KsPhotoGrid *self);
+
+G_END_DECLS

@@ -1,0 +1,40 @@
+/* ks-photo-list.h: the photos of the library or of one album, paged in
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ks-api-client.h"
+#include "ks-photo-item.h"
+
+G_BEGIN_DECLS
+
+#define KS_TYPE_PHOTO_LIST (ks_photo_list_get_type ())
+G_DECLARE_FINAL_TYPE (KsPhotoList, ks_photo_list, KS, PHOTO_LIST, GObject)
+
+/*
+ * A GListModel of KsPhotoItem. Pages of 200 are fetched as the view asks
+ * for items near the end, so a large library costs one page at launch.
+ * Uploads in progress are prepended and stay through reloads.
+ *
+ * Properties (notify on change):
+ *   "loading" gboolean, a page is being fetched
+ *   "loaded"  gboolean, the first page arrived
+ *   "error"   (nullable) the last page's failure, as a sentence
+ */
+/* @album_id: (nullable) for the library */
+KsPhotoList *ks_photo_list_new (KsApiClient *api,
+                                const char  *album_id);
+
+const char *ks_photo_list_get_album_id (KsPhotoList *self);
+gboolean    ks_photo_list_get_loading (KsPhotoList *self);
+gboolean    ks_photo_list_get_loaded (KsPhotoList *self);
+const char *ks_photo_list_get_error (KsPhotoList *self);
+
+void ks_photo_list_reload (KsPhotoList *self);
+void ks_photo_list_prepend (KsPhotoList *self,
+                            KsPhotoItem *item);
+void ks_photo_list_remove (KsPhotoList *self,
+                           KsPhotoItem *item);
+
+G_END_DECLS

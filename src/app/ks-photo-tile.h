@@ -1,0 +1,23 @@
+/* ks-photo-tile.h: one thumbnail in a photo grid
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "ks-photo-item.h"
+#include "ks-thumbnail-cache.h"
+
+G_BEGIN_DECLS
+
+#define KS_TYPE_PHOTO_TILE (ks_photo_tile_get_type ())
+G_DECLARE_FINAL_TYPE (KsPhotoTile, ks_photo_tile, KS, PHOTO_TILE, GtkWidget)
+
+GtkWidget *ks_photo_tile_new (KsThumbnailCache *cache);
+
+/* @item: (nullable) to unbind: pending loads are cancelled. */
+void ks_photo_tile_set_item (KsPhotoTile *self,
+                             KsPhotoItem *item);
+
+G_END_DECLS

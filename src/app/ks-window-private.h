@@ -1,0 +1,72 @@
+/* ks-window-private.h: what the window's files share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ks-albums-view.h"
+#include "ks-photo-grid.h"
+#include "ks-setup-view.h"
+#include "ks-sync-indicator.h"
+#include "ks-upload-queue.h"
+#include "ks-window.h"
+
+G_BEGIN_DECLS
+
+struct _KsWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  KsAccount        *account;
+  GSettings        *settings;
+  KsThumbnailCache *cache;          /* nullable until signed in */
+  KsUploadQueue    *queue;          /* nullable until signed in */
+  KsPhotoList      *library;        /* nullable until signed in */
+  KsPhotoList      *album_photos;   /* nullable: the album on screen */
+  KsAlbum          *album;          /* nullable: the album on screen */
+  char             *return_page;    /* where Back goes from an album */
+  GListStore       *pending_import; /* files given before sign-in */
+  GCancellable     *cancellable;
+
+  AdwToastOverlay *toast_overlay;
+  GtkStack        *main_stack;
+  GtkSpinner      *loading_spinner;
+  KsSetupView     *setup_view;
+  AdwStatusPage   *error_page;
+  GtkOverlay      *drop_overlay;
+  GtkRevealer     *drop_revealer;
+  GtkLabel        *drop_label;
+  AdwLeaflet      *leaflet;
+  GtkListBox      *sidebar_list;
+  GtkLabel        *account_name_label;
+  GtkLabel        *account_server_label;
+  AdwWindowTitle  *content_title;
+  GtkWidget       *back_button;
+  GtkWidget       *add_button;
+  GtkWidget       *new_album_button;
+  GtkWidget       *album_menu_button;
+  GtkWidget       *share_button;
+  KsSyncIndicator *sync_indicator;
+  AdwViewStack    *view_stack;
+  KsPhotoGrid     *library_grid;
+  KsAlbumsView    *albums_view;
+  KsAlbumsView    *shared_view;
+  KsPhotoGrid     *album_grid;
+};
+
+/* ks-window.c */
+void     ks_window_open_account (KsWindow *self);
+void     ks_window_show_page (KsWindow   *self,
+                              const char *page);
+void     ks_window_open_album (KsWindow      *self,
+                               const KsAlbum *album);
+void     ks_window_close_album (KsWindow *self);
+gboolean ks_window_album_accepts_photos (KsWindow *self);
+
+/* ks-window-actions.c */
+void ks_window_actions_class_init (GtkWidgetClass *widget_class);
+void ks_window_actions_init (KsWindow *self);
+void ks_window_actions_update (KsWindow *self);
+void ks_window_dnd_init (KsWindow *self);
+
+G_END_DECLS
