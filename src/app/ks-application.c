@@ -11,6 +11,7 @@
 
 #include "ks-application.h"
 #include "ks-preferences-window.h"
+#include "ks-test-hooks.h"
 #include "ks-window.h"
 
 struct _KsApplication
@@ -54,11 +55,15 @@ quit_activated (GSimpleAction *action,
                 gpointer       user_data)
 {
   KsApplication *self = user_data;
-  GList         *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+  GList         *windows;
 
-  /* Closing windows first lets them save their state. */
+  /* Closing windows first lets them save their state. A closed window
+   * leaves the application's list, so walk a copy. */
+  windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (self)),
+                              (GCopyFunc) g_object_ref, NULL);
   for (GList *l = windows; l != NULL; l = l->next)
     gtk_window_close (l->data);
+  g_list_free_full (windows, g_object_unref);
   g_application_quit (G_APPLICATION (self));
 }
 
@@ -160,6 +165,10 @@ ks_application_startup (GApplication *application)
   self->account = ks_account_new (self->settings);
   g_signal_connect_object (self->settings, "changed::start-at-login",
                            G_CALLBACK (start_at_login_changed_cb), self, 0);
+
+  /* Development only: what tests/test-ui.c sees and drives the app with. */
+  if (g_getenv ("KEEPSAKE_TEST_HOOKS") != NULL)
+    ks_test_hooks_install (self);
 }
 
 static void

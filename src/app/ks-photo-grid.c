@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "ks-photo-grid.h"
 #include "ks-photo-tile.h"
@@ -21,6 +22,8 @@ struct _KsPhotoGrid
   AdwStatusPage *empty_page;
   AdwStatusPage *error_page;
   GtkGridView   *grid_view;
+  GtkActionBar  *selection_bar;
+  GtkLabel      *selection_label;
 };
 
 G_DEFINE_FINAL_TYPE (KsPhotoGrid, ks_photo_grid, GTK_TYPE_WIDGET)
@@ -35,6 +38,15 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  SIGNAL_PHOTO_ACTIVATED,
+  SIGNAL_SELECTION_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 update_page (KsPhotoGrid *self)
@@ -63,6 +75,41 @@ retry_clicked_cb (KsPhotoGrid *self)
 {
   if (self->list != NULL)
     ks_photo_list_reload (self->list);
+}
+
+static void
+activate_cb (KsPhotoGrid *self,
+             guint        position)
+{
+  g_signal_emit (self, signals[SIGNAL_PHOTO_ACTIVATED], 0, position);
+}
+
+static void
+selection_changed_cb (KsPhotoGrid *self)
+{
+  GtkSelectionModel *model = gtk_grid_view_get_model (self->grid_view);
+  g_autoptr (GtkBitset) selected = model != NULL ? gtk_selection_model_get_selection (model) : NULL;
+  guint64          n = selected != NULL ? gtk_bitset_get_size (selected) : 0;
+  g_autofree char *label = NULL;
+
+  /* Translators: in the bar shown while photos are selected */
+  label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u Selected", "%u Selected", (gulong) n),
+                           (guint) n);
+  gtk_label_set_label (self->selection_label, label);
+  gtk_action_bar_set_revealed (self->selection_bar, n > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "grid.unselect-all", n > 0);
+  g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
+}
+
+static void
+unselect_all_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  GtkSelectionModel *model = gtk_grid_view_get_model (KS_PHOTO_GRID (widget)->grid_view);
+
+  if (model != NULL)
+    gtk_selection_model_unselect_all (model);
 }
 
 static void
@@ -181,6 +228,14 @@ ks_photo_grid_class_init (KsPhotoGridClass *klass)
                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* (guint position): Enter or a double click on a photo. */
+  signals[SIGNAL_PHOTO_ACTIVATED] =
+      g_signal_new ("photo-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  signals[SIGNAL_SELECTION_CHANGED] =
+      g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                    NULL, NULL, G_TYPE_NONE, 0);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keepsake/Keepsake/ui/ks-photo-grid.ui");
   gtk_widget_class_bind_template_child (widget_class, KsPhotoGrid, stack);
@@ -188,7 +243,12 @@ ks_photo_grid_class_init (KsPhotoGridClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsPhotoGrid, empty_page);
   gtk_widget_class_bind_template_child (widget_class, KsPhotoGrid, error_page);
   gtk_widget_class_bind_template_child (widget_class, KsPhotoGrid, grid_view);
+  gtk_widget_class_bind_template_child (widget_class, KsPhotoGrid, selection_bar);
+  gtk_widget_class_bind_template_child (widget_class, KsPhotoGrid, selection_label);
   gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, activate_cb);
+  gtk_widget_class_install_action (widget_class, "grid.unselect-all", NULL, unselect_all_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "grid.unselect-all", NULL);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -224,12 +284,16 @@ ks_photo_grid_set_model (KsPhotoGrid      *self,
   if (list != NULL)
     {
       selection = GTK_SELECTION_MODEL (gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (list))));
+      g_signal_connect_swapped (selection, "selection-changed", G_CALLBACK (selection_changed_cb), self);
+      /* Removing selected photos changes the selection without saying so. */
+      g_signal_connect_swapped (selection, "items-changed", G_CALLBACK (selection_changed_cb), self);
       gtk_grid_view_set_model (self->grid_view, selection);
       g_signal_connect_swapped (list, "items-changed", G_CALLBACK (update_page), self);
       g_signal_connect_swapped (list, "notify::loaded", G_CALLBACK (update_page), self);
       g_signal_connect_swapped (list, "notify::error", G_CALLBACK (update_page), self);
     }
   update_page (self);
+  selection_changed_cb (self);
 }
 
 KsPhotoList *
@@ -238,4 +302,54 @@ ks_photo_grid_get_model (KsPhotoGrid *self)
   g_return_val_if_fail (KS_IS_PHOTO_GRID (self), NULL);
 
   return self->list;
+}
+
+GPtrArray *
+ks_photo_grid_get_selected (KsPhotoGrid *self)
+{
+  GtkSelectionModel *model;
+  g_autoptr (GtkBitset) selected = NULL;
+  GtkBitsetIter iter;
+  guint         position;
+  GPtrArray    *items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), items);
+
+  model = gtk_grid_view_get_model (self->grid_view);
+  if (model == NULL)
+    return items;
+  selected = gtk_selection_model_get_selection (model);
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position); ok;
+       ok = gtk_bitset_iter_next (&iter, &position))
+    g_ptr_array_add (items, g_list_model_get_item (G_LIST_MODEL (model), position));
+  return items;
+}
+
+void
+ks_photo_grid_unselect_all (KsPhotoGrid *self)
+{
+  g_return_if_fail (KS_IS_PHOTO_GRID (self));
+
+  unselect_all_action (GTK_WIDGET (self), NULL, NULL);
+}
+
+void
+ks_photo_grid_focus_photo (KsPhotoGrid *self,
+                           guint        position)
+{
+  GtkSelectionModel *model;
+  g_autoptr (GtkBitset) selected = NULL;
+
+  g_return_if_fail (KS_IS_PHOTO_GRID (self));
+
+  model = gtk_grid_view_get_model (self->grid_view);
+  if (model == NULL)
+    return;
+  /* The click that opened the viewer selected the photo it started on:
+   * follow it to the one the viewer ended on. */
+  selected = gtk_selection_model_get_selection (model);
+  if (gtk_bitset_get_size (selected) == 1 && gtk_bitset_get_nth (selected, 0) != position)
+    gtk_selection_model_select_item (model, position, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u", position);
+  gtk_widget_grab_focus (GTK_WIDGET (self->grid_view));
 }

@@ -24,4 +24,16 @@ void ks_photo_grid_set_model (KsPhotoGrid      *self,
 
 KsPhotoList *ks_photo_grid_get_model (KsPhotoGrid *self);
 
+/* Signals:
+ *   "photo-activated" (guint position): Enter or a double click
+ *   "selection-changed" () */
+
+/* (transfer container): the selected KsPhotoItems, in grid order */
+GPtrArray *ks_photo_grid_get_selected (KsPhotoGrid *self);
+void       ks_photo_grid_unselect_all (KsPhotoGrid *self);
+/* Scrolls to the photo at @position and focuses it, e.g. when the
+ * viewer closes. */
+void ks_photo_grid_focus_photo (KsPhotoGrid *self,
+                                guint        position);
+
 G_END_DECLS

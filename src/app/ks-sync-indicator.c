@@ -20,6 +20,7 @@ struct _KsSyncIndicator
   GtkLabel       *detail_label;
   GtkProgressBar *progress_bar;
   GtkButton      *retry_button;
+  GtkButton      *pause_button;
 };
 
 G_DEFINE_FINAL_TYPE (KsSyncIndicator, ks_sync_indicator, GTK_TYPE_WIDGET)
@@ -33,7 +34,19 @@ update (KsSyncIndicator *self)
   g_autofree char *title = NULL;
   g_autofree char *detail = NULL;
 
-  if (busy)
+  if (self->queue != NULL && ks_upload_queue_get_paused (self->queue))
+    {
+      guint waiting = ks_upload_queue_get_n_total (self->queue) - ks_upload_queue_get_n_done (self->queue) -
+                      n_failed;
+
+      icon = "media-playback-pause-symbolic";
+      title = g_strdup (_ ("Uploads Paused"));
+      /* Translators: photos waiting while uploads are paused */
+      detail = g_strdup_printf (ngettext ("%u photo is waiting. Nothing is lost while paused.",
+                                          "%u photos are waiting. Nothing is lost while paused.", waiting),
+                                waiting);
+    }
+  else if (busy)
     {
       guint total = ks_upload_queue_get_n_total (self->queue);
       guint current = MIN (ks_upload_queue_get_n_done (self->queue) + 1, total);
@@ -67,6 +80,17 @@ update (KsSyncIndicator *self)
   gtk_progress_bar_set_fraction (self->progress_bar,
                                  self->queue != NULL ? ks_upload_queue_get_fraction (self->queue) : 0);
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button), !busy && n_failed > 0);
+  if (self->queue != NULL && ks_upload_queue_get_paused (self->queue))
+    {
+      gtk_button_set_label (self->pause_button, _ ("_Resume Uploads"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->pause_button), "win.resume-uploads");
+    }
+  else
+    {
+      gtk_button_set_label (self->pause_button, _ ("_Pause Uploads"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->pause_button), "win.pause-uploads");
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->pause_button), self->queue != NULL);
 
   if (busy)
     gtk_widget_add_css_class (GTK_WIDGET (self->button), "syncing");
@@ -108,6 +132,7 @@ ks_sync_indicator_class_init (KsSyncIndicatorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsSyncIndicator, detail_label);
   gtk_widget_class_bind_template_child (widget_class, KsSyncIndicator, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, KsSyncIndicator, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, KsSyncIndicator, pause_button);
   gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }

@@ -30,6 +30,7 @@ struct _KsUploadQueue
   GPtrArray        *failed;  /* Job */
   guint             n_total;
   guint             n_done;
+  gboolean          paused;
   double            fraction;
   char             *last_error;
 };
@@ -44,6 +45,7 @@ enum
   PROP_N_DONE,
   PROP_N_FAILED,
   PROP_FRACTION,
+  PROP_PAUSED,
   N_PROPS
 };
 
@@ -128,6 +130,27 @@ ks_upload_queue_get_property (GObject    *object,
     case PROP_FRACTION:
       g_value_set_double (value, self->fraction);
       break;
+    case PROP_PAUSED:
+      g_value_set_boolean (value, self->paused);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_upload_queue_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  KsUploadQueue *self = KS_UPLOAD_QUEUE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PAUSED:
+      ks_upload_queue_set_paused (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -141,6 +164,7 @@ ks_upload_queue_class_init (KsUploadQueueClass *klass)
   object_class->dispose = ks_upload_queue_dispose;
   object_class->finalize = ks_upload_queue_finalize;
   object_class->get_property = ks_upload_queue_get_property;
+  object_class->set_property = ks_upload_queue_set_property;
 
   properties[PROP_BUSY] =
       g_param_spec_boolean ("busy", NULL, NULL, FALSE,
@@ -157,6 +181,10 @@ ks_upload_queue_class_init (KsUploadQueueClass *klass)
   properties[PROP_FRACTION] =
       g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0,
                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* Paused: nothing new starts; uploads already running finish. */
+  properties[PROP_PAUSED] =
+      g_param_spec_boolean ("paused", NULL, NULL, FALSE,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[ITEM_ADDED] =
@@ -418,9 +446,36 @@ thumbnails_cb (GObject      *source,
                                   progress_cb, job, self->cancellable, uploaded_cb, job);
 }
 
+gboolean
+ks_upload_queue_get_paused (KsUploadQueue *self)
+{
+  g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), FALSE);
+
+  return self->paused;
+}
+
+/* Nothing lost while paused: waiting photos keep their placeholders and
+ * start, in order, on resume. */
+void
+ks_upload_queue_set_paused (KsUploadQueue *self,
+                            gboolean       paused)
+{
+  g_return_if_fail (KS_IS_UPLOAD_QUEUE (self));
+
+  paused = !!paused;
+  if (self->paused == paused)
+    return;
+  self->paused = paused;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+  run_next (self);
+}
+
 static void
 run_next (KsUploadQueue *self)
 {
+  if (self->paused)
+    return;
+
   while (self->active->len < MAX_ACTIVE && self->waiting.length > 0)
     {
       Job *job = g_queue_pop_head (&self->waiting);

@@ -39,6 +39,10 @@ void ks_upload_queue_add_files (KsUploadQueue *self,
                                 const char    *album_id);
 void ks_upload_queue_retry_failed (KsUploadQueue *self);
 
+gboolean ks_upload_queue_get_paused (KsUploadQueue *self);
+void     ks_upload_queue_set_paused (KsUploadQueue *self,
+                                     gboolean       paused);
+
 gboolean ks_upload_queue_get_busy (KsUploadQueue *self);
 guint    ks_upload_queue_get_n_total (KsUploadQueue *self);
 guint    ks_upload_queue_get_n_done (KsUploadQueue *self);

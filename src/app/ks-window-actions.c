@@ -59,6 +59,19 @@ retry_action (GtkWidget  *widget,
   ks_window_open_account (KS_WINDOW (widget));
 }
 
+/* win.pause-uploads / win.resume-uploads: the popover's toggle, and the
+ * way scripts and tests reach it over D-Bus. */
+static void
+pause_uploads_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  KsWindow *self = KS_WINDOW (widget);
+
+  if (self->queue != NULL)
+    ks_upload_queue_set_paused (self->queue, g_str_equal (action_name, "win.pause-uploads"));
+}
+
 static void
 change_server_action (GtkWidget  *widget,
                       const char *action_name,
@@ -542,6 +555,8 @@ ks_window_actions_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.reload", NULL, reload_action);
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "win.pause-uploads", NULL, pause_uploads_action);
+  gtk_widget_class_install_action (widget_class, "win.resume-uploads", NULL, pause_uploads_action);
   gtk_widget_class_install_action (widget_class, "win.change-server", NULL, change_server_action);
   gtk_widget_class_install_action (widget_class, "win.add-photos", NULL, add_photos_action);
   gtk_widget_class_install_action (widget_class, "win.new-album", NULL, new_album_action);

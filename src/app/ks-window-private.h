@@ -9,6 +9,7 @@
 #include "ks-setup-view.h"
 #include "ks-sync-indicator.h"
 #include "ks-upload-queue.h"
+#include "ks-viewer.h"
 #include "ks-window.h"
 
 G_BEGIN_DECLS
@@ -52,6 +53,7 @@ struct _KsWindow
   KsAlbumsView    *albums_view;
   KsAlbumsView    *shared_view;
   KsPhotoGrid     *album_grid;
+  KsViewer        *viewer;
 };
 
 /* ks-window.c */
@@ -68,5 +70,10 @@ void ks_window_actions_class_init (GtkWidgetClass *widget_class);
 void ks_window_actions_init (KsWindow *self);
 void ks_window_actions_update (KsWindow *self);
 void ks_window_dnd_init (KsWindow *self);
+
+/* ks-window-photos.c */
+void ks_window_photos_class_init (GtkWidgetClass *widget_class);
+void ks_window_photos_init (KsWindow *self);
+void ks_window_photos_start (KsWindow *self);
 
 G_END_DECLS

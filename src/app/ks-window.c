@@ -258,6 +258,7 @@ start_library (KsWindow *self)
   ks_photo_list_reload (self->library);
   ks_albums_view_set_api (self->albums_view, api, self->cache);
   ks_albums_view_set_api (self->shared_view, api, self->cache);
+  ks_window_photos_start (self);
 
   update_account_labels (self);
   ks_window_show_page (self, "library");
@@ -273,6 +274,7 @@ start_library (KsWindow *self)
 static void
 stop_library (KsWindow *self)
 {
+  ks_viewer_clear (self->viewer);
   ks_window_close_album (self);
   ks_photo_grid_set_model (self->library_grid, NULL, NULL);
   g_clear_object (&self->library);
@@ -389,6 +391,12 @@ ks_window_dispose (GObject *object)
   g_clear_object (&self->account);
   g_clear_object (&self->settings);
   g_clear_object (&self->pending_import);
+  /* Tearing the children down changes their selection and visible page;
+   * nothing of ours may react to that any more. */
+  g_signal_handlers_disconnect_by_data (self->view_stack, self);
+  g_signal_handlers_disconnect_by_data (self->library_grid, self);
+  g_signal_handlers_disconnect_by_data (self->album_grid, self);
+  g_signal_handlers_disconnect_by_data (self->viewer, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_WINDOW);
 
   G_OBJECT_CLASS (ks_window_parent_class)->dispose (object);
@@ -417,6 +425,7 @@ ks_window_class_init (KsWindowClass *klass)
   g_type_ensure (KS_TYPE_PHOTO_GRID);
   g_type_ensure (KS_TYPE_ALBUMS_VIEW);
   g_type_ensure (KS_TYPE_SYNC_INDICATOR);
+  g_type_ensure (KS_TYPE_VIEWER);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keepsake/Keepsake/ui/ks-window.ui");
@@ -444,10 +453,12 @@ ks_window_class_init (KsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsWindow, albums_view);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, shared_view);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, album_grid);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, viewer);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, album_activated_cb);
 
   ks_window_actions_class_init (widget_class);
+  ks_window_photos_class_init (widget_class);
 }
 
 static void
@@ -466,6 +477,7 @@ ks_window_init (KsWindow *self)
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (update_header), self);
   ks_window_actions_init (self);
   ks_window_dnd_init (self);
+  ks_window_photos_init (self);
 }
 
 KsWindow *

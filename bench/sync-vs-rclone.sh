@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Sync of N photos (hash, thumbnails, upload, commit, album) into the
+# built-in S3 store, against `rclone copy` of the same folder to the
+# same endpoint (bytes only). Usage: bench/sync-vs-rclone.sh [BUILD] [N]
+BUILD=${1:-build}
+N=${2:-200}
+. "$(dirname "$0")/sync-common.sh"
+
+command -v rclone >/dev/null || { echo "rclone is not installed" >&2; exit 1; }
+bench_start
+bench_photos "$WORK/photos" "$N"
+bytes=$(du -sb "$WORK/photos" | cut -f1)
+
+"$CLI" sync add "$WORK/photos" >/dev/null
+t0=$(now)
+/usr/bin/time -f "sync cpu: %U user %S sys, %M KiB max RSS" "$CLI" sync run --once >/dev/null
+t1=$(now)
+sync_s=$(elapsed "$t0" "$t1")
+
+creds=$("$SERVER" --data-dir "$WORK/data" credentials)
+field () { echo "$creds" | sed -n "s/.*\"$1\" : \"\([^\"]*\)\".*/\1/p"; }
+export RCLONE_CONFIG_KS_TYPE=s3 RCLONE_CONFIG_KS_PROVIDER=Other RCLONE_CONFIG_KS_ENV_AUTH=false \
+  RCLONE_CONFIG_KS_ENDPOINT="http://127.0.0.1:$PORT/s3" RCLONE_CONFIG_KS_REGION=us-east-1 \
+  RCLONE_CONFIG_KS_FORCE_PATH_STYLE=true RCLONE_CONFIG_KS_ACCESS_KEY_ID="$(field access_key_id)" \
+  RCLONE_CONFIG_KS_SECRET_ACCESS_KEY="$(field secret_access_key)"
+t0=$(now)
+env -u AWS_CA_BUNDLE -u HTTP_PROXY -u HTTPS_PROXY -u http_proxy -u https_proxy rclone copy --config /dev/null "$WORK/photos" "ks:$(field bucket)/rclone-bench"
+t1=$(now)
+rclone_s=$(elapsed "$t0" "$t1")
+
+mb=$(echo "$bytes / 1048576" | bc -l)
+printf 'photos: %s, %.1f MiB\n' "$N" "$mb"
+printf 'keepsake sync: %6.2f s  %6.1f MiB/s\n' "$sync_s" "$(echo "$mb / $sync_s" | bc -l)"
+printf 'rclone copy:   %6.2f s  %6.1f MiB/s\n' "$rclone_s" "$(echo "$mb / $rclone_s" | bc -l)"
+printf 'ratio (sync throughput / rclone throughput): %.2f\n' "$(echo "$rclone_s / $sync_s" | bc -l)"

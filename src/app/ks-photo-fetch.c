@@ -1,0 +1,224 @@
+/* ks-photo-fetch.c: a photo's preview or original, downloaded to a file
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ks-cloud-error.h"
+#include "ks-photo-fetch.h"
+
+typedef struct
+{
+  KsApiClient     *api;
+  SoupSession     *soup;
+  char            *photo_id;
+  KsPhotoFetchKind kind;
+  GFile           *dest;
+  KsProgressFunc   progress;
+  gpointer         progress_data;
+  gboolean         refreshed;
+} FetchData;
+
+static void
+fetch_data_free (FetchData *data)
+{
+  g_object_unref (data->api);
+  g_object_unref (data->soup);
+  g_free (data->photo_id);
+  g_object_unref (data->dest);
+  g_free (data);
+}
+
+const char *
+ks_photo_fetch_preview_sha256 (const KsPhoto *photo,
+                               gint64        *out_size)
+{
+  for (guint i = 0; photo != NULL && i < photo->thumbnails->len; i++)
+    {
+      KsThumbnailInfo *info = g_ptr_array_index (photo->thumbnails, i);
+
+      if (g_strcmp0 (info->name, "preview") == 0)
+        {
+          if (out_size != NULL)
+            *out_size = info->size;
+          return info->sha256;
+        }
+    }
+  if (out_size != NULL)
+    *out_size = -1;
+  return NULL;
+}
+
+static void start_download (GTask         *task,
+                            const KsPhoto *photo);
+
+static void
+refreshed_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  KsPhoto *photo = ks_api_client_get_photo_finish (KS_API_CLIENT (source), result, &error);
+
+  if (photo == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  start_download (g_steal_pointer (&task), photo);
+  ks_photo_free (photo);
+}
+
+static void
+downloaded_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  FetchData *data = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  if (ks_download_finish (result, &error))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_URL_EXPIRED) && !data->refreshed)
+    {
+      data->refreshed = TRUE;
+      ks_api_client_get_photo_async (data->api, data->photo_id, g_task_get_cancellable (task),
+                                     refreshed_cb, g_steal_pointer (&task));
+      return;
+    }
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+start_download (GTask         *task,
+                const KsPhoto *photo)
+{
+  FetchData  *data = g_task_get_task_data (task);
+  const char *url, *sha256;
+  gint64      size;
+
+  if (data->kind == KS_PHOTO_FETCH_PREVIEW)
+    {
+      url = photo->url_preview;
+      sha256 = ks_photo_fetch_preview_sha256 (photo, &size);
+    }
+  else
+    {
+      url = photo->url_original;
+      sha256 = photo->sha256;
+      size = photo->size;
+    }
+
+  if (url == NULL)
+    {
+      if (!data->refreshed)
+        {
+          data->refreshed = TRUE;
+          ks_api_client_get_photo_async (data->api, data->photo_id, g_task_get_cancellable (task),
+                                         refreshed_cb, task);
+          return;
+        }
+      g_task_return_new_error (task, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NOT_FOUND, "%s",
+                               _ ("This photo is not available for download."));
+      g_object_unref (task);
+      return;
+    }
+  ks_download_async (data->soup, url, data->dest, sha256, size, NULL, data->progress,
+                     data->progress_data, g_task_get_cancellable (task), downloaded_cb, task);
+}
+
+static void
+copied_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+
+  if (g_file_copy_finish (G_FILE (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+ks_photo_fetch_async (KsApiClient        *api,
+                      SoupSession        *soup,
+                      KsPhotoItem        *item,
+                      KsPhotoFetchKind    kind,
+                      GFile              *dest,
+                      KsProgressFunc      progress,
+                      gpointer            progress_data,
+                      GCancellable       *cancellable,
+                      GAsyncReadyCallback callback,
+                      gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  const KsPhoto *photo = ks_photo_item_get_photo (item);
+  GFile         *original = ks_photo_item_get_original (item);
+  FetchData     *data = g_new0 (FetchData, 1);
+
+  g_task_set_source_tag (task, ks_photo_fetch_async);
+  data->api = g_object_ref (api);
+  data->soup = g_object_ref (soup);
+  data->photo_id = g_strdup (ks_photo_item_get_id (item));
+  data->kind = kind;
+  data->dest = g_object_ref (dest);
+  data->progress = progress;
+  data->progress_data = progress_data;
+  g_task_set_task_data (task, data, (GDestroyNotify) fetch_data_free);
+
+  /* Just uploaded from here: the bytes are on disk already. */
+  if (original != NULL && (kind == KS_PHOTO_FETCH_ORIGINAL || photo == NULL))
+    {
+      g_file_copy_async (original, dest, G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT, cancellable,
+                         NULL, NULL, copied_cb, g_steal_pointer (&task));
+      return;
+    }
+  if (photo == NULL)
+    {
+      g_task_return_new_error (task, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NOT_FOUND, "%s",
+                               _ ("This photo has not finished uploading."));
+      return;
+    }
+  start_download (g_steal_pointer (&task), photo);
+}
+
+gboolean
+ks_photo_fetch_finish (GAsyncResult *result,
+                       GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+GFile *
+ks_photo_fetch_unique_file (GFile      *dir,
+                            const char *name)
+{
+  g_autofree char *base = NULL;
+  const char      *dot = strrchr (name, '.');
+  GFile           *file = g_file_get_child (dir, name);
+
+  if (!g_file_query_exists (file, NULL))
+    return file;
+  base = dot != NULL && dot != name ? g_strndup (name, dot - name) : g_strdup (name);
+  for (guint i = 2;; i++)
+    {
+      g_autofree char *candidate = g_strdup_printf ("%s (%u)%s", base, i,
+                                                    dot != NULL && dot != name ? dot : "");
+
+      g_object_unref (file);
+      file = g_file_get_child (dir, candidate);
+      if (!g_file_query_exists (file, NULL))
+        return file;
+    }
+}

@@ -1,0 +1,44 @@
+/* ks-photo-fetch.h: a photo's preview or original, downloaded to a file
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ks-photo-item.h"
+#include "ks-transfer.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  KS_PHOTO_FETCH_ORIGINAL,
+  KS_PHOTO_FETCH_PREVIEW,
+} KsPhotoFetchKind;
+
+/*
+ * ks_download_async with the photo's presigned URL and SHA-256; an
+ * expired URL is refreshed once through GET /v1/photos/{id}. A photo
+ * still uploading is copied from its local original instead.
+ */
+void     ks_photo_fetch_async (KsApiClient        *api,
+                               SoupSession        *soup,
+                               KsPhotoItem        *item,
+                               KsPhotoFetchKind    kind,
+                               GFile              *dest,
+                               KsProgressFunc      progress,
+                               gpointer            progress_data,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data);
+gboolean ks_photo_fetch_finish (GAsyncResult *result,
+                                GError      **error);
+
+/* The preview's SHA-256 (nullable), e.g. as a cache key. */
+const char *ks_photo_fetch_preview_sha256 (const KsPhoto *photo,
+                                           gint64        *out_size);
+
+/* A file name in @dir not taken yet, from @name ("a.jpg", "a (2).jpg"). */
+GFile *ks_photo_fetch_unique_file (GFile      *dir,
+                                   const char *name);
+
+G_END_DECLS

@@ -1,0 +1,176 @@
+/* ks-cli-sync-run.c: sync run [--once]
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "ks-cli-sync.h"
+
+#include "ks-sync-engine.h"
+
+typedef struct
+{
+  KsCli *cli;
+  guint  uploaded;
+  guint  existed;
+  guint  failed;
+} Run;
+
+static void
+file_done_cb (KsSyncEngine *engine,
+              const char   *path,
+              const char   *photo_id,
+              gboolean      existed,
+              Run          *run)
+{
+  if (existed)
+    run->existed++;
+  else
+    run->uploaded++;
+  if (!run->cli->json)
+    g_print (existed ? _ ("Already uploaded: %s\n") : _ ("Uploaded: %s\n"), path);
+}
+
+static void
+file_failed_cb (KsSyncEngine *engine,
+                const char   *path,
+                const GError *error,
+                Run          *run)
+{
+  run->failed++;
+  ks_cli_fail_item (path, error);
+}
+
+static void
+state_cb (KsSyncEngine *engine,
+          GParamSpec   *pspec,
+          Run          *run)
+{
+  KsSyncState state = ks_sync_engine_get_state (engine);
+
+  if (run->cli->json)
+    return;
+  if (state == KS_SYNC_STATE_OFFLINE)
+    g_printerr (_ ("Offline: %s\n"), ks_sync_engine_get_last_error (engine));
+  else if (state == KS_SYNC_STATE_PAUSED)
+    g_printerr (_ ("Paused.\n"));
+}
+
+static KsSyncEngine *
+engine_new (KsCli     *cli,
+            KsJournal *journal)
+{
+  g_autofree char *cache = g_build_filename (g_get_user_cache_dir (), "keepsake", cli->profile_name, NULL);
+  KsSyncEngine    *engine = ks_sync_engine_new (journal, cli->api, ks_cli_get_soup (cli), cache);
+
+  if (cli->limiter != NULL)
+    ks_sync_engine_set_bandwidth_limit (engine, ks_rate_limiter_get_rate (cli->limiter));
+  return engine;
+}
+
+static int
+summary (Run          *run,
+         KsSyncEngine *engine)
+{
+  guint64 queued = 0, done = 0, failed = 0;
+
+  ks_sync_engine_get_counts (engine, &queued, &done, &failed);
+  if (run->cli->json)
+    {
+      g_autoptr (JsonNode) node = NULL;
+      JsonObject *object = ks_cli_json_root (&node);
+
+      json_object_set_int_member (object, "uploaded", run->uploaded);
+      json_object_set_int_member (object, "already_uploaded", run->existed);
+      json_object_set_int_member (object, "failed", (gint64) failed);
+      json_object_set_int_member (object, "done", (gint64) done);
+      json_object_set_int_member (object, "waiting", (gint64) queued);
+      ks_cli_print_json (node);
+    }
+  else
+    g_print (_ ("%u uploaded, %u already there, %" G_GUINT64_FORMAT " failed "
+                "(“keepsake-cli sync errors” says why); %" G_GUINT64_FORMAT " photos in sync.\n"),
+             run->uploaded, run->existed, failed, done);
+  return failed > 0 ? KS_CLI_EXIT_PARTIAL : KS_CLI_EXIT_OK;
+}
+
+static int
+run_once (Run          *run,
+          KsSyncEngine *engine)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  ks_sync_engine_sync_async (engine, run->cli->cancellable, ks_cli_store_result_cb, &result);
+  while (result == NULL && !g_cancellable_is_cancelled (run->cli->cancellable))
+    g_main_context_iteration (NULL, TRUE);
+  ks_sync_engine_stop (engine);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  if (!ks_sync_engine_sync_finish (engine, result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return KS_CLI_EXIT_INTERRUPTED;
+      return ks_cli_fail (error);
+    }
+  return summary (run, engine);
+}
+
+static void
+cancelled_cb (GCancellable *cancellable,
+              gpointer      user_data)
+{
+  g_main_context_wakeup (NULL);
+}
+
+/* Until SIGINT or SIGTERM. */
+static int
+run_forever (Run          *run,
+             KsSyncEngine *engine)
+{
+  gulong handler = g_cancellable_connect (run->cli->cancellable, G_CALLBACK (cancelled_cb), NULL, NULL);
+
+  ks_sync_engine_start (engine);
+  while (!g_cancellable_is_cancelled (run->cli->cancellable))
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_disconnect (run->cli->cancellable, handler);
+  ks_sync_engine_stop (engine);
+  if (!run->cli->json)
+    g_printerr (_ ("Stopped.\n"));
+  return KS_CLI_EXIT_OK;
+}
+
+int
+ks_cli_cmd_sync_run (KsCli              *cli,
+                     const KsCliCommand *command,
+                     int                 argc,
+                     char              **argv)
+{
+  gboolean           once = FALSE;
+  const GOptionEntry entries[] = {
+    { "once", 0, 0, G_OPTION_ARG_NONE, &once, N_ ("Scan, upload what is new, then exit"), NULL },
+    { NULL }
+  };
+  g_autofree char *path = ks_cli_sync_journal_path (cli);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (KsJournal) journal = NULL;
+  g_autoptr (KsSyncEngine) engine = NULL;
+  g_autoptr (GError) error = NULL;
+  Run run = { .cli = cli };
+  int exit_code;
+
+  if (!ks_cli_parse_command (cli, command, entries, &argc, &argv, 0, 0, &exit_code))
+    return exit_code;
+  if (!ks_cli_connect (cli, &error))
+    return ks_cli_fail (error);
+  g_mkdir_with_parents (dir, 0700);
+  journal = ks_journal_open (path, &error);
+  if (journal == NULL)
+    return ks_cli_fail (error);
+
+  engine = engine_new (cli, journal);
+  g_signal_connect (engine, "file-done", G_CALLBACK (file_done_cb), &run);
+  g_signal_connect (engine, "file-failed", G_CALLBACK (file_failed_cb), &run);
+  g_signal_connect (engine, "notify::state", G_CALLBACK (state_cb), &run);
+  exit_code = once ? run_once (&run, engine) : run_forever (&run, engine);
+  g_signal_handlers_disconnect_by_data (engine, &run);
+  return exit_code;
+}

@@ -1,0 +1,24 @@
+/* ks-cli-sync.h: the “sync” command group
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ks-cli.h"
+
+G_BEGIN_DECLS
+
+/* g_get_user_state_dir()/keepsake/<profile>/journal.db */
+char *ks_cli_sync_journal_path (KsCli *cli);
+
+int ks_cli_cmd_sync_add (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
+int ks_cli_cmd_sync_remove (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
+int ks_cli_cmd_sync_list (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
+int ks_cli_cmd_sync_run (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
+int ks_cli_cmd_sync_status (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
+int ks_cli_cmd_sync_pause (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
+int ks_cli_cmd_sync_resume (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
+int ks_cli_cmd_sync_errors (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
+int ks_cli_cmd_sync_retry (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
+
+G_END_DECLS

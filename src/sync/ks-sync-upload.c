@@ -1,0 +1,194 @@
+/* ks-sync-upload.c: a hashed file to the server and into its album
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "ks-cloud-error.h"
+#include "ks-sync-engine-private.h"
+
+static void
+mark_done (KsSyncJob *job)
+{
+  KsSyncEngine *self = job->engine;
+  g_autoptr (GError) error = NULL;
+
+  if (!ks_journal_set_done (self->journal, job->file_id, job->sha256, job->photo_id, &error))
+    {
+      /* Changed meanwhile: its new content is queued already. Gone: the
+       * cloud keeps the photo anyway. */
+      if (!g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CHANGED) &&
+          !g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND))
+        ks_sync_engine_set_fatal (self, error);
+      ks_sync_job_finish (job);
+      return;
+    }
+  g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_DONE], 0, job->path, job->photo_id,
+                 job->existed);
+  ks_sync_engine_add_activity (self, job->existed ? KS_SYNC_ACTIVITY_EXISTED : KS_SYNC_ACTIVITY_UPLOADED,
+                               job->path, job->photo_id, NULL);
+  ks_sync_job_finish (job);
+}
+
+static void
+upload_failed (KsSyncJob    *job,
+               const GError *error)
+{
+  KsSyncEngine *self = job->engine;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      ks_sync_job_revert_state (job);
+      ks_sync_job_finish (job);
+    }
+  else if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NETWORK))
+    {
+      /* Not the file's fault: no attempt counted. */
+      ks_sync_job_revert_state (job);
+      ks_sync_engine_go_offline (self, error);
+      ks_sync_job_finish (job);
+    }
+  else if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NOT_SIGNED_IN) ||
+           g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_UNAUTHORIZED))
+    {
+      ks_sync_job_revert_state (job);
+      ks_sync_engine_set_fatal (self, error);
+      ks_sync_job_finish (job);
+    }
+  else if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_FILE_CHANGED))
+    ks_sync_job_file_changed (job);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    ks_sync_job_file_missing (job, error);
+  else
+    ks_sync_job_record_failure (job, error, ks_cloud_error_is_transient (error) || error->domain == G_IO_ERROR);
+}
+
+static void
+album_add_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  KsSyncJob *job = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!ks_api_client_add_album_photos_finish (KS_API_CLIENT (source), result, NULL, NULL, &error))
+    upload_failed (job, error);
+  else
+    mark_done (job);
+}
+
+void
+ks_sync_queue_album_ready (KsSyncJob    *job,
+                           const char   *album_id,
+                           const GError *error)
+{
+  const char *ids[] = { job->photo_id, NULL };
+
+  if (error != NULL)
+    upload_failed (job, error);
+  else if (album_id == NULL || job->deleted)
+    mark_done (job);
+  else
+    {
+      job->stage = KS_SYNC_JOB_ALBUM_ADD;
+      ks_api_client_add_album_photos_async (job->engine->api, album_id, ids, job->cancellable,
+                                            album_add_cb, job);
+    }
+}
+
+static void
+upload_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  KsSyncJob *job = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsPhoto) photo = ks_uploader_upload_photo_finish (KS_UPLOADER (source), result, &job->existed,
+                                                               &error);
+
+  if (photo == NULL)
+    {
+      upload_failed (job, error);
+      return;
+    }
+  job->photo_id = g_strdup (photo->id);
+  job->deleted = photo->deleted_at != NULL;
+  job->stage = KS_SYNC_JOB_ALBUM_WAIT;
+  ks_sync_album_resolve (job->engine, job);
+}
+
+static void
+progress_cb (goffset  done,
+             goffset  total,
+             gpointer user_data)
+{
+  KsSyncJob    *job = user_data;
+  KsSyncEngine *self = job->engine;
+
+  self->bytes_total += total - job->bytes_total;
+  job->bytes_total = total;
+  self->bytes_done += done - job->bytes_done;
+  job->bytes_done = done;
+  ks_sync_engine_queue_refresh (self);
+}
+
+/* The server wants RFC 3339 with an offset; EXIF often has none, and
+ * then the camera's clock was, as far as anyone knows, local time. */
+static char *
+normalize_taken_at (const char *text)
+{
+  g_autoptr (GDateTime) with_offset = NULL;
+  g_autoptr (GDateTime) local = NULL;
+  g_autoptr (GTimeZone) tz = NULL;
+
+  if (text == NULL)
+    return NULL;
+  with_offset = g_date_time_new_from_iso8601 (text, NULL);
+  if (with_offset != NULL)
+    return g_strdup (text);
+  tz = g_time_zone_new_local ();
+  local = g_date_time_new_from_iso8601 (text, tz);
+  return local != NULL ? g_date_time_format (local, "%Y-%m-%dT%H:%M:%S%:z") : NULL;
+}
+
+static KsPrepareRequest *
+prepare_request_new (KsSyncJob *job)
+{
+  KsThumbnails     *thumbs = job->thumbs;
+  KsPrepareRequest *request = ks_prepare_request_new ();
+
+  request->sha256 = g_strdup (thumbs->sha256);
+  request->size = thumbs->size;
+  request->content_type = g_strdup (thumbs->info->content_type);
+  request->file_name = g_path_get_basename (job->path);
+  request->taken_at = normalize_taken_at (thumbs->info->taken_at);
+  request->width = thumbs->info->width;
+  request->height = thumbs->info->height;
+  if (thumbs->grid != NULL)
+    g_ptr_array_add (request->thumbnails, ks_thumbnail_info_new ("grid", thumbs->grid_size, thumbs->grid_sha256));
+  if (thumbs->preview != NULL)
+    g_ptr_array_add (request->thumbnails, ks_thumbnail_info_new ("preview", thumbs->preview_size, thumbs->preview_sha256));
+  return request;
+}
+
+void
+ks_sync_job_start_upload (KsSyncEngine *self,
+                          KsSyncJob    *job)
+{
+  g_autoptr (KsPrepareRequest) request = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!ks_journal_set_state (self->journal, job->file_id, KS_JOURNAL_FILE_UPLOADING, &error))
+    {
+      ks_sync_job_finish (job);
+      return;
+    }
+  job->stage = KS_SYNC_JOB_UPLOADING;
+  job->uploading = TRUE;
+  self->n_uploading++;
+  g_hash_table_add (self->busy_shas, job->sha256);
+  request = prepare_request_new (job);
+  ks_uploader_upload_photo_async (self->uploader, job->file, request, job->thumbs->grid,
+                                  job->thumbs->preview, progress_cb, job, job->cancellable,
+                                  upload_done_cb, job);
+}

@@ -1,0 +1,697 @@
+/* test-sync-engine.c: watched folders to the real keepsake-server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "test-sync-photos.h"
+
+#define SETTLE_MS 300
+#define WAIT_S 60
+
+static KsTestApi *api;
+
+typedef struct
+{
+  KsTestUser        *user;
+  KsTestTokenSource *tokens;
+  SoupSession       *soup;
+  KsApiClient       *client;
+  char              *dir;
+  char              *folder; /* the watched folder */
+  KsJournal         *journal;
+  KsSyncEngine      *engine;
+  guint              n_done;
+  guint              n_existed;
+  GPtrArray         *failed; /* paths */
+} Fx;
+
+static void
+file_done_cb (KsSyncEngine *engine,
+              const char   *path,
+              const char   *photo_id,
+              gboolean      existed,
+              Fx           *fx)
+{
+  g_test_message ("done: %s%s", path, existed ? " (existed)" : "");
+  fx->n_done++;
+  fx->n_existed += existed;
+}
+
+static void
+file_failed_cb (KsSyncEngine *engine,
+                const char   *path,
+                const GError *error,
+                Fx           *fx)
+{
+  g_test_message ("failed: %s: %s", path, error->message);
+  g_ptr_array_add (fx->failed, g_path_get_basename (path));
+}
+
+static KsSyncEngine *
+engine_new (Fx *fx)
+{
+  g_autofree char *cache = g_build_filename (fx->dir, "cache", NULL);
+  KsSyncEngine    *engine = ks_sync_engine_new (fx->journal, fx->client, fx->soup, cache);
+
+  ks_sync_engine_set_settle_interval (engine, SETTLE_MS);
+  ks_sync_engine_set_retry_base (engine, 50);
+  ks_sync_engine_set_max_attempts (engine, 3);
+  g_signal_connect (engine, "file-done", G_CALLBACK (file_done_cb), fx);
+  g_signal_connect (engine, "file-failed", G_CALLBACK (file_failed_cb), fx);
+  return engine;
+}
+
+static void
+fx_set_up (Fx           *fx,
+           gconstpointer data)
+{
+  static guint     n_users;
+  g_autofree char *name = g_strdup_printf ("sync-user-%u", ++n_users);
+  g_autofree char *api_url = g_strconcat (ks_test_server_get_base_url (ks_test_api_get_server (api)), "/v1", NULL);
+  g_autofree char *journal = NULL;
+  g_autoptr (GError) error = NULL;
+
+  fx->user = ks_test_api_user (api, name);
+  fx->tokens = ks_test_token_source_new (api, fx->user, 3600);
+  fx->soup = soup_session_new_with_options ("timeout", 60, NULL);
+  soup_session_set_proxy_resolver (fx->soup, NULL);
+  fx->client = ks_api_client_new (fx->soup, api_url, KS_TOKEN_SOURCE (fx->tokens));
+  ks_api_client_set_retry_policy (fx->client, 3, 50, 500);
+  fx->dir = g_dir_make_tmp ("ks-sync-engine-XXXXXX", &error);
+  g_assert_no_error (error);
+  fx->folder = g_build_filename (fx->dir, "Holiday 2024", NULL);
+  g_assert_cmpint (g_mkdir (fx->folder, 0700), ==, 0);
+  journal = g_build_filename (fx->dir, "journal.db", NULL);
+  fx->journal = ks_journal_open (journal, &error);
+  g_assert_no_error (error);
+  fx->failed = g_ptr_array_new_with_free_func (g_free);
+  fx->engine = engine_new (fx);
+}
+
+static void
+fx_tear_down (Fx           *fx,
+              gconstpointer data)
+{
+  ks_sync_engine_stop (fx->engine);
+  g_clear_object (&fx->engine);
+  g_clear_object (&fx->journal);
+  g_clear_object (&fx->client);
+  g_clear_object (&fx->tokens);
+  g_clear_object (&fx->soup);
+  g_ptr_array_unref (fx->failed);
+  photo_remove_tree (fx->dir);
+  g_free (fx->dir);
+  g_free (fx->folder);
+}
+
+/* ---- waiting, always bounded ---- */
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+typedef gboolean (*Predicate) (Fx *fx, gconstpointer data);
+
+static void
+wait_for (Fx           *fx,
+          Predicate     predicate,
+          gconstpointer data,
+          const char   *what)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  guint  tick = g_timeout_add (50, tick_cb, NULL);
+
+  while (!predicate (fx, data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s (state %s)", what,
+                 ks_sync_state_to_string (ks_sync_engine_get_state (fx->engine)));
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick);
+}
+
+static gboolean
+time_passed (Fx           *fx,
+             gconstpointer data)
+{
+  return g_get_monotonic_time () >= *(const gint64 *) data;
+}
+
+/* Lets the main loop run for @ms: watchers settle, nothing should
+ * happen that the test then checks did not. */
+static void
+spin (Fx   *fx,
+      guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  wait_for (fx, time_passed, &until, "time to pass");
+}
+
+static gboolean
+n_done_reached (Fx           *fx,
+                gconstpointer data)
+{
+  return fx->n_done >= GPOINTER_TO_UINT (data);
+}
+
+static void
+wait_synced (Fx *fx)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  guint  tick = g_timeout_add (50, tick_cb, NULL);
+
+  ks_sync_engine_sync_async (fx->engine, NULL, ks_test_store_result, &result);
+  while (result == NULL)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for the sync (state %s)",
+                 ks_sync_state_to_string (ks_sync_engine_get_state (fx->engine)));
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick);
+  g_assert_true (ks_sync_engine_sync_finish (fx->engine, result, &error));
+  g_assert_no_error (error);
+}
+
+/* PUTs the built-in S3 store accepted: one per original, thumbnail or
+ * part actually sent. A request of our own flushes the access log. */
+static guint
+count_puts (void)
+{
+  static guint     n_marks;
+  KsTestServer    *server = ks_test_api_get_server (api);
+  g_autofree char *mark = g_strdup_printf ("/v1/log-mark-%u", ++n_marks);
+  guint            status = 0;
+  g_autoptr (JsonNode) reply = ks_test_api_call (api, NULL, "GET", mark, NULL, &status);
+  g_autofree char *log = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint count = 0;
+
+  g_assert_true (ks_test_server_wait_for_log (server, mark, 10000));
+  log = ks_test_server_dup_log (server);
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "\"PUT /s3/") != NULL && strstr (lines[i], "\" 200 ") != NULL)
+      count++;
+  return count;
+}
+
+static KsJournalFile *
+find_file (Fx         *fx,
+           const char *rel_path)
+{
+  g_autoptr (KsJournalFolder) folder = ks_journal_find_folder (fx->journal, fx->folder, NULL);
+
+  g_assert_nonnull (folder);
+  return ks_journal_find_file (fx->journal, folder->id, rel_path, NULL);
+}
+
+static void
+assert_known (Fx         *fx,
+              const char *rel_path,
+              gboolean    known)
+{
+  g_autoptr (KsJournalFile) file = find_file (fx, rel_path);
+
+  g_assert_cmpint (file != NULL, ==, known);
+}
+
+static GPtrArray *
+list_albums (Fx *fx)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *albums;
+
+  ks_api_client_list_albums_async (fx->client, NULL, ks_test_store_result, &result);
+  albums = ks_api_client_list_albums_finish (fx->client, ks_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_ptr_array_set_free_func (albums, (GDestroyNotify) ks_album_free);
+  return albums;
+}
+
+static KsAlbum *
+only_album (Fx         *fx,
+            const char *name)
+{
+  g_autoptr (GPtrArray) albums = list_albums (fx);
+
+  g_assert_cmpuint (albums->len, ==, 1);
+  g_assert_cmpstr (((KsAlbum *) albums->pdata[0])->name, ==, name);
+  return g_ptr_array_steal_index (albums, 0);
+}
+
+static guint
+count_album_photos (Fx         *fx,
+                    const char *album_id)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  KsPhotoPage *page;
+  guint        n;
+
+  ks_api_client_list_album_photos_async (fx->client, album_id, NULL, 200, NULL, ks_test_store_result, &result);
+  page = ks_api_client_list_album_photos_finish (fx->client, ks_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_null (page->cursor);
+  n = page->photos->len;
+  ks_photo_page_free (page);
+  return n;
+}
+
+static void
+add_folder (Fx         *fx,
+            const char *path,
+            KsSyncAlbum album,
+            const char *value)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (ks_sync_engine_add_folder (fx->engine, file, album, value, &error));
+  g_assert_no_error (error);
+}
+
+/* ---- checking what the server has ---- */
+
+static GBytes *
+fetch (const char *url)
+{
+  guint   status = 0;
+  GBytes *bytes;
+
+  g_assert_nonnull (url);
+  bytes = ks_test_api_fetch (api, url, &status);
+  g_assert_cmpuint (status, ==, 200);
+  return bytes;
+}
+
+static void
+assert_colour (GdkPixbuf *pixbuf,
+               int        x,
+               int        y,
+               guint32    rgb)
+{
+  const guint8 *p = gdk_pixbuf_read_pixels (pixbuf) + y * gdk_pixbuf_get_rowstride (pixbuf) +
+                    x * gdk_pixbuf_get_n_channels (pixbuf);
+
+  for (int c = 0; c < 3; c++)
+    g_assert_cmpint (ABS ((int) p[c] - (int) ((rgb >> (16 - 8 * c)) & 0xff)), <, 48);
+}
+
+/* The grid thumbnail is upright whatever the EXIF orientation said. */
+static void
+assert_grid_upright (KsPhoto *photo,
+                     int      w,
+                     int      h)
+{
+  g_autoptr (GBytes) bytes = fetch (photo->url_grid);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new_with_type ("jpeg", &error);
+  GdkPixbuf *grid;
+  int        gw, gh;
+
+  g_assert_no_error (error);
+  g_assert_true (gdk_pixbuf_loader_write_bytes (loader, bytes, &error));
+  g_assert_true (gdk_pixbuf_loader_close (loader, &error));
+  g_assert_no_error (error);
+  grid = gdk_pixbuf_loader_get_pixbuf (loader);
+  gw = gdk_pixbuf_get_width (grid), gh = gdk_pixbuf_get_height (grid);
+  g_assert_cmpint (MAX (gw, gh), <=, 256);
+  g_assert_cmpint (gw > gh, ==, w > h);
+  for (int q = 0; q < 4; q++)
+    assert_colour (grid, (q % 2 == 0 ? gw / 4 : gw * 3 / 4), (q < 2 ? gh / 4 : gh * 3 / 4), photo_quadrants[q]);
+}
+
+/* ---- tests ---- */
+
+static const struct
+{
+  const char *path;
+  int         w, h, orientation;
+} good_photos[] = {
+  { "IMG_0001.jpg", 320, 240, 1 },
+  { "IMG_0002.JPG", 64, 48, 2 },
+  { "IMG_0003.jpeg", 1600, 1200, 3 },
+  { "IMG_0004.jpg", 200, 300, 4 },
+  { "2024/05/IMG_0005.jpg", 300, 200, 5 },
+  { "2024/05/IMG_0006.jpg", 480, 640, 6 },
+  { "2024/06/IMG_0007.jpg", 90, 60, 7 },
+  { "2024/06/deep/er/IMG_0008.jpg", 640, 360, 8 },
+};
+
+static void
+test_initial_sync (Fx           *fx,
+                   gconstpointer data)
+{
+  g_autoptr (GHashTable) local = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) photos = NULL;
+  g_autoptr (GPtrArray) errors = NULL;
+  g_autoptr (GBytes) sample = photo_jpeg (400, 300, 1, 999);
+  g_autoptr (KsAlbum) album = NULL;
+  g_autoptr (KsJournalFile) notes = NULL;
+  const char *bad[] = { "truncated.jpg", "header-only.jpg", "text.png" };
+  gsize       sample_len = 0;
+  const char *sample_data = g_bytes_get_data (sample, &sample_len);
+  guint       puts;
+
+  for (guint i = 0; i < G_N_ELEMENTS (good_photos); i++)
+    {
+      g_autofree char *path = g_build_filename (fx->folder, good_photos[i].path, NULL);
+      g_autoptr (GBytes) jpeg = photo_jpeg (good_photos[i].w, good_photos[i].h, good_photos[i].orientation, i);
+
+      g_hash_table_insert (local, photo_write (path, jpeg), GUINT_TO_POINTER (i));
+    }
+  {
+    g_autofree char *p1 = g_build_filename (fx->folder, "truncated.jpg", NULL);
+    g_autofree char *p2 = g_build_filename (fx->folder, "header-only.jpg", NULL);
+    g_autofree char *p3 = g_build_filename (fx->folder, "text.png", NULL);
+    g_autofree char *p4 = g_build_filename (fx->folder, "notes.txt", NULL);
+    g_autofree char *p5 = g_build_filename (fx->folder, ".hidden.jpg", NULL);
+    g_autofree char *p6 = g_build_filename (fx->folder, "download.jpg.part", NULL);
+
+    g_assert_true (g_file_set_contents (p1, sample_data, sample_len * 2 / 3, NULL));
+    g_assert_true (g_file_set_contents (p2, sample_data, 300, NULL));
+    g_assert_true (g_file_set_contents (p3, "just text", -1, NULL));
+    g_assert_true (g_file_set_contents (p4, "a note, not a photo", -1, NULL));
+    g_assert_true (g_file_set_contents (p5, sample_data, sample_len, NULL));
+    g_assert_true (g_file_set_contents (p6, sample_data, sample_len, NULL));
+  }
+
+  add_folder (fx, fx->folder, KS_SYNC_ALBUM_DEFAULT, NULL);
+  wait_synced (fx);
+
+  /* Every good photo once, byte for byte, thumbnails upright. */
+  photos = photo_list_server (fx->client);
+  g_assert_cmpuint (g_hash_table_size (photos), ==, G_N_ELEMENTS (good_photos));
+  for (guint i = 0; i < G_N_ELEMENTS (good_photos); i++)
+    {
+      GHashTableIter iter;
+      gpointer       sha, index;
+
+      g_hash_table_iter_init (&iter, local);
+      while (g_hash_table_iter_next (&iter, &sha, &index))
+        if (GPOINTER_TO_UINT (index) == i)
+          {
+            KsPhoto *photo = g_hash_table_lookup (photos, sha);
+            g_autoptr (GBytes) original = NULL;
+            g_autofree char *got = NULL;
+
+            g_assert_nonnull (photo);
+            original = fetch (photo->url_original);
+            got = photo_sha256 (g_bytes_get_data (original, NULL), g_bytes_get_size (original));
+            g_assert_cmpstr (got, ==, sha);
+            g_assert_cmpint (photo->width, ==, good_photos[i].w);
+            g_assert_cmpint (photo->height, ==, good_photos[i].h);
+            assert_grid_upright (photo, good_photos[i].w, good_photos[i].h);
+          }
+    }
+
+  /* Each bad file reported once, in the journal and by a signal; the
+   * note is not a photo, and not an error either. */
+  errors = ks_journal_list_errors (fx->journal, 100, NULL);
+  g_assert_cmpuint (errors->len, ==, G_N_ELEMENTS (bad));
+  g_assert_cmpuint (fx->failed->len, ==, G_N_ELEMENTS (bad));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (KsJournalFile) file = find_file (fx, bad[i]);
+
+      g_assert_true (g_ptr_array_find_with_equal_func (fx->failed, bad[i], g_str_equal, NULL));
+      g_assert_nonnull (file);
+      g_assert_cmpint (file->state, ==, KS_JOURNAL_FILE_FAILED);
+      g_assert_nonnull (file->last_error);
+    }
+  notes = find_file (fx, "notes.txt");
+  g_assert_cmpint (notes->state, ==, KS_JOURNAL_FILE_SKIPPED);
+  assert_known (fx, ".hidden.jpg", FALSE);
+
+  /* A new album named after the folder, with all of them. */
+  album = only_album (fx, "Holiday 2024");
+  g_assert_cmpuint (count_album_photos (fx, album->id), ==, G_N_ELEMENTS (good_photos));
+
+  /* A restart re-reads nothing and sends nothing. */
+  puts = count_puts ();
+  ks_sync_engine_stop (fx->engine);
+  g_clear_object (&fx->engine);
+  fx->engine = engine_new (fx);
+  fx->n_done = 0;
+  wait_synced (fx);
+  g_assert_cmpuint (fx->n_done, ==, 0);
+  g_assert_cmpuint (count_puts (), ==, puts);
+  g_clear_pointer (&photos, g_hash_table_unref);
+  photos = photo_list_server (fx->client);
+  g_assert_cmpuint (g_hash_table_size (photos), ==, G_N_ELEMENTS (good_photos));
+}
+
+static char *
+write_photo (Fx         *fx,
+             const char *rel_path,
+             guint32     seed)
+{
+  g_autofree char *path = g_build_filename (fx->folder, rel_path, NULL);
+  g_autoptr (GBytes) jpeg = photo_jpeg (320, 240, 1, seed);
+
+  return photo_write (path, jpeg);
+}
+
+/* Written in pieces, slower than a camera import but faster than the
+ * settle interval: one upload, of the whole file. */
+static char *
+write_slowly (Fx         *fx,
+              const char *rel_path,
+              guint32     seed)
+{
+  g_autofree char *path = g_build_filename (fx->folder, rel_path, NULL);
+  g_autoptr (GBytes) jpeg = photo_jpeg (640, 480, 6, seed);
+  gsize         len = 0;
+  const guint8 *data = g_bytes_get_data (jpeg, &len);
+  FILE         *out = fopen (path, "wb");
+
+  g_assert_nonnull (out);
+  for (gsize off = 0; off < len; off += len / 5 + 1)
+    {
+      g_assert_cmpuint (fwrite (data + off, 1, MIN (len / 5 + 1, len - off), out), >, 0);
+      fflush (out);
+      spin (fx, SETTLE_MS / 3);
+    }
+  fclose (out);
+  return photo_sha256 (data, len);
+}
+
+static void
+test_watch (Fx           *fx,
+            gconstpointer data)
+{
+  g_autofree char *sub1 = g_build_filename (fx->folder, "sub1", NULL);
+  g_autofree char *sub2 = g_build_filename (fx->folder, "sub2", NULL);
+  g_autofree char *path_a = g_build_filename (fx->folder, "a.jpg", NULL);
+  g_autofree char *path_b = g_build_filename (fx->folder, "b.jpg", NULL);
+  g_autofree char *path_c1 = g_build_filename (sub1, "c.jpg", NULL);
+  g_autofree char *path_c2 = g_build_filename (sub2, "c.jpg", NULL);
+  g_autofree char *sha_a = NULL, *sha_slow = NULL, *sha_c = NULL, *sha_edit = NULL;
+  g_autofree char *old_photo = NULL;
+  g_autoptr (KsJournalFile) renamed = NULL;
+  g_autoptr (KsJournalFile) moved = NULL;
+  g_autoptr (KsJournalFolder) record = NULL;
+  g_autoptr (KsAlbum) album = NULL;
+  g_autoptr (GHashTable) photos = NULL;
+  guint puts;
+
+  g_assert_cmpint (g_mkdir (sub1, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (sub2, 0700), ==, 0);
+  g_free (write_photo (fx, "first.jpg", 100));
+  sha_c = write_photo (fx, "sub1/c.jpg", 101);
+  add_folder (fx, fx->folder, KS_SYNC_ALBUM_NAMED, "Watched");
+  ks_sync_engine_start (fx->engine);
+  wait_synced (fx);
+  g_assert_cmpuint (fx->n_done, ==, 2);
+
+  /* A new file. */
+  sha_a = write_photo (fx, "a.jpg", 102);
+  wait_for (fx, n_done_reached, GUINT_TO_POINTER (3), "the new file");
+
+  /* A slow writer: uploaded once, complete. */
+  sha_slow = write_slowly (fx, "slow.jpg", 103);
+  wait_for (fx, n_done_reached, GUINT_TO_POINTER (4), "the slowly written file");
+  spin (fx, SETTLE_MS * 3);
+  g_assert_cmpuint (fx->n_done, ==, 4);
+  g_assert_cmpuint (fx->failed->len, ==, 0);
+  photos = photo_list_server (fx->client);
+  g_assert_cmpuint (g_hash_table_size (photos), ==, 4);
+  g_assert_true (g_hash_table_contains (photos, sha_slow));
+  g_assert_true (g_hash_table_contains (photos, sha_a));
+  g_clear_pointer (&photos, g_hash_table_unref);
+
+  /* A rename and a move between subfolders upload nothing. */
+  puts = count_puts ();
+  g_assert_cmpint (g_rename (path_a, path_b), ==, 0);
+  g_assert_cmpint (g_rename (path_c1, path_c2), ==, 0);
+  spin (fx, SETTLE_MS * 4);
+  g_assert_cmpuint (fx->n_done, ==, 4);
+  g_assert_cmpuint (count_puts (), ==, puts);
+  assert_known (fx, "a.jpg", FALSE);
+  assert_known (fx, "sub1/c.jpg", FALSE);
+  renamed = find_file (fx, "b.jpg");
+  moved = find_file (fx, "sub2/c.jpg");
+  g_assert_nonnull (renamed);
+  g_assert_nonnull (moved);
+  g_assert_cmpint (renamed->state, ==, KS_JOURNAL_FILE_DONE);
+  g_assert_cmpstr (renamed->sha256, ==, sha_a);
+  g_assert_cmpstr (moved->sha256, ==, sha_c);
+
+  /* An edit is a new photo in the album; the old one stays. */
+  old_photo = g_strdup (renamed->photo_id);
+  sha_edit = write_photo (fx, "b.jpg", 104);
+  wait_for (fx, n_done_reached, GUINT_TO_POINTER (5), "the edit");
+  photos = photo_list_server (fx->client);
+  g_assert_cmpuint (g_hash_table_size (photos), ==, 5);
+  g_assert_true (g_hash_table_contains (photos, sha_edit));
+  g_assert_true (g_hash_table_contains (photos, sha_a));
+  g_clear_pointer (&photos, g_hash_table_unref);
+  g_clear_pointer (&renamed, ks_journal_file_free);
+  renamed = find_file (fx, "b.jpg");
+  g_assert_cmpstr (renamed->sha256, ==, sha_edit);
+  g_assert_cmpstr (renamed->photo_id, !=, old_photo);
+  album = only_album (fx, "Watched");
+  g_assert_cmpuint (count_album_photos (fx, album->id), ==, 5);
+
+  /* A delete forgets the file, not the photo. */
+  g_assert_cmpint (g_unlink (path_b), ==, 0);
+  spin (fx, SETTLE_MS * 4);
+  assert_known (fx, "b.jpg", FALSE);
+  g_assert_cmpuint (g_hash_table_size (photos = photo_list_server (fx->client)), ==, 5);
+
+  /* The whole folder gone: paused, nothing forgotten, nothing deleted. */
+  photo_remove_tree (fx->folder);
+  spin (fx, SETTLE_MS * 4);
+  record = ks_journal_find_folder (fx->journal, fx->folder, NULL);
+  g_assert_true (record->paused);
+  assert_known (fx, "slow.jpg", TRUE);
+  assert_known (fx, "first.jpg", TRUE);
+  assert_known (fx, "sub2/c.jpg", TRUE);
+  g_clear_pointer (&photos, g_hash_table_unref);
+  g_assert_cmpuint (g_hash_table_size (photos = photo_list_server (fx->client)), ==, 5);
+  g_assert_cmpuint (count_album_photos (fx, album->id), ==, 5);
+}
+
+/* Identical bytes anywhere cost no upload; folders may share an album,
+ * or have none. */
+static void
+test_dedupe (Fx           *fx,
+             gconstpointer data)
+{
+  g_autofree char *other = g_build_filename (fx->dir, "Other", NULL);
+  g_autofree char *loose = g_build_filename (fx->dir, "Loose", NULL);
+  g_autofree char *copy1 = g_build_filename (other, "copy.jpg", NULL);
+  g_autofree char *copy2 = g_build_filename (fx->folder, "sub/again.jpg", NULL);
+  g_autofree char *single = g_build_filename (loose, "single.jpg", NULL);
+  g_autoptr (GBytes) jpeg = photo_jpeg (800, 600, 1, 200);
+  g_autoptr (GBytes) jpeg2 = photo_jpeg (300, 300, 1, 201);
+  g_autoptr (GHashTable) photos = NULL;
+  g_autoptr (KsAlbum) album = NULL;
+  g_autofree char *sha = NULL;
+  guint            puts;
+
+  g_assert_cmpint (g_mkdir (other, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (loose, 0700), ==, 0);
+  g_free (write_photo (fx, "original.jpg", 200));
+  g_free (photo_write (copy2, jpeg));
+  add_folder (fx, fx->folder, KS_SYNC_ALBUM_NAMED, "Trips");
+  add_folder (fx, other, KS_SYNC_ALBUM_NAMED, "Trips");
+  add_folder (fx, loose, KS_SYNC_ALBUM_NONE, NULL);
+  ks_sync_engine_start (fx->engine);
+  wait_synced (fx);
+  g_assert_cmpuint (fx->n_done, ==, 2);
+
+  puts = count_puts ();
+  sha = photo_write (copy1, jpeg);
+  wait_for (fx, n_done_reached, GUINT_TO_POINTER (3), "the copy");
+  g_assert_cmpuint (fx->n_existed, >=, 1);
+  g_assert_cmpuint (count_puts (), ==, puts);
+
+  g_free (photo_write (single, jpeg2));
+  wait_for (fx, n_done_reached, GUINT_TO_POINTER (4), "the loose photo");
+
+  photos = photo_list_server (fx->client);
+  g_assert_cmpuint (g_hash_table_size (photos), ==, 3);
+  g_assert_true (g_hash_table_contains (photos, sha));
+  album = only_album (fx, "Trips");
+  g_assert_cmpuint (count_album_photos (fx, album->id), ==, 2);
+}
+
+static gboolean
+state_is (Fx           *fx,
+          gconstpointer data)
+{
+  return ks_sync_engine_get_state (fx->engine) == (KsSyncState) GPOINTER_TO_INT (data);
+}
+
+/* The server goes away mid-sync: offline, then done once it is back. */
+static void
+test_offline (Fx           *fx,
+              gconstpointer data)
+{
+  KsTestServer *server = ks_test_api_get_server (api);
+  g_autoptr (GHashTable) local = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) photos = NULL;
+  const guint n = 16;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("IMG_%04u.jpg", i);
+
+      g_hash_table_add (local, write_photo (fx, name, 300 + i));
+    }
+  /* Slow enough to be caught in the middle. */
+  ks_sync_engine_set_bandwidth_limit (fx->engine, 256 * 1024);
+  ks_sync_engine_set_max_uploads (fx->engine, 1);
+  add_folder (fx, fx->folder, KS_SYNC_ALBUM_DEFAULT, NULL);
+  ks_sync_engine_start (fx->engine);
+  wait_for (fx, n_done_reached, GUINT_TO_POINTER (2), "the first uploads");
+  g_assert_cmpuint (fx->n_done, <, n);
+
+  ks_test_server_stop (server);
+  wait_for (fx, state_is, GINT_TO_POINTER (KS_SYNC_STATE_OFFLINE), "offline");
+  g_assert_cmpuint (fx->failed->len, ==, 0);
+  ks_sync_engine_set_bandwidth_limit (fx->engine, 0);
+  ks_test_server_restart (server);
+
+  wait_synced (fx);
+  g_assert_cmpuint (fx->failed->len, ==, 0);
+  photos = photo_list_server (fx->client);
+  g_assert_cmpuint (g_hash_table_size (photos), ==, n);
+  {
+    GHashTableIter iter;
+    gpointer       sha;
+
+    g_hash_table_iter_init (&iter, local);
+    while (g_hash_table_iter_next (&iter, &sha, NULL))
+      g_assert_true (g_hash_table_contains (photos, sha));
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int ret;
+
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  api = ks_test_api_new ();
+  g_test_add ("/sync-engine/initial", Fx, NULL, fx_set_up, test_initial_sync, fx_tear_down);
+  g_test_add ("/sync-engine/watch", Fx, NULL, fx_set_up, test_watch, fx_tear_down);
+  g_test_add ("/sync-engine/dedupe", Fx, NULL, fx_set_up, test_dedupe, fx_tear_down);
+  g_test_add ("/sync-engine/offline", Fx, NULL, fx_set_up, test_offline, fx_tear_down);
+  ret = g_test_run ();
+  ks_test_api_free (api);
+  return ret;
+}
