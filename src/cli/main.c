@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "ks-cli.h"
+#include "ks-cli-shared.h"
+#include "ks-cli-sync.h"
 
 #include <locale.h>
 #include <signal.h>
@@ -28,6 +30,23 @@ static const KsCliCommand commands[] = {
   { "link create", N_ ("ALBUM"), N_ ("Make a link anyone can open to see an album."), ks_cli_cmd_link_create },
   { "ls", N_ ("[ALBUM]"), N_ ("List your photos, or an album's."), ks_cli_cmd_ls },
   { "download", N_ ("PHOTO|ALBUM DIR"), N_ ("Download a photo or a whole album into DIR."), ks_cli_cmd_download },
+  { "shared", "", N_ ("List the albums shared with you (from the cache when offline)."), ks_cli_cmd_shared },
+  { "pin", N_ ("ALBUM"), N_ ("Keep an album available offline."), ks_cli_cmd_pin },
+  { "unpin", N_ ("ALBUM"), N_ ("Let an album's files be evicted again."), ks_cli_cmd_unpin },
+  { "cache ls", N_ ("ALBUM"), N_ ("List an album's photos (from the cache when offline)."), ks_cli_cmd_cache_ls },
+  { "cache status", "", N_ ("Show the cache's size, budget and pinned albums."), ks_cli_cmd_cache_status },
+  { "cache budget", N_ ("SIZE"), N_ ("Set how much the cache may use (500M, 2G…)."), ks_cli_cmd_cache_budget },
+  { "cache clear", "", N_ ("Empty the cache."), ks_cli_cmd_cache_clear },
+  { "watch", "", N_ ("Follow changes and print friends' news until interrupted."), ks_cli_cmd_watch },
+  { "sync add", N_ ("FOLDER"), N_ ("Watch FOLDER and upload its photos."), ks_cli_cmd_sync_add },
+  { "sync remove", N_ ("FOLDER"), N_ ("Stop watching FOLDER (its photos stay in the cloud)."), ks_cli_cmd_sync_remove },
+  { "sync list", "", N_ ("List the watched folders."), ks_cli_cmd_sync_list },
+  { "sync run", "", N_ ("Sync the watched folders (--once: until done)."), ks_cli_cmd_sync_run },
+  { "sync status", "", N_ ("Show what sync is doing."), ks_cli_cmd_sync_status },
+  { "sync pause", "", N_ ("Pause uploads, here and in a running sync."), ks_cli_cmd_sync_pause },
+  { "sync resume", "", N_ ("Resume uploads."), ks_cli_cmd_sync_resume },
+  { "sync errors", "", N_ ("List the files that could not be uploaded, and why."), ks_cli_cmd_sync_errors },
+  { "sync retry", "", N_ ("Try the failed files again."), ks_cli_cmd_sync_retry },
 };
 
 typedef struct
