@@ -56,7 +56,29 @@ curl -sf -X PUT --data-binary @"$data/photo.jpg" -H "x-amz-checksum-sha256: $che
 curl -sf -X POST "$base/v1/photos/$PHOTO/commit" -H "Authorization: Bearer $TOKEN" >/dev/null
 export PHOTO
 
+# CPU time of the server (all threads, and the main loop's) in clock
+# ticks: on a machine shared with other work, CPU per request compares
+# builds better than requests per second.
+ticks () {
+  awk '{print $14 + $15}' "$1"
+}
+
+run () {
+  name=$1
+  script=$2
+  before=$(ticks /proc/$server/stat)
+  before_main=$(ticks /proc/$server/task/$server/stat)
+  wrk -t2 -c32 -d"$duration" --latency -s "$bench/$script" "$base" | tee "$data/wrk.out"
+  after=$(ticks /proc/$server/stat)
+  after_main=$(ticks /proc/$server/task/$server/stat)
+  awk -v all=$((after - before)) -v main=$((after_main - before_main)) -v hz="$(getconf CLK_TCK)" \
+    '/^Requests\/sec:/ { n = $2 } /^ *[0-9]+ requests in/ { total = $1 }
+     END { if (total > 0) printf "Server CPU: %.0f us/request (main thread %.0f us), %.2f cores\n",
+             all * 1e6 / hz / total, main * 1e6 / hz / total, all / hz / (total / n) }' "$data/wrk.out"
+  echo "Load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
 echo "== prepare (POST /v1/photos/prepare) =="
-wrk -t2 -c32 -d"$duration" --latency -s "$bench/prepare.lua" "$base"
+run prepare prepare.lua
 echo "== get-photo (GET /v1/photos/{id}) =="
-wrk -t2 -c32 -d"$duration" --latency -s "$bench/get-photo.lua" "$base"
+run get-photo get-photo.lua

@@ -266,27 +266,17 @@ test_list_paging_delete_restore (void)
     g_free (ids[i]);
 }
 
-/* Above the threshold, parts: presigned UploadParts and a presigned
- * CompleteMultipartUpload, then commit. */
-static void
-test_multipart (void)
+/* PUTs the parts of @original that prepare's @upload lists, but part
+ * @skip (0: none); returns the ETags, "" for the one skipped. */
+static GPtrArray *
+put_parts (KsTestApi  *api,
+           JsonObject *upload,
+           GBytes     *original,
+           guint       skip)
 {
-  g_autoptr (KsTestApi) api = ks_test_api_new ();
-  KsTestUser *alice = ks_test_api_user (api, "alice");
-  gsize       size = 64 * MiB + 5;
-  g_autoptr (GBytes) original = ks_test_api_photo_bytes ("panorama", size);
-  g_autofree char *body = ks_test_api_prepare_body (original, NULL, NULL, "pano.tif");
-  g_autoptr (JsonNode) prepared = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body, 201);
-  JsonObject *upload = find_upload (json_object_get_array_member (ks_test_api_root (prepared), "uploads"), "original");
-  JsonArray  *parts = json_object_get_array_member (upload, "parts");
-  g_autoptr (GString) xml = g_string_new ("<CompleteMultipartUpload>");
-  g_autofree char *commit = g_strdup_printf ("/v1/photos/%s/commit", ks_test_json_get_string (prepared, "photo_id"));
-  g_autoptr (SoupMessage) complete = NULL;
-  g_autoptr (GBytes) xml_bytes = NULL;
-  g_autoptr (GBytes) reply = NULL;
-  g_autoptr (JsonNode) committed = NULL;
+  JsonArray *parts = json_object_get_array_member (upload, "parts");
+  GPtrArray *etags = g_ptr_array_new_with_free_func (g_free);
 
-  g_assert_cmpuint (json_array_get_length (parts), ==, 5);
   for (guint i = 0; i < json_array_get_length (parts); i++)
     {
       JsonObject *part = json_array_get_object_element (parts, i);
@@ -296,12 +286,89 @@ test_multipart (void)
       g_autoptr (SoupMessage) msg = soup_message_new ("PUT", ks_test_api_object_string (part, "url"));
       g_autoptr (GBytes) ignored = NULL;
 
+      if (i + 1 == skip)
+        {
+          g_ptr_array_add (etags, g_strdup (""));
+          continue;
+        }
       soup_message_set_request_body_from_bytes (msg, "application/octet-stream", chunk);
       ignored = ks_test_server_send (ks_test_api_get_server (api), msg);
       g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-      g_string_append_printf (xml, "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag></Part>", i + 1,
-                              soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
+      g_ptr_array_add (etags, g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag")));
     }
+
+  return etags;
+}
+
+static JsonObject *
+prepare_multipart (KsTestApi  *api,
+                   KsTestUser *user,
+                   GBytes     *original,
+                   JsonNode  **out_prepared,
+                   char      **out_commit)
+{
+  g_autofree char *body = ks_test_api_prepare_body (original, NULL, NULL, "pano.tif");
+  JsonNode        *prepared = ks_test_api_expect (api, user->token, "POST", "/v1/photos/prepare", body, 201);
+
+  *out_prepared = prepared;
+  *out_commit = g_strdup_printf ("/v1/photos/%s/commit", ks_test_json_get_string (prepared, "photo_id"));
+  return find_upload (json_object_get_array_member (ks_test_api_root (prepared), "uploads"), "original");
+}
+
+/* {"parts": [...]} for commit, with @etags[i] for part i + 1. */
+static char *
+parts_body (GPtrArray *etags)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "parts");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < etags->len; i++)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "part_number");
+      json_builder_add_int_value (builder, i + 1);
+      json_builder_set_member_name (builder, "etag");
+      json_builder_add_string_value (builder, g_ptr_array_index (etags, i));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+/* Above the threshold, parts: presigned UploadParts and a presigned
+ * CompleteMultipartUpload, then commit. */
+static void
+test_multipart (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestUser *alice = ks_test_api_user (api, "alice");
+  gsize       size = 64 * MiB + 5;
+  g_autoptr (GBytes) original = ks_test_api_photo_bytes ("panorama", size);
+  g_autoptr (JsonNode) prepared = NULL;
+  g_autofree char *commit = NULL;
+  JsonObject      *upload = prepare_multipart (api, alice, original, &prepared, &commit);
+  g_autoptr (GPtrArray) etags = NULL;
+  g_autoptr (GString) xml = g_string_new ("<CompleteMultipartUpload>");
+  g_autofree char *with_parts = NULL;
+  g_autoptr (SoupMessage) complete = NULL;
+  g_autoptr (GBytes) xml_bytes = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  g_autoptr (JsonNode) committed = NULL;
+  g_autoptr (JsonNode) again = NULL;
+
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (upload, "parts")), ==, 5);
+  etags = put_parts (api, upload, original, 0);
+  for (guint i = 0; i < etags->len; i++)
+    g_string_append_printf (xml, "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag></Part>", i + 1,
+                            (const char *) g_ptr_array_index (etags, i));
   g_string_append (xml, "</CompleteMultipartUpload>");
 
   ks_test_api_expect_error (api, alice->token, "POST", commit, NULL, 412, "PreconditionFailed");
@@ -312,8 +379,228 @@ test_multipart (void)
   reply = ks_test_server_send (ks_test_api_get_server (api), complete);
   g_assert_cmpuint (soup_message_get_status (complete), ==, 200);
 
-  committed = ks_test_api_expect (api, alice->token, "POST", commit, NULL, 200);
+  /* The parts too, after the client completed the upload itself. */
+  with_parts = parts_body (etags);
+  committed = ks_test_api_expect (api, alice->token, "POST", commit, with_parts, 200);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (ks_test_api_root (committed), "photo"), "size"), ==, size);
+  again = ks_test_api_expect (api, alice->token, "POST", commit, with_parts, 200);
+}
+
+/* Commit with "parts" completes the upload in the server: no presigned
+ * CompleteMultipartUpload needed. */
+static void
+test_multipart_commit_completes (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestUser *alice = ks_test_api_user (api, "alice");
+  gsize       size = 64 * MiB + 1000;
+  g_autoptr (GBytes) original = ks_test_api_photo_bytes ("wide", size);
+  g_autoptr (JsonNode) prepared = NULL;
+  g_autofree char *commit = NULL;
+  JsonObject      *upload = NULL;
+  g_autoptr (GPtrArray) etags = NULL;
+  g_autoptr (GPtrArray) wrong = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) short_list = g_ptr_array_new ();
+  g_autofree char *body = NULL;
+  g_autofree char *wrong_body = NULL;
+  g_autofree char *short_body = NULL;
+  g_autoptr (JsonNode) committed = NULL;
+  g_autoptr (JsonNode) listed = NULL;
+  JsonObject *photo;
+  guint       status = 0;
+  g_autoptr (GBytes) fetched = NULL;
+
+  /* Part 2 missing: the store cannot complete it yet. */
+  upload = prepare_multipart (api, alice, original, &prepared, &commit);
+  etags = put_parts (api, upload, original, 2);
+  g_free (g_ptr_array_index (etags, 1));
+  g_ptr_array_index (etags, 1) = g_strdup ("\"0123456789abcdef0123456789abcdef\"");
+  body = parts_body (etags);
+  ks_test_api_expect_error (api, alice->token, "POST", commit, body, 412, "PreconditionFailed");
+
+  /* All there, but an ETag that is not the part's. */
+  g_clear_pointer (&etags, g_ptr_array_unref);
+  etags = put_parts (api, upload, original, 0);
+  for (guint i = 0; i < etags->len; i++)
+    g_ptr_array_add (wrong, g_strdup (i == 0 ? "\"ffffffffffffffffffffffffffffffff\"" : g_ptr_array_index (etags, i)));
+  wrong_body = parts_body (wrong);
+  ks_test_api_expect_error (api, alice->token, "POST", commit, wrong_body, 412, "PreconditionFailed");
+
+  /* A part left out is a bad request: all parts, in order. */
+  g_ptr_array_add (short_list, g_ptr_array_index (etags, 0));
+  short_body = parts_body (short_list);
+  ks_test_api_expect_error (api, alice->token, "POST", commit, short_body, 400, "BadRequest");
+
+  g_free (body);
+  body = parts_body (etags);
+  committed = ks_test_api_expect (api, alice->token, "POST", commit, body, 200);
+  photo = json_object_get_object_member (ks_test_api_root (committed), "photo");
+  g_assert_cmpstr (json_object_get_string_member (ks_test_api_root (committed), "status"), ==, "committed");
+  g_assert_cmpint (json_object_get_int_member (photo, "size"), ==, size);
+  fetched = ks_test_api_fetch (api, json_object_get_string_member (json_object_get_object_member (photo, "urls"), "original"), &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (g_bytes_equal (fetched, original));
+
+  /* Idempotent, and the photo is listed. */
+  g_clear_pointer (&committed, json_node_unref);
+  committed = ks_test_api_expect (api, alice->token, "POST", commit, body, 200);
+  listed = ks_test_api_expect (api, alice->token, "GET", "/v1/photos", NULL, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (ks_test_api_root (listed), "photos")), ==, 1);
+}
+
+static char *
+sql_printf (const char *format,
+            ...) G_GNUC_PRINTF (1, 2);
+
+static char *
+sql_printf (const char *format,
+            ...)
+{
+  va_list args;
+  char   *sql;
+
+  va_start (args, format);
+  sql = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  return sql;
+}
+
+/* Polls @path until it answers @status, for up to 20 s. */
+static void
+wait_for_status (KsTestApi  *api,
+                 const char *token,
+                 const char *method,
+                 const char *path,
+                 guint       status)
+{
+  for (guint i = 0; i < 200; i++)
+    {
+      guint got = 0;
+      g_autoptr (JsonNode) ignored = ks_test_api_call (api, token, method, path, NULL, &got);
+
+      if (got == status)
+        return;
+      g_usleep (100 * 1000);
+    }
+  g_error ("%s %s never answered %u", method, path, status);
+}
+
+static void
+wait_for_fetch_status (KsTestApi  *api,
+                       const char *url,
+                       guint       status)
+{
+  for (guint i = 0; i < 200; i++)
+    {
+      guint got = 0;
+      g_autoptr (GBytes) ignored = ks_test_api_fetch (api, url, &got);
+
+      if (got == status)
+        return;
+      g_usleep (100 * 1000);
+    }
+  g_error ("%s never answered %u", url, status);
+}
+
+static char *
+prepare_pending (KsTestApi  *api,
+                 KsTestUser *user,
+                 const char *seed,
+                 gsize       size,
+                 gboolean    upload,
+                 char      **out_upload_id)
+{
+  g_autoptr (GBytes) bytes = ks_test_api_photo_bytes (seed, size);
+  g_autofree char *body = ks_test_api_prepare_body (bytes, NULL, NULL, "p.jpg");
+  g_autoptr (JsonNode) prepared = ks_test_api_expect (api, user->token, "POST", "/v1/photos/prepare", body, 201);
+  JsonObject *original = find_upload (json_object_get_array_member (ks_test_api_root (prepared), "uploads"),
+                                      "original");
+
+  if (upload)
+    g_assert_cmpuint (ks_test_api_put (api, original, bytes), ==, 200);
+  if (out_upload_id != NULL)
+    *out_upload_id = g_strdup (ks_test_api_object_string (original, "upload_id"));
+
+  return g_strdup (ks_test_json_get_string (prepared, "photo_id"));
+}
+
+/* The sweep: pending photos long after their last prepare and deleted
+ * photos past the retention go, with their objects and uploads; the
+ * rest stays. */
+static void
+test_cleanup_sweep (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestServer    *server = ks_test_api_get_server (api);
+  KsTestUser      *alice = ks_test_api_user (api, "alice");
+  g_autofree char *old_deleted = ks_test_api_upload_photo (api, alice, "old-deleted");
+  g_autofree char *new_deleted = ks_test_api_upload_photo (api, alice, "new-deleted");
+  g_autofree char *kept = ks_test_api_upload_photo (api, alice, "kept");
+  g_autofree char *upload_id = NULL;
+  g_autofree char *old_pending = prepare_pending (api, alice, "old-pending", 3000, TRUE, NULL);
+  g_autofree char *old_multipart = prepare_pending (api, alice, "old-multipart", 64 * MiB + 1, FALSE, &upload_id);
+  g_autofree char *new_pending = prepare_pending (api, alice, "new-pending", 3000, FALSE, NULL);
+  g_autofree char *upload_dir = g_strconcat ("objects/.multipart/", upload_id, NULL);
+  g_autofree char *upload_path = ks_test_server_dup_data_path (server, upload_dir);
+  g_autofree char *path = g_strdup_printf ("/v1/photos/%s", old_deleted);
+  g_autofree char *add = g_strdup_printf ("{\"photo_ids\":[\"%s\"]}", old_deleted);
+  g_autofree char *album_photos = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *commit_path = NULL;
+  g_autoptr (JsonNode) photo = ks_test_api_expect (api, alice->token, "GET", path, NULL, 200);
+  g_autoptr (JsonNode) album = ks_test_api_expect (api, alice->token, "POST", "/v1/albums", "{\"name\":\"Trip\"}", 201);
+  g_autoptr (JsonNode) added = NULL;
+  g_autoptr (JsonNode) listed = NULL;
+  g_autoptr (JsonNode) old_pending_url = NULL;
+  g_autofree char *original_url = g_strdup (ks_test_json_get_string (photo, "urls.original"));
+
+  g_assert_true (g_file_test (upload_path, G_FILE_TEST_IS_DIR));
+  album_photos = g_strdup_printf ("/v1/albums/%s/photos", ks_test_json_get_string (album, "id"));
+  added = ks_test_api_expect (api, alice->token, "POST", album_photos, add, 200);
+  g_clear_pointer (&photo, json_node_unref);
+  photo = ks_test_api_expect (api, alice->token, "DELETE", path, NULL, 200);
+  g_free (path);
+  path = g_strdup_printf ("/v1/photos/%s", new_deleted);
+  g_clear_pointer (&photo, json_node_unref);
+  photo = ks_test_api_expect (api, alice->token, "DELETE", path, NULL, 200);
+
+  sql = sql_printf ("UPDATE photos SET deleted_at = deleted_at - 31 * 86400 WHERE id = '%s';"
+                    "UPDATE photos SET deleted_at = deleted_at - 29 * 86400 WHERE id = '%s';"
+                    "UPDATE photos SET prepared_at = prepared_at - 86401 WHERE id IN ('%s', '%s');"
+                    "UPDATE photos SET prepared_at = prepared_at - 86000 WHERE id = '%s';",
+                    old_deleted, new_deleted, old_pending, old_multipart, new_pending);
+  ks_test_api_sql (api, sql);
+  ks_test_server_add_args (server, "--sweep-interval", "1", NULL);
+  ks_test_server_restart (server);
+
+  g_free (path);
+  path = g_strdup_printf ("/v1/photos/%s", old_deleted);
+  wait_for_status (api, alice->token, "GET", path, 404);
+  wait_for_fetch_status (api, original_url, 404);
+  for (guint i = 0; i < 200 && g_file_test (upload_path, G_FILE_TEST_EXISTS); i++)
+    g_usleep (100 * 1000);
+  g_assert_false (g_file_test (upload_path, G_FILE_TEST_EXISTS));
+
+  commit_path = g_strdup_printf ("/v1/photos/%s/commit", old_pending);
+  ks_test_api_expect_error (api, alice->token, "POST", commit_path, NULL, 404, "NotFound");
+  g_free (commit_path);
+  commit_path = g_strdup_printf ("/v1/photos/%s/commit", old_multipart);
+  ks_test_api_expect_error (api, alice->token, "POST", commit_path, NULL, 404, "NotFound");
+  g_free (commit_path);
+  commit_path = g_strdup_printf ("/v1/photos/%s/commit", new_pending);
+  ks_test_api_expect_error (api, alice->token, "POST", commit_path, NULL, 412, "PreconditionFailed");
+
+  g_free (path);
+  path = g_strdup_printf ("/v1/photos/%s", new_deleted);
+  g_clear_pointer (&photo, json_node_unref);
+  photo = ks_test_api_expect (api, alice->token, "GET", path, NULL, 200);
+  g_free (path);
+  path = g_strdup_printf ("/v1/photos/%s", kept);
+  g_clear_pointer (&photo, json_node_unref);
+  photo = ks_test_api_expect (api, alice->token, "GET", path, NULL, 200);
+  listed = ks_test_api_expect (api, alice->token, "GET", album_photos, NULL, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (ks_test_api_root (listed), "photos")), ==, 0);
 }
 
 int
@@ -330,6 +617,8 @@ main (int   argc,
   g_test_add_func ("/api/photos/commit-mismatch", test_commit_mismatch);
   g_test_add_func ("/api/photos/list-paging-delete-restore", test_list_paging_delete_restore);
   g_test_add_func ("/api/photos/multipart", test_multipart);
+  g_test_add_func ("/api/photos/multipart-commit-completes", test_multipart_commit_completes);
+  g_test_add_func ("/api/photos/cleanup-sweep", test_cleanup_sweep);
 
   return g_test_run ();
 }

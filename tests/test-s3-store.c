@@ -323,6 +323,134 @@ test_public_url_prefix (Fixture      *fixture,
   g_assert_cmpuint (send_url (fixture, "PUT", proxied->str, body, NULL, NULL), ==, SOUP_STATUS_OK);
 }
 
+/* What ks_sigv4_presign_url(), the reference, makes of the same request. */
+static char *
+reference_presign (Fixture                  *fixture,
+                   const char               *public_url,
+                   const char               *method,
+                   const char               *key,
+                   const KsS3PresignOptions *options,
+                   GDateTime                *now)
+{
+  g_autoptr (GUri) uri = g_uri_parse (public_url, G_URI_FLAGS_ENCODED, NULL);
+  g_autofree char *endpoint = g_uri_join (G_URI_FLAGS_ENCODED, g_uri_get_scheme (uri), NULL,
+                                          g_uri_get_host (uri), g_uri_get_port (uri), "", NULL, NULL);
+  g_autofree char *prefix = g_uri_unescape_string (g_uri_get_path (uri), NULL);
+  g_autofree char *path = g_strconcat (prefix, "/s3/keepsake/", key, NULL);
+  g_autoptr (KsSigv4Request) req = ks_sigv4_request_new (method, path);
+  KsSigv4Credentials creds = {
+    .access_key_id = ks_server_data_dir_get_access_key_id (fixture->data_dir),
+    .secret_access_key = ks_server_data_dir_get_secret_access_key (fixture->data_dir),
+    .region = ks_server_data_dir_get_region (fixture->data_dir),
+    .service = "s3",
+  };
+  g_autoptr (GError) error = NULL;
+  char *url;
+
+  if (options != NULL && options->content_length >= 0)
+    {
+      g_autofree char *length = g_strdup_printf ("%" G_GINT64_FORMAT, options->content_length);
+
+      ks_sigv4_request_add_header (req, "Content-Length", length);
+    }
+  if (options != NULL && options->checksum_sha256 != NULL)
+    {
+      gsize              len = 0;
+      g_autofree guint8 *digest = ks_hex_decode (options->checksum_sha256, &len, NULL);
+      g_autofree char   *base64 = ks_base64_encode (digest, len);
+
+      ks_sigv4_request_add_header (req, "x-amz-checksum-sha256", base64);
+    }
+  if (options != NULL && options->upload_id != NULL)
+    {
+      g_autofree char *part = g_strdup_printf ("%u", options->part_number);
+
+      if (options->part_number != 0)
+        ks_sigv4_request_add_query (req, "partNumber", part);
+      ks_sigv4_request_add_query (req, "uploadId", options->upload_id);
+    }
+
+  url = ks_sigv4_presign_url (endpoint, req, &creds, now, 900, &error);
+  g_assert_no_error (error);
+  return url;
+}
+
+static gboolean
+set_public_url_to_cb (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  ks_server_set_public_url (fixture->server, g_object_get_data (G_OBJECT (fixture->server), "next-url"));
+  g_mutex_lock (&fixture->mutex);
+  fixture->ready = FALSE;
+  g_cond_signal (&fixture->cond);
+  g_mutex_unlock (&fixture->mutex);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+set_public_url (Fixture    *fixture,
+                const char *url)
+{
+  g_object_set_data_full (G_OBJECT (fixture->server), "next-url", g_strdup (url), g_free);
+  fixture->ready = TRUE;
+  g_main_context_invoke (fixture->context, set_public_url_to_cb, fixture);
+  g_mutex_lock (&fixture->mutex);
+  while (fixture->ready)
+    g_cond_wait (&fixture->cond, &fixture->mutex);
+  g_mutex_unlock (&fixture->mutex);
+}
+
+/* The store's own presigner writes exactly the reference's URL, for
+ * every shape the API asks for, across public URLs and days. */
+static void
+test_presign_reference (Fixture      *fixture,
+                        gconstpointer user_data)
+{
+  const char *const public_urls[] = {
+    NULL, /* the listening URL */
+    "https://photos.example.org",
+    "https://photos.example.org:443/keep%20sake",
+    "http://[::1]:8080/a/b",
+    "http://example.org:80",
+  };
+  const char *const keys[] = {
+    "originals/sub-1/3f2b0a4e-0000-4000-8000-000000000000",
+    "thumbs/u/p/grid.jpg",
+    "odd key/with+plus&amp=é",
+  };
+  const char              *sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  const KsS3PresignOptions options[] = {
+    { .content_length = -1 },
+    { .content_length = 123, .checksum_sha256 = sha256 },
+    { .content_length = 16777216, .upload_id = "up/load+id=", .part_number = 7 },
+    { .content_length = -1, .upload_id = "uploadid" },
+  };
+  const char *const methods[] = { "GET", "PUT", "PUT", "POST" };
+  const gint64      times[] = { 1714566896, 1714608000 - 1, 1714608000, 1714694400 + 12345 };
+
+  for (guint u = 0; u < G_N_ELEMENTS (public_urls); u++)
+    {
+      g_autofree char *public_url = g_strdup (public_urls[u] != NULL ? public_urls[u] : fixture->base_url);
+
+      set_public_url (fixture, public_url);
+      for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+        for (guint o = 0; o < G_N_ELEMENTS (options); o++)
+          for (guint t = 0; t < G_N_ELEMENTS (times); t++)
+            {
+              g_autoptr (GDateTime) now = g_date_time_new_from_unix_utc (times[t]);
+              g_autofree char *expected = reference_presign (fixture, public_url, methods[o], keys[k],
+                                                             &options[o], now);
+              g_autofree char *url = ks_s3_store_presign_at (fixture->server, methods[o], keys[k], 900,
+                                                             &options[o], times[t]);
+
+              g_assert_nonnull (url);
+              g_assert_cmpstr (url, ==, expected);
+            }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -332,6 +460,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/s3/store/head-delete", test_head_delete);
   ADD ("/s3/store/presign-bound", test_presign_bound);
+  ADD ("/s3/store/presign-reference", test_presign_reference);
   ADD ("/s3/store/multipart", test_multipart);
   ADD ("/s3/store/public-url-prefix", test_public_url_prefix);
 #undef ADD

@@ -207,72 +207,11 @@ socket_cb (int          fd,
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-same_address (GSocketAddress  *address,
-              struct sockaddr *native,
-              socklen_t        len)
-{
-  g_autoptr (GSocketAddress) other = g_socket_address_new_from_native (native, len);
-
-  return G_IS_INET_SOCKET_ADDRESS (address) && G_IS_INET_SOCKET_ADDRESS (other) &&
-         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)) ==
-             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (other)) &&
-         g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)),
-                               g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (other)));
-}
-
-static gboolean
-is_connection (int             fd,
-               GSocketAddress *local,
-               GSocketAddress *remote)
-{
-  struct sockaddr_storage native;
-  socklen_t               len = sizeof native;
-
-  if (getpeername (fd, (struct sockaddr *) &native, &len) != 0 ||
-      !same_address (remote, (struct sockaddr *) &native, len))
-    return FALSE;
-
-  len = sizeof native;
-  return getsockname (fd, (struct sockaddr *) &native, &len) == 0 &&
-         same_address (local, (struct sockaddr *) &native, len);
-}
-
-/*
- * The descriptor of @msg's connection, or -1. libsoup before 3.4 has no
- * GSocket for a connection handed over with soup_server_accept_iostream()
- * (how ks-server.c accepts), so look for the socket whose two ends are
- * the message's. Only done when a poll really waits.
- */
-static int
-find_connection_fd (SoupServerMessage *msg)
-{
-  GSocketAddress *local = soup_server_message_get_local_address (msg);
-  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-  g_autoptr (GDir) dir = NULL;
-  const char *name;
-
-  if (local == NULL || remote == NULL)
-    return -1;
-
-  dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      guint64 fd = 0;
-
-      if (g_ascii_string_to_unsigned (name, 10, 0, G_MAXINT, &fd, NULL) &&
-          is_connection ((int) fd, local, remote))
-        return (int) fd;
-    }
-
-  return -1;
-}
-
 static void
 watch_socket (Waiter *waiter)
 {
-  GSocket *socket = soup_server_message_get_socket (waiter->msg);
-  int      fd = socket != NULL ? g_socket_get_fd (socket) : find_connection_fd (waiter->msg);
+  GSocket *socket = ks_server_get_message_socket (waiter->api->server, waiter->msg);
+  int      fd = socket != NULL ? g_socket_get_fd (socket) : -1;
 
   if (fd < 0)
     return;

@@ -4,6 +4,7 @@
  */
 #include "ks-api-private.h"
 #include "ks-server-error.h"
+#include "ks-server-http.h"
 
 struct _KsApiTransaction
 {
@@ -139,6 +140,8 @@ ks_api_transaction_begin (KsApi   *api,
 
   g_return_val_if_fail (api->wake == NULL, NULL);
 
+  ks_api_batch_flush (api);
+
   /* IMMEDIATE: take the write lock now, not halfway through. */
   if (!exec (api, "BEGIN IMMEDIATE", error))
     return NULL;
@@ -182,4 +185,144 @@ ks_api_transaction_free (KsApiTransaction *txn)
       g_clear_pointer (&txn->api->wake, g_hash_table_unref);
     }
   g_free (txn);
+}
+
+/* ---- Group commit ---- */
+
+typedef struct
+{
+  SoupServerMessage *msg; /* owned; NULL once the client is gone */
+  guint              status;
+  GBytes            *reply; /* owned: JSON text */
+  gulong             disconnected_id;
+} Deferred;
+
+struct _KsApiBatch
+{
+  GPtrArray *deferred; /* of Deferred */
+  GSource   *flush;    /* owned */
+};
+
+static void
+deferred_disconnected_cb (SoupServerMessage *msg,
+                          Deferred          *deferred)
+{
+  g_signal_handler_disconnect (msg, deferred->disconnected_id);
+  g_clear_object (&deferred->msg);
+}
+
+static void
+deferred_free (Deferred *deferred)
+{
+  if (deferred->msg != NULL)
+    {
+      g_signal_handler_disconnect (deferred->msg, deferred->disconnected_id);
+      g_object_unref (deferred->msg);
+    }
+  g_bytes_unref (deferred->reply);
+  g_free (deferred);
+}
+
+static gboolean
+batch_flush_cb (gpointer user_data)
+{
+  ks_api_batch_flush (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * ks_api_batch_join:
+ *
+ * Makes sure the batch's transaction is open; what the caller writes now
+ * commits with it. The reply goes through ks_api_batch_defer().
+ */
+gboolean
+ks_api_batch_join (KsApi   *api,
+                   GError **error)
+{
+  g_autoptr (GMainContext) context = NULL;
+  KsApiBatch *batch;
+
+  if (api->batch != NULL)
+    return TRUE;
+
+  g_return_val_if_fail (sqlite3_get_autocommit (api->db), FALSE);
+  if (!exec (api, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  context = g_main_context_ref_thread_default ();
+  /* At the default priority, so it runs on the next iteration after
+   * whatever requests this one reads, not only when the loop is idle. */
+  batch = g_new0 (KsApiBatch, 1);
+  batch->deferred = g_ptr_array_new_with_free_func ((GDestroyNotify) deferred_free);
+  batch->flush = g_idle_source_new ();
+  g_source_set_priority (batch->flush, G_PRIORITY_DEFAULT);
+  g_source_set_callback (batch->flush, batch_flush_cb, api, NULL);
+  g_source_attach (batch->flush, context);
+  api->batch = batch;
+
+  return TRUE;
+}
+
+/* Pauses @msg until the batch is committed, then answers @reply, JSON
+ * text (taken). */
+void
+ks_api_batch_defer (KsApi             *api,
+                    SoupServerMessage *msg,
+                    guint              status,
+                    GBytes            *reply)
+{
+  Deferred *deferred = g_new0 (Deferred, 1);
+
+  g_return_if_fail (api->batch != NULL);
+
+  deferred->msg = g_object_ref (msg);
+  deferred->status = status;
+  deferred->reply = reply;
+  deferred->disconnected_id = g_signal_connect (msg, "disconnected",
+                                                G_CALLBACK (deferred_disconnected_cb), deferred);
+  g_ptr_array_add (api->batch->deferred, deferred);
+  soup_server_message_pause (msg);
+}
+
+/* COMMITs the batch, if any, and answers its requests: as deferred, or
+ * all with an error if it could not be committed. */
+void
+ks_api_batch_flush (KsApi *api)
+{
+  KsApiBatch *batch = g_steal_pointer (&api->batch);
+  g_autoptr (GError) error = NULL;
+
+  if (batch == NULL)
+    return;
+
+  g_source_destroy (batch->flush);
+  g_source_unref (batch->flush);
+
+  /* After some errors SQLite has rolled back on its own. */
+  if (sqlite3_get_autocommit (api->db))
+    g_set_error_literal (&error, KS_SERVER_ERROR, KS_SERVER_ERROR_DATABASE,
+                         "database: the batch was rolled back");
+  else if (!exec (api, "COMMIT", &error) && !sqlite3_get_autocommit (api->db))
+    exec (api, "ROLLBACK", NULL);
+
+  /* Users recorded in it may be gone. */
+  if (error != NULL)
+    g_hash_table_remove_all (api->known_users);
+
+  for (guint i = 0; i < batch->deferred->len; i++)
+    {
+      Deferred *deferred = g_ptr_array_index (batch->deferred, i);
+
+      if (deferred->msg == NULL)
+        continue;
+      if (error == NULL)
+        ks_server_http_respond_json_bytes (deferred->msg, deferred->status, deferred->reply);
+      else
+        ks_api_respond (deferred->msg, deferred->status, NULL, error);
+      soup_server_message_unpause (deferred->msg);
+    }
+
+  g_ptr_array_unref (batch->deferred);
+  g_free (batch);
 }

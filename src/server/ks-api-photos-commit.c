@@ -110,29 +110,6 @@ parse_parts (JsonObject *body,
   return g_steal_pointer (&parts);
 }
 
-/*
- * ks-s3-store.h has no call that completes a multipart upload from inside
- * the server, so the client completes it itself with the presigned
- * CompleteMultipartUpload URL that prepare gave ("complete"), as it would
- * with S3, and commit then checks the result like any other object. The
- * parts are still checked here, so a client that sends them keeps working
- * once the store can complete uploads for the API.
- */
-static gboolean
-complete_multipart (KsApiRequest *req,
-                    KsApiStmt    *photo,
-                    JsonObject   *body,
-                    GError      **error)
-{
-  g_autoptr (GArray) parts = NULL;
-
-  if (!json_object_has_member (body, "parts"))
-    return TRUE;
-
-  parts = parse_parts (body, sqlite3_column_int64 (photo, KS_API_PHOTO_COL_SIZE), error);
-  return parts != NULL;
-}
-
 /* ---- Checking the objects ---- */
 
 static gboolean
@@ -252,21 +229,180 @@ committed_reply (KsApiRequest *req,
   return ks_api_object_node (reply);
 }
 
-/* Checks and commits a pending photo; the statement is on its row. */
-static gboolean
-commit_pending (KsApiRequest *req,
-                KsApiStmt    *photo,
-                JsonObject   *body,
-                GError      **error)
+/* A multipart upload whose object is there but wrong is spent: forget
+ * it, so that a new prepare starts a new one. */
+static void
+forget_upload (KsApiRequest *req,
+               const char   *id)
 {
-  gboolean multipart = sqlite3_column_type (photo, COL_UPLOAD_ID) != SQLITE_NULL;
+  g_autoptr (KsApiTransaction) txn = ks_api_transaction_begin (req->api, NULL);
+  g_autoptr (KsApiStmt) stmt = NULL;
 
-  if (!multipart && json_object_has_member (body, "parts"))
-    return fail (error, KS_API_ERROR_BAD_REQUEST, "This photo was not uploaded in parts");
-  if (multipart && !complete_multipart (req, photo, body, error))
-    return FALSE;
+  if (txn == NULL ||
+      (stmt = ks_api_stmt (req->api, "UPDATE photos SET upload_id = NULL WHERE id = ?1", NULL)) == NULL)
+    return;
+  ks_api_bind_text (stmt, 1, id);
+  if (ks_api_step_done (req->api, stmt, NULL))
+    ks_api_transaction_commit (txn, NULL);
+}
 
-  return check_objects (req, photo, error);
+/*
+ * The photo's current row decides: gone (404), committed already, or
+ * pending, then its objects are checked and it is committed. Returns
+ * the reply.
+ */
+static JsonNode *
+commit_photo (KsApiRequest *req,
+              const char   *id,
+              GError      **error)
+{
+  g_autoptr (KsApiStmt) photo = ks_api_stmt (req->api, photo_sql, error);
+  g_autoptr (GError) local_error = NULL;
+  int rc;
+
+  if (photo == NULL)
+    return NULL;
+  ks_api_bind_text (photo, 1, id);
+  ks_api_bind_text (photo, 2, req->sub);
+  rc = ks_api_step (req->api, photo, error);
+  if (rc == SQLITE_DONE)
+    fail (error, KS_API_ERROR_NOT_FOUND, "You have no photo with this id");
+  if (rc != SQLITE_ROW)
+    return NULL;
+
+  if (sqlite3_column_type (photo, KS_API_PHOTO_COL_COMMITTED_AT) == SQLITE_NULL)
+    {
+      gboolean multipart = sqlite3_column_type (photo, COL_UPLOAD_ID) != SQLITE_NULL;
+
+      if (!check_objects (req, photo, &local_error))
+        {
+          ks_api_stmt_release (photo);
+          if (multipart && g_error_matches (local_error, KS_API_ERROR, KS_API_ERROR_CONFLICT))
+            forget_upload (req, id);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      ks_api_stmt_release (photo);
+      if (!mark_committed (req, id, error))
+        return NULL;
+    }
+  ks_api_stmt_release (photo);
+
+  return committed_reply (req, id, error);
+}
+
+/* ---- Completing a multipart upload ---- */
+
+/* A commit that waits for the store to complete the photo's upload. */
+typedef struct
+{
+  KsApi             *api; /* a reference */
+  SoupServerMessage *msg; /* owned; NULL once the client is gone */
+  gulong             disconnected_id;
+  char              *sub;
+  char              *username;
+  char              *id;
+  gint64             now;
+} Completion;
+
+static void
+completion_free (Completion *completion)
+{
+  if (completion->msg != NULL)
+    {
+      g_signal_handler_disconnect (completion->msg, completion->disconnected_id);
+      g_object_unref (completion->msg);
+    }
+  ks_api_unref (completion->api);
+  g_free (completion->sub);
+  g_free (completion->username);
+  g_free (completion->id);
+  g_free (completion);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Completion, completion_free)
+
+static void
+completion_disconnected_cb (SoupServerMessage *msg,
+                            Completion        *completion)
+{
+  g_signal_handler_disconnect (msg, completion->disconnected_id);
+  g_clear_object (&completion->msg);
+}
+
+/* The store's refusal, in the API's words. */
+static void
+set_completion_error (const GError *store_error,
+                      GError      **error)
+{
+  if (g_error_matches (store_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+    fail (error, KS_API_ERROR_PRECONDITION_FAILED,
+          "The parts are not all uploaded as listed: %s", store_error->message);
+  else if (g_error_matches (store_error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+    fail (error, KS_API_ERROR_CONFLICT,
+          "The uploaded parts do not have the sizes prepare gave: %s", store_error->message);
+  else if (g_error_matches (store_error, G_IO_ERROR, G_IO_ERROR_BUSY))
+    fail (error, KS_API_ERROR_CONFLICT, "Another request is completing this upload");
+  else
+    g_propagate_error (error, g_error_copy (store_error));
+}
+
+static void
+completed_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (Completion) completion = user_data;
+  g_autoptr (GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+  KsApiRequest req = { completion->api, completion->msg, NULL, query,
+                       completion->sub, completion->username, completion->now };
+  g_autoptr (GError) store_error = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+
+  /* No such upload: perhaps the client completed it with the presigned
+   * URL; the object check says whether it is there. */
+  if (!ks_s3_store_complete_multipart_finish (KS_SERVER (source), result, &store_error) &&
+      !g_error_matches (store_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    set_completion_error (store_error, &error);
+  if (completion->msg == NULL)
+    return;
+
+  if (error == NULL)
+    node = commit_photo (&req, completion->id, &error);
+  ks_api_respond (completion->msg, SOUP_STATUS_OK, node, error);
+  soup_server_message_unpause (completion->msg);
+}
+
+static void
+complete_upload (KsApiRequest *req,
+                 const char   *id,
+                 const char   *upload_id,
+                 GArray       *parts)
+{
+  Completion        *completion = g_new0 (Completion, 1);
+  g_autofree char   *key = ks_api_original_key (req->sub, id);
+  KsS3CompletedPart *completed = g_new0 (KsS3CompletedPart, parts->len);
+
+  completion->api = ks_api_ref (req->api);
+  completion->msg = g_object_ref (req->msg);
+  completion->sub = g_strdup (req->sub);
+  completion->username = g_strdup (req->username);
+  completion->id = g_strdup (id);
+  completion->now = req->now;
+  completion->disconnected_id = g_signal_connect (req->msg, "disconnected",
+                                                  G_CALLBACK (completion_disconnected_cb), completion);
+
+  for (guint i = 0; i < parts->len; i++)
+    {
+      completed[i].part_number = g_array_index (parts, Part, i).part_number;
+      completed[i].etag = g_array_index (parts, Part, i).etag;
+    }
+
+  soup_server_message_pause (req->msg);
+  ks_s3_store_complete_multipart_async (req->api->server, key, upload_id, completed, parts->len,
+                                        NULL, completed_cb, completion);
+  g_free (completed);
 }
 
 /* POST /v1/photos/{id}/commit: idempotent, a committed photo is 200. */
@@ -278,7 +414,9 @@ ks_api_photos_commit (KsApiRequest *req,
   const char *id = ks_api_param_id (req, "photo", error);
   g_autoptr (JsonObject) body = NULL;
   g_autoptr (KsApiStmt) photo = NULL;
-  int rc;
+  g_autoptr (GArray) parts = NULL;
+  g_autofree char *upload_id = NULL;
+  int              rc;
 
   if (id == NULL || !ks_api_check_query (req, NULL, error))
     return NULL;
@@ -295,15 +433,27 @@ ks_api_photos_commit (KsApiRequest *req,
   if (rc != SQLITE_ROW)
     return NULL;
 
-  if (sqlite3_column_type (photo, KS_API_PHOTO_COL_COMMITTED_AT) == SQLITE_NULL)
+  /* Parts: the server completes the multipart upload itself, unless the
+   * photo is committed already. */
+  if (json_object_has_member (body, "parts") &&
+      sqlite3_column_type (photo, KS_API_PHOTO_COL_COMMITTED_AT) == SQLITE_NULL)
     {
-      if (!commit_pending (req, photo, body, error))
-        return NULL;
-      ks_api_stmt_release (photo);
-      if (!mark_committed (req, id, error))
+      upload_id = g_strdup (ks_api_column_text (photo, COL_UPLOAD_ID));
+      if (upload_id == NULL)
+        {
+          fail (error, KS_API_ERROR_BAD_REQUEST, "This photo was not uploaded in parts");
+          return NULL;
+        }
+      parts = parse_parts (body, sqlite3_column_int64 (photo, KS_API_PHOTO_COL_SIZE), error);
+      if (parts == NULL)
         return NULL;
     }
   ks_api_stmt_release (photo);
 
-  return committed_reply (req, id, error);
+  if (parts == NULL)
+    return commit_photo (req, id, error);
+
+  complete_upload (req, id, upload_id, parts);
+  *status = KS_API_PAUSED;
+  return NULL;
 }

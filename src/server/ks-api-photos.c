@@ -199,12 +199,12 @@ save_pending (KsApiRequest *req,
   stmt = ks_api_stmt (req->api,
                       "INSERT INTO photos (id, owner, sha256, size, content_type, file_name, "
                       "  taken_at, width, height, grid_size, grid_sha256, preview_size, "
-                      "  preview_sha256, upload_id, created_at) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+                      "  preview_sha256, upload_id, created_at, prepared_at) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15) "
                       "ON CONFLICT (id) DO UPDATE SET size = ?4, content_type = ?5, "
                       "  file_name = ?6, taken_at = ?7, width = ?8, height = ?9, "
                       "  grid_size = ?10, grid_sha256 = ?11, preview_size = ?12, "
-                      "  preview_sha256 = ?13, upload_id = ?14",
+                      "  preview_sha256 = ?13, upload_id = ?14, prepared_at = ?15",
                       error);
   if (stmt == NULL)
     return FALSE;
@@ -232,12 +232,60 @@ save_pending (KsApiRequest *req,
 
 /* ---- prepare: the presigned uploads ---- */
 
-static JsonObject *
-single_upload (KsApiRequest *req,
-               const char   *target,
-               const char   *key,
-               gint64        size,
-               const char   *sha256)
+/*
+ * The reply is written as JSON text directly: it is the hot path of an
+ * upload, and a tree of JsonObjects only to print it cost a tenth of a
+ * prepare. Its strings are URLs, ids and names of our own, escaped all
+ * the same.
+ */
+static void
+append_string (GString    *out,
+               const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (out, "\\%c", *p);
+      else if ((guchar) *p < 0x20)
+        g_string_append_printf (out, "\\u%04x", (guchar) *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* "name":"value", with a comma before unless first */
+static void
+append_member (GString    *out,
+               const char *name,
+               const char *value)
+{
+  if (out->len > 0 && out->str[out->len - 1] != '{')
+    g_string_append_c (out, ',');
+  append_string (out, name);
+  g_string_append_c (out, ':');
+  append_string (out, value);
+}
+
+static void
+append_int_member (GString    *out,
+                   const char *name,
+                   gint64      value)
+{
+  if (out->len > 0 && out->str[out->len - 1] != '{')
+    g_string_append_c (out, ',');
+  append_string (out, name);
+  g_string_append_printf (out, ":%" G_GINT64_FORMAT, value);
+}
+
+static void
+append_single_upload (GString      *out,
+                      KsApiRequest *req,
+                      const char   *target,
+                      const char   *key,
+                      gint64        size,
+                      const char   *sha256)
 {
   KsS3PresignOptions options = { .content_length = size, .checksum_sha256 = sha256 };
   g_autofree char   *url = ks_s3_store_presign (req->api->server, "PUT", key,
@@ -246,101 +294,102 @@ single_upload (KsApiRequest *req,
   g_autofree guint8 *digest = ks_hex_decode (sha256, &digest_len, NULL);
   g_autofree char   *checksum = ks_base64_encode (digest, digest_len);
   g_autofree char   *length = g_strdup_printf ("%" G_GINT64_FORMAT, size);
-  JsonObject        *upload = json_object_new ();
-  JsonObject        *headers = json_object_new ();
 
-  json_object_set_string_member (headers, "Content-Length", length);
-  json_object_set_string_member (headers, "x-amz-checksum-sha256", checksum);
-  json_object_set_string_member (upload, "target", target);
-  json_object_set_string_member (upload, "method", "PUT");
-  json_object_set_string_member (upload, "url", url);
-  json_object_set_object_member (upload, "headers", headers);
-
-  return upload;
+  g_string_append_c (out, '{');
+  append_member (out, "target", target);
+  append_member (out, "method", "PUT");
+  append_member (out, "url", url);
+  g_string_append (out, ",\"headers\":{");
+  append_member (out, "Content-Length", length);
+  append_member (out, "x-amz-checksum-sha256", checksum);
+  g_string_append (out, "}}");
 }
 
-/* CompleteMultipartUpload, presigned: see ks-api-photos-commit.c. */
-static JsonObject *
-complete_request (KsApiRequest *req,
-                  const char   *key,
-                  const char   *upload_id)
+/* CompleteMultipartUpload, presigned, for clients that complete the
+ * upload themselves (see ks-api-photos-commit.c). */
+static void
+append_complete_request (GString      *out,
+                         KsApiRequest *req,
+                         const char   *key,
+                         const char   *upload_id)
 {
   KsS3PresignOptions options = { .content_length = -1, .upload_id = upload_id };
   g_autofree char   *url = ks_s3_store_presign (req->api->server, "POST", key,
                                                 KS_API_UPLOAD_EXPIRY, &options);
-  JsonObject        *complete = json_object_new ();
 
-  json_object_set_string_member (complete, "method", "POST");
-  json_object_set_string_member (complete, "url", url);
-
-  return complete;
+  g_string_append (out, ",\"complete\":{");
+  append_member (out, "method", "POST");
+  append_member (out, "url", url);
+  g_string_append_c (out, '}');
 }
 
-static JsonObject *
-multipart_upload (KsApiRequest *req,
-                  const char   *key,
-                  gint64        size,
-                  const char   *upload_id)
+static void
+append_multipart_upload (GString      *out,
+                         KsApiRequest *req,
+                         const char   *key,
+                         gint64        size,
+                         const char   *upload_id)
 {
-  JsonObject *upload = json_object_new ();
-  JsonArray  *parts = json_array_new ();
-  guint       n_parts = (guint) ((size + KS_API_PART_SIZE - 1) / KS_API_PART_SIZE);
+  guint n_parts = (guint) ((size + KS_API_PART_SIZE - 1) / KS_API_PART_SIZE);
 
+  g_string_append_c (out, '{');
+  append_member (out, "target", "original");
+  append_member (out, "method", "PUT");
+  append_member (out, "upload_id", upload_id);
+  append_int_member (out, "part_size", KS_API_PART_SIZE);
+  g_string_append (out, ",\"parts\":[");
   for (guint i = 1; i <= n_parts; i++)
     {
       gint64             part_size = MIN (KS_API_PART_SIZE, size - (gint64) (i - 1) * KS_API_PART_SIZE);
       KsS3PresignOptions options = { .content_length = part_size, .upload_id = upload_id, .part_number = i };
       g_autofree char   *url = ks_s3_store_presign (req->api->server, "PUT", key,
                                                     KS_API_UPLOAD_EXPIRY, &options);
-      JsonObject        *part = json_object_new ();
 
-      json_object_set_int_member (part, "part_number", i);
-      json_object_set_int_member (part, "size", part_size);
-      json_object_set_string_member (part, "url", url);
-      json_array_add_object_element (parts, part);
+      g_string_append (out, i > 1 ? ",{" : "{");
+      append_int_member (out, "part_number", i);
+      append_int_member (out, "size", part_size);
+      append_member (out, "url", url);
+      g_string_append_c (out, '}');
     }
-
-  json_object_set_string_member (upload, "target", "original");
-  json_object_set_string_member (upload, "method", "PUT");
-  json_object_set_string_member (upload, "upload_id", upload_id);
-  json_object_set_int_member (upload, "part_size", KS_API_PART_SIZE);
-  json_object_set_array_member (upload, "parts", parts);
-  json_object_set_object_member (upload, "complete", complete_request (req, key, upload_id));
-
-  return upload;
+  g_string_append_c (out, ']');
+  append_complete_request (out, req, key, upload_id);
+  g_string_append_c (out, '}');
 }
 
-static JsonNode *
+/* (transfer full): the 201 reply's JSON text */
+static GBytes *
 upload_reply (KsApiRequest *req,
               PrepareInput *in,
               const char   *id,
               const char   *upload_id)
 {
   g_autofree char *key = ks_api_original_key (req->sub, id);
-  JsonObject      *reply = json_object_new ();
-  JsonArray       *uploads = json_array_new ();
+  g_autofree char *expires_at = ks_api_format_time (req->now + KS_API_UPLOAD_EXPIRY);
+  GString         *out = g_string_sized_new (4096);
 
+  g_string_append_c (out, '{');
+  append_member (out, "status", "upload");
+  append_member (out, "photo_id", id);
+  append_member (out, "expires_at", expires_at);
+  g_string_append (out, ",\"uploads\":[");
   if (upload_id != NULL)
-    json_array_add_object_element (uploads, multipart_upload (req, key, in->size, upload_id));
+    append_multipart_upload (out, req, key, in->size, upload_id);
   else
-    json_array_add_object_element (uploads, single_upload (req, "original", key, in->size, in->sha256));
+    append_single_upload (out, req, "original", key, in->size, in->sha256);
 
   for (int i = 0; i < N_THUMBS; i++)
     {
       g_autofree char *thumb_key = ks_api_thumb_key (req->sub, id, thumb_names[i]);
 
-      if (in->thumb_size[i] >= 0)
-        json_array_add_object_element (uploads, single_upload (req, thumb_names[i], thumb_key,
-                                                               in->thumb_size[i],
-                                                               in->thumb_sha256[i]));
+      if (in->thumb_size[i] < 0)
+        continue;
+      g_string_append_c (out, ',');
+      append_single_upload (out, req, thumb_names[i], thumb_key, in->thumb_size[i],
+                            in->thumb_sha256[i]);
     }
+  g_string_append (out, "]}");
 
-  json_object_set_string_member (reply, "status", "upload");
-  json_object_set_string_member (reply, "photo_id", id);
-  json_object_set_array_member (reply, "uploads", uploads);
-  ks_api_set_time (reply, "expires_at", req->now + KS_API_UPLOAD_EXPIRY);
-
-  return ks_api_object_node (reply);
+  return g_string_free_to_bytes (out);
 }
 
 /* POST /v1/photos/prepare */
@@ -374,9 +423,17 @@ ks_api_photos_prepare (KsApiRequest *req,
         return NULL;
     }
 
-  if (!save_pending (req, &in, id, upload_id, error))
+  /* Answered once the row is committed, with the other prepares of
+   * this main-loop iteration (group commit, see ks-api-db.c). */
+  if (!ks_api_batch_join (req->api, error))
     return NULL;
+  if (!save_pending (req, &in, id, upload_id, error))
+    {
+      ks_api_batch_flush (req->api);
+      return NULL;
+    }
 
-  *status = SOUP_STATUS_CREATED;
-  return upload_reply (req, &in, id, upload_id);
+  ks_api_batch_defer (req->api, req->msg, SOUP_STATUS_CREATED, upload_reply (req, &in, id, upload_id));
+  *status = KS_API_PAUSED;
+  return NULL;
 }

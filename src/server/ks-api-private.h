@@ -56,7 +56,8 @@ typedef enum
   KS_API_ROLE_OWNER,
 } KsApiRole;
 
-typedef struct _KsApi KsApi;
+typedef struct _KsApi      KsApi;
+typedef struct _KsApiBatch KsApiBatch;
 
 /* The module's state; everything runs on the server's main thread. */
 struct _KsApi
@@ -68,6 +69,11 @@ struct _KsApi
   GHashTable *known_users; /* subs whose api_users row exists */
   GHashTable *waiters;     /* sub → GQueue of change-feed waiters */
   GHashTable *wake;        /* nullable: subs to wake at COMMIT */
+  KsApiBatch *batch;       /* nullable: the open group commit */
+
+  GMainContext       *context; /* owned: the thread-default one of ks_api_register() */
+  KsApiCleanupOptions cleanup;
+  GSource            *sweep_source; /* owned, nullable */
 };
 
 /* One request, as the handlers see it. */
@@ -95,10 +101,13 @@ typedef JsonNode *(*KsApiHandler) (KsApiRequest *req,
 #define KS_API_PAUSED 0
 
 /* ks-api.c */
-void ks_api_respond (SoupServerMessage *msg,
-                     guint              status,
-                     JsonNode          *node,
-                     const GError      *error);
+KsApi *ks_api_get (KsServer *server);
+KsApi *ks_api_ref (KsApi *api);
+void   ks_api_unref (KsApi *api);
+void   ks_api_respond (SoupServerMessage *msg,
+                       guint              status,
+                       JsonNode          *node,
+                       const GError      *error);
 
 /* ks-api-db.c: statements are prepared once and kept; g_autoptr resets
  * one when it goes out of scope. Do not use one statement twice at once. */
@@ -137,6 +146,21 @@ gboolean          ks_api_transaction_commit (KsApiTransaction *txn,
 void              ks_api_transaction_free (KsApiTransaction *txn);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsApiTransaction, ks_api_transaction_free)
+
+/*
+ * Group commit: prepares write their rows into one transaction shared by
+ * all the prepares of a main-loop iteration, and their replies wait for
+ * its COMMIT, so nothing is answered before it is committed. Every other
+ * writer flushes the batch first (ks_api_transaction_begin() does, and
+ * route_cb() does before any other route).
+ */
+gboolean ks_api_batch_join (KsApi   *api,
+                            GError **error);
+void     ks_api_batch_defer (KsApi             *api,
+                             SoupServerMessage *msg,
+                             guint              status,
+                             GBytes            *reply);
+void     ks_api_batch_flush (KsApi *api);
 
 /* ks-api-validate.c: request checks; errors are KS_API_ERROR_BAD_REQUEST. */
 JsonObject *ks_api_parse_body (KsApiRequest      *req,
@@ -306,6 +330,11 @@ JsonNode *ks_api_changes_get (KsApiRequest *req,
 void      ks_api_changes_wake (KsApi      *api,
                                GHashTable *subs);
 void      ks_api_changes_clear (KsApi *api);
+
+/* ks-api-sweep.c */
+void ks_api_sweep_configure (KsApi                     *api,
+                             const KsApiCleanupOptions *options);
+void ks_api_sweep_stop (KsApi *api);
 
 /* ks-api-photos.c */
 JsonNode *ks_api_photos_prepare (KsApiRequest *req,

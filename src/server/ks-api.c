@@ -322,6 +322,11 @@ route_cb (KsServer          *server,
   g_autoptr (JsonNode) node = NULL;
   guint status = SOUP_STATUS_OK;
 
+  /* Only prepares join the group commit; anything else may write, or
+   * answer about what a prepare wrote, so it goes after the COMMIT. */
+  if (route->handler != ks_api_photos_prepare)
+    ks_api_batch_flush (route->api);
+
   query = parse_query (msg, &error);
   req.query = query;
   if (query != NULL && !route->public)
@@ -343,21 +348,49 @@ route_cb (KsServer          *server,
 
 /* ---- Module ---- */
 
+static GQuark
+api_quark (void)
+{
+  return g_quark_from_static_string ("ks-api");
+}
+
+/* (transfer none): the server's API module */
+KsApi *
+ks_api_get (KsServer *server)
+{
+  return g_object_get_qdata (G_OBJECT (server), api_quark ());
+}
+
 static void
 api_clear (KsApi *api)
 {
+  ks_api_sweep_stop (api);
   ks_api_changes_clear (api);
+  ks_api_batch_flush (api);
   ks_api_clear_statements (api);
   g_clear_pointer (&api->stmts, g_hash_table_unref);
   g_clear_pointer (&api->identities, g_hash_table_unref);
   g_clear_pointer (&api->known_users, g_hash_table_unref);
   g_clear_pointer (&api->waiters, g_hash_table_unref);
+  g_clear_pointer (&api->context, g_main_context_unref);
+}
+
+KsApi *
+ks_api_ref (KsApi *api)
+{
+  return g_rc_box_acquire (api);
+}
+
+void
+ks_api_unref (KsApi *api)
+{
+  g_rc_box_release_full (api, (GDestroyNotify) api_clear);
 }
 
 static void
 route_free (Route *route)
 {
-  g_rc_box_release_full (route->api, (GDestroyNotify) api_clear);
+  ks_api_unref (route->api);
   g_free (route);
 }
 
@@ -371,7 +404,7 @@ add_route (KsApi       *api,
   g_autofree char *path = g_strconcat (KS_SERVER_PATH_API, pattern, NULL);
   Route           *route = g_new0 (Route, 1);
 
-  route->api = g_rc_box_acquire (api);
+  route->api = ks_api_ref (api);
   route->handler = handler;
   route->public = public;
   ks_server_add_route (api->server, method, path, route_cb, route, (GDestroyNotify) route_free);
@@ -380,9 +413,15 @@ add_route (KsApi       *api,
 void
 ks_api_register (KsServer *server)
 {
-  KsApi *api = g_rc_box_new0 (KsApi);
+  KsApi                    *api = g_rc_box_new0 (KsApi);
+  const KsApiCleanupOptions cleanup = {
+    .interval = KS_API_CLEANUP_INTERVAL,
+    .pending_lifetime = KS_API_CLEANUP_PENDING_LIFETIME,
+    .deleted_retention = KS_API_CLEANUP_DELETED_RETENTION,
+  };
 
   api->server = server;
+  api->context = g_main_context_ref_thread_default ();
   api->db = ks_server_db_get_handle (ks_server_get_db (server));
   api->stmts = g_hash_table_new (g_str_hash, g_str_equal);
   api->identities = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -394,5 +433,8 @@ ks_api_register (KsServer *server)
     add_route (api, routes[i].method, routes[i].pattern, routes[i].handler, FALSE);
   add_route (api, SOUP_METHOD_GET, "/links/{token}", ks_api_links_open, TRUE);
 
-  g_rc_box_release_full (api, (GDestroyNotify) api_clear);
+  /* Unowned: the routes keep the module as long as the server. */
+  g_object_set_qdata (G_OBJECT (server), api_quark (), api);
+  ks_api_sweep_configure (api, &cleanup);
+  ks_api_unref (api);
 }

@@ -13,4 +13,21 @@ G_BEGIN_DECLS
  * access token of the server's user pool (ks_idp_verify_access_token()). */
 void ks_api_register (KsServer *server);
 
+/* The cleanup sweep: photos never committed go some time after their
+ * last prepare, deleted photos some time after their deletion, with
+ * their objects. Times in seconds. */
+typedef struct
+{
+  guint  interval;          /* between sweeps; 0: never sweep */
+  gint64 pending_lifetime;  /* > 0 */
+  gint64 deleted_retention; /* >= 0 */
+} KsApiCleanupOptions;
+
+#define KS_API_CLEANUP_INTERVAL (60 * 60)
+#define KS_API_CLEANUP_PENDING_LIFETIME (24 * 60 * 60)
+#define KS_API_CLEANUP_DELETED_RETENTION (30 * 24 * 60 * 60)
+
+void ks_api_set_cleanup (KsServer                  *server,
+                         const KsApiCleanupOptions *options);
+
 G_END_DECLS

@@ -33,7 +33,7 @@ static void
 job_free (Job *job)
 {
   if (job->upload_id != NULL)
-    g_hash_table_remove (job->store->busy_uploads, job->upload_id);
+    ks_s3_store_release_upload (job->store, job->upload_id);
   g_free (job->upload_id);
   g_clear_pointer (&job->parts, g_ptr_array_unref);
   g_clear_pointer (&job->meta, ks_s3_meta_free);
@@ -47,7 +47,7 @@ static gboolean
 claim_upload (KsS3Request *req,
               const char  *upload_id)
 {
-  if (g_hash_table_contains (req->store->busy_uploads, upload_id))
+  if (!ks_s3_store_claim_upload (req->store, upload_id))
     {
       ks_s3_request_fail (req, KS_S3_ERROR_OPERATION_ABORTED,
                           "A conflicting conditional operation is currently in progress "
@@ -55,7 +55,6 @@ claim_upload (KsS3Request *req,
       return FALSE;
     }
 
-  g_hash_table_add (req->store->busy_uploads, g_strdup (upload_id));
   return TRUE;
 }
 

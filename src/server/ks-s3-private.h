@@ -23,6 +23,22 @@ G_BEGIN_DECLS
  * for 10,000 parts is about 1 MiB. */
 #define KS_S3_MAX_SMALL_BODY ((goffset) 2 * 1024 * 1024)
 
+/* Presigned URLs (ks-s3-presign.c); thread-safe. */
+typedef struct _KsS3Presigner KsS3Presigner;
+
+KsS3Presigner *ks_s3_presigner_new (const char *access_key_id,
+                                    const char *secret_access_key,
+                                    const char *region,
+                                    const char *bucket);
+void           ks_s3_presigner_free (KsS3Presigner *self);
+char          *ks_s3_presigner_sign (KsS3Presigner            *self,
+                                     const char               *public_url,
+                                     const char               *method,
+                                     const char               *key,
+                                     guint                     expires_seconds,
+                                     const KsS3PresignOptions *options,
+                                     gint64                    now_unix);
+
 /* Shared by the routes (a reference each) and the server (its qdata). */
 typedef struct
 {
@@ -31,8 +47,10 @@ typedef struct
   char          *objects_path;
   char          *multipart_path;
   KsS3Index     *index;
+  GMutex         busy_mutex;
   GHashTable    *busy_uploads; /* upload ids being completed or aborted */
   KsS3AuthConfig auth;         /* points into the data dir */
+  KsS3Presigner *presigner;
 } KsS3Store;
 
 KsS3Store *ks_s3_store_ref (KsS3Store *store);
@@ -49,6 +67,13 @@ gboolean ks_s3_store_commit (KsS3Store      *store,
 gboolean ks_s3_store_remove (KsS3Store  *store,
                              const char *key,
                              GError    **error);
+
+/* One complete or abort at a time per upload: FALSE if another one has
+ * it. Thread-safe. */
+gboolean ks_s3_store_claim_upload (KsS3Store  *store,
+                                   const char *upload_id);
+void     ks_s3_store_release_upload (KsS3Store  *store,
+                                     const char *upload_id);
 
 /* The routes' handlers (ks-s3-request.c). */
 void ks_s3_request_early_cb (KsServer          *server,

@@ -39,7 +39,9 @@ store_clear (KsS3Store *store)
   g_free (store->multipart_path);
   g_free ((char *) store->auth.path_prefix);
   ks_s3_index_free (store->index);
+  ks_s3_presigner_free (store->presigner);
   g_hash_table_unref (store->busy_uploads);
+  g_mutex_clear (&store->busy_mutex);
 }
 
 KsS3Store *
@@ -84,9 +86,12 @@ store_new (KsServer *server)
   store->multipart_path = g_build_filename (store->objects_path, MULTIPART_DIR, NULL);
   store->index = ks_s3_index_new ();
   store->busy_uploads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&store->busy_mutex);
   store->auth.region = ks_server_data_dir_get_region (data_dir);
   store->auth.access_key_id = ks_server_data_dir_get_access_key_id (data_dir);
   store->auth.secret_access_key = ks_server_data_dir_get_secret_access_key (data_dir);
+  store->presigner = ks_s3_presigner_new (store->auth.access_key_id, store->auth.secret_access_key,
+                                          store->auth.region, store->bucket);
 
   /* Before the first request, so nothing writes while we look. */
   ks_s3_objects_scan (store->objects_path, index_object_cb, store);
@@ -199,6 +204,28 @@ ks_s3_store_remove (KsS3Store  *store,
   return ks_s3_file_sync_dir (dir, error);
 }
 
+gboolean
+ks_s3_store_claim_upload (KsS3Store  *store,
+                          const char *upload_id)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&store->busy_mutex);
+
+  if (g_hash_table_contains (store->busy_uploads, upload_id))
+    return FALSE;
+
+  g_hash_table_add (store->busy_uploads, g_strdup (upload_id));
+  return TRUE;
+}
+
+void
+ks_s3_store_release_upload (KsS3Store  *store,
+                            const char *upload_id)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&store->busy_mutex);
+
+  g_hash_table_remove (store->busy_uploads, upload_id);
+}
+
 /* ---- the API for the other modules ---- */
 
 void
@@ -284,34 +311,190 @@ ks_s3_store_create_multipart (KsServer   *server,
   return ks_s3_upload_create (store, template, error);
 }
 
-static void
-add_presign_headers (KsSigv4Request           *req,
-                     const KsS3PresignOptions *options)
+typedef struct
 {
-  if (options->content_length >= 0)
-    {
-      g_autofree char *length = g_strdup_printf ("%" G_GINT64_FORMAT, options->content_length);
+  KsS3Store *store; /* owned */
+  char      *key;
+  char      *upload_id;
+  GPtrArray *parts; /* of KsS3CompletePart */
+} CompleteJob;
 
-      ks_sigv4_request_add_header (req, "content-length", length);
-    }
-  if (options->checksum_sha256 != NULL)
-    {
-      gsize              len = 0;
-      g_autofree guint8 *digest = ks_hex_decode (options->checksum_sha256, &len, NULL);
-      g_autofree char   *base64 = NULL;
+static void
+complete_job_free (CompleteJob *job)
+{
+  ks_s3_store_unref (job->store);
+  g_free (job->key);
+  g_free (job->upload_id);
+  g_ptr_array_unref (job->parts);
+  g_free (job);
+}
 
-      g_return_if_fail (digest != NULL && len == 32);
-      base64 = ks_base64_encode (digest, len);
-      ks_sigv4_request_add_header (req, "x-amz-checksum-sha256", base64);
-    }
-  if (options->upload_id != NULL)
-    {
-      g_autofree char *part = g_strdup_printf ("%u", options->part_number);
+/* The store's errors as ks-s3-store.h promises them. */
+static GError *
+complete_error (GError *error)
+{
+  GIOErrorEnum code;
 
-      if (options->part_number != 0)
-        ks_sigv4_request_add_query (req, "partNumber", part);
-      ks_sigv4_request_add_query (req, "uploadId", options->upload_id);
+  if (error->domain != KS_S3_ERROR)
+    return error;
+
+  switch (error->code)
+    {
+    case KS_S3_ERROR_NO_SUCH_UPLOAD:
+      code = G_IO_ERROR_NOT_FOUND;
+      break;
+    case KS_S3_ERROR_INVALID_PART:
+    case KS_S3_ERROR_INVALID_PART_ORDER:
+      code = G_IO_ERROR_INVALID_DATA;
+      break;
+    case KS_S3_ERROR_ENTITY_TOO_SMALL:
+    case KS_S3_ERROR_ENTITY_TOO_LARGE:
+      code = G_IO_ERROR_INVALID_ARGUMENT;
+      break;
+    default:
+      code = G_IO_ERROR_FAILED;
+      break;
     }
+
+  {
+    GError *converted = g_error_new_literal (G_IO_ERROR, code, error->message);
+
+    g_error_free (error);
+    return converted;
+  }
+}
+
+static void
+complete_thread_cb (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  CompleteJob *job = task_data;
+  GError      *error = NULL;
+  g_autoptr (KsS3Meta) meta = NULL;
+
+  meta = ks_s3_upload_complete (job->store, job->upload_id, job->key, job->parts, &error);
+  ks_s3_store_release_upload (job->store, job->upload_id);
+
+  if (meta != NULL)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, complete_error (error));
+}
+
+/**
+ * ks_s3_store_complete_multipart_async:
+ * @parts: (array length=n_parts): every part, in order
+ *
+ * Completes a multipart upload from inside the server, exactly as a
+ * CompleteMultipartUpload request would: the parts are checked, copied
+ * into the object on a worker thread and committed like a PUT.
+ */
+void
+ks_s3_store_complete_multipart_async (KsServer                *server,
+                                      const char              *key,
+                                      const char              *upload_id,
+                                      const KsS3CompletedPart *parts,
+                                      guint                    n_parts,
+                                      GCancellable            *cancellable,
+                                      GAsyncReadyCallback      callback,
+                                      gpointer                 user_data)
+{
+  KsS3Store *store = ks_s3_store_get (server);
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  CompleteJob *job;
+
+  g_return_if_fail (store != NULL && key != NULL && upload_id != NULL);
+  g_return_if_fail (parts != NULL || n_parts == 0);
+
+  task = g_task_new (server, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ks_s3_store_complete_multipart_async);
+
+  if (!check_key (key, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (n_parts == 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               "An upload is completed from at least one part");
+      return;
+    }
+  if (!ks_s3_store_claim_upload (store, upload_id))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
+                               "This upload is being completed or aborted already");
+      return;
+    }
+
+  job = g_new0 (CompleteJob, 1);
+  job->store = ks_s3_store_ref (store);
+  job->key = g_strdup (key);
+  job->upload_id = g_strdup (upload_id);
+  job->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_s3_complete_part_free);
+  for (guint i = 0; i < n_parts; i++)
+    {
+      KsS3CompletePart *part = g_new0 (KsS3CompletePart, 1);
+
+      part->part_number = parts[i].part_number;
+      part->etag = g_strdup (parts[i].etag);
+      g_ptr_array_add (job->parts, part);
+    }
+
+  g_task_set_task_data (task, job, (GDestroyNotify) complete_job_free);
+  g_task_run_in_thread (task, complete_thread_cb);
+}
+
+/**
+ * ks_s3_store_complete_multipart_finish:
+ * @error: G_IO_ERROR_NOT_FOUND: no such upload (it may have been
+ *   completed already); G_IO_ERROR_INVALID_DATA: a part is missing, its
+ *   ETag differs, or the parts are out of order; G_IO_ERROR_INVALID_ARGUMENT:
+ *   a part but the last is under 5 MiB, or the whole too large;
+ *   G_IO_ERROR_BUSY: another request is completing or aborting it
+ */
+gboolean
+ks_s3_store_complete_multipart_finish (KsServer     *server,
+                                       GAsyncResult *result,
+                                       GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, server), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Removes an upload and its parts; one that is not there is fine. */
+gboolean
+ks_s3_store_abort_multipart (KsServer   *server,
+                             const char *key,
+                             const char *upload_id,
+                             GError    **error)
+{
+  KsS3Store *store = ks_s3_store_get (server);
+  g_autoptr (GError) local_error = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (store != NULL && key != NULL && upload_id != NULL, FALSE);
+
+  if (!check_key (key, error))
+    return FALSE;
+  if (!ks_s3_store_claim_upload (store, upload_id))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                           "This upload is being completed or aborted already");
+      return FALSE;
+    }
+
+  ok = ks_s3_upload_abort (store, upload_id, key, &local_error);
+  ks_s3_store_release_upload (store, upload_id);
+  if (ok || g_error_matches (local_error, KS_S3_ERROR, KS_S3_ERROR_NO_SUCH_UPLOAD))
+    return TRUE;
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
 /**
@@ -319,7 +502,7 @@ add_presign_headers (KsSigv4Request           *req,
  * @options: (nullable): what else to bind into the signature
  *
  * Host and path prefix come from the server's public URL, so the URL
- * works for whoever reaches the server there.
+ * works for whoever reaches the server there. Thread-safe.
  */
 char *
 ks_s3_store_presign (KsServer                 *server,
@@ -328,40 +511,24 @@ ks_s3_store_presign (KsServer                 *server,
                      guint                     expires_seconds,
                      const KsS3PresignOptions *options)
 {
+  return ks_s3_store_presign_at (server, method, key, expires_seconds, options,
+                                 g_get_real_time () / G_USEC_PER_SEC);
+}
+
+/* The same, signed at @now_unix. */
+char *
+ks_s3_store_presign_at (KsServer                 *server,
+                        const char               *method,
+                        const char               *key,
+                        guint                     expires_seconds,
+                        const KsS3PresignOptions *options,
+                        gint64                    now_unix)
+{
   KsS3Store  *store = ks_s3_store_get (server);
   const char *public_url = ks_server_get_public_url (server);
-  g_autoptr (GUri) uri = NULL;
-  g_autofree char *endpoint = NULL;
-  g_autofree char *prefix = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr (KsSigv4Request) req = NULL;
-  g_autoptr (GError) error = NULL;
-  char              *url;
-  KsSigv4Credentials creds = { 0 };
 
   g_return_val_if_fail (store != NULL && public_url != NULL, NULL);
-  g_return_val_if_fail (method != NULL && key != NULL, NULL);
 
-  uri = g_uri_parse (public_url, G_URI_FLAGS_ENCODED, NULL);
-  g_return_val_if_fail (uri != NULL, NULL);
-  endpoint = g_uri_join (G_URI_FLAGS_ENCODED, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
-                         g_uri_get_port (uri), "", NULL, NULL);
-  prefix = g_uri_unescape_string (g_uri_get_path (uri), NULL);
-  path = g_strconcat (prefix != NULL ? prefix : "", KS_SERVER_PATH_S3 "/", store->bucket, "/",
-                      key, NULL);
-
-  req = ks_sigv4_request_new (method, path);
-  if (options != NULL)
-    add_presign_headers (req, options);
-
-  creds.access_key_id = store->auth.access_key_id;
-  creds.secret_access_key = store->auth.secret_access_key;
-  creds.region = store->auth.region;
-  creds.service = "s3";
-  url = ks_sigv4_presign_url (endpoint, req, &creds, now, expires_seconds, &error);
-  if (url == NULL)
-    g_critical ("Cannot presign %s: %s", key, error->message);
-
-  return url;
+  return ks_s3_presigner_sign (store->presigner, public_url, method, key, expires_seconds,
+                               options, now_unix);
 }

@@ -46,6 +46,29 @@ char *ks_s3_store_create_multipart (KsServer   *server,
                                     const char *key,
                                     GError    **error);
 
+/* One part of a multipart upload, as the client lists it. */
+typedef struct
+{
+  guint       part_number;
+  const char *etag; /* as UploadPart answered it, quotes and all */
+} KsS3CompletedPart;
+
+void     ks_s3_store_complete_multipart_async (KsServer                *server,
+                                               const char              *key,
+                                               const char              *upload_id,
+                                               const KsS3CompletedPart *parts,
+                                               guint                    n_parts,
+                                               GCancellable            *cancellable,
+                                               GAsyncReadyCallback      callback,
+                                               gpointer                 user_data);
+gboolean ks_s3_store_complete_multipart_finish (KsServer     *server,
+                                                GAsyncResult *result,
+                                                GError      **error);
+gboolean ks_s3_store_abort_multipart (KsServer   *server,
+                                      const char *key,
+                                      const char *upload_id,
+                                      GError    **error);
+
 /* A presigned URL for @method on @key under the public URL, valid for
  * @expires_seconds, signed with the store's own key pair. */
 char *ks_s3_store_presign (KsServer                 *server,
@@ -53,5 +76,11 @@ char *ks_s3_store_presign (KsServer                 *server,
                            const char               *key,
                            guint                     expires_seconds,
                            const KsS3PresignOptions *options);
+char *ks_s3_store_presign_at (KsServer                 *server,
+                              const char               *method,
+                              const char               *key,
+                              guint                     expires_seconds,
+                              const KsS3PresignOptions *options,
+                              gint64                    now_unix);
 
 G_END_DECLS

@@ -112,8 +112,8 @@ typedef struct
   gboolean          seen_root;
 } Parser;
 
-static void
-complete_part_free (KsS3CompletePart *part)
+void
+ks_s3_complete_part_free (KsS3CompletePart *part)
 {
   g_free (part->etag);
   g_free (part->checksum_sha256);
@@ -279,7 +279,7 @@ ks_s3_xml_parse_complete (const char *data,
                           gsize       len,
                           GError    **error)
 {
-  g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func ((GDestroyNotify) complete_part_free);
+  g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_s3_complete_part_free);
   g_autoptr (GError) local_error = NULL;
   g_autoptr (GMarkupParseContext) context = NULL;
   Parser parser = { 0 };

@@ -42,6 +42,8 @@ typedef struct
   char *checksum_sha256; /* nullable: base64 */
 } KsS3CompletePart;
 
+void ks_s3_complete_part_free (KsS3CompletePart *part);
+
 /* The parts in document order; KS_S3_ERROR_MALFORMED_XML for anything
  * that is not a CompleteMultipartUpload with at least one whole part. */
 GPtrArray *ks_s3_xml_parse_complete (const char *data,

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "ks-server-connections.h"
+#include "ks-server-stream.h"
 
 /* How often idle connections are looked at. */
 #define SWEEP_INTERVAL_SECONDS 1
@@ -22,6 +23,7 @@
 typedef struct
 {
   GSocketConnection *connection; /* owned */
+  KsServerStream    *stream;     /* owned: what libsoup reads and writes */
   gboolean           busy;
   gint64             idle_since;
 } Connection;
@@ -40,6 +42,7 @@ connection_free (gpointer data)
 {
   Connection *conn = data;
 
+  g_object_unref (conn->stream);
   g_object_unref (conn->connection);
   g_free (conn);
 }
@@ -117,21 +120,44 @@ ks_server_connections_free (KsServerConnections *self)
   g_free (self);
 }
 
-void
+/**
+ * ks_server_connections_add:
+ * @remote: @connection's remote address
+ *
+ * Returns: (transfer none): the stream to hand to libsoup for @connection
+ */
+GIOStream *
 ks_server_connections_add (KsServerConnections *self,
-                           GSocketConnection   *connection)
+                           GSocketConnection   *connection,
+                           GSocketAddress      *remote)
 {
-  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-  Connection *conn;
+  Connection *conn = g_new0 (Connection, 1);
 
-  if (remote == NULL)
-    return;
-
-  conn = g_new0 (Connection, 1);
   conn->connection = g_object_ref (connection);
+  conn->stream = ks_server_stream_new (connection);
   conn->idle_since = g_get_monotonic_time ();
   g_hash_table_replace (self->by_peer,
                         g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote)), conn);
+
+  return G_IO_STREAM (conn->stream);
+}
+
+/* See ks_server_stream_take_dotted(). */
+gboolean
+ks_server_connections_take_dotted (KsServerConnections *self,
+                                   GSocketAddress      *remote,
+                                   const char          *path)
+{
+  g_autofree char *key = NULL;
+  Connection      *conn;
+
+  if (remote == NULL)
+    return FALSE;
+
+  key = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote));
+  conn = g_hash_table_lookup (self->by_peer, key);
+
+  return conn != NULL && ks_server_stream_take_dotted (conn->stream, path);
 }
 
 void
@@ -153,6 +179,34 @@ ks_server_connections_set_busy (KsServerConnections *self,
   conn->busy = busy;
   if (!busy)
     conn->idle_since = g_get_monotonic_time ();
+}
+
+/**
+ * ks_server_connections_lookup:
+ * @remote: (nullable): a message's remote address
+ *
+ * Returns: (transfer none) (nullable): the socket of the open connection
+ *   from @remote, for what libsoup 3.2 does not give a message accepted
+ *   with soup_server_accept_iostream()
+ */
+GSocket *
+ks_server_connections_lookup (KsServerConnections *self,
+                              GSocketAddress      *remote)
+{
+  g_autofree char *key = NULL;
+  Connection      *conn;
+  GSocket         *socket;
+
+  if (remote == NULL)
+    return NULL;
+
+  key = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote));
+  conn = g_hash_table_lookup (self->by_peer, key);
+  if (conn == NULL)
+    return NULL;
+
+  socket = g_socket_connection_get_socket (conn->connection);
+  return g_socket_is_closed (socket) ? NULL : socket;
 }
 
 guint

@@ -2,10 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "ks-server-error.h"
 #include "ks-server-http.h"
 
-/* Its own domain, so the access log can be filtered or silenced apart. */
+/* Its own prefix, so the access log can be told apart from messages. */
 #define ACCESS_LOG_DOMAIN "ks-access"
 
 /* After a body went over its limit it is still read (HTTP/1.1 has no other
@@ -40,24 +44,47 @@ access_info_quark (void)
   return g_quark_from_static_string ("ks-server-http-access-info");
 }
 
+/* Replies carry tokens and private metadata: never in a shared cache. */
+static void
+set_json_headers (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+}
+
 void
 ks_server_http_respond_json (SoupServerMessage *msg,
                              guint              status,
                              JsonNode          *node)
 {
   g_autoptr (JsonGenerator) generator = json_generator_new ();
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  gsize               len = 0;
-  char               *text;
+  gsize len = 0;
+  char *text;
 
   json_generator_set_root (generator, node);
   text = json_generator_to_data (generator, &len);
 
-  /* Replies carry tokens and private metadata: never in a shared cache. */
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  set_json_headers (msg);
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, len);
+}
+
+/* The same, for a body that is JSON text already. */
+void
+ks_server_http_respond_json_bytes (SoupServerMessage *msg,
+                                   guint              status,
+                                   GBytes            *json)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+
+  set_json_headers (msg);
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                         "application/json", NULL);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_message_body_truncate (body);
+  soup_message_body_append_bytes (body, json);
 }
 
 /**
@@ -296,6 +323,97 @@ sanitize_for_log (const char *text)
   return g_string_free (out, FALSE);
 }
 
+/* The access log is buffered and written to stderr at most ACCESS_LOG_DELAY_MS
+ * after a line, or at once past ACCESS_LOG_BUFFER bytes: a write(2) per
+ * request costs a busy server several percent. A crash loses at most the
+ * last moment's lines. Lines look like GLib's default log handler's. */
+#define ACCESS_LOG_BUFFER 65536
+#define ACCESS_LOG_DELAY_MS 100
+
+static GMutex   access_log_mutex;
+static GString *access_log_buf;
+static gboolean access_log_flush_pending;
+
+static void
+access_log_write_locked (void)
+{
+  gsize done = 0;
+
+  while (access_log_buf != NULL && done < access_log_buf->len)
+    {
+      gssize n = write (STDERR_FILENO, access_log_buf->str + done, access_log_buf->len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break; /* nowhere to log to: drop it */
+      done += (gsize) n;
+    }
+  if (access_log_buf != NULL)
+    g_string_truncate (access_log_buf, 0);
+}
+
+/**
+ * ks_server_http_flush_log:
+ *
+ * Writes out the buffered access log lines now.
+ */
+void
+ks_server_http_flush_log (void)
+{
+  g_mutex_lock (&access_log_mutex);
+  access_log_write_locked ();
+  g_mutex_unlock (&access_log_mutex);
+}
+
+static gboolean
+access_log_flush_cb (gpointer user_data)
+{
+  ks_server_http_flush_log ();
+  return G_SOURCE_REMOVE;
+}
+
+/* Also when the source goes with its main context before it ran. */
+static void
+access_log_flush_done (gpointer user_data)
+{
+  g_mutex_lock (&access_log_mutex);
+  access_log_flush_pending = FALSE;
+  g_mutex_unlock (&access_log_mutex);
+}
+
+static void
+access_log_append (const char *line)
+{
+  gint64    now_us = g_get_real_time ();
+  time_t    now = (time_t) (now_us / G_USEC_PER_SEC);
+  struct tm tm = { 0 };
+  gboolean  schedule;
+
+  localtime_r (&now, &tm);
+
+  g_mutex_lock (&access_log_mutex);
+  if (access_log_buf == NULL)
+    access_log_buf = g_string_sized_new (ACCESS_LOG_BUFFER + 1024);
+  g_string_append_printf (access_log_buf, ACCESS_LOG_DOMAIN "-Message: %02d:%02d:%02d.%03d: %s\n",
+                          tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (now_us % G_USEC_PER_SEC / 1000), line);
+  if (access_log_buf->len >= ACCESS_LOG_BUFFER)
+    access_log_write_locked ();
+  schedule = access_log_buf->len > 0 && !access_log_flush_pending;
+  if (schedule)
+    access_log_flush_pending = TRUE;
+  g_mutex_unlock (&access_log_mutex);
+
+  if (schedule)
+    {
+      g_autoptr (GSource) source = g_timeout_source_new (ACCESS_LOG_DELAY_MS);
+      g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
+
+      g_source_set_callback (source, access_log_flush_cb, NULL, access_log_flush_done);
+      g_source_attach (source, context);
+    }
+}
+
 /**
  * ks_server_http_log_access:
  *
@@ -313,14 +431,15 @@ ks_server_http_log_access (SoupServerMessage *msg,
   const char      *remote = soup_server_message_get_remote_host (msg);
   g_autofree char *safe_method = sanitize_for_log (method != NULL ? method : "-");
   g_autofree char *safe_path = sanitize_for_log (uri != NULL ? g_uri_get_path (uri) : "-");
+  g_autofree char *line = NULL;
   double           ms = 0;
 
   if (info != NULL)
     ms = (double) (g_get_monotonic_time () - info->start_us) / 1000.0;
 
-  g_log (ACCESS_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-         "%s \"%s %s\" %u %" G_GUINT64_FORMAT " %.1fms%s",
-         remote != NULL ? remote : "-", safe_method, safe_path,
-         soup_server_message_get_status (msg), info != NULL ? info->bytes : 0, ms,
-         aborted ? " aborted" : "");
+  line = g_strdup_printf ("%s \"%s %s\" %u %" G_GUINT64_FORMAT " %.1fms%s",
+                          remote != NULL ? remote : "-", safe_method, safe_path,
+                          soup_server_message_get_status (msg), info != NULL ? info->bytes : 0, ms,
+                          aborted ? " aborted" : "");
+  access_log_append (line);
 }

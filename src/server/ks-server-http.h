@@ -23,6 +23,9 @@ G_BEGIN_DECLS
 void ks_server_http_respond_json (SoupServerMessage *msg,
                                   guint              status,
                                   JsonNode          *node);
+void ks_server_http_respond_json_bytes (SoupServerMessage *msg,
+                                        guint              status,
+                                        GBytes            *json);
 void ks_server_http_respond_error (SoupServerMessage *msg,
                                    guint              status,
                                    const char        *code,
@@ -41,5 +44,6 @@ void ks_server_http_discard_body (SoupServerMessage *msg);
 void ks_server_http_track (SoupServerMessage *msg);
 void ks_server_http_log_access (SoupServerMessage *msg,
                                 gboolean           aborted);
+void ks_server_http_flush_log (void);
 
 G_END_DECLS

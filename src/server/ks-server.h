@@ -39,6 +39,8 @@ KsServerDb      *ks_server_get_db (KsServer *self);
 const char      *ks_server_get_public_url (KsServer *self);
 void             ks_server_set_public_url (KsServer   *self,
                                            const char *public_url);
+GSocket         *ks_server_get_message_socket (KsServer          *self,
+                                               SoupServerMessage *msg);
 gboolean         ks_server_get_auto_confirm (KsServer *self);
 void             ks_server_set_auto_confirm (KsServer *self,
                                              gboolean  auto_confirm);

@@ -7,10 +7,12 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <glib-unix.h>
 
+#include "ks-api.h"
 #include "ks-server.h"
 #include "ks-server-error.h"
 #include "ks-server-urls.h"
@@ -28,6 +30,11 @@ typedef struct
   gboolean auto_confirm;
   gboolean version;
   char   **command;
+  char    *sweep_interval;
+  char    *pending_lifetime;
+  char    *deleted_retention;
+
+  KsApiCleanupOptions cleanup; /* parsed from the three above */
 } Options;
 
 static void
@@ -38,6 +45,9 @@ options_clear (Options *options)
   g_free (options->public_url);
   g_free (options->region);
   g_strfreev (options->command);
+  g_free (options->sweep_interval);
+  g_free (options->pending_lifetime);
+  g_free (options->deleted_retention);
 }
 
 static GOptionContext *
@@ -57,6 +67,15 @@ options_context_new (Options *options)
       "REGION" },
     { "auto-confirm", 0, 0, G_OPTION_ARG_NONE, &options->auto_confirm,
       "Confirm sign-ups without a code", NULL },
+    { "sweep-interval", 0, 0, G_OPTION_ARG_STRING, &options->sweep_interval,
+      "How often to remove abandoned uploads and old deleted photos; 0 never (default: 1h)",
+      "DURATION" },
+    { "pending-lifetime", 0, 0, G_OPTION_ARG_STRING, &options->pending_lifetime,
+      "Remove a photo never committed this long after its last prepare, at least 1h (default: 24h)",
+      "DURATION" },
+    { "deleted-retention", 0, 0, G_OPTION_ARG_STRING, &options->deleted_retention,
+      "Purge a deleted photo and its bytes this long after its deletion (default: 30d)",
+      "DURATION" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &options->version,
       "Print the version and exit", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->command, NULL, NULL },
@@ -72,6 +91,79 @@ options_context_new (Options *options)
   g_option_context_add_main_entries (context, entries, NULL);
 
   return context;
+}
+
+/* "90", "90s", "15m", "24h", "30d": seconds, from 0 to 10 years. */
+static gboolean
+parse_duration (const char *name,
+                const char *text,
+                gint64      fallback,
+                gint64     *out,
+                GError    **error)
+{
+  static const struct
+  {
+    char   unit;
+    gint64 seconds;
+  } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 60 * 60 }, { 'd', 24 * 60 * 60 } };
+  g_autofree char *number = NULL;
+  gint64           scale = 1;
+  guint64          value = 0;
+  gsize            len;
+
+  if (text == NULL)
+    {
+      *out = fallback;
+      return TRUE;
+    }
+
+  len = strlen (text);
+  for (guint i = 0; len > 1 && i < G_N_ELEMENTS (units); i++)
+    {
+      if (text[len - 1] == units[i].unit)
+        {
+          scale = units[i].seconds;
+          len--;
+        }
+    }
+  number = g_strndup (text, len);
+  if (!g_ascii_string_to_unsigned (number, 10, 0, G_GINT64_CONSTANT (10) * 366 * 24 * 60 * 60 / scale,
+                                   &value, NULL))
+    {
+      g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_INVALID_ARGUMENT,
+                   "--%s wants a duration such as 3600, 90m, 24h or 30d, not “%s”", name, text);
+      return FALSE;
+    }
+
+  *out = (gint64) value * scale;
+  return TRUE;
+}
+
+static gboolean
+parse_cleanup (Options *options,
+               GError **error)
+{
+  KsApiCleanupOptions *cleanup = &options->cleanup;
+  gint64               interval = 0;
+
+  if (!parse_duration ("sweep-interval", options->sweep_interval, KS_API_CLEANUP_INTERVAL,
+                       &interval, error) ||
+      !parse_duration ("pending-lifetime", options->pending_lifetime,
+                       KS_API_CLEANUP_PENDING_LIFETIME, &cleanup->pending_lifetime, error) ||
+      !parse_duration ("deleted-retention", options->deleted_retention,
+                       KS_API_CLEANUP_DELETED_RETENTION, &cleanup->deleted_retention, error))
+    return FALSE;
+
+  /* Upload URLs live 15 minutes from a prepare: leave clients time. */
+  if (cleanup->pending_lifetime < 60 * 60)
+    {
+      g_set_error_literal (error, KS_SERVER_ERROR, KS_SERVER_ERROR_INVALID_ARGUMENT,
+                           "--pending-lifetime must be at least 1h");
+      return FALSE;
+    }
+
+  cleanup->interval = (guint) MIN (interval, G_MAXUINT);
+  return TRUE;
 }
 
 static gboolean
@@ -90,6 +182,8 @@ parse_options (Options *options,
     options->data_dir = g_build_filename (g_get_user_data_dir (), "keepsake-server", NULL);
   if (options->listen == NULL)
     options->listen = g_strdup (DEFAULT_LISTEN);
+  if (!parse_cleanup (options, error))
+    return FALSE;
 
   if (options->public_url != NULL)
     {
@@ -130,6 +224,7 @@ start_server (Options        *options,
   server = ks_server_new (data_dir, db);
   ks_server_set_public_url (server, options->public_url);
   ks_server_set_auto_confirm (server, options->auto_confirm);
+  ks_api_set_cleanup (server, &options->cleanup);
   if (!ks_server_listen (server, address, error))
     return NULL;
 
