@@ -8,6 +8,7 @@
 
 #include <libsoup/soup.h>
 
+#include "ks-test-cloud.h"
 #include "ks-test-proxy.h"
 
 typedef enum
@@ -394,41 +395,12 @@ handler_cb (SoupServer        *server,
 
 /* ---- The proxy thread ---- */
 
-static gboolean
-incoming_cb (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  KsTestProxy *self = user_data;
-  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-
-  if (local != NULL && remote != NULL)
-    soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote, NULL);
-
-  return TRUE;
-}
-
 static void
 start_listening (KsTestProxy *self)
 {
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) effective = NULL;
-  g_autoptr (GError) error = NULL;
-
-  /* As the server does: libsoup 3.2's own listener leaks descriptors. */
   self->server = soup_server_new ("server-header", "ks-test-proxy", NULL);
   soup_server_add_handler (self->server, NULL, handler_cb, self, NULL);
-  self->service = g_socket_service_new ();
-  g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
-  g_assert_no_error (error);
-  g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
-  g_socket_service_start (self->service);
-
-  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  self->service = ks_test_listen_loopback (self->server, &self->port);
   self->url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
 
   self->session = soup_session_new_with_options ("timeout", 300, "max-conns-per-host", 64,

@@ -117,39 +117,14 @@ proxy_handler (SoupServer        *soup_server,
   proxy_respond (msg, status, g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
 }
 
-/* libsoup 3.2's own listener leaks, so connections come from a
- * GSocketService, as in the server. */
-static gboolean
-incoming_cb (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-
-  if (local != NULL && remote != NULL)
-    soup_server_accept_iostream (user_data, G_IO_STREAM (connection), local, remote, NULL);
-  return TRUE;
-}
-
 static GSocketService *
 listen_loopback (SoupServer *soup_server,
                  char      **out_url)
 {
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) effective = NULL;
-  g_autoptr (GError) error = NULL;
-  GSocketService *service = g_socket_service_new ();
+  guint16         port;
+  GSocketService *service = ks_test_listen_loopback (soup_server, &port);
 
-  g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
-  g_assert_no_error (error);
-  g_signal_connect (service, "incoming", G_CALLBACK (incoming_cb), soup_server);
-  g_socket_service_start (service);
-  *out_url = g_strdup_printf ("http://127.0.0.1:%u/",
-                              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective)));
+  *out_url = g_strdup_printf ("http://127.0.0.1:%u/", port);
   return service;
 }
 
