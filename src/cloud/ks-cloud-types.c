@@ -293,6 +293,18 @@ parse_fields (JsonObject  *object,
 #member, kind, G_STRUCT_OFFSET(type, member) \
   }
 
+/* Frees the strings @fields point to in @object: what parse_fields ()
+ * filled, so a member added to a table is freed with it. */
+static void
+free_fields (const Field *fields,
+             gsize        n_fields,
+             gpointer     object)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (fields[i].type == FIELD_STRING || fields[i].type == FIELD_OPTIONAL)
+      g_free (G_STRUCT_MEMBER (char *, object, fields[i].offset));
+}
+
 KsThumbnailInfo *
 ks_thumbnail_info_new (const char *name,
                        gint64      size,
@@ -392,22 +404,9 @@ ks_photo_free (KsPhoto *self)
   if (self == NULL)
     return;
 
-  g_free (self->id);
-  g_free (self->content_type);
-  g_free (self->taken_at);
-  g_free (self->sha256);
-  g_free (self->file_name);
+  free_fields (photo_fields, G_N_ELEMENTS (photo_fields), self);
+  free_fields (photo_url_fields, G_N_ELEMENTS (photo_url_fields), self);
   g_clear_pointer (&self->thumbnails, g_ptr_array_unref);
-  g_free (self->created_at);
-  g_free (self->committed_at);
-  g_free (self->deleted_at);
-  g_free (self->url_original);
-  g_free (self->url_grid);
-  g_free (self->url_preview);
-  g_free (self->urls_expire_at);
-  g_free (self->owner);
-  g_free (self->added_by);
-  g_free (self->added_at);
   g_free (self);
 }
 
@@ -441,12 +440,7 @@ ks_album_free (KsAlbum *self)
   if (self == NULL)
     return;
 
-  g_free (self->id);
-  g_free (self->name);
-  g_free (self->owner);
-  g_free (self->role);
-  g_free (self->created_at);
-  g_free (self->updated_at);
+  free_fields (album_fields, G_N_ELEMENTS (album_fields), self);
   g_free (self);
 }
 
@@ -476,9 +470,7 @@ ks_member_free (KsMember *self)
   if (self == NULL)
     return;
 
-  g_free (self->username);
-  g_free (self->role);
-  g_free (self->added_at);
+  free_fields (member_fields, G_N_ELEMENTS (member_fields), self);
   g_free (self);
 }
 
@@ -514,11 +506,7 @@ ks_link_free (KsLink *self)
   /* The token is a bearer secret for the album. */
   if (self->token != NULL)
     memset (self->token, 0, strlen (self->token));
-  g_free (self->token);
-  g_free (self->id);
-  g_free (self->url);
-  g_free (self->created_at);
-  g_free (self->expires_at);
+  free_fields (link_fields, G_N_ELEMENTS (link_fields), self);
   g_free (self);
 }
 
@@ -554,14 +542,7 @@ ks_event_free (KsEvent *self)
   if (self == NULL)
     return;
 
-  g_free (self->type);
-  g_free (self->album_id);
-  g_free (self->photo_id);
-  g_free (self->member);
-  g_free (self->role);
-  g_free (self->name);
-  g_free (self->actor);
-  g_free (self->at);
+  free_fields (event_fields, G_N_ELEMENTS (event_fields), self);
   g_free (self);
 }
 
