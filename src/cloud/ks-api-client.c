@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ks-api-client-private.h"
+#include "ks-backoff.h"
 #include "ks-cloud-error.h"
 #include "ks-json.h"
 
@@ -190,10 +191,7 @@ static guint
 backoff_ms (KsApiClient *self,
             guint        attempt)
 {
-  guint64 ceiling = (guint64) self->base_delay_ms << MIN (attempt - 1, 20u);
-
-  ceiling = MIN (ceiling, (guint64) self->max_delay_ms);
-  return (guint) g_random_int_range (0, (gint32) MIN (ceiling, (guint64) G_MAXINT32 - 1) + 1);
+  return (guint) ks_backoff_full_jitter (ks_backoff_ceiling (self->base_delay_ms, attempt - 1, self->max_delay_ms));
 }
 
 static gboolean

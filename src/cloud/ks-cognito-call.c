@@ -8,6 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ks-backoff.h"
 #include "ks-cloud-private.h"
 #include "ks-cognito-private.h"
 #include "ks-json.h"
@@ -120,10 +121,9 @@ static void
 schedule_retry (GTask *task)
 {
   CallData *data = g_task_get_task_data (task);
-  guint     delay = RETRY_BASE_MS << (2 * (data->attempt - 1));
+  guint     delay = (guint) ks_backoff_equal_jitter (ks_backoff_ceiling (RETRY_BASE_MS, 2 * (data->attempt - 1), G_MAXUINT));
   GSource  *source;
 
-  delay = delay / 2 + g_random_int_range (0, delay / 2 + 1);
   g_debug ("Cognito %s throttled, retrying in %u ms", data->target, delay);
 
   source = g_timeout_source_new (delay);

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-backoff.h"
 #include "ks-cloud-error.h"
 #include "ks-feed-follower.h"
 
@@ -304,12 +305,7 @@ static void
 back_off (KsFeedFollower *self,
           const GError   *error)
 {
-  guint64 delay = self->backoff_base_ms;
-
-  for (guint i = 0; i < self->attempts && delay < self->backoff_max_ms; i++)
-    delay *= 2;
-  delay = MIN (delay, self->backoff_max_ms);
-  delay = delay / 2 + g_random_int_range (0, (gint32) MIN (delay / 2 + 1, G_MAXINT32));
+  guint64 delay = ks_backoff_equal_jitter (ks_backoff_ceiling (self->backoff_base_ms, self->attempts, self->backoff_max_ms));
   self->attempts++;
 
   g_debug ("Change feed: %s; next try in %" G_GUINT64_FORMAT " ms", error->message, delay);

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "ks-backoff.h"
 #include "ks-cloud-error.h"
 #include "ks-sync-engine-private.h"
 
@@ -143,10 +144,10 @@ static gint64
 backoff_us (KsSyncEngine *self,
             int           attempts)
 {
-  gint64 delay = (gint64) self->retry_base_ms * 1000 << MIN (attempts, 20);
+  guint64 ceiling = ks_backoff_ceiling ((guint64) self->retry_base_ms * 1000, (guint) MAX (attempts, 0),
+                                        (guint64) 15 * 60 * G_USEC_PER_SEC);
 
-  delay = MIN (delay, (gint64) 15 * 60 * G_USEC_PER_SEC);
-  return delay / 2 + (gint64) g_random_double_range (0, (double) delay / 2);
+  return (gint64) ks_backoff_equal_jitter (ceiling);
 }
 
 void
