@@ -327,7 +327,7 @@ assert_grid_upright (KsPhoto *photo,
   g_assert_cmpint (MAX (gw, gh), <=, 256);
   g_assert_cmpint (gw > gh, ==, w > h);
   for (int q = 0; q < 4; q++)
-    assert_colour (grid, (q % 2 == 0 ? gw / 4 : gw * 3 / 4), (q < 2 ? gh / 4 : gh * 3 / 4), photo_quadrants[q]);
+    assert_colour (grid, (q % 2 == 0 ? gw / 4 : gw * 3 / 4), (q < 2 ? gh / 4 : gh * 3 / 4), quadrant_colours[q]);
 }
 
 /* ---- tests ---- */

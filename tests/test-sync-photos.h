@@ -13,71 +13,21 @@
 #include "ks-api-client.h"
 #include "ks-sync-engine.h"
 #include "ks-test-cloud.h"
+#include "test-photos.h"
 
-/* Upright, every test photo has four quadrants: red top left, green top
- * right, blue bottom left, white bottom right. */
-static const guint32 photo_quadrants[4] = { 0xff0000, 0x00ff00, 0x0000ff, 0xffffff };
-
-static G_GNUC_UNUSED guint32
-photo_quadrant (int x,
-                int y,
-                int w,
-                int h)
-{
-  return photo_quadrants[(y >= h / 2 ? 2 : 0) + (x >= w / 2 ? 1 : 0)];
-}
-
-/* The pixels as a camera held sideways (or a mirror) stores them, so
- * that applying @orientation shows the upright quadrants. @seed varies
- * a few pixels so that every photo has its own bytes. */
+/* The pixels of test-photos.h's stored photo; @seed varies a few pixels
+ * so that every photo has its own bytes. */
 static G_GNUC_UNUSED GdkPixbuf *
 photo_stored_pixbuf (int     w,
                      int     h,
                      int     orientation,
                      guint32 seed)
 {
-  gboolean   swap = orientation >= 5;
-  int        sw = swap ? h : w, sh = swap ? w : h;
-  GdkPixbuf *pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, sw, sh);
+  GdkPixbuf *pixbuf = make_stored_pixbuf (w, h, orientation);
+  int        sw = gdk_pixbuf_get_width (pixbuf), sh = gdk_pixbuf_get_height (pixbuf);
   int        stride = gdk_pixbuf_get_rowstride (pixbuf);
   guint8    *pixels = gdk_pixbuf_get_pixels (pixbuf);
 
-  for (int dy = 0; dy < h; dy++)
-    for (int dx = 0; dx < w; dx++)
-      {
-        int     sx = dx, sy = dy;
-        guint32 rgb = photo_quadrant (dx, dy, w, h);
-        guint8 *p;
-
-        switch (orientation)
-          {
-          case 2:
-            sx = sw - 1 - dx;
-            break;
-          case 3:
-            sx = sw - 1 - dx, sy = sh - 1 - dy;
-            break;
-          case 4:
-            sy = sh - 1 - dy;
-            break;
-          case 5:
-            sx = dy, sy = dx;
-            break;
-          case 6:
-            sx = dy, sy = sh - 1 - dx;
-            break;
-          case 7:
-            sx = sw - 1 - dy, sy = sh - 1 - dx;
-            break;
-          case 8:
-            sx = sw - 1 - dy, sy = dx;
-            break;
-          default:
-            break;
-          }
-        p = pixels + sy * stride + sx * 3;
-        p[0] = rgb >> 16, p[1] = (rgb >> 8) & 0xff, p[2] = rgb & 0xff;
-      }
   /* The seed's bits as black and grey blocks across the middle rows,
    * away from the corners the thumbnail checks look at. */
   for (int bit = 0; bit < 32; bit++)
@@ -85,41 +35,6 @@ photo_stored_pixbuf (int     w,
       for (int x = bit * sw / 32; x < (bit + 1) * sw / 32 || x == bit * sw / 32; x++)
         memset (pixels + y * stride + MIN (x, sw - 1) * 3, (seed >> bit) & 1 ? 0x80 : 0x00, 3);
   return pixbuf;
-}
-
-static G_GNUC_UNUSED void
-photo_put16 (GByteArray *a,
-             guint16     v)
-{
-  guint8 b[2] = { v & 0xff, v >> 8 };
-
-  g_byte_array_append (a, b, 2);
-}
-
-static G_GNUC_UNUSED void
-photo_put32 (GByteArray *a,
-             guint32     v)
-{
-  photo_put16 (a, v & 0xffff);
-  photo_put16 (a, v >> 16);
-}
-
-/* "Exif\0\0", a little-endian TIFF header and one IFD with Orientation. */
-static G_GNUC_UNUSED GByteArray *
-photo_exif (int orientation)
-{
-  GByteArray *a = g_byte_array_new ();
-
-  g_byte_array_append (a, (const guint8 *) "Exif\0\0II*\0", 10);
-  photo_put32 (a, 8);
-  photo_put16 (a, 1);
-  photo_put16 (a, 0x0112);
-  photo_put16 (a, 3);
-  photo_put32 (a, 1);
-  photo_put16 (a, (guint16) orientation);
-  photo_put16 (a, 0);
-  photo_put32 (a, 0);
-  return a;
 }
 
 /* A JPEG of @w x @h as displayed, stored per @orientation with the EXIF
@@ -131,20 +46,9 @@ photo_jpeg (int     w,
             guint32 seed)
 {
   g_autoptr (GdkPixbuf) pixbuf = photo_stored_pixbuf (w, h, orientation, seed);
-  g_autoptr (GByteArray) exif = photo_exif (orientation);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *data = NULL;
-  gsize            len = 0;
-  GByteArray      *out = g_byte_array_new ();
-  guint8           marker[4] = { 0xff, 0xe1, (exif->len + 2) >> 8, (exif->len + 2) & 0xff };
+  g_autoptr (GByteArray) exif = build_exif (&(ExifSpec){ .orientation = orientation });
 
-  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &data, &len, "jpeg", &error, "quality", "90", NULL));
-  g_assert_no_error (error);
-  g_byte_array_append (out, (const guint8 *) data, 2);
-  g_byte_array_append (out, marker, 4);
-  g_byte_array_append (out, exif->data, exif->len);
-  g_byte_array_append (out, (const guint8 *) data + 2, (guint) len - 2);
-  return g_byte_array_free_to_bytes (out);
+  return make_jpeg (pixbuf, exif);
 }
 
 static G_GNUC_UNUSED char *
