@@ -366,17 +366,19 @@ test_crash (void)
   g_clear_object (&journal);
 
   /* Until N_KILLS kills have landed on a running engine (bounded): a
-   * run that finished before its kill gets new photos for the next. */
-  for (guint i = 0, next = 0; kills < N_KILLS && i < 4 * N_KILLS; i++)
+   * run that finished before its kill gets new photos for the next, and
+   * the next kill comes sooner. */
+  for (guint i = 0, next = 0, window = 1200; kills < N_KILLS && i < 4 * N_KILLS; i++)
     {
       g_autoptr (GSubprocess) child = spawn (&crash);
       gboolean   landed;
       Checkpoint point;
       guint      more;
 
-      sleep_ms ((guint) g_test_rand_int_range (200, 1200));
+      sleep_ms ((guint) g_test_rand_int_range ((gint32) window / 6, (gint32) window));
       landed = kill_child (child);
       kills += landed;
+      window = landed ? MIN (window * 3 / 2, 1200) : MAX (window / 2, 150);
       point = checkpoint (&crash, big_sha, i);
       g_array_append_val (points, point);
       g_test_message ("kill %u at %" G_GINT64_FORMAT ": %s", i + 1, g_get_real_time () / 1000 % 100000,
