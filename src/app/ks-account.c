@@ -216,6 +216,14 @@ ks_account_get_cognito (KsAccount *self)
   return self->session != NULL ? ks_session_get_cognito (self->session) : NULL;
 }
 
+const char *
+ks_account_get_profile_name (KsAccount *self)
+{
+  g_return_val_if_fail (KS_IS_ACCOUNT (self), NULL);
+
+  return self->profile != NULL ? self->profile->name : NULL;
+}
+
 gboolean
 ks_account_has_profile (KsAccount *self)
 {

@@ -36,6 +36,8 @@ gboolean     ks_account_get_signed_in (KsAccount *self);
 const char  *ks_account_get_username (KsAccount *self);
 const char  *ks_account_get_server_url (KsAccount *self);
 gboolean     ks_account_is_local (KsAccount *self);
+/* (nullable) the active profile's name, until disconnected */
+const char  *ks_account_get_profile_name (KsAccount *self);
 SoupSession *ks_account_get_soup (KsAccount *self);
 /* (nullable) until connected / signed in */
 KsSession   *ks_account_get_session (KsAccount *self);

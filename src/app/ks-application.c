@@ -11,6 +11,7 @@
 
 #include "ks-application.h"
 #include "ks-preferences-window.h"
+#include "ks-sync-service.h"
 #include "ks-test-hooks.h"
 #include "ks-window.h"
 
@@ -18,8 +19,9 @@ struct _KsApplication
 {
   AdwApplication parent_instance;
 
-  GSettings *settings;
-  KsAccount *account;
+  GSettings     *settings;
+  KsAccount     *account;
+  KsSyncService *sync;
 };
 
 G_DEFINE_FINAL_TYPE (KsApplication, ks_application, ADW_TYPE_APPLICATION)
@@ -163,6 +165,7 @@ ks_application_startup (GApplication *application)
 
   self->settings = settings_new ();
   self->account = ks_account_new (self->settings);
+  self->sync = ks_sync_service_new (self->account, self->settings);
   g_signal_connect_object (self->settings, "changed::start-at-login",
                            G_CALLBACK (start_at_login_changed_cb), self, 0);
 
@@ -204,6 +207,9 @@ ks_application_shutdown (GApplication *application)
 {
   KsApplication *self = KS_APPLICATION (application);
 
+  /* Uploads stop before the local server they talk to does. */
+  if (self->sync != NULL)
+    ks_sync_service_shutdown (self->sync);
   if (self->account != NULL)
     ks_account_shutdown (self->account);
 
@@ -215,6 +221,7 @@ ks_application_dispose (GObject *object)
 {
   KsApplication *self = KS_APPLICATION (object);
 
+  g_clear_object (&self->sync);
   g_clear_object (&self->account);
   g_clear_object (&self->settings);
 
@@ -265,4 +272,12 @@ ks_application_get_account (KsApplication *self)
   g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
 
   return self->account;
+}
+
+KsSyncService *
+ks_application_get_sync_service (KsApplication *self)
+{
+  g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
+
+  return self->sync;
 }

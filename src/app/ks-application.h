@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "ks-account.h"
+#include "ks-sync-service.h"
 
 G_BEGIN_DECLS
 
@@ -19,5 +20,7 @@ KsApplication *ks_application_new (void);
 
 GSettings *ks_application_get_settings (KsApplication *self);
 KsAccount *ks_application_get_account (KsApplication *self);
+/* Folders, the shared-album cache and the change feed. */
+KsSyncService *ks_application_get_sync_service (KsApplication *self);
 
 G_END_DECLS

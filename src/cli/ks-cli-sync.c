@@ -15,7 +15,7 @@
 char *
 ks_cli_sync_journal_path (KsCli *cli)
 {
-  return g_build_filename (g_get_user_state_dir (), "keepsake", cli->profile_name, "journal.db", NULL);
+  return ks_sync_default_journal_path (cli->profile_name);
 }
 
 static KsJournal *

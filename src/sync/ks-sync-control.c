@@ -13,6 +13,14 @@
 
 #define CONTROL_GROUP "sync"
 
+char *
+ks_sync_default_journal_path (const char *profile_name)
+{
+  g_return_val_if_fail (profile_name != NULL, NULL);
+
+  return g_build_filename (g_get_user_state_dir (), "keepsake", profile_name, "journal.db", NULL);
+}
+
 gint64
 ks_sync_journal_add_folder (KsJournal  *journal,
                             GFile      *folder,

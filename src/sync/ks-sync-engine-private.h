@@ -130,6 +130,8 @@ struct _KsSyncEngine
   guint    retry_base_ms;
   guint64  bandwidth;
   gboolean allow_metered;
+  gboolean allow_low_battery;
+  guint    battery_threshold;
 };
 
 enum

@@ -35,6 +35,8 @@ enum
   PROP_MAX_UPLOADS,
   PROP_BANDWIDTH_LIMIT,
   PROP_ALLOW_METERED,
+  PROP_ALLOW_LOW_BATTERY,
+  PROP_BATTERY_THRESHOLD,
   PROP_RESCAN_INTERVAL,
   PROP_SETTLE_INTERVAL,
   PROP_MAX_ATTEMPTS,
@@ -314,6 +316,12 @@ ks_sync_engine_get_property (GObject    *object,
     case PROP_ALLOW_METERED:
       g_value_set_boolean (value, self->allow_metered);
       break;
+    case PROP_ALLOW_LOW_BATTERY:
+      g_value_set_boolean (value, self->allow_low_battery);
+      break;
+    case PROP_BATTERY_THRESHOLD:
+      g_value_set_uint (value, self->battery_threshold);
+      break;
     case PROP_RESCAN_INTERVAL:
       g_value_set_uint (value, self->rescan_interval);
       break;
@@ -349,6 +357,12 @@ ks_sync_engine_set_property (GObject      *object,
       break;
     case PROP_ALLOW_METERED:
       ks_sync_engine_set_allow_metered (self, g_value_get_boolean (value));
+      break;
+    case PROP_ALLOW_LOW_BATTERY:
+      ks_sync_engine_set_allow_low_battery (self, g_value_get_boolean (value));
+      break;
+    case PROP_BATTERY_THRESHOLD:
+      ks_sync_engine_set_battery_threshold (self, g_value_get_uint (value));
       break;
     case PROP_RESCAN_INTERVAL:
       ks_sync_engine_set_rescan_interval (self, g_value_get_uint (value));
@@ -440,6 +454,8 @@ ks_sync_engine_class_init (KsSyncEngineClass *klass)
   properties[PROP_MAX_UPLOADS] = uint_param ("max-uploads", 1, 64, KS_SYNC_DEFAULT_MAX_UPLOADS);
   properties[PROP_BANDWIDTH_LIMIT] = uint64_param ("bandwidth-limit", G_PARAM_READWRITE);
   properties[PROP_ALLOW_METERED] = g_param_spec_boolean ("allow-metered", NULL, NULL, FALSE, rw);
+  properties[PROP_ALLOW_LOW_BATTERY] = g_param_spec_boolean ("allow-low-battery", NULL, NULL, FALSE, rw);
+  properties[PROP_BATTERY_THRESHOLD] = uint_param ("battery-threshold", 0, 100, KS_SYNC_DEFAULT_BATTERY_THRESHOLD);
   properties[PROP_RESCAN_INTERVAL] = uint_param ("rescan-interval", 0, G_MAXUINT, KS_SYNC_DEFAULT_RESCAN_INTERVAL);
   properties[PROP_SETTLE_INTERVAL] = uint_param ("settle-interval", 10, G_MAXUINT, KS_WATCHER_DEFAULT_SETTLE_MS);
   properties[PROP_MAX_ATTEMPTS] = uint_param ("max-attempts", 1, 1000, KS_SYNC_DEFAULT_MAX_ATTEMPTS);
@@ -469,6 +485,7 @@ ks_sync_engine_init (KsSyncEngine *self)
   self->max_uploads = KS_SYNC_DEFAULT_MAX_UPLOADS;
   self->max_hashing = MAX (2, g_get_num_processors ());
   self->max_attempts = KS_SYNC_DEFAULT_MAX_ATTEMPTS;
+  self->battery_threshold = KS_SYNC_DEFAULT_BATTERY_THRESHOLD;
   self->rescan_interval = KS_SYNC_DEFAULT_RESCAN_INTERVAL;
   self->settle_ms = KS_WATCHER_DEFAULT_SETTLE_MS;
   self->retry_base_ms = 2000;
@@ -559,6 +576,31 @@ ks_sync_engine_set_allow_metered (KsSyncEngine *self,
   self->allow_metered = !!allow;
   ks_sync_queue_pump (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_METERED]);
+}
+
+void
+ks_sync_engine_set_allow_low_battery (KsSyncEngine *self,
+                                      gboolean      allow)
+{
+  g_return_if_fail (KS_IS_SYNC_ENGINE (self));
+  if (self->allow_low_battery == !!allow)
+    return;
+  self->allow_low_battery = !!allow;
+  ks_sync_queue_pump (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_LOW_BATTERY]);
+}
+
+void
+ks_sync_engine_set_battery_threshold (KsSyncEngine *self,
+                                      guint         percent)
+{
+  g_return_if_fail (KS_IS_SYNC_ENGINE (self));
+  percent = MIN (percent, 100);
+  if (self->battery_threshold == percent)
+    return;
+  self->battery_threshold = percent;
+  ks_sync_queue_pump (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BATTERY_THRESHOLD]);
 }
 
 void

@@ -39,8 +39,13 @@ typedef enum
 #define KS_SYNC_DEFAULT_MAX_UPLOADS 3
 #define KS_SYNC_DEFAULT_RESCAN_INTERVAL (60 * 60) /* seconds */
 #define KS_SYNC_DEFAULT_MAX_ATTEMPTS 8
+#define KS_SYNC_DEFAULT_BATTERY_THRESHOLD 20 /* percent */
 
 /* ---- the journal's folder records, shared with keepsake-cli ---- */
+
+/* g_get_user_state_dir()/keepsake/@profile_name/journal.db: the app and
+ * keepsake-cli share one journal per profile. */
+char *ks_sync_default_journal_path (const char *profile_name);
 
 /* Adds @folder (made absolute and canonical) to @journal with its album
  * choice; @album: the name or id for _NAMED and _ID, else NULL. */
@@ -107,6 +112,11 @@ G_DECLARE_FINAL_TYPE (KsSyncEngine, ks_sync_engine, KS, SYNC_ENGINE, GObject)
  *   "max-uploads"      guint, default 3
  *   "bandwidth-limit"  guint64 bytes a second, 0 for none
  *   "allow-metered"    gboolean, default FALSE
+ *   "allow-low-battery" gboolean, default FALSE: upload on battery
+ *                      below "battery-threshold" (UPower's display
+ *                      device); otherwise such a machine waits (OFFLINE,
+ *                      "last-error" says why) until charging or above
+ *   "battery-threshold" guint percent, default 20
  *   "rescan-interval"  guint seconds, default one hour
  *   "settle-interval"  guint ms for the watchers (default 1000)
  *   "max-attempts"     guint, transient failures before FAILED
@@ -136,6 +146,10 @@ void        ks_sync_engine_set_bandwidth_limit (KsSyncEngine *self,
                                                 guint64       bytes_per_second);
 void        ks_sync_engine_set_allow_metered (KsSyncEngine *self,
                                               gboolean      allow);
+void        ks_sync_engine_set_allow_low_battery (KsSyncEngine *self,
+                                                  gboolean      allow);
+void        ks_sync_engine_set_battery_threshold (KsSyncEngine *self,
+                                                  guint         percent);
 void        ks_sync_engine_set_rescan_interval (KsSyncEngine *self,
                                                 guint         seconds);
 void        ks_sync_engine_set_settle_interval (KsSyncEngine *self,

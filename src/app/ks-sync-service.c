@@ -1,0 +1,329 @@
+/* ks-sync-service.c: what keeps running while someone is signed in
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "ks-sync-service.h"
+
+struct _KsSyncService
+{
+  GObject parent_instance;
+
+  KsAccount      *account;
+  GSettings      *settings;
+  KsSyncEngine   *engine;   /* nullable */
+  KsCache        *cache;    /* nullable */
+  KsFeedFollower *follower; /* nullable */
+  GCancellable   *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (KsSyncService, ks_sync_service, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_ENGINE,
+  PROP_CACHE,
+  PROP_FOLLOWER,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_NOTIFICATION,
+  SIGNAL_FAILED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint       signals[N_SIGNALS];
+
+/* --- Settings */
+
+static void
+apply_settings (KsSyncService *self)
+{
+  guint kbps = g_settings_get_uint (self->settings, "bandwidth-limit-kbps");
+
+  if (self->engine != NULL)
+    {
+      ks_sync_engine_set_allow_metered (self->engine,
+                                        g_settings_get_boolean (self->settings, "upload-on-metered"));
+      ks_sync_engine_set_allow_low_battery (self->engine,
+                                            g_settings_get_boolean (self->settings, "upload-on-battery"));
+      /* kilobits a second, as network settings say it */
+      ks_sync_engine_set_bandwidth_limit (self->engine, (guint64) kbps * 1000 / 8);
+    }
+  if (self->cache != NULL)
+    ks_cache_set_budget (self->cache,
+                         (gint64) g_settings_get_uint (self->settings, "cache-budget-mib") * 1024 * 1024);
+}
+
+/* --- Starting and stopping */
+
+static void
+notification_cb (KsSyncService      *self,
+                 KsFeedNotification *notification)
+{
+  g_signal_emit (self, signals[SIGNAL_NOTIFICATION], 0, notification);
+}
+
+typedef struct
+{
+  KsSyncService *self;
+  GCancellable  *cancellable; /* the start it belongs to */
+} OpenData;
+
+static void
+cache_opened_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  OpenData      *data = user_data;
+  KsSyncService *self = data->self;
+  g_autoptr (KsCache) cache = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean current = data->cancellable == self->cancellable && !g_cancellable_is_cancelled (data->cancellable);
+
+  g_object_unref (data->cancellable);
+  g_free (data);
+  cache = ks_cache_open_finish (result, &error);
+  if (cache != NULL && !current)
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopped");
+  if (cache == NULL || !current)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_warning ("Shared albums will not work offline: %s", error->message);
+          g_signal_emit (self, signals[SIGNAL_FAILED], 0, error->message);
+        }
+      g_object_unref (self);
+      return;
+    }
+
+  self->cache = g_steal_pointer (&cache);
+  self->follower = ks_feed_follower_new (self->cache);
+  g_signal_connect_swapped (self->follower, "notification", G_CALLBACK (notification_cb), self);
+  apply_settings (self);
+  ks_feed_follower_start (self->follower);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CACHE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOWER]);
+  g_object_unref (self);
+}
+
+static KsSyncEngine *
+engine_new (KsSyncService *self,
+            const char    *profile)
+{
+  g_autofree char *path = ks_sync_default_journal_path (profile);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *cache_dir = g_build_filename (g_get_user_cache_dir (), "keepsake", profile, NULL);
+  g_autoptr (KsJournal) journal = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno), _ ("Cannot create %s: %s"), dir,
+                 g_strerror (errno));
+  else
+    journal = ks_journal_open (path, &error);
+  if (journal == NULL)
+    {
+      g_warning ("Folders will not sync: %s", error->message);
+      g_signal_emit (self, signals[SIGNAL_FAILED], 0, error->message);
+      return NULL;
+    }
+
+  return ks_sync_engine_new (journal, ks_account_get_api (self->account),
+                             ks_account_get_soup (self->account), cache_dir);
+}
+
+static void
+start (KsSyncService *self)
+{
+  const char      *profile = ks_account_get_profile_name (self->account);
+  g_autofree char *cache_dir = NULL;
+  OpenData        *data;
+
+  if (self->engine != NULL || self->cancellable != NULL || profile == NULL)
+    return;
+
+  self->cancellable = g_cancellable_new ();
+  self->engine = engine_new (self, profile);
+  if (self->engine != NULL)
+    {
+      apply_settings (self);
+      ks_sync_engine_start (self->engine);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINE]);
+    }
+
+  cache_dir = ks_cache_default_dir (profile);
+  data = g_new0 (OpenData, 1);
+  data->self = g_object_ref (self);
+  data->cancellable = g_object_ref (self->cancellable);
+  ks_cache_open_async (cache_dir, ks_account_get_username (self->account),
+                       ks_account_get_api (self->account), ks_account_get_soup (self->account),
+                       self->cancellable, cache_opened_cb, data);
+}
+
+static void
+stop (KsSyncService *self)
+{
+  gboolean had_engine = self->engine != NULL;
+  gboolean had_cache = self->cache != NULL;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->follower != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->follower, self);
+      ks_feed_follower_stop (self->follower);
+    }
+  g_clear_object (&self->follower);
+  g_clear_object (&self->cache);
+  if (self->engine != NULL)
+    ks_sync_engine_stop (self->engine);
+  g_clear_object (&self->engine);
+
+  if (had_engine)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINE]);
+  if (had_cache)
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CACHE]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOWER]);
+    }
+}
+
+static void
+signed_in_changed_cb (KsSyncService *self)
+{
+  if (ks_account_get_signed_in (self->account))
+    start (self);
+  else
+    stop (self);
+}
+
+/* --- GObject */
+
+static void
+ks_sync_service_dispose (GObject *object)
+{
+  KsSyncService *self = KS_SYNC_SERVICE (object);
+
+  if (self->account != NULL)
+    g_signal_handlers_disconnect_by_data (self->account, self);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  stop (self);
+  g_clear_object (&self->account);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (ks_sync_service_parent_class)->dispose (object);
+}
+
+static void
+ks_sync_service_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  KsSyncService *self = KS_SYNC_SERVICE (object);
+
+  switch (prop_id)
+    {
+    case PROP_ENGINE:
+      g_value_set_object (value, self->engine);
+      break;
+    case PROP_CACHE:
+      g_value_set_object (value, self->cache);
+      break;
+    case PROP_FOLLOWER:
+      g_value_set_object (value, self->follower);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_sync_service_class_init (KsSyncServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags   ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = ks_sync_service_dispose;
+  object_class->get_property = ks_sync_service_get_property;
+
+  properties[PROP_ENGINE] = g_param_spec_object ("engine", NULL, NULL, KS_TYPE_SYNC_ENGINE, ro);
+  properties[PROP_CACHE] = g_param_spec_object ("cache", NULL, NULL, KS_TYPE_CACHE, ro);
+  properties[PROP_FOLLOWER] = g_param_spec_object ("follower", NULL, NULL, KS_TYPE_FEED_FOLLOWER, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_NOTIFICATION] = g_signal_new ("notification", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                               1, KS_TYPE_FEED_NOTIFICATION);
+  signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+ks_sync_service_init (KsSyncService *self)
+{
+}
+
+KsSyncService *
+ks_sync_service_new (KsAccount *account,
+                     GSettings *settings)
+{
+  KsSyncService *self;
+
+  g_return_val_if_fail (KS_IS_ACCOUNT (account), NULL);
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  self = g_object_new (KS_TYPE_SYNC_SERVICE, NULL);
+  self->account = g_object_ref (account);
+  self->settings = g_object_ref (settings);
+  g_signal_connect_object (account, "notify::signed-in", G_CALLBACK (signed_in_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (settings, "changed", G_CALLBACK (apply_settings), self, G_CONNECT_SWAPPED);
+  signed_in_changed_cb (self);
+  return self;
+}
+
+KsSyncEngine *
+ks_sync_service_get_engine (KsSyncService *self)
+{
+  g_return_val_if_fail (KS_IS_SYNC_SERVICE (self), NULL);
+
+  return self->engine;
+}
+
+KsCache *
+ks_sync_service_get_cache (KsSyncService *self)
+{
+  g_return_val_if_fail (KS_IS_SYNC_SERVICE (self), NULL);
+
+  return self->cache;
+}
+
+KsFeedFollower *
+ks_sync_service_get_follower (KsSyncService *self)
+{
+  g_return_val_if_fail (KS_IS_SYNC_SERVICE (self), NULL);
+
+  return self->follower;
+}
+
+void
+ks_sync_service_shutdown (KsSyncService *self)
+{
+  g_return_if_fail (KS_IS_SYNC_SERVICE (self));
+
+  g_signal_handlers_disconnect_by_data (self->account, self);
+  stop (self);
+}

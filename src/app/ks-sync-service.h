@@ -1,0 +1,50 @@
+/* ks-sync-service.h: what keeps running while someone is signed in
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ks-account.h"
+#include "ks-cache.h"
+#include "ks-feed-follower.h"
+#include "ks-sync-engine.h"
+
+G_BEGIN_DECLS
+
+#define KS_TYPE_SYNC_SERVICE (ks_sync_service_get_type ())
+G_DECLARE_FINAL_TYPE (KsSyncService, ks_sync_service, KS, SYNC_SERVICE, GObject)
+
+/*
+ * Owned by the application, not by a window: the sync engine of the
+ * profile's journal (watched folders, shared with keepsake-cli), the
+ * shared-album cache and the change-feed follower. They start when the
+ * account signs in and stop when it signs out or the app quits, so
+ * closing the window does not stop them.
+ *
+ * The engine and the follower follow the GSettings of the app
+ * (upload-on-metered, upload-on-battery, bandwidth-limit-kbps,
+ * cache-budget-mib).
+ *
+ * Properties (notify on change):
+ *   "engine"   (nullable) KsSyncEngine, while signed in
+ *   "cache"    (nullable) KsCache, once opened after signing in (opening
+ *              reads a database on a worker: a moment after "engine")
+ *   "follower" (nullable) KsFeedFollower, with "cache"
+ *
+ * Signals:
+ *   "notification" (KsFeedNotification *): a friend added photos or
+ *     shared an album, from the follower
+ *   "failed" (const char *message): the journal or the cache could not be
+ *     opened; the rest of the app works without them
+ */
+KsSyncService *ks_sync_service_new (KsAccount *account,
+                                    GSettings *settings);
+
+KsSyncEngine   *ks_sync_service_get_engine (KsSyncService *self);
+KsCache        *ks_sync_service_get_cache (KsSyncService *self);
+KsFeedFollower *ks_sync_service_get_follower (KsSyncService *self);
+
+/* Stops everything (the journal says where to go on); for quitting. */
+void ks_sync_service_shutdown (KsSyncService *self);
+
+G_END_DECLS
