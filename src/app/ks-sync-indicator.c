@@ -8,11 +8,18 @@
 
 #include "ks-sync-indicator.h"
 
+#define N_ACTIVITY 10
+
 struct _KsSyncIndicator
 {
   GtkWidget parent_instance;
 
-  KsUploadQueue *queue; /* nullable */
+  KsUploadQueue *queue;    /* nullable */
+  KsSyncEngine  *engine;   /* nullable */
+  GListModel    *recent;   /* nullable: the engine's last activity */
+  guint64        run_base; /* the engine's n-done when its run began */
+  gboolean       engine_running;
+  char          *title;
 
   GtkMenuButton  *button;
   GtkImage       *status_icon;
@@ -21,66 +28,204 @@ struct _KsSyncIndicator
   GtkProgressBar *progress_bar;
   GtkButton      *retry_button;
   GtkButton      *pause_button;
+  GtkWidget      *activity_box;
+  GtkListBox     *activity_list;
 };
 
 G_DEFINE_FINAL_TYPE (KsSyncIndicator, ks_sync_indicator, GTK_TYPE_WIDGET)
 
-static void
-update (KsSyncIndicator *self)
+/* Both sources of uploads, as one. */
+typedef struct
 {
-  gboolean         busy = self->queue != NULL && ks_upload_queue_get_busy (self->queue);
-  guint            n_failed = self->queue != NULL ? ks_upload_queue_get_n_failed (self->queue) : 0;
-  const char      *icon;
-  g_autofree char *title = NULL;
-  g_autofree char *detail = NULL;
+  gboolean    paused;
+  gboolean    busy;
+  KsSyncState state;
+  guint64     total; /* of the current runs */
+  guint64     done;
+  guint64     waiting; /* not yet uploaded */
+  guint64     failed;
+  double      fraction;
+  const char *error; /* nullable */
+} Status;
 
-  if (self->queue != NULL && ks_upload_queue_get_paused (self->queue))
+static guint64
+engine_count (KsSyncEngine *engine,
+              const char   *property)
+{
+  guint64 value = 0;
+
+  g_object_get (engine, property, &value, NULL);
+  return value;
+}
+
+/* The engine counts what its journal holds; a run is from the moment
+ * files wait to the moment none do. */
+static void
+add_engine_status (KsSyncIndicator *self,
+                   Status          *status)
+{
+  guint64 queued = engine_count (self->engine, "n-queued");
+  guint64 done = engine_count (self->engine, "n-done");
+  guint64 run_done;
+
+  if (queued > 0 && (!self->engine_running || done < self->run_base))
     {
-      guint waiting = ks_upload_queue_get_n_total (self->queue) - ks_upload_queue_get_n_done (self->queue) -
-                      n_failed;
-
-      icon = "media-playback-pause-symbolic";
-      title = g_strdup (_ ("Uploads Paused"));
-      /* Translators: photos waiting while uploads are paused */
-      detail = g_strdup_printf (ngettext ("%u photo is waiting. Nothing is lost while paused.",
-                                          "%u photos are waiting. Nothing is lost while paused.", waiting),
-                                waiting);
+      self->engine_running = TRUE;
+      self->run_base = done;
     }
-  else if (busy)
+  else if (queued == 0)
+    self->engine_running = FALSE;
+  run_done = self->engine_running ? done - self->run_base : 0;
+
+  status->state = ks_sync_engine_get_state (self->engine);
+  status->paused |= ks_sync_engine_get_paused (self->engine);
+  status->busy |= status->state == KS_SYNC_STATE_SYNCING;
+  status->total += run_done + queued;
+  status->done += run_done;
+  status->waiting += queued;
+  status->failed += engine_count (self->engine, "n-failed");
+  if (status->state == KS_SYNC_STATE_ERROR || status->state == KS_SYNC_STATE_OFFLINE)
+    status->error = ks_sync_engine_get_last_error (self->engine);
+}
+
+static void
+get_status (KsSyncIndicator *self,
+            Status          *status)
+{
+  double queue_done = 0;
+
+  *status = (Status){ .state = KS_SYNC_STATE_IDLE };
+  if (self->queue != NULL)
     {
       guint total = ks_upload_queue_get_n_total (self->queue);
-      guint current = MIN (ks_upload_queue_get_n_done (self->queue) + 1, total);
+      guint failed = ks_upload_queue_get_n_failed (self->queue);
 
-      icon = "emblem-synchronizing-symbolic";
-      /* Translators: "Uploading 3 of 10" */
-      title = g_strdup_printf (ngettext ("Uploading %u of %u Photo", "Uploading %u of %u Photos", total),
-                               current, total);
-      detail = g_strdup (_ ("Photos appear in your library as soon as they are uploaded."));
+      status->paused = ks_upload_queue_get_paused (self->queue);
+      status->busy = ks_upload_queue_get_busy (self->queue);
+      status->total = total;
+      status->done = ks_upload_queue_get_n_done (self->queue);
+      status->waiting = total - MIN (total, status->done);
+      status->failed = failed;
+      status->error = ks_upload_queue_get_last_error (self->queue);
+      queue_done = ks_upload_queue_get_fraction (self->queue) * total;
+    }
+  if (self->engine != NULL)
+    {
+      guint64 before = status->done;
+
+      add_engine_status (self, status);
+      queue_done += status->done - before;
+    }
+  status->fraction = status->total > 0 ? CLAMP (queue_done / status->total, 0, 1) : 0;
+}
+
+static char *
+busy_detail (KsSyncIndicator *self)
+{
+  g_auto (GStrv) files = self->engine != NULL ? ks_sync_engine_dup_current_files (self->engine) : NULL;
+
+  if (files != NULL && files[0] != NULL)
+    {
+      g_autofree char *name = g_path_get_basename (files[0]);
+
+      /* Translators: what the folder sync uploads right now */
+      return g_strdup_printf (_ ("Uploading “%s”"), name);
+    }
+  return g_strdup (_ ("Photos appear in your library as soon as they are uploaded."));
+}
+
+static void
+describe (KsSyncIndicator *self,
+          const Status    *status,
+          const char     **out_icon,
+          char           **out_title,
+          char           **out_detail)
+{
+  guint n_failed = (guint) MIN (status->failed, G_MAXUINT);
+
+  if (status->paused)
+    {
+      guint waiting = (guint) MIN (status->waiting, G_MAXUINT);
+
+      *out_icon = "media-playback-pause-symbolic";
+      *out_title = g_strdup (_ ("Uploads Paused"));
+      /* Translators: photos waiting while uploads are paused */
+      *out_detail = g_strdup_printf (ngettext ("%u photo is waiting. Nothing is lost while paused.",
+                                               "%u photos are waiting. Nothing is lost while paused.", waiting),
+                                     waiting);
+    }
+  else if (status->state == KS_SYNC_STATE_ERROR)
+    {
+      *out_icon = "dialog-error-symbolic";
+      *out_title = g_strdup (_ ("Folder Sync Stopped"));
+      *out_detail = g_strdup (status->error);
+    }
+  else if (status->state == KS_SYNC_STATE_OFFLINE)
+    {
+      *out_icon = "network-offline-symbolic";
+      *out_title = g_strdup (_ ("Offline"));
+      *out_detail = g_strdup (status->error != NULL ? status->error
+                                                    : _ ("Photos upload as soon as the server can be reached."));
+    }
+  else if (status->busy)
+    {
+      guint total = (guint) MIN (status->total, G_MAXUINT);
+      guint current = (guint) MIN (status->done + 1, total);
+
+      *out_icon = "emblem-synchronizing-symbolic";
+      /* Translators: "Syncing 3 of 10" photos */
+      *out_title = g_strdup_printf (_ ("Syncing %u of %u"), current, total);
+      *out_detail = busy_detail (self);
     }
   else if (n_failed > 0)
     {
-      icon = "dialog-warning-symbolic";
-      title = g_strdup_printf (ngettext ("%u Photo Was Not Uploaded", "%u Photos Were Not Uploaded", n_failed),
-                               n_failed);
-      detail = g_strdup (ks_upload_queue_get_last_error (self->queue));
+      *out_icon = "dialog-warning-symbolic";
+      *out_title = g_strdup_printf (ngettext ("%u Photo Was Not Uploaded", "%u Photos Were Not Uploaded", n_failed),
+                                    n_failed);
+      *out_detail = g_strdup (status->error != NULL ? status->error
+                                                    : _ ("The Folders page says why for each of them."));
+    }
+  else if (status->state == KS_SYNC_STATE_SCANNING)
+    {
+      *out_icon = "emblem-synchronizing-symbolic";
+      *out_title = g_strdup (_ ("Looking for New Photos"));
+      *out_detail = g_strdup (_ ("Your synced folders are being checked."));
     }
   else
     {
-      icon = "emblem-ok-symbolic";
-      title = g_strdup (_ ("Up to Date"));
-      detail = g_strdup (_ ("All your photos are uploaded."));
+      *out_icon = "emblem-ok-symbolic";
+      *out_title = g_strdup (_ ("Up to Date"));
+      *out_detail = g_strdup (_ ("All your photos are uploaded."));
     }
+}
+
+static void
+update (KsSyncIndicator *self)
+{
+  Status           status;
+  const char      *icon;
+  g_autofree char *detail = NULL;
+  gboolean         syncing;
+
+  /* Nothing to show on once disposed. */
+  if (self->button == NULL)
+    return;
+  get_status (self, &status);
+  g_free (self->title);
+  describe (self, &status, &icon, &self->title, &detail);
+  syncing = status.busy && !status.paused && status.state != KS_SYNC_STATE_ERROR &&
+            status.state != KS_SYNC_STATE_OFFLINE;
 
   gtk_menu_button_set_icon_name (self->button, icon);
   gtk_image_set_from_icon_name (self->status_icon, icon);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), title);
-  gtk_label_set_label (self->title_label, title);
-  gtk_label_set_label (self->detail_label, detail);
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), busy);
-  gtk_progress_bar_set_fraction (self->progress_bar,
-                                 self->queue != NULL ? ks_upload_queue_get_fraction (self->queue) : 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), !busy && n_failed > 0);
-  if (self->queue != NULL && ks_upload_queue_get_paused (self->queue))
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), self->title);
+  gtk_label_set_label (self->title_label, self->title);
+  gtk_label_set_label (self->detail_label, detail != NULL ? detail : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->detail_label), detail != NULL && *detail != '\0');
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), syncing);
+  gtk_progress_bar_set_fraction (self->progress_bar, status.fraction);
+  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), !syncing && status.failed > 0);
+  if (status.paused)
     {
       gtk_button_set_label (self->pause_button, _ ("_Resume Uploads"));
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->pause_button), "win.resume-uploads");
@@ -90,19 +235,120 @@ update (KsSyncIndicator *self)
       gtk_button_set_label (self->pause_button, _ ("_Pause Uploads"));
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->pause_button), "win.pause-uploads");
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->pause_button), self->queue != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->pause_button), self->queue != NULL || self->engine != NULL);
+  gtk_widget_set_visible (self->activity_box,
+                          self->recent != NULL && g_list_model_get_n_items (self->recent) > 0);
 
-  if (busy)
+  if (syncing)
     gtk_widget_add_css_class (GTK_WIDGET (self->button), "syncing");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->button), "syncing");
 }
 
+/* --- Recent activity */
+
+static const char *
+activity_icon (KsSyncActivityKind kind)
+{
+  switch (kind)
+    {
+    case KS_SYNC_ACTIVITY_UPLOADED:
+      return "emblem-ok-symbolic";
+    case KS_SYNC_ACTIVITY_EXISTED:
+      return "emblem-default-symbolic";
+    case KS_SYNC_ACTIVITY_FAILED:
+      return "dialog-warning-symbolic";
+    case KS_SYNC_ACTIVITY_SKIPPED:
+      return "action-unavailable-symbolic";
+    case KS_SYNC_ACTIVITY_FOLDER_PAUSED:
+      return "media-playback-pause-symbolic";
+    case KS_SYNC_ACTIVITY_FOLDER_RESUMED:
+    default:
+      return "folder-symbolic";
+    }
+}
+
+static char *
+activity_text (KsSyncActivity *activity)
+{
+  const char *message = ks_sync_activity_get_message (activity);
+  g_autoptr (GDateTime) when = g_date_time_new_from_unix_local (ks_sync_activity_get_time (activity) / G_USEC_PER_SEC);
+  g_autofree char *time = when != NULL ? g_date_time_format (when, "%R") : g_strdup ("");
+  const char      *what;
+
+  switch (ks_sync_activity_get_kind (activity))
+    {
+    case KS_SYNC_ACTIVITY_UPLOADED:
+      what = _ ("Uploaded");
+      break;
+    case KS_SYNC_ACTIVITY_EXISTED:
+      what = _ ("Already in Keepsake");
+      break;
+    case KS_SYNC_ACTIVITY_FAILED:
+      what = message != NULL ? message : _ ("Not uploaded");
+      break;
+    case KS_SYNC_ACTIVITY_SKIPPED:
+      what = _ ("Skipped: not a photo");
+      break;
+    case KS_SYNC_ACTIVITY_FOLDER_PAUSED:
+      what = message != NULL ? message : _ ("Folder paused");
+      break;
+    case KS_SYNC_ACTIVITY_FOLDER_RESUMED:
+    default:
+      what = message != NULL ? message : _ ("Folder back");
+      break;
+    }
+  /* Translators: "14:05 · Uploaded" */
+  return g_strdup_printf (_ ("%s · %s"), time, what);
+}
+
+static GtkWidget *
+activity_row_new (gpointer item,
+                  gpointer user_data)
+{
+  KsSyncActivity    *activity = item;
+  KsSyncActivityKind kind = ks_sync_activity_get_kind (activity);
+  GtkWidget         *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget         *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget         *icon = gtk_image_new_from_icon_name (activity_icon (kind));
+  g_autofree char   *name = g_path_get_basename (ks_sync_activity_get_path (activity));
+  g_autofree char   *text = activity_text (activity);
+  GtkWidget         *title = gtk_label_new (name);
+  GtkWidget         *detail = gtk_label_new (text);
+
+  if (kind == KS_SYNC_ACTIVITY_FAILED)
+    gtk_widget_add_css_class (icon, "warning");
+  gtk_widget_set_valign (icon, GTK_ALIGN_CENTER);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_xalign (GTK_LABEL (detail), 0);
+  gtk_label_set_wrap (GTK_LABEL (detail), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (detail), 36);
+  gtk_widget_add_css_class (detail, "caption");
+  gtk_widget_add_css_class (detail, "dim-label");
+  gtk_widget_set_tooltip_text (box, ks_sync_activity_get_path (activity));
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_widget_set_margin_start (box, 9);
+  gtk_widget_set_margin_end (box, 9);
+  gtk_box_append (GTK_BOX (labels), title);
+  gtk_box_append (GTK_BOX (labels), detail);
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_box_append (GTK_BOX (box), labels);
+  return box;
+}
+
+/* --- GObject */
+
 static void
 retry_clicked_cb (KsSyncIndicator *self)
 {
+  g_autoptr (GError) error = NULL;
+
   if (self->queue != NULL)
     ks_upload_queue_retry_failed (self->queue);
+  if (self->engine != NULL && !ks_sync_engine_retry (self->engine, 0, &error))
+    g_warning ("Could not retry the failed files: %s", error->message);
 }
 
 static void
@@ -111,9 +357,18 @@ ks_sync_indicator_dispose (GObject *object)
   KsSyncIndicator *self = KS_SYNC_INDICATOR (object);
 
   ks_sync_indicator_set_queue (self, NULL);
+  ks_sync_indicator_set_engine (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_SYNC_INDICATOR);
 
   G_OBJECT_CLASS (ks_sync_indicator_parent_class)->dispose (object);
+}
+
+static void
+ks_sync_indicator_finalize (GObject *object)
+{
+  g_free (KS_SYNC_INDICATOR (object)->title);
+
+  G_OBJECT_CLASS (ks_sync_indicator_parent_class)->finalize (object);
 }
 
 static void
@@ -123,6 +378,7 @@ ks_sync_indicator_class_init (KsSyncIndicatorClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ks_sync_indicator_dispose;
+  object_class->finalize = ks_sync_indicator_finalize;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keepsake/Keepsake/ui/ks-sync-indicator.ui");
@@ -133,6 +389,8 @@ ks_sync_indicator_class_init (KsSyncIndicatorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsSyncIndicator, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, KsSyncIndicator, retry_button);
   gtk_widget_class_bind_template_child (widget_class, KsSyncIndicator, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, KsSyncIndicator, activity_box);
+  gtk_widget_class_bind_template_child (widget_class, KsSyncIndicator, activity_list);
   gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
@@ -156,4 +414,42 @@ ks_sync_indicator_set_queue (KsSyncIndicator *self,
   if (queue != NULL)
     g_signal_connect_swapped (queue, "notify", G_CALLBACK (update), self);
   update (self);
+}
+
+void
+ks_sync_indicator_set_engine (KsSyncIndicator *self,
+                              KsSyncEngine    *engine)
+{
+  g_return_if_fail (KS_IS_SYNC_INDICATOR (self));
+
+  if (self->engine == engine)
+    return;
+  if (self->engine != NULL)
+    g_signal_handlers_disconnect_by_func (self->engine, update, self);
+  if (self->recent != NULL)
+    g_signal_handlers_disconnect_by_func (self->recent, update, self);
+  /* The template's children are gone once disposed. */
+  if (self->activity_list != NULL)
+    gtk_list_box_bind_model (self->activity_list, NULL, NULL, NULL, NULL);
+  g_clear_object (&self->recent);
+  g_set_object (&self->engine, engine);
+  self->engine_running = FALSE;
+
+  if (engine != NULL)
+    {
+      g_signal_connect_swapped (engine, "notify", G_CALLBACK (update), self);
+      self->recent = G_LIST_MODEL (
+          gtk_slice_list_model_new (g_object_ref (ks_sync_engine_get_activity (engine)), 0, N_ACTIVITY));
+      g_signal_connect_swapped (self->recent, "items-changed", G_CALLBACK (update), self);
+      gtk_list_box_bind_model (self->activity_list, self->recent, activity_row_new, NULL, NULL);
+    }
+  update (self);
+}
+
+const char *
+ks_sync_indicator_get_title (KsSyncIndicator *self)
+{
+  g_return_val_if_fail (KS_IS_SYNC_INDICATOR (self), NULL);
+
+  return self->title;
 }

@@ -60,16 +60,20 @@ retry_action (GtkWidget  *widget,
 }
 
 /* win.pause-uploads / win.resume-uploads: the popover's toggle, and the
- * way scripts and tests reach it over D-Bus. */
+ * way scripts and tests reach it over D-Bus. Dropped files and synced
+ * folders alike; the folder sync remembers it across restarts. */
 static void
 pause_uploads_action (GtkWidget  *widget,
                       const char *action_name,
                       GVariant   *parameter)
 {
   KsWindow *self = KS_WINDOW (widget);
+  gboolean  paused = g_str_equal (action_name, "win.pause-uploads");
 
   if (self->queue != NULL)
-    ks_upload_queue_set_paused (self->queue, g_str_equal (action_name, "win.pause-uploads"));
+    ks_upload_queue_set_paused (self->queue, paused);
+  if (self->engine != NULL)
+    ks_sync_engine_set_paused (self->engine, paused);
 }
 
 static void
