@@ -15,12 +15,14 @@ struct _KsSyncService
 {
   GObject parent_instance;
 
-  KsAccount      *account;
-  GSettings      *settings;
-  KsSyncEngine   *engine;   /* nullable */
-  KsCache        *cache;    /* nullable */
-  KsFeedFollower *follower; /* nullable */
-  GCancellable   *cancellable;
+  KsAccount        *account;
+  GSettings        *settings;
+  KsSyncEngine     *engine;     /* nullable */
+  KsCache          *cache;      /* nullable */
+  KsFeedFollower   *follower;   /* nullable */
+  KsUploadQueue    *queue;      /* nullable */
+  KsThumbnailCache *thumbnails; /* owned */
+  GCancellable     *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (KsSyncService, ks_sync_service, G_TYPE_OBJECT)
@@ -31,6 +33,7 @@ enum
   PROP_ENGINE,
   PROP_CACHE,
   PROP_FOLLOWER,
+  PROP_UPLOAD_QUEUE,
   N_PROPS
 };
 
@@ -143,6 +146,18 @@ engine_new (KsSyncService *self,
                              ks_account_get_soup (self->account), cache_dir);
 }
 
+/* Created on the first ask after signing in: windows and the service
+ * both react to "signed-in", in no order they could rely on. */
+static void
+ensure_queue (KsSyncService *self)
+{
+  if (self->queue != NULL || !ks_account_get_signed_in (self->account))
+    return;
+
+  self->queue = ks_upload_queue_new (self->account, self->thumbnails);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPLOAD_QUEUE]);
+}
+
 static void
 start (KsSyncService *self)
 {
@@ -176,6 +191,7 @@ stop (KsSyncService *self)
 {
   gboolean had_engine = self->engine != NULL;
   gboolean had_cache = self->cache != NULL;
+  gboolean had_queue = self->queue != NULL;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -189,7 +205,13 @@ stop (KsSyncService *self)
   if (self->engine != NULL)
     ks_sync_engine_stop (self->engine);
   g_clear_object (&self->engine);
+  /* Its running uploads hold it until they end; nothing new starts. */
+  if (self->queue != NULL)
+    ks_upload_queue_set_paused (self->queue, TRUE);
+  g_clear_object (&self->queue);
 
+  if (had_queue)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPLOAD_QUEUE]);
   if (had_engine)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINE]);
   if (had_cache)
@@ -203,7 +225,10 @@ static void
 signed_in_changed_cb (KsSyncService *self)
 {
   if (ks_account_get_signed_in (self->account))
-    start (self);
+    {
+      ensure_queue (self);
+      start (self);
+    }
   else
     stop (self);
 }
@@ -220,6 +245,7 @@ ks_sync_service_dispose (GObject *object)
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   stop (self);
+  g_clear_object (&self->thumbnails);
   g_clear_object (&self->account);
   g_clear_object (&self->settings);
 
@@ -245,6 +271,9 @@ ks_sync_service_get_property (GObject    *object,
     case PROP_FOLLOWER:
       g_value_set_object (value, self->follower);
       break;
+    case PROP_UPLOAD_QUEUE:
+      g_value_set_object (value, self->queue);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -262,6 +291,7 @@ ks_sync_service_class_init (KsSyncServiceClass *klass)
   properties[PROP_ENGINE] = g_param_spec_object ("engine", NULL, NULL, KS_TYPE_SYNC_ENGINE, ro);
   properties[PROP_CACHE] = g_param_spec_object ("cache", NULL, NULL, KS_TYPE_CACHE, ro);
   properties[PROP_FOLLOWER] = g_param_spec_object ("follower", NULL, NULL, KS_TYPE_FEED_FOLLOWER, ro);
+  properties[PROP_UPLOAD_QUEUE] = g_param_spec_object ("upload-queue", NULL, NULL, KS_TYPE_UPLOAD_QUEUE, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_NOTIFICATION] = g_signal_new ("notification", G_TYPE_FROM_CLASS (klass),
@@ -280,7 +310,8 @@ KsSyncService *
 ks_sync_service_new (KsAccount *account,
                      GSettings *settings)
 {
-  KsSyncService *self;
+  KsSyncService   *self;
+  g_autofree char *thumbs = g_build_filename (g_get_user_cache_dir (), "keepsake", "thumbs", NULL);
 
   g_return_val_if_fail (KS_IS_ACCOUNT (account), NULL);
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
@@ -288,6 +319,7 @@ ks_sync_service_new (KsAccount *account,
   self = g_object_new (KS_TYPE_SYNC_SERVICE, NULL);
   self->account = g_object_ref (account);
   self->settings = g_object_ref (settings);
+  self->thumbnails = ks_thumbnail_cache_new (ks_account_get_soup (account), thumbs);
   g_signal_connect_object (account, "notify::signed-in", G_CALLBACK (signed_in_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (settings, "changed", G_CALLBACK (apply_settings), self, G_CONNECT_SWAPPED);
@@ -317,6 +349,23 @@ ks_sync_service_get_follower (KsSyncService *self)
   g_return_val_if_fail (KS_IS_SYNC_SERVICE (self), NULL);
 
   return self->follower;
+}
+
+KsUploadQueue *
+ks_sync_service_get_upload_queue (KsSyncService *self)
+{
+  g_return_val_if_fail (KS_IS_SYNC_SERVICE (self), NULL);
+
+  ensure_queue (self);
+  return self->queue;
+}
+
+KsThumbnailCache *
+ks_sync_service_get_thumbnails (KsSyncService *self)
+{
+  g_return_val_if_fail (KS_IS_SYNC_SERVICE (self), NULL);
+
+  return self->thumbnails;
 }
 
 void

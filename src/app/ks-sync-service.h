@@ -8,6 +8,8 @@
 #include "ks-cache.h"
 #include "ks-feed-follower.h"
 #include "ks-sync-engine.h"
+#include "ks-thumbnail-cache.h"
+#include "ks-upload-queue.h"
 
 G_BEGIN_DECLS
 
@@ -17,9 +19,10 @@ G_DECLARE_FINAL_TYPE (KsSyncService, ks_sync_service, KS, SYNC_SERVICE, GObject)
 /*
  * Owned by the application, not by a window: the sync engine of the
  * profile's journal (watched folders, shared with keepsake-cli), the
- * shared-album cache and the change-feed follower. They start when the
- * account signs in and stop when it signs out or the app quits, so
- * closing the window does not stop them.
+ * shared-album cache, the change-feed follower and the queue of photos
+ * dropped or picked in a window. They start when the account signs in
+ * and stop when it signs out or the app quits, so closing the window
+ * does not stop them.
  *
  * The engine and the follower follow the GSettings of the app
  * (upload-on-metered, upload-on-battery, bandwidth-limit-kbps,
@@ -30,6 +33,7 @@ G_DECLARE_FINAL_TYPE (KsSyncService, ks_sync_service, KS, SYNC_SERVICE, GObject)
  *   "cache"    (nullable) KsCache, once opened after signing in (opening
  *              reads a database on a worker: a moment after "engine")
  *   "follower" (nullable) KsFeedFollower, with "cache"
+ *   "upload-queue" (nullable) KsUploadQueue, while signed in
  *
  * Signals:
  *   "notification" (KsFeedNotification *): a friend added photos or
@@ -43,6 +47,10 @@ KsSyncService *ks_sync_service_new (KsAccount *account,
 KsSyncEngine   *ks_sync_service_get_engine (KsSyncService *self);
 KsCache        *ks_sync_service_get_cache (KsSyncService *self);
 KsFeedFollower *ks_sync_service_get_follower (KsSyncService *self);
+/* (nullable) NULL only while signed out. */
+KsUploadQueue *ks_sync_service_get_upload_queue (KsSyncService *self);
+/* Grid thumbnails of every window and of the queue; never NULL. */
+KsThumbnailCache *ks_sync_service_get_thumbnails (KsSyncService *self);
 
 /* Stops everything (the journal says where to go on); for quitting. */
 void ks_sync_service_shutdown (KsSyncService *self);

@@ -1,0 +1,491 @@
+/* test-ui-background.c: the app keeps running with its window closed
+ *
+ * Signed in, closing the window leaves the app on the bus, syncing; a
+ * friend's photos in a shared album become a desktop notification whose
+ * action opens the album in a new window; with notifications turned off
+ * in Preferences a friend's photos raise none. `keepsake
+ * --gapplication-service` (the autostart entry) restores the session
+ * with no window, and launching `keepsake` again shows one.
+ *
+ * The test is the desktop's notification server: it owns
+ * org.gtk.Notifications on the session bus before the app starts, which
+ * is what makes GLib's GNotification pick its "gtk" backend outside a
+ * sandbox, and records what the app sends.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "ks-profile.h"
+#include "ks-ui-harness.h"
+#include "test-cloud-transfer.h"
+
+#define ALBUM_NAME "Holidays"
+#define BACKGROUND_HINT_ID "background"
+#define N_LATE 6
+
+/* --- The notification server */
+
+typedef struct
+{
+  char     *id;
+  char     *title;
+  char     *body;
+  char     *action; /* nullable: the default action */
+  GVariant *target; /* nullable: its target */
+} Note;
+
+static void
+note_free (Note *note)
+{
+  g_free (note->id);
+  g_free (note->title);
+  g_free (note->body);
+  g_free (note->action);
+  g_clear_pointer (&note->target, g_variant_unref);
+  g_free (note);
+}
+
+static GPtrArray *added;   /* Note, in order */
+static GPtrArray *removed; /* ids */
+
+static const char notifications_xml[] =
+    "<node>"
+    "  <interface name='org.gtk.Notifications'>"
+    "    <method name='AddNotification'>"
+    "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
+    "      <arg type='a{sv}' direction='in'/>"
+    "    </method>"
+    "    <method name='RemoveNotification'>"
+    "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
+    "    </method>"
+    "  </interface>"
+    "</node>";
+
+static void
+notifications_method_cb (GDBusConnection       *bus,
+                         const char            *sender,
+                         const char            *path,
+                         const char            *interface,
+                         const char            *method,
+                         GVariant              *parameters,
+                         GDBusMethodInvocation *invocation,
+                         gpointer               user_data)
+{
+  const char *app_id, *id;
+
+  if (g_str_equal (method, "AddNotification"))
+    {
+      g_autoptr (GVariant) fields = NULL;
+      Note *note = g_new0 (Note, 1);
+
+      g_variant_get (parameters, "(&s&s@a{sv})", &app_id, &id, &fields);
+      note->id = g_strdup (id);
+      g_variant_lookup (fields, "title", "s", &note->title);
+      g_variant_lookup (fields, "body", "s", &note->body);
+      g_variant_lookup (fields, "default-action", "s", &note->action);
+      note->target = g_variant_lookup_value (fields, "default-action-target", NULL);
+      g_test_message ("AddNotification %s %s: “%s” “%s”", app_id, id, note->title, note->body);
+      g_assert_cmpstr (app_id, ==, APP_BUS_NAME);
+      g_ptr_array_add (added, note);
+    }
+  else
+    {
+      g_variant_get (parameters, "(&s&s)", &app_id, &id);
+      g_test_message ("RemoveNotification %s %s", app_id, id);
+      g_assert_cmpstr (app_id, ==, APP_BUS_NAME);
+      g_ptr_array_add (removed, g_strdup (id));
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+notification_server_start (void)
+{
+  static const GDBusInterfaceVTable vtable = { notifications_method_cb, NULL, NULL, { 0 } };
+  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  guint32 result = 0;
+
+  added = g_ptr_array_new_with_free_func ((GDestroyNotify) note_free);
+  removed = g_ptr_array_new_with_free_func (g_free);
+  g_dbus_connection_register_object (ui.bus, "/org/gtk/Notifications", info->interfaces[0], &vtable,
+                                     NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* Owned before the app sends anything: GLib picks its backend once. */
+  reply = g_dbus_connection_call_sync (ui.bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "org.gtk.Notifications", 0x4),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &result);
+  g_assert_cmpuint (result, ==, 1);
+}
+
+/* Runs the test's main context (the notification server, the app's exit
+ * status) for @seconds. */
+static void
+pump (double seconds)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) (seconds * ui.time_scale * G_USEC_PER_SEC);
+
+  while (g_get_monotonic_time () < until)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (50 * 1000);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static guint
+count_notes (const char *id)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < added->len; i++)
+    n += g_str_equal (((Note *) g_ptr_array_index (added, i))->id, id);
+  return n;
+}
+
+/* The first notification @id, from the @from-th on, whose title has
+ * @title_part. */
+static Note *
+wait_for_note (const char *id,
+               const char *title_part,
+               guint       from,
+               double      seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * ui.time_scale * G_USEC_PER_SEC);
+
+  while (TRUE)
+    {
+      pump (0);
+      for (guint i = from; i < added->len; i++)
+        {
+          Note *note = g_ptr_array_index (added, i);
+
+          if (g_str_equal (note->id, id) && note->title != NULL && strstr (note->title, title_part) != NULL)
+            return note;
+        }
+      if (g_get_monotonic_time () > deadline)
+        break;
+      g_usleep (100 * 1000);
+    }
+  ui_screenshot ("no-notification");
+  g_error ("no notification %s with “%s” in its title (%u received)", id, title_part, added->len);
+}
+
+/* --- The friend: an album shared with the user, photos into it */
+
+static char *
+friend_create_album (KsApiClient *api,
+                     const char  *name,
+                     const char  *member)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsAlbum) album = NULL;
+  g_autoptr (KsMember) added_member = NULL;
+
+  ks_api_client_create_album_async (api, name, NULL, ks_test_store_result, &result);
+  album = ks_api_client_create_album_finish (api, ks_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  ks_api_client_add_member_async (api, album->id, member, "viewer", NULL, ks_test_store_result, &result);
+  added_member = ks_api_client_add_member_finish (api, ks_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  return g_strdup (album->id);
+}
+
+/* A real upload: a photo made with ImageMagick and its grid thumbnail,
+ * through KsUploader, then added to @album_id. */
+static void
+friend_add_photo (KsApiClient *api,
+                  const char  *album_id,
+                  const char  *prefix,
+                  guint        seed)
+{
+  g_autofree char *name = g_strdup_printf ("%s-00.jpg", prefix);
+  g_autofree char *path = g_build_filename (ui.photo_dir, name, NULL);
+  g_autofree char *grid = g_strdup_printf ("%s/%s-grid.jpg", ui.photo_dir, prefix);
+  g_autofree char *resize = g_strdup_printf ("convert '%s' -resize 256x256 '%s'", path, grid);
+  g_autoptr (SoupSession) soup = ks_cloud_soup_session_new ();
+  g_autoptr (KsUploader) uploader = ks_uploader_new (api, soup, NULL, NULL);
+  g_autoptr (KsPrepareRequest) request = NULL;
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sha256 = NULL;
+  const char      *ids[2] = { NULL, NULL };
+  guint64          size = 0;
+
+  ui_make_photos (prefix, 1, seed);
+  ui_run_shell (resize);
+  sha256 = xfer_file_sha256 (path, &size);
+  request = xfer_request_new (sha256, (gint64) size, name);
+  request->width = 900;
+  request->height = 675;
+  xfer_request_add_thumbnail (request, "grid", grid);
+  photo = xfer_upload (uploader, path, request, grid, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  ids[0] = photo->id;
+  ks_api_client_add_album_photos_async (api, album_id, ids, NULL, ks_test_store_result, &result);
+  ks_api_client_add_album_photos_finish (api, ks_test_wait_result (&result), NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* --- Checks */
+
+static gboolean
+check_album (GVariant     *state,
+             gconstpointer name)
+{
+  return ui_check_page (state, "album") && g_str_equal (ui_state_string (state, "title"), name);
+}
+
+static gboolean
+check_album_count (GVariant     *state,
+                   gconstpointer count)
+{
+  return ui_check_page (state, "album") && ui_state_uint (state, "album-count") == GPOINTER_TO_UINT (count);
+}
+
+static gboolean
+check_signed_in_no_window (GVariant     *state,
+                           gconstpointer data)
+{
+  gboolean signed_in = FALSE;
+
+  g_variant_lookup (state, "signed-in", "b", &signed_in);
+  return signed_in && ui_check_no_window (state, "KsWindow");
+}
+
+static gboolean
+check_cursor_moved (GVariant     *state,
+                    gconstpointer before)
+{
+  const char *cursor = ui_state_string (state, "feed-cursor");
+
+  return *cursor != '\0' && !g_str_equal (cursor, before);
+}
+
+static gboolean
+state_bool (GVariant   *state,
+            const char *key)
+{
+  gboolean value = FALSE;
+
+  g_assert_true (g_variant_lookup (state, key, "b", &value));
+  return value;
+}
+
+/* What the Preferences switch wrote, through the keyfile backend the app
+ * runs with (ks-ui-harness.c). */
+static char *
+stored_setting (const char *key)
+{
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "glib-2.0", "settings", "keyfile", NULL);
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL))
+    return NULL;
+  return g_key_file_get_value (file, "io/github/keepsake/Keepsake", key, NULL);
+}
+
+static void
+wait_for_setting (const char *key,
+                  const char *value)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (10 * ui.time_scale * G_USEC_PER_SEC);
+
+  while (TRUE)
+    {
+      g_autofree char *stored = stored_setting (key);
+
+      if (g_strcmp0 (stored, value) == 0)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("%s is “%s”, not “%s”", key, stored, value);
+      g_usleep (100 * 1000);
+    }
+}
+
+/* --- The tests */
+
+static void
+test_notifications (void)
+{
+  g_autoptr (KsApiClient) erin = NULL;
+  g_autoptr (GVariant) state = NULL;
+  g_autofree char *album_id = NULL;
+  g_autofree char *note_id = NULL;
+  g_autofree char *cursor = NULL;
+  Note            *note;
+  guint            before;
+
+  ui_sign_up_local ("dana");
+  erin = ui_sign_up_friend_client ("erin");
+
+  /* Closed, the window goes; the app stays, held, and says so once. */
+  ui_widget ("type:KsWindow", "close", "");
+  state = ui_wait_for ("the window to close", ui_check_no_window, "KsWindow", 30);
+  note = wait_for_note (BACKGROUND_HINT_ID, "background", 0, 30);
+  g_assert_nonnull (strstr (note->body, "Preferences"));
+  pump (2);
+  g_assert_false (ui.app_exited);
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_get_state ();
+  g_assert_true (state_bool (state, "signed-in"));
+  g_assert_true (state_bool (state, "held"));
+  g_assert_true (ui_check_no_window (state, "KsWindow"));
+  ui_screenshot ("closed");
+
+  /* A friend's photo in an album shared with the user. */
+  album_id = friend_create_album (erin, ALBUM_NAME, "dana");
+  friend_add_photo (erin, album_id, "erin-first", 11);
+  note_id = g_strconcat ("album-", album_id, NULL);
+  note = wait_for_note (note_id, "New photos in " ALBUM_NAME, 0, 90);
+  g_assert_nonnull (strstr (note->body, "erin"));
+  g_assert_nonnull (strstr (note->body, ALBUM_NAME));
+  g_assert_cmpstr (note->action, ==, "app.open-album");
+  g_assert_nonnull (note->target);
+  g_assert_true (g_variant_is_of_type (note->target, G_VARIANT_TYPE_STRING));
+  g_assert_cmpstr (g_variant_get_string (note->target, NULL), ==, album_id);
+  g_assert_false (ui.app_exited);
+
+  /* What the shell does when the notification is clicked. */
+  ui_activate (APP_PATH, "open-album", g_variant_new_string (album_id));
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("the album in a new window", check_album, ALBUM_NAME, 60);
+  g_assert_true (ui_check_window (state, "KsWindow"));
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("the friend's photo", check_album_count, GUINT_TO_POINTER (1), 30);
+  ui_screenshot ("album-from-notification");
+  pump (1);
+  g_assert_true (g_ptr_array_find_with_equal_func (removed, note_id, g_str_equal, NULL));
+
+  /* Off in Preferences: a friend's next photo raises nothing. */
+  ui_activate (APP_PATH, "preferences", NULL);
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("Preferences", ui_check_window, "KsPreferencesWindow", 30);
+  ui_widget ("notifications_switch", "activate", "");
+  wait_for_setting ("notifications", "false");
+  ui_screenshot ("notifications-off");
+  ui_widget ("type:KsPreferencesWindow", "close", "");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("Preferences to close", ui_check_no_window, "KsPreferencesWindow", 30);
+  cursor = g_strdup (ui_state_string (state, "feed-cursor"));
+  g_assert_cmpstr (cursor, !=, "");
+
+  before = added->len;
+  friend_add_photo (erin, album_id, "erin-second", 12);
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("the change feed to see the photo", check_cursor_moved, cursor, 60);
+  /* Longer than the follower gathers events for before notifying. */
+  pump (6);
+  g_assert_cmpuint (added->len, ==, before);
+
+  ui_widget ("type:KsWindow", "action", "win.reload");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("both photos", check_album_count, GUINT_TO_POINTER (2), 30);
+  ui_quit_app ();
+}
+
+static void
+test_service (void)
+{
+  static const char *const service[] = { "--gapplication-service", NULL };
+  g_autoptr (GVariant) state = NULL;
+  guint hints = count_notes (BACKGROUND_HINT_ID);
+
+  /* What the autostart entry runs: no window, the session restored. */
+  ui_launch_app_with_args (service, FALSE);
+  state = ui_wait_for ("signed in without a window", check_signed_in_no_window, NULL, 60);
+  g_assert_cmpstr (ui_state_string (state, "user"), ==, "dana");
+  g_assert_true (state_bool (state, "held"));
+  ui_screenshot ("service");
+
+  /* GApplication ends a service nothing holds after ten seconds. */
+  pump (12);
+  g_assert_false (ui.app_exited);
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_get_state ();
+  g_assert_true (ui_check_no_window (state, "KsWindow"));
+
+  /* Launched again: a window showing the library at once, no loading. */
+  ui_launch_again ();
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("the window", ui_check_window, "KsWindow", 30);
+  g_assert_cmpstr (ui_state_string (state, "stack"), ==, "main");
+  g_assert_cmpstr (ui_state_string (state, "page"), ==, "library");
+  ui_screenshot ("window-from-service");
+
+  /* Into the background again: the hint was shown before, not again. */
+  ui_widget ("type:KsWindow", "close", "");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("the window to close", ui_check_no_window, "KsWindow", 30);
+  pump (3);
+  g_assert_false (ui.app_exited);
+  g_assert_cmpuint (count_notes (BACKGROUND_HINT_ID), ==, hints);
+  ui_quit_app ();
+}
+
+/* With "run-in-background" off, closing the window mid-upload still
+ * finishes the upload (the queue belongs to the application), then the
+ * app exits by itself. */
+static void
+test_uploads_outlive_window (void)
+{
+  g_autoptr (GVariant) state = NULL;
+  gint64 deadline;
+
+  ui_launch_app ();
+  g_variant_unref (ui_wait_for ("the library", ui_check_library, GUINT_TO_POINTER (0), 60));
+  ui_activate (APP_PATH, "preferences", NULL);
+  g_variant_unref (ui_wait_for ("Preferences", ui_check_window, "KsPreferencesWindow", 30));
+  ui_widget ("background_switch", "activate", "");
+  wait_for_setting ("run-in-background", "false");
+  ui_widget ("type:KsPreferencesWindow", "close", "");
+  g_variant_unref (ui_wait_for ("Preferences to close", ui_check_no_window, "KsPreferencesWindow", 30));
+
+  ui_make_photos ("late", N_LATE, 90);
+  ui_activate (WINDOW_PATH, "import-uris", ui_photo_uris ("late", N_LATE));
+  ui_widget ("type:KsWindow", "close", "");
+
+  deadline = g_get_monotonic_time () + (gint64) (120 * ui.time_scale * G_USEC_PER_SEC);
+  while (!ui.app_exited && g_get_monotonic_time () < deadline)
+    pump (0.2);
+  g_assert_true (ui.app_exited);
+  g_assert_true (g_subprocess_get_if_exited (ui.app));
+  g_assert_cmpint (g_subprocess_get_exit_status (ui.app), ==, 0);
+  g_clear_object (&ui.app);
+
+  ui_launch_app ();
+  state = ui_wait_for ("the photos uploaded with the window closed", ui_check_library,
+                       GUINT_TO_POINTER (N_LATE), 60);
+  ui_screenshot ("uploaded-while-closed");
+  ui_quit_app ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  ui_init (&argc, &argv, "ui-background");
+  notification_server_start ();
+
+  g_test_add_func ("/ui-background/notifications", test_notifications);
+  g_test_add_func ("/ui-background/service", test_service);
+  g_test_add_func ("/ui-background/uploads-outlive-window", test_uploads_outlive_window);
+  status = g_test_run ();
+  g_clear_pointer (&added, g_ptr_array_unref);
+  g_clear_pointer (&removed, g_ptr_array_unref);
+  return ui_finish (status);
+}
