@@ -9,24 +9,31 @@
 
 #include "ks-album-cover.h"
 #include "ks-albums-view.h"
+#include "ks-cached-albums.h"
+#include "ks-cached-offline-bar.h"
+#include "ks-cached-thumbnails.h"
 #include "ks-photo-item.h"
 
 struct _KsAlbumsView
 {
   GtkWidget parent_instance;
 
-  KsApiClient      *api;    /* nullable */
-  KsThumbnailCache *cache;  /* nullable */
-  GPtrArray        *albums; /* KsAlbum, the listed ones */
+  KsApiClient      *api;          /* nullable */
+  KsThumbnailCache *cache;        /* nullable */
+  KsCache          *shared_cache; /* nullable: friends' albums offline */
+  GPtrArray        *albums;       /* KsAlbum, the listed ones */
   GCancellable     *cancellable;
   gboolean          shared;
+  gboolean          from_cache; /* what is listed came from @shared_cache */
+  guint             changed_id;
 
-  GtkStack      *stack;
-  GtkSpinner    *spinner;
-  AdwStatusPage *empty_page;
-  AdwStatusPage *error_page;
-  GtkWidget     *new_album_button;
-  GtkListBox    *list_box;
+  KsCachedOfflineBar *offline_bar;
+  GtkStack           *stack;
+  GtkSpinner         *spinner;
+  AdwStatusPage      *empty_page;
+  AdwStatusPage      *error_page;
+  GtkWidget          *new_album_button;
+  GtkListBox         *list_box;
 };
 
 G_DEFINE_FINAL_TYPE (KsAlbumsView, ks_albums_view, GTK_TYPE_WIDGET)
@@ -109,6 +116,16 @@ row_drop_cb (GtkDropTarget *target,
 
   if (index < 0 || (guint) index >= self->albums->len)
     return FALSE;
+  /* Uploads would only fail: say so now. */
+  if (self->shared_cache != NULL && ks_cache_get_offline (self->shared_cache))
+    {
+      GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+      if (overlay != NULL)
+        adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay),
+                                     adw_toast_new (ks_cached_offline_bar_cannot_upload_message ()));
+      return TRUE;
+    }
   for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
     g_list_store_append (files, l->data);
   g_signal_emit (self, signals[FILES_DROPPED], 0, g_ptr_array_index (self->albums, index), files);
@@ -201,9 +218,43 @@ load_cover (KsAlbumsView  *self,
                                          cover_page_cb, request);
 }
 
+static void
+cached_cover_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (KsAlbumCover) cover = user_data;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GError) error = NULL;
+
+  texture = ks_cached_thumbnails_load_finish (KS_CACHED_THUMBNAILS (source), result, &error);
+  if (texture != NULL)
+    ks_album_cover_set_paintable (cover, GDK_PAINTABLE (texture));
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Album cover from the cache: %s", error->message);
+}
+
+/* The cache's thumbnail of the album's newest photo, no network when it
+ * is there. */
+static void
+load_cached_cover (KsAlbumsView *self,
+                   const char   *photo_id,
+                   KsAlbumCover *cover)
+{
+  KsCachedThumbnails *thumbnails = ks_cached_thumbnails_get (self->shared_cache);
+  GdkTexture         *texture = ks_cached_thumbnails_peek (thumbnails, photo_id);
+
+  if (texture != NULL)
+    ks_album_cover_set_paintable (cover, GDK_PAINTABLE (texture));
+  else
+    ks_cached_thumbnails_load_async (thumbnails, photo_id, self->cancellable, cached_cover_cb,
+                                     g_object_ref (cover));
+}
+
 static GtkWidget *
 album_row_new (KsAlbumsView  *self,
-               const KsAlbum *album)
+               const KsAlbum *album,
+               const char    *cover_id)
 {
   GtkWidget       *row = adw_action_row_new ();
   g_autofree char *subtitle = album_subtitle (self, album);
@@ -218,7 +269,10 @@ album_row_new (KsAlbumsView  *self,
   gtk_widget_set_margin_top (cover, 6);
   gtk_widget_set_margin_bottom (cover, 6);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), cover);
-  load_cover (self, album, KS_ALBUM_COVER (cover));
+  if (cover_id != NULL && self->shared_cache != NULL)
+    load_cached_cover (self, cover_id, KS_ALBUM_COVER (cover));
+  else if (self->api != NULL)
+    load_cover (self, album, KS_ALBUM_COVER (cover));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
 
   if (album_accepts_photos (album))
@@ -231,9 +285,11 @@ album_row_new (KsAlbumsView  *self,
   return row;
 }
 
+/* @cover_ids: (nullable) the cache's cover photo of each of @all */
 static void
 show_albums (KsAlbumsView *self,
-             GPtrArray    *all)
+             GPtrArray    *all,
+             GPtrArray    *cover_ids)
 {
   GtkWidget *child;
 
@@ -243,14 +299,17 @@ show_albums (KsAlbumsView *self,
 
   for (guint i = 0; i < all->len; i++)
     {
-      KsAlbum *album = g_ptr_array_index (all, i);
+      KsAlbum    *album = g_ptr_array_index (all, i);
+      const char *cover_id = cover_ids != NULL ? g_ptr_array_index (cover_ids, i) : NULL;
 
       if (g_strcmp0 (album->role, "owner") == 0 && self->shared)
         continue;
       if (g_strcmp0 (album->role, "owner") != 0 && !self->shared)
         continue;
-      g_ptr_array_add (self->albums, g_ptr_array_steal_index (all, i--));
-      gtk_list_box_append (self->list_box, album_row_new (self, album));
+      /* Taken, in place: @cover_ids stays in step. */
+      g_ptr_array_add (self->albums, album);
+      all->pdata[i] = NULL;
+      gtk_list_box_append (self->list_box, album_row_new (self, album, cover_id));
     }
   gtk_stack_set_visible_child_name (self->stack, self->albums->len > 0 ? "list" : "empty");
 }
@@ -275,7 +334,49 @@ albums_cb (GObject      *source,
       gtk_stack_set_visible_child_name (self->stack, "error");
       return;
     }
-  show_albums (self, albums);
+  self->from_cache = FALSE;
+  show_albums (self, albums, NULL);
+}
+
+static void load_from_api (KsAlbumsView *self);
+
+static void
+cached_albums_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  KsAlbumsView *self = user_data;
+  g_autoptr (KsCachedAlbums) cached = NULL;
+  g_autoptr (GError) error = NULL;
+
+  cached = ks_cached_albums_read_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* A cache that never heard from the server knows nothing yet. */
+  if ((cached == NULL || !cached->synced) && self->api != NULL &&
+      !ks_cache_get_offline (self->shared_cache))
+    {
+      if (error != NULL)
+        g_warning ("Reading shared albums from the cache: %s", error->message);
+      load_from_api (self);
+      return;
+    }
+
+  gtk_spinner_set_spinning (self->spinner, FALSE);
+  if (cached == NULL)
+    {
+      adw_status_page_set_description (self->error_page, error->message);
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      return;
+    }
+  self->from_cache = TRUE;
+  show_albums (self, cached->albums, cached->cover_ids);
+}
+
+static void
+load_from_api (KsAlbumsView *self)
+{
+  ks_api_client_list_albums_async (self->api, self->cancellable, albums_cb, self);
 }
 
 void
@@ -285,7 +386,8 @@ ks_albums_view_reload (KsAlbumsView *self)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->api == NULL)
+  g_clear_handle_id (&self->changed_id, g_source_remove);
+  if (self->api == NULL && self->shared_cache == NULL)
     return;
 
   self->cancellable = g_cancellable_new ();
@@ -294,7 +396,69 @@ ks_albums_view_reload (KsAlbumsView *self)
       gtk_spinner_set_spinning (self->spinner, TRUE);
       gtk_stack_set_visible_child_name (self->stack, "loading");
     }
-  ks_api_client_list_albums_async (self->api, self->cancellable, albums_cb, self);
+  if (self->shared_cache != NULL)
+    ks_cached_albums_read_async (self->shared_cache, self->cancellable, cached_albums_cb, self);
+  else
+    load_from_api (self);
+}
+
+static gboolean
+cache_changed_idle_cb (gpointer user_data)
+{
+  KsAlbumsView *self = user_data;
+
+  self->changed_id = 0;
+  ks_albums_view_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Counts, covers and the list itself: a change to any album shows. A
+ * batch of changes costs one read. */
+static void
+cache_changed_cb (KsAlbumsView *self)
+{
+  if (self->changed_id == 0)
+    self->changed_id = g_idle_add (cache_changed_idle_cb, self);
+}
+
+void
+ks_albums_view_set_cache (KsAlbumsView *self,
+                          KsCache      *cache)
+{
+  g_return_if_fail (KS_IS_ALBUMS_VIEW (self));
+
+  if (!self->shared)
+    cache = NULL;
+  if (self->shared_cache == cache)
+    return;
+  if (self->shared_cache != NULL)
+    g_signal_handlers_disconnect_by_data (self->shared_cache, self);
+  g_set_object (&self->shared_cache, cache);
+  if (cache != NULL)
+    {
+      g_signal_connect_swapped (cache, "changed", G_CALLBACK (cache_changed_cb), self);
+      /* Before its first sync the list came from the server: offline,
+       * what the cache has is better than an error. */
+      g_signal_connect_swapped (cache, "notify::offline", G_CALLBACK (cache_changed_cb), self);
+    }
+  ks_cached_offline_bar_set_cache (self->offline_bar, cache);
+  ks_albums_view_reload (self);
+}
+
+guint
+ks_albums_view_get_n_albums (KsAlbumsView *self)
+{
+  g_return_val_if_fail (KS_IS_ALBUMS_VIEW (self), 0);
+
+  return self->albums->len;
+}
+
+gboolean
+ks_albums_view_get_from_cache (KsAlbumsView *self)
+{
+  g_return_val_if_fail (KS_IS_ALBUMS_VIEW (self), FALSE);
+
+  return self->from_cache;
 }
 
 void
@@ -308,6 +472,7 @@ ks_albums_view_set_api (KsAlbumsView     *self,
   if (!g_set_object (&self->api, api))
     return;
   g_ptr_array_set_size (self->albums, 0);
+  self->from_cache = FALSE;
   ks_albums_view_reload (self);
 }
 
@@ -334,6 +499,10 @@ ks_albums_view_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->changed_id, g_source_remove);
+  if (self->shared_cache != NULL)
+    g_signal_handlers_disconnect_by_data (self->shared_cache, self);
+  g_clear_object (&self->shared_cache);
   g_clear_object (&self->api);
   g_clear_object (&self->cache);
   gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_ALBUMS_VIEW);
@@ -413,8 +582,10 @@ ks_albums_view_class_init (KsAlbumsViewClass *klass)
       g_signal_new ("files-dropped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                     NULL, G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_LIST_MODEL);
 
+  g_type_ensure (KS_TYPE_CACHED_OFFLINE_BAR);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keepsake/Keepsake/ui/ks-albums-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, KsAlbumsView, offline_bar);
   gtk_widget_class_bind_template_child (widget_class, KsAlbumsView, stack);
   gtk_widget_class_bind_template_child (widget_class, KsAlbumsView, spinner);
   gtk_widget_class_bind_template_child (widget_class, KsAlbumsView, empty_page);

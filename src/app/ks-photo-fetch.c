@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-cached-photo-list.h"
 #include "ks-cloud-error.h"
 #include "ks-photo-fetch.h"
 
@@ -78,7 +79,8 @@ downloaded_cb (GObject      *source,
                gpointer      user_data)
 {
   g_autoptr (GTask) task = user_data;
-  FetchData *data = g_task_get_task_data (task);
+  FetchData    *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr (GError) error = NULL;
 
   if (ks_download_finish (result, &error))
@@ -89,8 +91,10 @@ downloaded_cb (GObject      *source,
   if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_URL_EXPIRED) && !data->refreshed)
     {
       data->refreshed = TRUE;
-      ks_api_client_get_photo_async (data->api, data->photo_id, g_task_get_cancellable (task),
-                                     refreshed_cb, g_steal_pointer (&task));
+      /* The cancellable first: the order arguments are evaluated in is
+       * unspecified, and the task is handed on. */
+      ks_api_client_get_photo_async (data->api, data->photo_id, cancellable, refreshed_cb,
+                                     g_steal_pointer (&task));
       return;
     }
   g_task_return_error (task, g_steal_pointer (&error));
@@ -148,6 +152,36 @@ copied_cb (GObject      *source,
     g_task_return_error (task, error);
 }
 
+static void
+cached_file_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  FetchData    *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = ks_cache_get_file_finish (KS_CACHE (source), result, &error);
+
+  if (file != NULL)
+    {
+      g_file_copy_async (file, data->dest, G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT, cancellable, NULL,
+                         NULL, copied_cb, g_steal_pointer (&task));
+      return;
+    }
+  if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NETWORK))
+    {
+      g_debug ("From the cache: %s", error->message);
+      g_clear_error (&error);
+      g_set_error_literal (&error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NETWORK,
+                           data->kind == KS_PHOTO_FETCH_ORIGINAL
+                               ? _ ("The original is not on this computer, and the server cannot be reached. "
+                                    "Try again when you are online.")
+                               : _ ("The preview is not on this computer, and the server cannot be reached."));
+    }
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
 void
 ks_photo_fetch_async (KsApiClient        *api,
                       SoupSession        *soup,
@@ -163,6 +197,7 @@ ks_photo_fetch_async (KsApiClient        *api,
   g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   const KsPhoto *photo = ks_photo_item_get_photo (item);
   GFile         *original = ks_photo_item_get_original (item);
+  KsCache       *cache = ks_cached_photo_item_get_cache (item);
   FetchData     *data = g_new0 (FetchData, 1);
 
   g_task_set_source_tag (task, ks_photo_fetch_async);
@@ -186,6 +221,13 @@ ks_photo_fetch_async (KsApiClient        *api,
     {
       g_task_return_new_error (task, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NOT_FOUND, "%s",
                                _ ("This photo has not finished uploading."));
+      return;
+    }
+  if (cache != NULL)
+    {
+      ks_cache_get_file_async (cache, photo->id,
+                               kind == KS_PHOTO_FETCH_ORIGINAL ? KS_CACHE_FILE_ORIGINAL : KS_CACHE_FILE_PREVIEW,
+                               cancellable, cached_file_cb, g_steal_pointer (&task));
       return;
     }
   start_download (g_steal_pointer (&task), photo);

@@ -18,7 +18,10 @@ typedef enum
 /*
  * ks_download_async with the photo's presigned URL and SHA-256; an
  * expired URL is refreshed once through GET /v1/photos/{id}. A photo
- * still uploading is copied from its local original instead.
+ * still uploading is copied from its local original instead, and one
+ * from the shared-album cache (ks_cached_photo_item_get_cache) is copied
+ * from the cache's verified file, which the cache fetches first when it
+ * is missing: offline, that fails with KS_CLOUD_ERROR_NETWORK.
  */
 void     ks_photo_fetch_async (KsApiClient        *api,
                                SoupSession        *soup,

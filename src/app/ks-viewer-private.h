@@ -23,6 +23,7 @@ struct _KsViewer
   char             *album_name; /* nullable */
   GCancellable     *load_cancellable;
   GCancellable     *download_cancellable; /* nullable: "Download Original" */
+  gboolean          preview_shown;        /* decoded, not the stand-in */
   double            zoom;                 /* 1 = fit the window */
   double            gesture_zoom;
 

@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 
 #include "ks-album-picker.h"
+#include "ks-cached-photo-list.h"
+#include "ks-cloud-error.h"
 #include "ks-photo-fetch.h"
 #include "ks-viewer-private.h"
 
@@ -70,6 +72,7 @@ decoded_cb (GObject      *source,
       return;
     }
   gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  self->preview_shown = TRUE;
   ks_viewer_set_zoom (self, 1.0);
 }
 
@@ -127,24 +130,68 @@ fetched_cb (GObject      *source,
   decode (self, file, TRUE);
 }
 
+/* --- From the shared-album cache: verified there, fetched by it */
+
+static void
+cached_preview_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (KsViewer) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = ks_cache_get_file_finish (KS_CACHE (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_task_get_cancellable (G_TASK (result)) != self->load_cancellable)
+    return;
+  if (file == NULL)
+    {
+      g_debug ("Preview from the cache: %s", error->message);
+      gtk_spinner_stop (self->spinner);
+      if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NETWORK))
+        show_error (self, _ ("This photo’s preview is not on this computer, and the server cannot be reached."));
+      else
+        show_error (self, error->message);
+      return;
+    }
+  /* The cache checked it against its SHA-256: never delete it here. */
+  decode (self, file, FALSE);
+}
+
+static void
+load_cached_preview (KsViewer *self,
+                     KsCache  *cache)
+{
+  KsCachedThumbnails *thumbnails = ks_cached_thumbnails_get (cache);
+
+  gtk_picture_set_paintable (self->picture,
+                             GDK_PAINTABLE (ks_cached_thumbnails_peek (thumbnails, ks_photo_item_get_id (self->item))));
+  ks_cache_get_file_async (cache, ks_photo_item_get_id (self->item), KS_CACHE_FILE_PREVIEW,
+                           self->load_cancellable, cached_preview_cb, g_object_ref (self));
+}
+
 static void
 load_preview (KsViewer *self)
 {
   const KsPhoto *photo = ks_photo_item_get_photo (self->item);
   GFile         *original = ks_photo_item_get_original (self->item);
-  g_autoptr (GFile) file = photo != NULL ? preview_file (self, photo) : NULL;
+  KsCache       *cache = ks_cached_photo_item_get_cache (self->item);
+  g_autoptr (GFile) file = photo != NULL && cache == NULL ? preview_file (self, photo) : NULL;
   GdkTexture *thumbnail = ks_thumbnail_cache_peek (self->thumbnails, self->item);
 
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
   self->load_cancellable = g_cancellable_new ();
+  self->preview_shown = FALSE;
   show_error (self, NULL);
 
   /* The grid's thumbnail, scaled up, until the preview is here. */
   gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (thumbnail));
   gtk_spinner_start (self->spinner);
 
-  if (file != NULL && g_file_query_exists (file, NULL))
+  if (cache != NULL && ks_photo_item_get_id (self->item) != NULL)
+    load_cached_preview (self, cache);
+  else if (file != NULL && g_file_query_exists (file, NULL))
     decode (self, file, TRUE);
   else if (file != NULL)
     ks_photo_fetch_async (self->api, self->soup, self->item, KS_PHOTO_FETCH_PREVIEW, file, NULL,
@@ -263,6 +310,7 @@ ks_viewer_clear (KsViewer *self)
   g_clear_object (&self->photos);
   g_clear_object (&self->item);
   g_clear_pointer (&self->album_name, g_free);
+  self->preview_shown = FALSE;
   if (self->picture != NULL)
     gtk_picture_set_paintable (self->picture, NULL);
 }
@@ -273,6 +321,23 @@ ks_viewer_get_position (KsViewer *self)
   g_return_val_if_fail (KS_IS_VIEWER (self), 0);
 
   return self->position;
+}
+
+gboolean
+ks_viewer_get_preview_size (KsViewer *self,
+                            int      *out_width,
+                            int      *out_height)
+{
+  GdkPaintable *paintable;
+
+  g_return_val_if_fail (KS_IS_VIEWER (self), FALSE);
+
+  paintable = self->preview_shown ? gtk_picture_get_paintable (self->picture) : NULL;
+  if (out_width != NULL)
+    *out_width = paintable != NULL ? gdk_paintable_get_intrinsic_width (paintable) : 0;
+  if (out_height != NULL)
+    *out_height = paintable != NULL ? gdk_paintable_get_intrinsic_height (paintable) : 0;
+  return paintable != NULL;
 }
 
 void

@@ -17,7 +17,9 @@ G_DECLARE_FINAL_TYPE (KsViewer, ks_viewer, KS, VIEWER, GtkWidget)
 /*
  * Shows the 1280 px preview of a KsPhotoItem in a list, cached on disk
  * by its SHA-256 so it opens offline the next time, with the grid
- * thumbnail standing in while it loads. Left/Right and swipes move
+ * thumbnail standing in while it loads. Photos of an album the
+ * shared-album cache feeds (ks-cached-photo-list.h) come from the cache
+ * instead, with no network when it has them. Left/Right and swipes move
  * through the list; pinch, Ctrl+scroll and Ctrl+plus/minus/0 zoom.
  *
  * Signals:
@@ -38,5 +40,10 @@ void ks_viewer_show (KsViewer   *self,
 /* Forgets the list: nothing shown, downloads for the preview stop. */
 void  ks_viewer_clear (KsViewer *self);
 guint ks_viewer_get_position (KsViewer *self);
+/* Whether the preview (not the thumbnail standing in) is on screen, and
+ * its size in pixels. */
+gboolean ks_viewer_get_preview_size (KsViewer *self,
+                                     int      *out_width,
+                                     int      *out_height);
 
 G_END_DECLS
