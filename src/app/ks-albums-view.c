@@ -12,6 +12,7 @@
 #include "ks-cached-albums.h"
 #include "ks-cached-offline-bar.h"
 #include "ks-cached-thumbnails.h"
+#include "ks-photo-export.h"
 #include "ks-photo-item.h"
 
 struct _KsAlbumsView
@@ -279,6 +280,7 @@ album_row_new (KsAlbumsView  *self,
     {
       GtkDropTarget *target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
 
+      g_signal_connect (target, "accept", G_CALLBACK (ks_photo_export_accept_external_drop), NULL);
       g_signal_connect (target, "drop", G_CALLBACK (row_drop_cb), self);
       gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (target));
     }

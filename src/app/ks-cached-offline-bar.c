@@ -9,6 +9,7 @@
 
 #include "ks-application.h"
 #include "ks-cached-offline-bar.h"
+#include "ks-photo-export.h"
 
 /* "updated 3 minutes ago" moves on while the bar shows. */
 #define REFRESH_SECONDS 30
@@ -161,6 +162,7 @@ ks_cached_offline_bar_refuse_drops_on (KsCachedOfflineBar *self,
   g_return_if_fail (self->drop_target == NULL);
 
   target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (target, "accept", G_CALLBACK (ks_photo_export_accept_external_drop), NULL);
   g_signal_connect (target, "drop", G_CALLBACK (drop_cb), self);
   self->drop_target = GTK_EVENT_CONTROLLER (target);
   g_set_weak_pointer (&self->drop_area, widget);

@@ -10,6 +10,7 @@
 
 #define TILE_MIN_SIZE 112
 #define TILE_NATURAL_SIZE 180
+#define DRAG_ICON_SIZE 96
 
 struct _KsPhotoTile
 {
@@ -232,4 +233,71 @@ ks_photo_tile_set_item (KsPhotoTile *self,
   g_signal_connect_swapped (item, "notify::progress", G_CALLBACK (item_notify_cb), self);
   g_signal_connect_swapped (item, "notify::local-thumbnail", G_CALLBACK (item_notify_cb), self);
   update_state (self);
+}
+
+/* A pill with the number of photos, over the icon's top right corner. */
+static void
+append_count_badge (KsPhotoTile *self,
+                    GtkSnapshot *snapshot,
+                    guint        n_photos)
+{
+  g_autofree char *text = g_strdup_printf ("%u", n_photos);
+  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+  const GdkRGBA  accent = { 0.208f, 0.518f, 0.894f, 1.0f }; /* the Adwaita blue */
+  const GdkRGBA  white = { 1.0f, 1.0f, 1.0f, 1.0f };
+  GskRoundedRect pill;
+  int            width, height;
+  float          pill_width, pill_height;
+
+  pango_layout_get_pixel_size (layout, &width, &height);
+  pill_height = height + 6;
+  pill_width = MAX (pill_height, width + 12);
+  gsk_rounded_rect_init_from_rect (&pill,
+                                   &GRAPHENE_RECT_INIT (DRAG_ICON_SIZE - pill_width - 4, 4, pill_width,
+                                                        pill_height),
+                                   pill_height / 2);
+  gtk_snapshot_push_rounded_clip (snapshot, &pill);
+  gtk_snapshot_append_color (snapshot, &accent, &pill.bounds);
+  gtk_snapshot_pop (snapshot);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (pill.bounds.origin.x + (pill_width - width) / 2,
+                                                          pill.bounds.origin.y + 3));
+  gtk_snapshot_append_layout (snapshot, layout, &white);
+  gtk_snapshot_restore (snapshot);
+}
+
+GdkPaintable *
+ks_photo_tile_create_drag_icon (KsPhotoTile *self,
+                                guint        n_photos)
+{
+  GdkPaintable  *texture;
+  GtkSnapshot   *snapshot;
+  GskRoundedRect frame;
+  double         width, height, scale;
+
+  g_return_val_if_fail (KS_IS_PHOTO_TILE (self), NULL);
+
+  texture = gtk_picture_get_paintable (self->picture);
+  if (!self->has_texture || texture == NULL)
+    return NULL;
+
+  /* Cropped to a square like the tile, and a still: the tile may show
+   * another photo before the drag ends. */
+  width = gdk_paintable_get_intrinsic_width (texture);
+  height = gdk_paintable_get_intrinsic_height (texture);
+  if (width <= 0 || height <= 0)
+    return NULL;
+  scale = DRAG_ICON_SIZE / MIN (width, height);
+  snapshot = gtk_snapshot_new ();
+  gsk_rounded_rect_init_from_rect (&frame, &GRAPHENE_RECT_INIT (0, 0, DRAG_ICON_SIZE, DRAG_ICON_SIZE), 8);
+  gtk_snapshot_push_rounded_clip (snapshot, &frame);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((DRAG_ICON_SIZE - width * scale) / 2,
+                                                          (DRAG_ICON_SIZE - height * scale) / 2));
+  gdk_paintable_snapshot (texture, snapshot, width * scale, height * scale);
+  gtk_snapshot_restore (snapshot);
+  gtk_snapshot_pop (snapshot);
+  if (n_photos > 1)
+    append_count_badge (self, snapshot, n_photos);
+  return gtk_snapshot_free_to_paintable (snapshot, &GRAPHENE_SIZE_INIT (DRAG_ICON_SIZE, DRAG_ICON_SIZE));
 }

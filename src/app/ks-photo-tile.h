@@ -20,4 +20,10 @@ GtkWidget *ks_photo_tile_new (KsThumbnailCache *cache);
 void ks_photo_tile_set_item (KsPhotoTile *self,
                              KsPhotoItem *item);
 
+/* (transfer full) (nullable): a small still of the thumbnail for a drag,
+ * with a count when it carries @n_photos > 1; NULL before the thumbnail
+ * has loaded. */
+GdkPaintable *ks_photo_tile_create_drag_icon (KsPhotoTile *self,
+                                              guint        n_photos);
+
 G_END_DECLS

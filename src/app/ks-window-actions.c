@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-photo-export.h"
 #include "ks-share-dialog.h"
 #include "ks-window-private.h"
 
@@ -256,6 +257,7 @@ ks_window_dnd_init (KsWindow *self)
 {
   GtkDropTarget *target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
 
+  g_signal_connect (target, "accept", G_CALLBACK (ks_photo_export_accept_external_drop), NULL);
   g_signal_connect (target, "enter", G_CALLBACK (drop_enter_cb), self);
   g_signal_connect (target, "leave", G_CALLBACK (drop_leave_cb), self);
   g_signal_connect (target, "drop", G_CALLBACK (drop_cb), self);

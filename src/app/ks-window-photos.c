@@ -7,7 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-album-picker.h"
-#include "ks-photo-fetch.h"
+#include "ks-photo-export.h"
 #include "ks-window-private.h"
 
 /* The grid on screen, NULL on pages without photos. */
@@ -262,26 +262,23 @@ delete_selected_action (GtkWidget  *widget,
                                       batch);
 }
 
-/* --- Download to a folder, one at a time */
+/* --- Download to a folder (ks-photo-export.c), with a toast for progress */
 
 typedef struct
 {
-  KsWindow  *window;
-  GPtrArray *items; /* KsPhotoItem */
-  GFile     *folder;
-  AdwToast  *toast;
-  guint      next;
-  guint      n_failed;
-} Export;
+  KsWindow *window;
+  GFile    *folder;
+  AdwToast *toast;
+  guint     n_photos;
+} Download;
 
 static void
-export_free (Export *export)
+download_free (Download *download)
 {
-  g_object_unref (export->window);
-  g_ptr_array_unref (export->items);
-  g_object_unref (export->folder);
-  g_object_unref (export->toast);
-  g_free (export);
+  g_object_unref (download->window);
+  g_object_unref (download->folder);
+  g_object_unref (download->toast);
+  g_free (download);
 }
 
 static void
@@ -294,70 +291,53 @@ open_folder_clicked_cb (AdwToast *toast,
   gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
 }
 
-static void export_next (Export *export);
-
 static void
-exported_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+download_progress_cb (guint    index,
+                      guint    total,
+                      gpointer user_data)
 {
-  Export *export = user_data;
-  g_autoptr (GError) error = NULL;
+  Download        *download = user_data;
+  g_autofree char *title = NULL;
 
-  if (!ks_photo_fetch_finish (result, &error))
-    {
-      g_debug ("Downloading an original: %s", error->message);
-      export->n_failed++;
-    }
-  export_next (export);
+  /* Translators: "Downloading 3 of 10…" */
+  title = g_strdup_printf (_ ("Downloading %u of %u…"), index, total);
+  adw_toast_set_title (download->toast, title);
 }
 
 static void
-export_done (Export *export)
+downloaded_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
-  guint            n = export->items->len - export->n_failed;
+  Download *download = user_data;
+  g_autoptr (GPtrArray) files = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *title = NULL;
+  guint            n_failed = 0;
   AdwToast        *toast;
 
-  adw_toast_dismiss (export->toast);
-  if (export->n_failed > 0)
-    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u photo could not be downloaded",
-                                          "%u photos could not be downloaded", export->n_failed),
-                             export->n_failed);
-  else
-    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Downloaded %u photo",
-                                          "Downloaded %u photos", n),
-                             n);
-  toast = adw_toast_new (title);
-  adw_toast_set_button_label (toast, _ ("_Open Folder"));
-  g_object_set_data_full (G_OBJECT (toast), "ks-folder", g_object_ref (export->folder), g_object_unref);
-  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (open_folder_clicked_cb),
-                           export->window, 0);
-  adw_toast_overlay_add_toast (export->window->toast_overlay, toast);
-  export_free (export);
-}
-
-static void
-export_next (Export *export)
-{
-  KsWindow    *self = export->window;
-  KsPhotoItem *item;
-  g_autoptr (GFile) dest = NULL;
-  g_autofree char *title = NULL;
-
-  if (export->next >= export->items->len)
+  files = ks_photo_export_to_folder_finish (result, &n_failed, &error);
+  adw_toast_dismiss (download->toast);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      export_done (export);
+      download_free (download);
       return;
     }
-  item = g_ptr_array_index (export->items, export->next++);
-  /* Translators: "Downloading 3 of 10…" */
-  title = g_strdup_printf (_ ("Downloading %u of %u…"), export->next, export->items->len);
-  adw_toast_set_title (export->toast, title);
-  dest = ks_photo_fetch_unique_file (export->folder, ks_photo_item_get_title (item));
-  ks_photo_fetch_async (ks_account_get_api (self->account), ks_account_get_soup (self->account), item,
-                        KS_PHOTO_FETCH_ORIGINAL, dest, NULL, NULL, self->cancellable, exported_cb,
-                        export);
+  if (n_failed > 0)
+    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u photo could not be downloaded",
+                                          "%u photos could not be downloaded", n_failed),
+                             n_failed);
+  else
+    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Downloaded %u photo",
+                                          "Downloaded %u photos", download->n_photos),
+                             download->n_photos);
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _ ("_Open Folder"));
+  g_object_set_data_full (G_OBJECT (toast), "ks-folder", g_object_ref (download->folder), g_object_unref);
+  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (open_folder_clicked_cb),
+                           download->window, 0);
+  adw_toast_overlay_add_toast (download->window->toast_overlay, toast);
+  download_free (download);
 }
 
 static void
@@ -366,8 +346,8 @@ folder_response_cb (GtkNativeDialog *chooser,
                     KsWindow        *self)
 {
   g_autoptr (GFile) folder = NULL;
-  GPtrArray *items = NULL;
-  Export *export;
+  g_autoptr (GPtrArray) items = NULL;
+  Download *download;
 
   if (response == GTK_RESPONSE_ACCEPT)
     folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
@@ -376,14 +356,16 @@ folder_response_cb (GtkNativeDialog *chooser,
     return;
 
   g_strfreev (selected_ids (self, &items));
-  export = g_new0 (Export, 1);
-  export->window = g_object_ref (self);
-  export->items = items;
-  export->folder = g_steal_pointer (&folder);
-  export->toast = adw_toast_new ("");
-  adw_toast_set_timeout (export->toast, 0);
-  adw_toast_overlay_add_toast (self->toast_overlay, g_object_ref (export->toast));
-  export_next (export);
+  download = g_new0 (Download, 1);
+  download->window = g_object_ref (self);
+  download->folder = g_steal_pointer (&folder);
+  download->n_photos = items->len;
+  download->toast = adw_toast_new ("");
+  adw_toast_set_timeout (download->toast, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, g_object_ref (download->toast));
+  ks_photo_export_to_folder_async (ks_account_get_api (self->account), ks_account_get_soup (self->account),
+                                   items, download->folder, download_progress_cb, download,
+                                   self->cancellable, downloaded_cb, download);
 }
 
 static void
@@ -420,8 +402,15 @@ ks_window_photos_start (KsWindow *self)
 {
   g_autofree char *previews = g_build_filename (g_get_user_cache_dir (), "keepsake", "previews", NULL);
 
+  KsPhotoGrid *grids[] = { self->library_grid, self->album_grid };
+
   ks_viewer_set_services (self->viewer, ks_account_get_api (self->account),
                           ks_account_get_soup (self->account), self->cache, previews);
+  for (guint i = 0; i < G_N_ELEMENTS (grids); i++)
+    ks_photo_grid_set_services (grids[i], ks_account_get_api (self->account),
+                                ks_account_get_soup (self->account));
+  /* What earlier drags left for Files. */
+  ks_photo_export_prune ();
 }
 
 void
