@@ -31,11 +31,11 @@ G_DECLARE_FINAL_TYPE (KsAccount, ks_account, KS, ACCOUNT, GObject)
  */
 KsAccount *ks_account_new (GSettings *settings);
 
-gboolean     ks_account_get_connected (KsAccount *self);
-gboolean     ks_account_get_signed_in (KsAccount *self);
-const char  *ks_account_get_username (KsAccount *self);
-const char  *ks_account_get_server_url (KsAccount *self);
-gboolean     ks_account_is_local (KsAccount *self);
+gboolean    ks_account_get_connected (KsAccount *self);
+gboolean    ks_account_get_signed_in (KsAccount *self);
+const char *ks_account_get_username (KsAccount *self);
+const char *ks_account_get_server_url (KsAccount *self);
+gboolean    ks_account_is_local (KsAccount *self);
 /* (nullable) the active profile's name, until disconnected */
 const char  *ks_account_get_profile_name (KsAccount *self);
 SoupSession *ks_account_get_soup (KsAccount *self);
