@@ -653,6 +653,88 @@ test_scan (Fixture      *fx,
   g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND);
 }
 
+/* The size of the journal's write-ahead log: every page a transaction
+ * writes is appended to it (a few hundred rows are far from the
+ * automatic checkpoint that would start it over). */
+static gint64
+wal_size (Fixture *fx)
+{
+  g_autofree char *wal = g_strconcat (fx->path, "-wal", NULL);
+  GStatBuf         st;
+
+  return g_stat (wal, &st) == 0 ? (gint64) st.st_size : 0;
+}
+
+/* A rescan of unchanged files writes nothing; a scan cut short (a
+ * crash: the journal reopened) forgets nothing, and cannot be finished
+ * by a journal that did not begin it. */
+static void
+test_scan_unchanged (Fixture      *fx,
+                     gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 ids[200];
+  gint64 before;
+  guint  removed = 99;
+
+  g_assert_true (ks_journal_begin (fx->journal, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("d%u/IMG_%04u.jpg", i % 7, i);
+
+      ids[i] = add_file (fx, path, 100 + i);
+    }
+  g_assert_true (ks_journal_commit (fx->journal, &error));
+
+  g_assert_true (ks_journal_begin_scan (fx->journal, fx->folder, &error));
+  before = wal_size (fx);
+  g_assert_true (ks_journal_begin (fx->journal, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i += 2)
+    {
+      g_autofree char *path = g_strdup_printf ("d%u/IMG_%04u.jpg", i % 7, i);
+      KsJournalStat    st = make_stat (100 + i, 1000);
+      KsJournalUpsert  change = KS_JOURNAL_UPSERT_NEW;
+      gint64           id = 0;
+
+      g_assert_true (ks_journal_upsert_file (fx->journal, fx->folder, path, &st, &change, &id, &error));
+      g_assert_cmpint (change, ==, KS_JOURNAL_UPSERT_UNCHANGED);
+      g_assert_cmpint (id, ==, ids[i]);
+    }
+  g_assert_true (ks_journal_commit (fx->journal, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (wal_size (fx), ==, before);
+
+  /* Crash: the half seen is not remembered, and nothing is lost. */
+  reopen (fx);
+  g_assert_false (ks_journal_finish_scan (fx->journal, fx->folder, &removed, &error));
+  g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_FAILED);
+  g_clear_error (&error);
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    assert_state (fx, ids[i], KS_JOURNAL_FILE_NEW);
+
+  /* The next scan, complete: the odd ones are gone. */
+  g_assert_true (ks_journal_begin_scan (fx->journal, fx->folder, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i += 2)
+    {
+      g_autofree char *path = g_strdup_printf ("d%u/IMG_%04u.jpg", i % 7, i);
+      KsJournalStat    st = make_stat (100 + i, 1000);
+
+      g_assert_true (ks_journal_upsert_file (fx->journal, fx->folder, path, &st, NULL, NULL, &error));
+    }
+  g_assert_true (ks_journal_finish_scan (fx->journal, fx->folder, &removed, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (removed, ==, G_N_ELEMENTS (ids) / 2);
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autoptr (KsJournalFile) file = ks_journal_get_file (fx->journal, ids[i], NULL);
+
+      g_assert_cmpint (file != NULL, ==, i % 2 == 0);
+    }
+  /* Finished: a second finish has nothing to go by. */
+  g_assert_false (ks_journal_finish_scan (fx->journal, fx->folder, &removed, &error));
+  g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_FAILED);
+}
+
 /* ---- transactions ---- */
 
 static void
@@ -846,6 +928,7 @@ main (int   argc,
   ADD ("files/errors-and-retry", test_errors_and_retry);
   ADD ("files/renames", test_renames);
   ADD ("files/scan", test_scan);
+  ADD ("files/scan-unchanged", test_scan_unchanged);
   ADD ("transactions/batches", test_batches);
   ADD ("transactions/disk-full", test_disk_full);
   ADD ("resume-store", test_resume_store);

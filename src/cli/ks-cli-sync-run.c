@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stdio.h>
+
 #include "ks-cli-sync.h"
 
 #include "ks-sync-engine.h"
@@ -26,7 +28,11 @@ file_done_cb (KsSyncEngine *engine,
   else
     run->uploaded++;
   if (!run->cli->json)
-    g_print (existed ? _ ("Already uploaded: %s\n") : _ ("Uploaded: %s\n"), path);
+    {
+      g_print (existed ? _ ("Already uploaded: %s\n") : _ ("Uploaded: %s\n"), path);
+      /* A line as it happens, also into a pipe or a log. */
+      fflush (stdout);
+    }
 }
 
 static void
@@ -121,18 +127,24 @@ cancelled_cb (GCancellable *cancellable,
   g_main_context_wakeup (NULL);
 }
 
-/* Until SIGINT or SIGTERM. */
+/* Until SIGINT or SIGTERM, or an error that stops the engine (another
+ * process syncing, a damaged journal, the account gone). */
 static int
 run_forever (Run          *run,
              KsSyncEngine *engine)
 {
   gulong handler = g_cancellable_connect (run->cli->cancellable, G_CALLBACK (cancelled_cb), NULL, NULL);
+  g_autoptr (GError) error = NULL;
 
   ks_sync_engine_start (engine);
-  while (!g_cancellable_is_cancelled (run->cli->cancellable))
+  while (!g_cancellable_is_cancelled (run->cli->cancellable) && ks_sync_engine_get_error (engine) == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_cancellable_disconnect (run->cli->cancellable, handler);
+  if (ks_sync_engine_get_error (engine) != NULL)
+    error = g_error_copy (ks_sync_engine_get_error (engine));
   ks_sync_engine_stop (engine);
+  if (error != NULL)
+    return ks_cli_fail (error);
   if (!run->cli->json)
     g_printerr (_ ("Stopped.\n"));
   return KS_CLI_EXIT_OK;

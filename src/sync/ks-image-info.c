@@ -4,7 +4,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
@@ -430,15 +433,60 @@ ks_image_info_name_is_ignored (const char *basename)
     ".swp",
     ".!qb",
   };
-  g_autofree char *lower = NULL;
+  gsize len;
 
   if (basename == NULL || basename[0] == '\0' || basename[0] == '.')
     return TRUE;
 
-  lower = g_ascii_strdown (basename, -1);
+  /* Called for every file of every scan: no copy. */
+  len = strlen (basename);
   for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    if (g_str_has_suffix (lower, suffixes[i]))
-      return TRUE;
+    {
+      gsize n = strlen (suffixes[i]);
 
+      if (len >= n && g_ascii_strcasecmp (basename + len - n, suffixes[i]) == 0)
+        return TRUE;
+    }
   return FALSE;
+}
+
+gboolean
+ks_image_info_name_has_image_extension (const char *name)
+{
+  static const char *const extensions[] = {
+    ".jpg",
+    ".jpeg",
+    ".jpe",
+    ".png",
+    ".webp",
+    ".gif",
+    ".tif",
+    ".tiff",
+    ".heic",
+    ".heif",
+    ".avif",
+  };
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (extensions); i++)
+    if (g_str_has_suffix (lower, extensions[i]))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+ks_image_info_path_may_be_image (const char *path)
+{
+  guint8  head[SNIFF_LEN];
+  ssize_t n;
+  int     fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+
+  /* What cannot be read now is for the thumbnailer to report. */
+  if (fd < 0)
+    return TRUE;
+  do
+    n = read (fd, head, sizeof head);
+  while (n < 0 && errno == EINTR);
+  close (fd);
+  return n < 0 || sniff (head, (gsize) n) != NULL;
 }

@@ -35,6 +35,14 @@ KsImageInfo *ks_image_info_read (GFile        *file,
  * (".part", ".crdownload", "~"-suffixed, ".tmp") and the like. */
 gboolean ks_image_info_name_is_ignored (const char *basename);
 
+/* Whether @name ends like a photo (".jpg", ".heic", ...): such a file
+ * that is not an image by content is an error, not just skipped. */
+gboolean ks_image_info_name_has_image_extension (const char *name);
+
+/* A cheap first look (the first bytes only): FALSE when the file was
+ * read and is no image format ks_image_info_read() knows. Blocking. */
+gboolean ks_image_info_path_may_be_image (const char *path);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsImageInfo, ks_image_info_free)
 
 G_END_DECLS

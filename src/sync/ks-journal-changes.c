@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "ks-journal-private.h"
 
 static void
@@ -53,6 +55,113 @@ run_stat (KsJournal           *self,
 
 #define SCAN_GEN "(SELECT scan_gen FROM folders WHERE id = ?1)"
 
+/* ---- what a scan saw ---- */
+
+void
+ks_journal_seen_free (KsJournalSeen *seen)
+{
+  g_free (seen->bits);
+  g_free (seen);
+}
+
+static void
+mark_seen (KsJournal *self,
+           gint64     folder_id,
+           gint64     file_id)
+{
+  KsJournalSeen *seen = g_hash_table_lookup (self->scans, &folder_id);
+  gsize          byte = (gsize) file_id / 8;
+
+  if (seen == NULL || file_id <= 0)
+    return;
+  if (byte >= seen->n_bytes)
+    {
+      gsize n_bytes = MAX (MAX (seen->n_bytes * 2, byte + 1), 4096);
+
+      seen->bits = g_realloc (seen->bits, n_bytes);
+      memset (seen->bits + seen->n_bytes, 0, n_bytes - seen->n_bytes);
+      seen->n_bytes = n_bytes;
+    }
+  seen->bits[byte] |= (guint8) (1u << (file_id % 8));
+}
+
+/* ks_scan_seen (folder_id, file_id): whether the folder's scan in
+ * progress found the file unchanged. */
+static void
+scan_seen_fn (sqlite3_context *context,
+              int              argc,
+              sqlite3_value  **argv)
+{
+  KsJournal     *self = sqlite3_user_data (context);
+  gint64         folder_id = sqlite3_value_int64 (argv[0]);
+  gint64         file_id = sqlite3_value_int64 (argv[1]);
+  KsJournalSeen *seen = g_hash_table_lookup (self->scans, &folder_id);
+  gsize          byte = (gsize) file_id / 8;
+
+  sqlite3_result_int (context, seen != NULL && file_id > 0 && byte < seen->n_bytes &&
+                                   (seen->bits[byte] & (1u << (file_id % 8))) != 0);
+}
+
+gboolean
+ks_journal_register_functions (KsJournal *self,
+                               GError   **error)
+{
+  int rc = sqlite3_create_function_v2 (self->db, "ks_scan_seen", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, self,
+                                       scan_seen_fn, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      ks_journal_set_error (self, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- recording files ---- */
+
+/* The row of @path and whether @st matches it: a read, no write. */
+static gboolean
+lookup (KsJournal           *self,
+        gint64               folder_id,
+        const char          *path,
+        const KsJournalStat *st,
+        gint64              *out_id,
+        gboolean            *out_same,
+        GError             **error)
+{
+  KsJournalStmt *stmt = ks_journal_prepare (self,
+                                            "SELECT id, size, mtime, inode, device FROM files"
+                                            " WHERE folder_id = ?1 AND path = ?2",
+                                            error);
+  int            rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  *out_id = 0;
+  *out_same = FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  ks_journal_bind_text (stmt, 2, path);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      guint64 device = (guint64) sqlite3_column_int64 (stmt, 4);
+
+      *out_id = sqlite3_column_int64 (stmt, 0);
+      *out_same = sqlite3_column_int64 (stmt, 1) == st->size && sqlite3_column_int64 (stmt, 2) == st->mtime &&
+                  (guint64) sqlite3_column_int64 (stmt, 3) == st->inode &&
+                  (st->device == 0 || device == st->device);
+      rc = SQLITE_DONE;
+    }
+  ks_journal_stmt_release (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      ks_journal_set_error (self, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* In a transaction: the file is new, or differs from its row. */
 static gboolean
 upsert (KsJournal           *self,
         gint64               folder_id,
@@ -63,16 +172,13 @@ upsert (KsJournal           *self,
         GError             **error)
 {
   KsJournalParams p = { .id = folder_id };
+  gboolean        same = FALSE;
 
-  /* The common case of a rescan, in one statement. */
-  if (!run_stat (self,
-                 "UPDATE files SET seen_gen = " SCAN_GEN
-                 " WHERE folder_id = ?1 AND path = ?2 AND size = ?3 AND mtime = ?4"
-                 "   AND inode = ?5 AND (?6 = 0 OR device = ?6) AND ?7 = ?7 RETURNING id",
-                 folder_id, path, st, out_id, error))
+  /* Another connection may have written it since the first look. */
+  if (!lookup (self, folder_id, path, st, out_id, &same, error))
     return FALSE;
   *out_change = KS_JOURNAL_UPSERT_UNCHANGED;
-  if (*out_id != 0)
+  if (same)
     return TRUE;
 
   if (!run_stat (self,
@@ -116,15 +222,22 @@ ks_journal_upsert_file (KsJournal           *self,
 {
   KsJournalUpsert change = KS_JOURNAL_UPSERT_UNCHANGED;
   gint64          id = 0;
+  gboolean        same = FALSE;
   gboolean        ok;
 
   g_return_val_if_fail (KS_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (path != NULL && stat != NULL, FALSE);
 
-  if (!ks_journal_change_begin (self, error))
-    return FALSE;
-  ok = upsert (self, folder_id, path, stat, &change, &id, error);
-  if (!ks_journal_change_end (self, ok, error))
+  /* The common case of a rescan, a file as it was: nothing written. */
+  g_rec_mutex_lock (&self->lock);
+  ok = lookup (self, folder_id, path, stat, &id, &same, error);
+  if (ok && !same)
+    ok = ks_journal_change_begin (self, error) &&
+         ks_journal_change_end (self, upsert (self, folder_id, path, stat, &change, &id, error), error);
+  if (ok)
+    mark_seen (self, folder_id, id);
+  g_rec_mutex_unlock (&self->lock);
+  if (!ok)
     return FALSE;
 
   if (out_change != NULL)
@@ -230,6 +343,7 @@ ks_journal_begin_scan (KsJournal *self,
                        GError   **error)
 {
   KsJournalParams p = { .id = folder_id };
+  KsJournalSeen  *seen;
   guint           changes = 0;
   gboolean        ok;
 
@@ -242,6 +356,13 @@ ks_journal_begin_scan (KsJournal *self,
     {
       ks_journal_set_not_found (error, "folder", folder_id);
       ok = FALSE;
+    }
+  if (ok)
+    {
+      /* A scan begun again starts over. */
+      seen = g_new0 (KsJournalSeen, 1);
+      seen->folder_id = folder_id;
+      g_hash_table_replace (self->scans, &seen->folder_id, seen);
     }
   return ks_journal_change_end (self, ok, error);
 }
@@ -260,13 +381,24 @@ ks_journal_finish_scan (KsJournal *self,
 
   if (!ks_journal_change_begin (self, error))
     return FALSE;
-  ok = ks_journal_change_file (self, "DELETE FROM files WHERE folder_id = ?1 AND seen_gen < " SCAN_GEN "\0", &p, &removed, error) &&
+  /* Without what the scan saw, every row would look gone. */
+  ok = g_hash_table_contains (self->scans, &folder_id);
+  if (!ok)
+    g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_FAILED,
+                 "No scan of folder %" G_GINT64_FORMAT " is in progress in this journal", folder_id);
+  ok = ok &&
+       ks_journal_change_file (self,
+                               "DELETE FROM files WHERE folder_id = ?1 AND NOT ks_scan_seen (?1, id)"
+                               "  AND seen_gen < " SCAN_GEN "\0",
+                               &p, &removed, error) &&
        ks_journal_change_file (self, "UPDATE folders SET last_scan_at = ?4 WHERE id = ?1\0", &p, &changes, error);
   if (ok && changes == 0)
     {
       ks_journal_set_not_found (error, "folder", folder_id);
       ok = FALSE;
     }
+  if (ok)
+    g_hash_table_remove (self->scans, &folder_id);
   if (!ks_journal_change_end (self, ok, error))
     return FALSE;
 

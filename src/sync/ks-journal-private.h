@@ -20,7 +20,24 @@ struct _KsJournal
   GHashTable *statements; /* const char *sql -> sqlite3_stmt *, owned */
   GRecMutex   lock;
   gboolean    in_batch; /* the lock is held by the batch's thread */
+  GHashTable *scans;    /* folder id -> KsJournalSeen, while it is scanned */
 };
+
+/* The files a scan in progress found unchanged, as a bitmap of row ids:
+ * they cost no write, and finishing the scan forgets the rows neither
+ * in it nor written during the scan (seen_gen). Memory only: a scan cut
+ * short by a crash deletes nothing. */
+typedef struct
+{
+  gint64  folder_id;
+  guint8 *bits; /* owned */
+  gsize   n_bytes;
+} KsJournalSeen;
+
+void ks_journal_seen_free (KsJournalSeen *seen);
+/* Registers the SQL function finishing a scan uses. */
+gboolean ks_journal_register_functions (KsJournal *self,
+                                        GError   **error);
 
 /* A cached statement: released (reset, bindings cleared) after each use,
  * finalized with the journal. */

@@ -416,7 +416,8 @@ configure (KsJournal *self,
   /* NORMAL survives a crash of the application in WAL mode; only a power
    * cut can lose the last commits, and the server's digest check makes a
    * lost "done" cost a question, not an upload. */
-  return exec (self, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;", error);
+  return exec (self, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;", error) &&
+         ks_journal_register_functions (self, error);
 }
 
 static gboolean
@@ -490,6 +491,7 @@ ks_journal_finalize (GObject *object)
   KsJournal *self = (KsJournal *) object;
 
   g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->scans, g_hash_table_unref);
   if (self->db != NULL && sqlite3_close (self->db) != SQLITE_OK)
     g_critical ("Closing the sync journal %s: %s", self->path, sqlite3_errmsg (self->db));
   g_free (self->path);
@@ -509,4 +511,5 @@ ks_journal_init (KsJournal *self)
 {
   g_rec_mutex_init (&self->lock);
   self->statements = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) sqlite3_finalize);
+  self->scans = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, (GDestroyNotify) ks_journal_seen_free);
 }

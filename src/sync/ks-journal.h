@@ -229,7 +229,11 @@ gboolean ks_journal_remove_dir (KsJournal  *self,
 /* A full rescan: begin, upsert what is found, then finish, which
  * forgets files that were not seen. Only finish a scan that completed
  * with the root still in place (never after KS_SYNC_ERROR_FOLDER_GONE):
- * a missing disk must not read as "everything deleted". */
+ * a missing disk must not read as "everything deleted". An unchanged
+ * file costs a read, no write: what the scan saw is kept in memory by
+ * this KsJournal, so begin and finish on the same one (finishing a scan
+ * it did not begin is KS_SYNC_ERROR_FAILED and forgets nothing); files
+ * the watcher records meanwhile are kept too. */
 gboolean ks_journal_begin_scan (KsJournal *self,
                                 gint64     folder_id,
                                 GError   **error);

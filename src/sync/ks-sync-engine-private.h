@@ -122,6 +122,11 @@ struct _KsSyncEngine
   GNetworkMonitor *network;
   GPtrArray       *sync_tasks; /* GTask */
 
+  GDBusProxy   *power;             /* owned, nullable: UPower's display device */
+  GCancellable *power_cancellable; /* owned, nullable: while connecting to it */
+  gboolean      low_battery;       /* uploads and hashing wait for a charger */
+  char         *battery_message;   /* nullable: why, while low_battery */
+
   guint    max_uploads;
   guint    max_hashing;
   guint    max_attempts;
@@ -168,6 +173,12 @@ void ks_sync_engine_watch_network (KsSyncEngine *self,
                                    gboolean      watch);
 void ks_sync_engine_go_offline (KsSyncEngine *self,
                                 const GError *error);
+
+/* ks-sync-power.c */
+void ks_sync_engine_watch_power (KsSyncEngine *self,
+                                 gboolean      watch);
+/* Reads the battery again (or the settings changed). */
+void ks_sync_power_update (KsSyncEngine *self);
 
 /* ks-sync-control.c */
 gint64 ks_sync_control_get_folders (const char *journal_path);

@@ -232,6 +232,7 @@ ks_sync_engine_start (KsSyncEngine *self)
   clean_thumbnails (self);
   ks_sync_queue_reset_stale (self);
   ks_sync_engine_watch_network (self, TRUE);
+  ks_sync_engine_watch_power (self, TRUE);
 
   control = g_file_new_for_path (self->control_path);
   self->control_monitor = g_file_monitor_file (control, G_FILE_MONITOR_NONE, NULL, NULL);
@@ -282,6 +283,7 @@ ks_sync_engine_stop (KsSyncEngine *self)
       g_clear_object (&self->control_monitor);
     }
   ks_sync_engine_watch_network (self, FALSE);
+  ks_sync_engine_watch_power (self, FALSE);
   release_lock (self);
 
   g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _ ("Sync was stopped."));

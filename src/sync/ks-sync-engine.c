@@ -87,7 +87,8 @@ ks_sync_engine_can_hash (KsSyncEngine *self)
 gboolean
 ks_sync_engine_can_upload (KsSyncEngine *self)
 {
-  return ks_sync_engine_can_hash (self) && !self->offline && !(self->metered && !self->allow_metered);
+  return ks_sync_engine_can_hash (self) && !self->offline && !(self->metered && !self->allow_metered) &&
+         !self->low_battery;
 }
 
 void
@@ -129,7 +130,7 @@ ks_sync_engine_update_state (KsSyncEngine *self)
     state = KS_SYNC_STATE_ERROR;
   else if (self->paused)
     state = KS_SYNC_STATE_PAUSED;
-  else if (self->offline || (self->metered && !self->allow_metered && self->pending > 0))
+  else if (self->offline || (((self->metered && !self->allow_metered) || self->low_battery) && self->pending > 0))
     state = KS_SYNC_STATE_OFFLINE;
   else if (busy || (self->pending > 0 && self->n_scans == 0))
     state = KS_SYNC_STATE_SYNCING;
@@ -151,7 +152,9 @@ ks_sync_engine_set_fatal (KsSyncEngine *self,
 {
   if (self->fatal != NULL)
     return;
-  g_warning ("Sync stopped: %s", error->message);
+  /* Told through the state, "last-error" and the sync tasks; a log
+   * line on top would only repeat it. */
+  g_debug ("Sync stopped: %s", error->message);
   self->fatal = g_error_copy (error);
   ks_sync_engine_set_last_error (self, error->message);
   ks_sync_queue_cancel_all (self);
@@ -407,6 +410,7 @@ ks_sync_engine_finalize (GObject *object)
   g_clear_error (&self->fatal);
   g_strfreev (self->current_files);
   g_free (self->last_error);
+  g_free (self->battery_message);
   g_free (self->cache_dir);
   g_free (self->control_path);
   G_OBJECT_CLASS (ks_sync_engine_parent_class)->finalize (object);
@@ -586,7 +590,7 @@ ks_sync_engine_set_allow_low_battery (KsSyncEngine *self,
   if (self->allow_low_battery == !!allow)
     return;
   self->allow_low_battery = !!allow;
-  ks_sync_queue_pump (self);
+  ks_sync_power_update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_LOW_BATTERY]);
 }
 
@@ -599,7 +603,7 @@ ks_sync_engine_set_battery_threshold (KsSyncEngine *self,
   if (self->battery_threshold == percent)
     return;
   self->battery_threshold = percent;
-  ks_sync_queue_pump (self);
+  ks_sync_power_update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BATTERY_THRESHOLD]);
 }
 
@@ -669,6 +673,13 @@ ks_sync_engine_get_last_error (KsSyncEngine *self)
 {
   g_return_val_if_fail (KS_IS_SYNC_ENGINE (self), NULL);
   return self->last_error;
+}
+
+const GError *
+ks_sync_engine_get_error (KsSyncEngine *self)
+{
+  g_return_val_if_fail (KS_IS_SYNC_ENGINE (self), NULL);
+  return self->fatal;
 }
 
 GListModel *

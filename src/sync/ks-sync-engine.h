@@ -115,7 +115,8 @@ G_DECLARE_FINAL_TYPE (KsSyncEngine, ks_sync_engine, KS, SYNC_ENGINE, GObject)
  *   "allow-low-battery" gboolean, default FALSE: upload on battery
  *                      below "battery-threshold" (UPower's display
  *                      device); otherwise such a machine waits (OFFLINE,
- *                      "last-error" says why) until charging or above
+ *                      "last-error" says why; no new upload or hashing
+ *                      starts, scans go on) until charging or above
  *   "battery-threshold" guint percent, default 20
  *   "rescan-interval"  guint seconds, default one hour
  *   "settle-interval"  guint ms for the watchers (default 1000)
@@ -167,6 +168,9 @@ void        ks_sync_engine_get_counts (KsSyncEngine *self,
                                        guint64      *out_failed);
 GStrv       ks_sync_engine_dup_current_files (KsSyncEngine *self);
 const char *ks_sync_engine_get_last_error (KsSyncEngine *self);
+/* (nullable): what stopped the engine (state ERROR), e.g. another
+ * process syncing the same journal. */
+const GError *ks_sync_engine_get_error (KsSyncEngine *self);
 /* (element-type KsSyncActivity): newest first, the last 200. */
 GListModel *ks_sync_engine_get_activity (KsSyncEngine *self);
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "ks-image-info.h"
 #include "ks-scanner.h"
 #include "ks-sync-engine-private.h"
 
@@ -78,8 +79,23 @@ scan_data_free (ScanData *data)
   g_free (data);
 }
 
-/* One transaction per batch: a warm rescan is mostly UPDATEs that change
- * nothing, and commits are what costs. */
+/* A new or changed file that is no photo by its first bytes nor by its
+ * name (notes, videos, sidecars) is skipped here, on the scan's thread,
+ * rather than sent through the thumbnailer's pool only to be skipped. */
+static gboolean
+skip_early (ScanData   *data,
+            const char *rel_path)
+{
+  g_autofree char *path = NULL;
+
+  if (ks_image_info_name_has_image_extension (rel_path))
+    return FALSE;
+  path = g_build_filename (g_file_peek_path (data->root), rel_path, NULL);
+  return !ks_image_info_path_may_be_image (path);
+}
+
+/* One transaction per batch: a warm rescan is mostly lookups that find
+ * the file unchanged and write nothing. */
 static void
 scan_batch_cb (KsScanner *scanner,
                GPtrArray *entries,
@@ -91,11 +107,15 @@ scan_batch_cb (KsScanner *scanner,
     return;
   for (guint i = 0; i < entries->len; i++)
     {
-      KsScanEntry  *entry = g_ptr_array_index (entries, i);
-      KsJournalStat st = { entry->size, entry->mtime, entry->inode, entry->device };
+      KsScanEntry    *entry = g_ptr_array_index (entries, i);
+      KsJournalStat   st = { entry->size, entry->mtime, entry->inode, entry->device };
+      KsJournalUpsert change = KS_JOURNAL_UPSERT_UNCHANGED;
+      gint64          id = 0;
 
-      if (!ks_journal_upsert_file (data->journal, data->folder_id, entry->path, &st, NULL, NULL,
-                                   &data->batch_error))
+      if (!ks_journal_upsert_file (data->journal, data->folder_id, entry->path, &st, &change, &id,
+                                   &data->batch_error) ||
+          (change != KS_JOURNAL_UPSERT_UNCHANGED && skip_early (data, entry->path) &&
+           !ks_journal_set_state (data->journal, id, KS_JOURNAL_FILE_SKIPPED, &data->batch_error)))
         {
           ks_journal_rollback (data->journal);
           return;

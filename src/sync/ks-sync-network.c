@@ -47,7 +47,7 @@ probe_done_cb (GObject      *source,
     return;
   g_debug ("The server is back");
   self->offline = FALSE;
-  ks_sync_engine_set_last_error (self, NULL);
+  ks_sync_engine_set_last_error (self, self->battery_message);
   ks_sync_queue_pump (self);
   ks_sync_engine_update_state (self);
 }

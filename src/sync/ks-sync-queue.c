@@ -9,6 +9,7 @@
 
 #include "ks-backoff.h"
 #include "ks-cloud-error.h"
+#include "ks-image-info.h"
 #include "ks-sync-engine-private.h"
 
 /*
@@ -216,20 +217,6 @@ ks_sync_job_file_missing (KsSyncJob    *job,
   ks_sync_job_finish (job);
 }
 
-static gboolean
-has_image_extension (const char *path)
-{
-  static const char *const extensions[] = {
-    ".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".tif", ".tiff", ".heic", ".heif", ".avif", NULL
-  };
-  g_autofree char *lower = g_ascii_strdown (path, -1);
-
-  for (guint i = 0; extensions[i] != NULL; i++)
-    if (g_str_has_suffix (lower, extensions[i]))
-      return TRUE;
-  return FALSE;
-}
-
 static void
 hash_failed (KsSyncJob    *job,
              const GError *error)
@@ -245,7 +232,7 @@ hash_failed (KsSyncJob    *job,
     ks_sync_job_file_changed (job);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     ks_sync_job_file_missing (job, error);
-  else if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE) && !has_image_extension (job->rel_path))
+  else if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE) && !ks_image_info_name_has_image_extension (job->rel_path))
     {
       /* Notes, videos, sidecars: not ours, and not an error. */
       ks_journal_set_state (self->journal, job->file_id, KS_JOURNAL_FILE_SKIPPED, NULL);
@@ -425,7 +412,8 @@ pump_cb (gpointer user_data)
     return G_SOURCE_REMOVE;
   if (ks_sync_engine_can_upload (self))
     start_uploads (self);
-  if (ks_sync_engine_can_hash (self))
+  /* On a low battery, decoding waits with the uploads it feeds. */
+  if (ks_sync_engine_can_hash (self) && !self->low_battery)
     start_hashing (self);
   ks_sync_engine_update_state (self);
   return G_SOURCE_REMOVE;

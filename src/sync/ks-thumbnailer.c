@@ -9,6 +9,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "ks-hash.h"
+#include "ks-image-scale.h"
 #include "ks-sync-error.h"
 #include "ks-thumbnailer.h"
 
@@ -59,19 +60,37 @@ fit_size (int  width,
     *out_height = max_edge;
 }
 
-/* Loaders that can decode at a smaller scale (JPEG's DCT scaling) do so
- * when told the size here; the others decode full size and are scaled. */
+/* libjpeg decodes at 1/2, 1/4 or 1/8 scale for much less than full size
+ * (gdk-pixbuf's JPEG loader picks the smallest at least as large as the
+ * size asked for). Asking for exactly that size keeps the loader from
+ * scaling the rest of the way itself: ks_image_scale_down() does it
+ * better and faster, once. Other loaders decode at full size whatever
+ * they are told, so they are told nothing. */
+typedef struct
+{
+  gboolean jpeg;
+  int      width; /* as stored, before any scaling */
+  int      height;
+} Prepared;
+
 static void
 size_prepared_cb (GdkPixbufLoader *loader,
                   int              width,
                   int              height,
                   gpointer         user_data)
 {
-  int w, h;
+  Prepared *prepared = user_data;
+  int       w, h, scale = 1;
 
+  prepared->width = width;
+  prepared->height = height;
+  if (!prepared->jpeg)
+    return;
   fit_size (width, height, KS_THUMB_PREVIEW_SIZE, &w, &h);
-  if (w != width || h != height)
-    gdk_pixbuf_loader_set_size (loader, w, h);
+  while (scale < 8 && (width + 2 * scale - 1) / (2 * scale) >= w && (height + 2 * scale - 1) / (2 * scale) >= h)
+    scale *= 2;
+  if (scale > 1)
+    gdk_pixbuf_loader_set_size (loader, (width + scale - 1) / scale, (height + scale - 1) / scale);
 }
 
 static void
@@ -238,6 +257,7 @@ typedef struct
   char      *sha256;
   gint64     size;
   GdkPixbuf *pixbuf; /* nullable */
+  Prepared   prepared;
 } ReadResult;
 
 /* Streams the file through SHA-256 and the loader together. */
@@ -263,7 +283,8 @@ read_and_decode (GInputStream *stream,
       set_decode_error (error, pixbuf_error, name);
       return FALSE;
     }
-  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), NULL);
+  result->prepared.jpeg = g_str_equal (content_type, "image/jpeg");
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), &result->prepared);
   end_check_init (&end_check, content_type);
 
   for (;;)
@@ -349,17 +370,23 @@ residual_orientation (const KsImageInfo *info)
   return info->orientation;
 }
 
+/* @src shrunk to fit @width x @height into @max_edge: @src may be a
+ * scaled decode of an image of that size. */
 static GdkPixbuf *
 scale_to_fit (GdkPixbuf *src,
+              int        width,
+              int        height,
               int        max_edge)
 {
   int w, h;
 
-  fit_size (gdk_pixbuf_get_width (src), gdk_pixbuf_get_height (src), max_edge, &w, &h);
+  fit_size (width, height, max_edge, &w, &h);
+  w = MIN (w, gdk_pixbuf_get_width (src));
+  h = MIN (h, gdk_pixbuf_get_height (src));
   if (w == gdk_pixbuf_get_width (src) && h == gdk_pixbuf_get_height (src))
     return g_object_ref (src);
 
-  return gdk_pixbuf_scale_simple (src, w, h, GDK_INTERP_BILINEAR);
+  return ks_image_scale_down (src, w, h);
 }
 
 /* JPEG has no alpha: transparent pixels become white, not whatever
@@ -375,6 +402,8 @@ flatten (GdkPixbuf *src)
     return g_object_ref (src);
 
   flat = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, w, h);
+  if (flat == NULL)
+    return NULL;
   gdk_pixbuf_fill (flat, 0xffffffff);
   gdk_pixbuf_composite (src, flat, 0, 0, w, h, 0, 0, 1, 1, GDK_INTERP_NEAREST, 255);
   return flat;
@@ -414,18 +443,38 @@ write_jpeg (GdkPixbuf  *pixbuf,
   return g_steal_pointer (&file);
 }
 
+/* One decode at (about) preview size; the grid thumbnail is made from
+ * the preview, so the original is never decoded twice. */
 static gboolean
-write_thumbnails (KsThumbnails *self,
-                  GdkPixbuf    *decoded,
-                  GFile        *dir,
-                  GError      **error)
+write_thumbnails (KsThumbnails   *self,
+                  GdkPixbuf      *decoded,
+                  const Prepared *stored,
+                  const char     *name,
+                  GFile          *dir,
+                  GError        **error)
 {
-  g_autoptr (GdkPixbuf) scaled = scale_to_fit (decoded, KS_THUMB_PREVIEW_SIZE);
-  g_autoptr (GdkPixbuf) upright = orient (scaled, residual_orientation (self->info));
-  g_autoptr (GdkPixbuf) preview = flatten (upright);
-  g_autoptr (GdkPixbuf) grid = scale_to_fit (preview, KS_THUMB_GRID_SIZE);
+  gboolean         known = stored->width > 0 && stored->height > 0;
+  int              width = known ? stored->width : gdk_pixbuf_get_width (decoded);
+  int              height = known ? stored->height : gdk_pixbuf_get_height (decoded);
   g_autofree char *preview_name = g_strconcat (self->sha256, "-preview.jpg", NULL);
   g_autofree char *grid_name = g_strconcat (self->sha256, "-grid.jpg", NULL);
+  g_autoptr (GdkPixbuf) flat = NULL;
+  g_autoptr (GdkPixbuf) scaled = NULL;
+  g_autoptr (GdkPixbuf) preview = NULL;
+  g_autoptr (GdkPixbuf) grid = NULL;
+
+  /* Each step allocates a picture, and may not get the memory. */
+  flat = flatten (decoded);
+  scaled = flat != NULL ? scale_to_fit (flat, width, height, KS_THUMB_PREVIEW_SIZE) : NULL;
+  preview = scaled != NULL ? orient (scaled, residual_orientation (self->info)) : NULL;
+  if (preview != NULL)
+    grid = scale_to_fit (preview, gdk_pixbuf_get_width (preview), gdk_pixbuf_get_height (preview),
+                         KS_THUMB_GRID_SIZE);
+  if (grid == NULL)
+    {
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_FAILED, "“%s” is too large to make a thumbnail of", name);
+      return FALSE;
+    }
 
   self->preview = write_jpeg (preview, dir, preview_name, &self->preview_sha256, &self->preview_size, error);
   if (self->preview == NULL)
@@ -510,7 +559,7 @@ ks_thumbnails_make (GFile        *original,
     return NULL;
 
   ok = check_unchanged (original, self, cancellable, error) &&
-       write_thumbnails (self, read.pixbuf, dir, error);
+       write_thumbnails (self, read.pixbuf, &read.prepared, name, dir, error);
   g_object_unref (read.pixbuf);
 
   return ok ? g_steal_pointer (&self) : NULL;

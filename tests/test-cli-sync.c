@@ -1,0 +1,535 @@
+/* test-cli-sync.c: keepsake-cli sync add|remove|list|run|status|pause|
+ * resume|errors, end to end against the real server (file token store)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <signal.h>
+
+#include "test-cli-common.h"
+
+#define FILE_STORE "--token-store=file"
+#define WAIT_MS 30000
+
+static JsonObject *
+object_of (JsonNode *node)
+{
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_node_get_object (node);
+}
+
+static JsonArray *
+array_of (JsonNode *node)
+{
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  return json_node_get_array (node);
+}
+
+/* A folder of the user's, made now. */
+static char *
+make_folder (CliUser    *user,
+             const char *name)
+{
+  char *path = g_build_filename (user->home, name, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (path, 0700), ==, 0);
+  return path;
+}
+
+/* A PNG cut off halfway: its decoder fills in grey, only the missing
+ * IEND tells. */
+static char *
+write_truncated_png (const char *dir,
+                     const char *name)
+{
+  char            *path = cli_write_png (dir, name, 80, 60, 99);
+  g_autofree char *data = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, &error));
+  g_assert_true (g_file_set_contents (path, data, (gssize) len / 2, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+write_text (const char *dir,
+            const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, "not a photo\n", -1, &error));
+  g_assert_no_error (error);
+}
+
+static JsonObject *
+find_folder (JsonArray  *folders,
+             const char *path)
+{
+  for (guint i = 0; i < json_array_get_length (folders); i++)
+    {
+      JsonObject *folder = json_array_get_object_element (folders, i);
+
+      if (g_strcmp0 (json_object_get_string_member (folder, "path"), path) == 0)
+        return folder;
+    }
+  return NULL;
+}
+
+/* sha256 -> album_ids array length, of every photo on the server. */
+static GHashTable *
+server_photos (CliUser *user)
+{
+  g_auto (CliRun) run = cli_run (user, NULL, "--json", "ls");
+  g_autoptr (JsonNode) root = cli_json (&run);
+  JsonArray  *photos = json_object_get_array_member (object_of (root), "photos");
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < json_array_get_length (photos); i++)
+    {
+      JsonObject *photo = json_array_get_object_element (photos, i);
+      JsonArray  *albums = json_object_get_array_member (photo, "album_ids");
+
+      g_assert_false (g_hash_table_contains (table, json_object_get_string_member (photo, "sha256")));
+      g_hash_table_insert (table, g_strdup (json_object_get_string_member (photo, "sha256")),
+                           GUINT_TO_POINTER (json_array_get_length (albums)));
+    }
+  return table;
+}
+
+static void
+assert_status (CliUser *user,
+               gboolean running,
+               gboolean paused,
+               gint64   done,
+               gint64   failed,
+               gint64   skipped)
+{
+  g_auto (CliRun) run = cli_run (user, NULL, "--json", "sync", "status");
+  g_autoptr (JsonNode) root = cli_json (&run);
+  JsonObject *status = object_of (root);
+
+  g_assert_cmpint (json_object_get_boolean_member (status, "running"), ==, running);
+  g_assert_cmpint (json_object_get_boolean_member (status, "paused"), ==, paused);
+  g_assert_cmpint (json_object_get_int_member (status, "queued"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (status, "done"), ==, done);
+  g_assert_cmpint (json_object_get_int_member (status, "failed"), ==, failed);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (status, "files"), "skipped"), ==,
+                   skipped);
+}
+
+/* Every command once, and what each prints and returns. */
+static void
+test_commands (CliFixture   *fx,
+               gconstpointer data)
+{
+  CliUser         *alice = &fx->users[0];
+  g_autofree char *holiday = make_folder (alice, "Holiday");
+  g_autofree char *loose = make_folder (alice, "Loose");
+  g_autofree char *trip = make_folder (alice, "Trip photos");
+  g_autofree char *a = cli_write_png (holiday, "a.png", 64, 48, 1);
+  g_autofree char *b = cli_write_png (holiday, "b.png", 40, 30, 2);
+  g_autofree char *c = cli_write_png (holiday, "c.png", 32, 32, 3);
+  g_autofree char *d = cli_write_png (loose, "d.png", 20, 20, 4);
+  g_autofree char *broken = write_truncated_png (holiday, "broken.png");
+  g_autoptr (GHashTable) photos = NULL;
+
+  write_text (holiday, "notes.txt");
+  cli_sign_up (fx, alice, FILE_STORE);
+
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "list");
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "No folders are watched."));
+  }
+
+  /* add: the default album, a named one, none; twice is an error. */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "add", holiday);
+    g_autofree char *expected = g_strdup_printf ("Watching %s; photos go to “Holiday” (made on the first upload).\n",
+                                                 holiday);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.out, ==, expected);
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "add", holiday);
+
+    cli_assert_one_line_error (&run);
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_nonnull (strstr (run.err, "already watched"));
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "add", "--album", "X", "--no-album", loose);
+
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_nonnull (strstr (run.err, "either --album or --no-album"));
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "add", "--no-album", loose);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "photos go to (no album)"));
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "sync", "add", "--album", "Summer", trip);
+    g_autoptr (JsonNode) root = cli_json (&run);
+
+    g_assert_cmpstr (json_object_get_string_member (object_of (root), "path"), ==, trip);
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "add", "/nonexistent/keepsake-folder");
+
+    cli_assert_one_line_error (&run);
+  }
+
+  /* list, as a table and as JSON. */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "list");
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_true (g_str_has_prefix (run.out, "FOLDER"));
+    g_assert_nonnull (strstr (run.out, holiday));
+    g_assert_nonnull (strstr (run.out, loose));
+    g_assert_nonnull (strstr (run.out, "“Summer” (made on the first upload)"));
+    g_assert_nonnull (strstr (run.out, "watched"));
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "sync", "list");
+    g_autoptr (JsonNode) root = cli_json (&run);
+    JsonObject *folder;
+
+    g_assert_cmpuint (json_array_get_length (array_of (root)), ==, 3);
+    folder = find_folder (array_of (root), holiday);
+    g_assert_nonnull (folder);
+    g_assert_false (json_object_get_boolean_member (folder, "paused"));
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (folder, "files"), "done"), ==, 0);
+  }
+
+  /* remove: gone from the list; twice is an error. */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "remove", trip);
+    g_autofree char *expected = g_strdup_printf ("No longer watching %s. Its photos stay in the cloud.\n", trip);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.out, ==, expected);
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "remove", trip);
+
+    cli_assert_one_line_error (&run);
+    g_assert_nonnull (strstr (run.err, "is not a watched folder"));
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "sync", "list");
+    g_autoptr (JsonNode) root = cli_json (&run);
+
+    g_assert_cmpuint (json_array_get_length (array_of (root)), ==, 2);
+    g_assert_null (find_folder (array_of (root), trip));
+  }
+  assert_status (alice, FALSE, FALSE, 0, 0, 0);
+
+  /* run --once: the good photos up, the damaged one reported, exit 5. */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
+    g_autofree char *line_a = g_strdup_printf ("Uploaded: %s\n", a);
+    g_autofree char *line_d = g_strdup_printf ("Uploaded: %s\n", d);
+
+    g_assert_cmpint (run.status, ==, 5);
+    g_assert_nonnull (strstr (run.out, line_a));
+    g_assert_nonnull (strstr (run.out, line_d));
+    g_assert_nonnull (strstr (run.out, "4 uploaded, 0 already there, 1 failed"));
+    g_assert_nonnull (strstr (run.err, broken));
+    g_assert_null (strstr (run.out, "notes.txt"));
+  }
+  photos = server_photos (alice);
+  g_assert_cmpuint (g_hash_table_size (photos), ==, 4);
+  {
+    const char *in_album[] = { a, b, c };
+
+    for (guint i = 0; i < G_N_ELEMENTS (in_album); i++)
+      {
+        g_autofree char *sha = cli_file_sha256 (in_album[i]);
+
+        g_assert_true (g_hash_table_contains (photos, sha));
+        g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (photos, sha)), ==, 1);
+      }
+  }
+  {
+    g_autofree char *sha = cli_file_sha256 (d);
+
+    g_assert_true (g_hash_table_contains (photos, sha));
+    g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (photos, sha)), ==, 0);
+  }
+
+  /* errors: the damaged file and why. */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "errors");
+    g_autofree char *where = g_strdup_printf ("  %s: ", broken);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, where));
+    g_assert_nonnull (strstr (run.out, "incomplete"));
+    g_assert_true (strchr (run.out, '\n') == run.out + strlen (run.out) - 1);
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "sync", "errors");
+    g_autoptr (JsonNode) root = cli_json (&run);
+    JsonObject *entry;
+
+    g_assert_cmpuint (json_array_get_length (array_of (root)), ==, 1);
+    entry = json_array_get_object_element (array_of (root), 0);
+    g_assert_cmpstr (json_object_get_string_member (entry, "path"), ==, broken);
+    g_assert_nonnull (strstr (json_object_get_string_member (entry, "message"), "broken.png"));
+    g_assert_nonnull (json_object_get_string_member (entry, "at"));
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "status");
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "Sync: not running\n"));
+    g_assert_nonnull (strstr (run.out, "Uploaded: 4\n"));
+    g_assert_nonnull (strstr (run.out, "Waiting: 0\n"));
+    g_assert_nonnull (strstr (run.out, "Failed: 1\n"));
+    g_assert_nonnull (strstr (run.out, "Skipped (not photos): 1\n"));
+  }
+  assert_status (alice, FALSE, FALSE, 4, 1, 1);
+
+  /* retry: tried again by the next run, and failing again. */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "retry");
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.out, ==, "1 file will be tried again.\n");
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "sync", "status");
+    g_autoptr (JsonNode) root = cli_json (&run);
+
+    g_assert_cmpint (json_object_get_int_member (object_of (root), "failed"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (object_of (root), "queued"), ==, 1);
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "sync", "run", "--once");
+    g_autoptr (JsonNode) root = NULL;
+    JsonObject *summary;
+
+    g_assert_cmpint (run.status, ==, 5);
+    root = json_from_string (run.out, NULL);
+    g_assert_nonnull (root);
+    summary = object_of (root);
+    g_assert_cmpint (json_object_get_int_member (summary, "uploaded"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (summary, "failed"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (summary, "done"), ==, 4);
+  }
+
+  /* The file repaired: uploaded, the error gone, exit 0. */
+  g_assert_cmpint (g_unlink (broken), ==, 0);
+  g_free (cli_write_png (holiday, "broken.png", 80, 60, 5));
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "1 uploaded, 0 already there, 0 failed"));
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "errors");
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.out, ==, "No errors.\n");
+  }
+  assert_status (alice, FALSE, FALSE, 5, 0, 1);
+
+  /* pause and resume, remembered for the next run. */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "pause");
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.out, ==, "Sync paused.\n");
+  }
+  assert_status (alice, FALSE, TRUE, 5, 0, 1);
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "status");
+
+    g_assert_nonnull (strstr (run.out, "Sync: not running, paused\n"));
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "resume");
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.out, ==, "Sync resumed.\n");
+  }
+  assert_status (alice, FALSE, FALSE, 5, 0, 1);
+}
+
+/* ---- a running `sync run` ---- */
+
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *out;
+  char             *line;
+  gboolean          done;
+} Daemon;
+
+static Daemon *
+daemon_start (CliUser *user)
+{
+  const char *binary = g_getenv ("KS_CLI_BINARY");
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GError) error = NULL;
+  Daemon *daemon = g_new0 (Daemon, 1);
+
+  g_subprocess_launcher_set_environ (launcher, user->env);
+  g_subprocess_launcher_set_cwd (launcher, user->home);
+  daemon->process = g_subprocess_launcher_spawn (launcher, &error, binary, "sync", "run", NULL);
+  g_assert_no_error (error);
+  daemon->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (daemon->process));
+  return daemon;
+}
+
+static void
+line_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Daemon *daemon = user_data;
+
+  daemon->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+  daemon->done = TRUE;
+}
+
+static gboolean
+expire_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Reads what the daemon prints until @expected, within WAIT_MS. */
+static void
+daemon_wait_for (Daemon     *daemon,
+                 const char *expected)
+{
+  gboolean expired = FALSE;
+  guint    id = g_timeout_add (WAIT_MS, expire_cb, &expired);
+
+  do
+    {
+      daemon->done = FALSE;
+      g_clear_pointer (&daemon->line, g_free);
+      g_data_input_stream_read_line_async (daemon->out, G_PRIORITY_DEFAULT, NULL, line_cb, daemon);
+      while (!daemon->done)
+        {
+          if (expired)
+            g_error ("keepsake-cli sync run did not print “%s” in %u ms", expected, WAIT_MS);
+          g_main_context_iteration (NULL, TRUE);
+        }
+      g_assert_nonnull (daemon->line);
+      g_test_message ("sync run: %s", daemon->line);
+    }
+  while (g_strcmp0 (daemon->line, expected) != 0);
+  g_source_remove (id);
+}
+
+static char *
+read_all (GInputStream *stream)
+{
+  g_autoptr (GOutputStream) memory = g_memory_output_stream_new_resizable ();
+  g_autoptr (GError) error = NULL;
+
+  g_output_stream_splice (memory, stream, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error);
+  g_assert_no_error (error);
+  return g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (memory)),
+                    g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (memory)));
+}
+
+static gboolean
+engine_running (CliUser *user)
+{
+  g_auto (CliRun) run = cli_run (user, NULL, "--json", "sync", "status");
+  g_autoptr (JsonNode) root = cli_json (&run);
+
+  return json_object_get_boolean_member (object_of (root), "running");
+}
+
+/* One `sync run` holds the journal: a second refuses, with or without
+ * --once; the first watches, uploads what appears, stops on SIGTERM. */
+static void
+test_running (CliFixture   *fx,
+              gconstpointer data)
+{
+  CliUser         *alice = &fx->users[0];
+  g_autofree char *folder = make_folder (alice, "Camera");
+  g_autofree char *first = cli_write_png (folder, "first.png", 64, 48, 11);
+  g_autofree char *expected = g_strdup_printf ("Uploaded: %s", first);
+  g_autofree char *later = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  Daemon *daemon;
+
+  cli_sign_up (fx, alice, FILE_STORE);
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "add", folder);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  daemon = daemon_start (alice);
+  daemon_wait_for (daemon, expected);
+  g_assert_true (engine_running (alice));
+
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
+
+    cli_assert_one_line_error (&run);
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_cmpstr (run.err, ==, "keepsake-cli: Another Keepsake is already syncing these folders.\n");
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run");
+
+    cli_assert_one_line_error (&run);
+    g_assert_nonnull (strstr (run.err, "Another Keepsake is already syncing these folders."));
+  }
+
+  /* Still watching: a photo landing in the folder goes up. */
+  later = cli_write_png (folder, "later.png", 50, 40, 12);
+  g_free (expected);
+  expected = g_strdup_printf ("Uploaded: %s", later);
+  daemon_wait_for (daemon, expected);
+  {
+    g_autoptr (GHashTable) photos = server_photos (alice);
+    g_autofree char *sha = cli_file_sha256 (later);
+
+    g_assert_cmpuint (g_hash_table_size (photos), ==, 2);
+    g_assert_true (g_hash_table_contains (photos, sha));
+  }
+
+  g_subprocess_send_signal (daemon->process, SIGTERM);
+  err = read_all (g_subprocess_get_stderr_pipe (daemon->process));
+  g_subprocess_wait (daemon->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (daemon->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (daemon->process), ==, 0);
+  g_assert_true (g_str_has_suffix (err, "Stopped.\n"));
+  g_assert_false (engine_running (alice));
+  assert_status (alice, FALSE, FALSE, 2, 0, 0);
+
+  g_object_unref (daemon->out);
+  g_object_unref (daemon->process);
+  g_free (daemon->line);
+  g_free (daemon);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add ("/cli-sync/commands", CliFixture, NULL, cli_fixture_setup, test_commands, cli_fixture_teardown);
+  g_test_add ("/cli-sync/running", CliFixture, NULL, cli_fixture_setup, test_running, cli_fixture_teardown);
+  return g_test_run ();
+}
