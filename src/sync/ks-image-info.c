@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -351,7 +353,7 @@ read_source (KsImageSource *src,
     }
   if (content_type == NULL)
     {
-      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE, "“%s” is not an image", name);
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE, _ ("“%s” is not an image"), name);
       return NULL;
     }
 
@@ -361,7 +363,7 @@ read_source (KsImageSource *src,
   if (format == NULL)
     {
       g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_UNSUPPORTED,
-                   "“%s” is an image type this computer cannot read (%s)", name, content_type);
+                   _ ("“%s” is an image type this computer cannot read (%s)"), name, content_type);
       return NULL;
     }
 
@@ -371,7 +373,7 @@ read_source (KsImageSource *src,
         g_propagate_error (error, g_steal_pointer (&src->io_error));
       else
         g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CORRUPT,
-                     "“%s” is damaged or incomplete (%s)", name, content_type);
+                     _ ("“%s” is damaged or incomplete (%s)"), name, content_type);
     }
   else if (src->io_error != NULL)
     g_propagate_error (error, g_steal_pointer (&src->io_error));
@@ -405,7 +407,7 @@ ks_image_info_read (GFile        *file,
 
   if (!g_seekable_can_seek (G_SEEKABLE (stream)))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "cannot seek in %s", g_file_peek_path (file));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("cannot seek in %s"), g_file_peek_path (file));
       return NULL;
     }
 

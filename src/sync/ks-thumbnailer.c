@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <string.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -104,13 +106,13 @@ set_decode_error (GError    **error,
   if (g_error_matches (pixbuf_error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNKNOWN_TYPE) ||
       g_error_matches (pixbuf_error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNSUPPORTED_OPERATION))
     g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_UNSUPPORTED,
-                 "“%s” is an image type this computer cannot read", name);
+                 _ ("“%s” is an image type this computer cannot read"), name);
   else if (g_error_matches (pixbuf_error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_INSUFFICIENT_MEMORY))
     g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_FAILED,
-                 "“%s” is too large to make a thumbnail of", name);
+                 _ ("“%s” is too large to make a thumbnail of"), name);
   else
     g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CORRUPT,
-                 "“%s” is damaged or incomplete (%s)", name, detail);
+                 _ ("“%s” is damaged or incomplete (%s)"), name, detail);
 }
 
 /* ---- did the file end where its format says it ends? ---- */
@@ -318,7 +320,7 @@ read_and_decode (GInputStream *stream,
   if (!end_check_complete (&end_check))
     {
       g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CORRUPT,
-                   "“%s” is incomplete: the file ends before the image does", name);
+                   _ ("“%s” is incomplete: the file ends before the image does"), name);
       return FALSE;
     }
 
@@ -429,7 +431,7 @@ write_jpeg (GdkPixbuf  *pixbuf,
   if (path == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   "thumbnails can only be written to a local folder");
+                   _ ("thumbnails can only be written to a local folder"));
       return NULL;
     }
 
@@ -472,7 +474,7 @@ write_thumbnails (KsThumbnails   *self,
                          KS_THUMB_GRID_SIZE);
   if (grid == NULL)
     {
-      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_FAILED, "“%s” is too large to make a thumbnail of", name);
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_FAILED, _ ("“%s” is too large to make a thumbnail of"), name);
       return FALSE;
     }
 
@@ -508,7 +510,7 @@ check_unchanged (GFile        *original,
   if (g_file_info_get_size (after) != self->size || file_info_mtime (after) != self->mtime)
     {
       g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CHANGED,
-                   "“%s” changed while it was being read", name);
+                   _ ("“%s” changed while it was being read"), name);
       return FALSE;
     }
 
