@@ -283,12 +283,10 @@ app_exited_cb (GObject      *source,
   ui.app_exited = TRUE;
 }
 
-void
-ui_launch_app (void)
+static GSubprocessLauncher *
+app_launcher_new (void)
 {
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autoptr (GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + (gint64) (60 * ui.time_scale * G_USEC_PER_SEC);
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
 
   g_subprocess_launcher_setenv (launcher, "KEEPSAKE_TEST_HOOKS", "1", TRUE);
   g_subprocess_launcher_setenv (launcher, "KEEPSAKE_SERVER", g_getenv ("KS_SERVER_BINARY"), TRUE);
@@ -307,7 +305,29 @@ ui_launch_app (void)
   /* Xvfb has no GPU: software GL under a sanitizer is too slow to drive. */
   g_subprocess_launcher_setenv (launcher, "GSK_RENDERER", "cairo", TRUE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  ui.app = g_subprocess_launcher_spawn (launcher, &error, ui.app_binary, NULL);
+  return launcher;
+}
+
+void
+ui_launch_app (void)
+{
+  ui_launch_app_with_args (NULL, TRUE);
+}
+
+void
+ui_launch_app_with_args (const char *const *args,
+                         gboolean           with_window)
+{
+  g_autoptr (GSubprocessLauncher) launcher = app_launcher_new ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + (gint64) (60 * ui.time_scale * G_USEC_PER_SEC);
+
+  g_ptr_array_add (argv, ui.app_binary);
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  ui.app = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   ui.app_exited = FALSE;
   g_subprocess_wait_async (ui.app, NULL, app_exited_cb, NULL);
@@ -332,7 +352,23 @@ ui_launch_app (void)
       g_assert_false (ui.app_exited);
       g_usleep (100 * 1000);
     }
-  g_variant_unref (ui_wait_for ("the window", ui_check_window, "KsWindow", 60));
+  if (with_window)
+    g_variant_unref (ui_wait_for ("the window", ui_check_window, "KsWindow", 60));
+}
+
+/* `keepsake` once more, as a launcher or a desktop would: it hands over
+ * to the running app and exits. */
+void
+ui_launch_again (void)
+{
+  g_autoptr (GSubprocessLauncher) launcher = app_launcher_new ();
+  g_autoptr (GSubprocess) second = NULL;
+  g_autoptr (GError) error = NULL;
+
+  second = g_subprocess_launcher_spawn (launcher, &error, ui.app_binary, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (second, NULL, &error);
+  g_assert_no_error (error);
 }
 
 static gboolean
@@ -373,6 +409,12 @@ ui_quit_app (void)
 void
 ui_sign_up_friend (const char *username)
 {
+  g_object_unref (ui_sign_up_friend_client (username));
+}
+
+KsApiClient *
+ui_sign_up_friend_client (const char *username)
+{
   g_autoptr (GVariant) state = ui_get_state ();
   g_autoptr (SoupSession) soup = ks_cloud_soup_session_new ();
   g_autoptr (KsServerInfo) server = NULL;
@@ -412,6 +454,7 @@ ui_sign_up_friend (const char *username)
   ks_api_client_get_me_async (api, NULL, ks_test_store_result, &result);
   ks_api_client_get_me_finish (api, ks_test_wait_result (&result), NULL, NULL, &error);
   g_assert_no_error (error);
+  return g_steal_pointer (&api);
 }
 
 /* --- Setup: under Xvfb and a throwaway keyring, or run again there */

@@ -15,6 +15,8 @@
 
 #include <gio/gio.h>
 
+#include "ks-api-client.h"
+
 G_BEGIN_DECLS
 
 #define APP_BUS_NAME "io.github.keepsake.Keepsake"
@@ -85,6 +87,12 @@ gboolean ui_check_window (GVariant *state, gconstpointer type);
 gboolean ui_check_no_window (GVariant *state, gconstpointer type);
 
 void ui_launch_app (void);
+/* With arguments after the binary (NULL: none); @with_window: wait for
+ * the window too, else only for the app on the bus. */
+void ui_launch_app_with_args (const char *const *args,
+                              gboolean           with_window);
+/* A second `keepsake`: it activates the running one and exits 0. */
+void ui_launch_again (void);
 void ui_quit_app (void);
 
 /* First run, "This computer", sign up: ends on the empty library. */
@@ -92,5 +100,8 @@ void ui_sign_up_local (const char *username);
 /* Another user on the app's server (signed in once, so they can be
  * shared with). */
 void ui_sign_up_friend (const char *username);
+/* The same, returning the friend's API client (signed in with a session
+ * of their own), to act as them. */
+KsApiClient *ui_sign_up_friend_client (const char *username);
 
 G_END_DECLS

@@ -52,6 +52,20 @@ test_sign_up (void)
   ui_screenshot ("signed-up");
 }
 
+/* @bytes: the engine's upload limit expected, metered uploads allowed
+ * with one and not without */
+static gboolean
+check_engine_settings (GVariant     *state,
+                       gconstpointer bytes)
+{
+  gboolean metered = !bytes;
+  guint64  bandwidth = G_MAXUINT64;
+
+  g_variant_lookup (state, "engine-allow-metered", "b", &metered);
+  g_variant_lookup (state, "engine-bandwidth", "t", &bandwidth);
+  return metered == (bytes != NULL) && bandwidth == GPOINTER_TO_UINT (bytes);
+}
+
 static void
 test_sign_in (void)
 {
@@ -61,6 +75,18 @@ test_sign_in (void)
   ui_activate (APP_PATH, "preferences", NULL);
   g_variant_unref (ui_wait_for ("preferences", ui_check_window, "KsPreferencesWindow", 30));
   ui_screenshot ("preferences");
+
+  /* What the Syncing page sets reaches the folder engine at once. */
+  ui_widget ("type:KsPreferencesWindow", "show-page", "syncing");
+  ui_widget ("metered_switch", "activate", "");
+  ui_widget ("bandwidth_row", "select", "3");
+  g_variant_unref (ui_wait_for ("the engine to follow the preferences", check_engine_settings,
+                                GUINT_TO_POINTER (5000 * 1000 / 8), 30));
+  ui_screenshot ("preferences-syncing");
+  ui_widget ("metered_switch", "activate", "");
+  ui_widget ("bandwidth_row", "select", "0");
+  g_variant_unref (ui_wait_for ("the engine back to its defaults", check_engine_settings, NULL, 30));
+  ui_widget ("type:KsPreferencesWindow", "show-page", "general");
   ui_widget ("sign_out_button", "activate", "");
   g_variant_unref (ui_wait_for ("preferences to close", ui_check_no_window, "KsPreferencesWindow", 30));
   state = ui_wait_for ("the sign-in page", ui_check_setup_page, "sign-in", 30);

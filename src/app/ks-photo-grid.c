@@ -7,6 +7,9 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "ks-photo-export.h"
+#include "ks-cached-photo-list.h"
+#include "ks-cached-photo-tile.h"
 #include "ks-photo-grid.h"
 #include "ks-photo-tile.h"
 
@@ -14,8 +17,14 @@ struct _KsPhotoGrid
 {
   GtkWidget parent_instance;
 
-  KsPhotoList      *list;  /* nullable */
-  KsThumbnailCache *cache; /* nullable */
+  KsPhotoList        *list;   /* nullable */
+  KsThumbnailCache   *cache;  /* nullable */
+  KsCachedThumbnails *cached; /* nullable: the list's photos come from the cache */
+  GtkWidget          *banner; /* nullable */
+  KsApiClient        *api;    /* nullable */
+  SoupSession        *soup;   /* nullable */
+
+  guint columns_idle_id;
 
   GtkStack      *stack;
   GtkSpinner    *spinner;
@@ -48,6 +57,52 @@ enum
 
 static guint signals[N_SIGNALS];
 
+/* --- How many tiles live: GtkGridView keeps max-columns x 30 of them
+ * bound (gtkgridview.c), however few columns fit. With the template's
+ * 24 that was 720 tiles, each holding a texture and loading its
+ * thumbnail, for the 20-40 on screen. */
+
+/* A tile's minimum width (ks-photo-tile.c) and the child's padding
+ * (style.css). */
+#define MIN_COLUMN_WIDTH (112 + 6)
+#define MAX_COLUMNS 24
+
+static void
+update_max_columns (KsPhotoGrid *self)
+{
+  int   width = gtk_widget_get_width (GTK_WIDGET (self->grid_view));
+  guint columns;
+
+  if (width <= 0)
+    width = gtk_widget_get_width (GTK_WIDGET (self));
+  if (width <= 0)
+    return;
+  /* One more than fit: never what limits the layout. */
+  columns = CLAMP ((guint) width / MIN_COLUMN_WIDTH + 1, gtk_grid_view_get_min_columns (self->grid_view),
+                   MAX_COLUMNS);
+  if (columns != gtk_grid_view_get_max_columns (self->grid_view))
+    gtk_grid_view_set_max_columns (self->grid_view, columns);
+}
+
+static gboolean
+update_max_columns_cb (gpointer user_data)
+{
+  KsPhotoGrid *self = user_data;
+
+  self->columns_idle_id = 0;
+  update_max_columns (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The horizontal adjustment follows the view's width; the change waits
+ * for the allocation to end. */
+static void
+width_changed_cb (KsPhotoGrid *self)
+{
+  if (self->columns_idle_id == 0)
+    self->columns_idle_id = g_idle_add (update_max_columns_cb, self);
+}
+
 static void
 update_page (KsPhotoGrid *self)
 {
@@ -67,6 +122,9 @@ update_page (KsPhotoGrid *self)
   adw_status_page_set_description (self->error_page,
                                    self->list != NULL ? ks_photo_list_get_error (self->list) : NULL);
   gtk_spinner_set_spinning (self->spinner, g_str_equal (page, "loading"));
+  /* Before the grid's first layout. */
+  if (g_str_equal (page, "grid"))
+    update_max_columns (self);
   gtk_stack_set_visible_child_name (self->stack, page);
 }
 
@@ -112,12 +170,111 @@ unselect_all_action (GtkWidget  *widget,
     gtk_selection_model_unselect_all (model);
 }
 
+/* --- Dragging photos out */
+
+static void
+export_failed_cb (KsPhotoGrid *self,
+                  const char  *message)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (message));
+}
+
+static GdkContentProvider *
+drag_prepare_cb (GtkDragSource *source,
+                 double         x,
+                 double         y,
+                 GtkListItem   *list_item)
+{
+  GtkWidget *tile = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (source));
+  GtkWidget *grid = gtk_widget_get_ancestor (tile, KS_TYPE_PHOTO_GRID);
+  guint      position = gtk_list_item_get_position (list_item);
+
+  if (grid == NULL || position == GTK_INVALID_LIST_POSITION)
+    return NULL;
+  return ks_photo_grid_create_drag_content (KS_PHOTO_GRID (grid), position);
+}
+
+static void
+drag_begin_cb (GtkDragSource *source,
+               GdkDrag       *drag,
+               GtkListItem   *list_item)
+{
+  GtkWidget          *tile = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (source));
+  GdkContentProvider *content = gdk_drag_get_content (drag);
+  g_autoptr (GdkPaintable) icon = NULL;
+
+  if (!KS_IS_PHOTO_EXPORT (content))
+    return;
+  icon = ks_photo_tile_create_drag_icon (KS_PHOTO_TILE (tile),
+                                         ks_photo_export_get_n_photos (KS_PHOTO_EXPORT (content)));
+  if (icon != NULL)
+    gtk_drag_source_set_icon (source, icon, gdk_paintable_get_intrinsic_width (icon) / 2,
+                              gdk_paintable_get_intrinsic_height (icon) / 2);
+}
+
+/* GtkGridView would start a rubber band on the motion that starts a
+ * tile's drag, and leave it on screen after the drop: rubber bands start
+ * between tiles only. */
+static void
+tile_pressed_cb (GtkGestureClick *gesture,
+                 int              n_press,
+                 double           x,
+                 double           y,
+                 KsPhotoGrid     *self)
+{
+  gtk_grid_view_set_enable_rubberband (self->grid_view, FALSE);
+}
+
+static void
+tile_press_end_cb (GtkGesture       *gesture,
+                   GdkEventSequence *sequence,
+                   KsPhotoGrid      *self)
+{
+  gtk_grid_view_set_enable_rubberband (self->grid_view, TRUE);
+}
+
 static void
 setup_cb (GtkSignalListItemFactory *factory,
           GtkListItem              *list_item,
           KsPhotoGrid              *self)
 {
-  gtk_list_item_set_child (list_item, ks_photo_tile_new (self->cache));
+  GtkWidget     *tile;
+  GtkDragSource *source;
+  GtkGesture    *press;
+
+  /* Photos from the shared-album cache draw their thumbnails from it. */
+  if (self->cached != NULL)
+    {
+      gtk_list_item_set_child (list_item, ks_cached_photo_tile_new (self->cached));
+      return;
+    }
+  tile = ks_photo_tile_new (self->cache);
+  source = gtk_drag_source_new ();
+  /* The list item owns the tile, which owns the drag source. */
+  gtk_drag_source_set_actions (source, GDK_ACTION_COPY);
+  g_signal_connect (source, "prepare", G_CALLBACK (drag_prepare_cb), list_item);
+  g_signal_connect (source, "drag-begin", G_CALLBACK (drag_begin_cb), list_item);
+  gtk_widget_add_controller (tile, GTK_EVENT_CONTROLLER (source));
+  press = gtk_gesture_click_new ();
+  g_signal_connect (press, "pressed", G_CALLBACK (tile_pressed_cb), self);
+  g_signal_connect (press, "end", G_CALLBACK (tile_press_end_cb), self);
+  gtk_widget_add_controller (tile, GTK_EVENT_CONTROLLER (press));
+  gtk_list_item_set_child (list_item, tile);
+}
+
+static void
+set_tile_item (GtkListItem *list_item,
+               KsPhotoItem *item)
+{
+  GtkWidget *tile = gtk_list_item_get_child (list_item);
+
+  if (KS_IS_CACHED_PHOTO_TILE (tile))
+    ks_cached_photo_tile_set_item (KS_CACHED_PHOTO_TILE (tile), item);
+  else
+    ks_photo_tile_set_item (KS_PHOTO_TILE (tile), item);
 }
 
 static void
@@ -125,8 +282,7 @@ bind_cb (GtkSignalListItemFactory *factory,
          GtkListItem              *list_item,
          KsPhotoGrid              *self)
 {
-  ks_photo_tile_set_item (KS_PHOTO_TILE (gtk_list_item_get_child (list_item)),
-                          gtk_list_item_get_item (list_item));
+  set_tile_item (list_item, gtk_list_item_get_item (list_item));
 }
 
 static void
@@ -134,7 +290,19 @@ unbind_cb (GtkSignalListItemFactory *factory,
            GtkListItem              *list_item,
            KsPhotoGrid              *self)
 {
-  ks_photo_tile_set_item (KS_PHOTO_TILE (gtk_list_item_get_child (list_item)), NULL);
+  set_tile_item (list_item, NULL);
+}
+
+/* A new factory makes every tile again, of the kind the list needs. */
+static void
+set_factory (KsPhotoGrid *self)
+{
+  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), self);
+  gtk_grid_view_set_factory (self->grid_view, factory);
 }
 
 static void
@@ -142,7 +310,10 @@ ks_photo_grid_dispose (GObject *object)
 {
   KsPhotoGrid *self = KS_PHOTO_GRID (object);
 
+  g_clear_handle_id (&self->columns_idle_id, g_source_remove);
   ks_photo_grid_set_model (self, NULL, NULL);
+  ks_photo_grid_set_services (self, NULL, NULL);
+  g_clear_pointer (&self->banner, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_PHOTO_GRID);
 
   G_OBJECT_CLASS (ks_photo_grid_parent_class)->dispose (object);
@@ -249,20 +420,21 @@ ks_photo_grid_class_init (KsPhotoGridClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
   gtk_widget_class_install_action (widget_class, "grid.unselect-all", NULL, unselect_all_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "grid.unselect-all", NULL);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* A banner may go above the stack. */
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
 }
 
 static void
 ks_photo_grid_init (KsPhotoGrid *self)
 {
-  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
-
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), self);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), self);
-  gtk_grid_view_set_factory (self->grid_view, factory);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
+                                  GTK_ORIENTATION_VERTICAL);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
+  g_signal_connect_object (gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->grid_view)), "changed",
+                           G_CALLBACK (width_changed_cb), self, G_CONNECT_SWAPPED);
+  set_factory (self);
   update_page (self);
 }
 
@@ -272,6 +444,8 @@ ks_photo_grid_set_model (KsPhotoGrid      *self,
                          KsThumbnailCache *cache)
 {
   g_autoptr (GtkSelectionModel) selection = NULL;
+  KsCachedPhotoList  *feeder = list != NULL ? ks_cached_photo_list_from_list (list) : NULL;
+  KsCachedThumbnails *cached = feeder != NULL ? ks_cached_photo_list_get_thumbnails (feeder) : NULL;
 
   g_return_if_fail (KS_IS_PHOTO_GRID (self));
 
@@ -280,6 +454,8 @@ ks_photo_grid_set_model (KsPhotoGrid      *self,
   gtk_grid_view_set_model (self->grid_view, NULL);
   g_set_object (&self->list, list);
   g_set_object (&self->cache, cache);
+  if (g_set_object (&self->cached, cached))
+    set_factory (self);
 
   if (list != NULL)
     {
@@ -296,12 +472,37 @@ ks_photo_grid_set_model (KsPhotoGrid      *self,
   selection_changed_cb (self);
 }
 
+void
+ks_photo_grid_set_banner (KsPhotoGrid *self,
+                          GtkWidget   *banner)
+{
+  g_return_if_fail (KS_IS_PHOTO_GRID (self));
+
+  if (self->banner == banner)
+    return;
+  g_clear_pointer (&self->banner, gtk_widget_unparent);
+  self->banner = banner;
+  if (banner != NULL)
+    gtk_widget_insert_after (banner, GTK_WIDGET (self), NULL);
+}
+
 KsPhotoList *
 ks_photo_grid_get_model (KsPhotoGrid *self)
 {
   g_return_val_if_fail (KS_IS_PHOTO_GRID (self), NULL);
 
   return self->list;
+}
+
+void
+ks_photo_grid_set_services (KsPhotoGrid *self,
+                            KsApiClient *api,
+                            SoupSession *soup)
+{
+  g_return_if_fail (KS_IS_PHOTO_GRID (self));
+
+  g_set_object (&self->api, api);
+  g_set_object (&self->soup, soup);
 }
 
 GPtrArray *
@@ -352,4 +553,31 @@ ks_photo_grid_focus_photo (KsPhotoGrid *self,
     gtk_selection_model_select_item (model, position, TRUE);
   gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u", position);
   gtk_widget_grab_focus (GTK_WIDGET (self->grid_view));
+}
+
+GdkContentProvider *
+ks_photo_grid_create_drag_content (KsPhotoGrid *self,
+                                   guint        position)
+{
+  GtkSelectionModel *model;
+  g_autoptr (GPtrArray) items = NULL;
+  KsPhotoExport *export;
+
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), NULL);
+
+  model = gtk_grid_view_get_model (self->grid_view);
+  if (self->api == NULL || self->soup == NULL || model == NULL ||
+      position >= g_list_model_get_n_items (G_LIST_MODEL (model)))
+    return NULL;
+
+  if (gtk_selection_model_is_selected (model, position))
+    items = ks_photo_grid_get_selected (self);
+  else
+    {
+      items = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (items, g_list_model_get_item (G_LIST_MODEL (model), position));
+    }
+  export = ks_photo_export_new (self->api, self->soup, items);
+  g_signal_connect_object (export, "failed", G_CALLBACK (export_failed_cb), self, G_CONNECT_SWAPPED);
+  return GDK_CONTENT_PROVIDER (export);
 }

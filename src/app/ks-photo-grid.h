@@ -24,6 +24,16 @@ void ks_photo_grid_set_model (KsPhotoGrid      *self,
 
 KsPhotoList *ks_photo_grid_get_model (KsPhotoGrid *self);
 
+/* @banner: (nullable) a widget shown above the photos (the cache's
+ * offline bar); the grid keeps it until it is replaced. */
+void ks_photo_grid_set_banner (KsPhotoGrid *self,
+                               GtkWidget   *banner);
+
+/* What dragging photos out downloads with; both (nullable). */
+void ks_photo_grid_set_services (KsPhotoGrid *self,
+                                 KsApiClient *api,
+                                 SoupSession *soup);
+
 /* Signals:
  *   "photo-activated" (guint position): Enter or a double click
  *   "selection-changed" () */
@@ -35,5 +45,12 @@ void       ks_photo_grid_unselect_all (KsPhotoGrid *self);
  * viewer closes. */
 void ks_photo_grid_focus_photo (KsPhotoGrid *self,
                                 guint        position);
+
+/* (transfer full) (nullable): what a drag from the photo at @position
+ * carries (a KsPhotoExport of its original, or of the whole selection
+ * when it is selected); NULL without services. Its failures become
+ * toasts. */
+GdkContentProvider *ks_photo_grid_create_drag_content (KsPhotoGrid *self,
+                                                       guint        position);
 
 G_END_DECLS

@@ -25,6 +25,10 @@ struct _KsPhotoList
   gboolean      loading;
   gboolean      loaded;
   guint         load_more_id;
+
+  /* Fed lists only (ks_photo_list_new_fed) */
+  GObject              *feeder;
+  KsPhotoListReloadFunc reload;
 };
 
 static void ks_photo_list_model_init (GListModelInterface *iface);
@@ -112,6 +116,7 @@ ks_photo_list_dispose (GObject *object)
   g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_pointer (&self->ids, g_hash_table_unref);
   g_clear_object (&self->api);
+  g_clear_object (&self->feeder);
 
   G_OBJECT_CLASS (ks_photo_list_parent_class)->dispose (object);
 }
@@ -191,6 +196,29 @@ ks_photo_list_new (KsApiClient *api,
   return self;
 }
 
+KsPhotoList *
+ks_photo_list_new_fed (const char           *album_id,
+                       GObject              *feeder,
+                       KsPhotoListReloadFunc reload)
+{
+  KsPhotoList *self = g_object_new (KS_TYPE_PHOTO_LIST, NULL);
+
+  g_return_val_if_fail (G_IS_OBJECT (feeder) && reload != NULL, self);
+
+  self->album_id = g_strdup (album_id);
+  self->feeder = g_object_ref (feeder);
+  self->reload = reload;
+  return self;
+}
+
+GObject *
+ks_photo_list_get_feeder (KsPhotoList *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_LIST (self), NULL);
+
+  return self->feeder;
+}
+
 const char *
 ks_photo_list_get_album_id (KsPhotoList *self)
 {
@@ -213,6 +241,14 @@ ks_photo_list_get_loaded (KsPhotoList *self)
   g_return_val_if_fail (KS_IS_PHOTO_LIST (self), FALSE);
 
   return self->loaded;
+}
+
+gboolean
+ks_photo_list_get_complete (KsPhotoList *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_LIST (self), FALSE);
+
+  return self->loaded && !self->loading && self->cursor == NULL;
 }
 
 const char *
@@ -284,6 +320,16 @@ page_cb (GObject      *source,
       if (g_hash_table_contains (self->ids, photo->id))
         continue;
       g_ptr_array_index (page->photos, i) = NULL;
+      /* The library's photos are the user's own: without their original
+       * and preview URLs (expiring in an hour, a kilobyte a photo: a
+       * third of what a listed photo takes), ks_photo_fetch_async() asks
+       * for fresh ones. An album's may be someone else's, which only the
+       * album's listing gives URLs for. */
+      if (self->album_id == NULL)
+        {
+          g_clear_pointer (&photo->url_original, g_free);
+          g_clear_pointer (&photo->url_preview, g_free);
+        }
       item = ks_photo_item_new (photo);
       g_ptr_array_add (self->items, item);
       g_hash_table_insert (self->ids, photo->id, item);
@@ -318,6 +364,13 @@ ks_photo_list_reload (KsPhotoList *self)
   guint removed;
 
   g_return_if_fail (KS_IS_PHOTO_LIST (self));
+
+  /* The feeder replaces what changed: nothing blinks out meanwhile. */
+  if (self->feeder != NULL)
+    {
+      self->reload (self->feeder, self);
+      return;
+    }
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -399,4 +452,59 @@ ks_photo_list_remove (KsPhotoList *self,
     g_hash_table_remove (self->ids, ks_photo_item_get_id (item));
   g_ptr_array_remove_index (self->items, position);
   g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+}
+
+void
+ks_photo_list_set_items (KsPhotoList *self,
+                         GPtrArray   *items,
+                         const char  *error)
+{
+  g_autoptr (GPtrArray) old = NULL;
+  GPtrArray *next = g_ptr_array_new_with_free_func (g_object_unref);
+  guint      start = 0, end = 0;
+
+  g_return_if_fail (KS_IS_PHOTO_LIST (self));
+  g_return_if_fail (self->feeder != NULL);
+
+  for (guint i = 0; i < self->items->len; i++)
+    if (ks_photo_item_get_state (g_ptr_array_index (self->items, i)) != KS_PHOTO_ITEM_READY)
+      g_ptr_array_add (next, g_object_ref (g_ptr_array_index (self->items, i)));
+  for (guint i = 0; items != NULL && i < items->len; i++)
+    {
+      KsPhotoItem *item = g_ptr_array_index (items, i);
+      KsPhotoItem *listed = g_hash_table_lookup (self->ids, ks_photo_item_get_id (item));
+
+      /* The same object keeps its tile, its texture and the selection. */
+      if (listed != NULL && ks_photo_item_get_state (listed) == KS_PHOTO_ITEM_READY)
+        item = listed;
+      g_ptr_array_add (next, g_object_ref (item));
+    }
+
+  old = g_steal_pointer (&self->items);
+  self->items = next;
+  g_hash_table_remove_all (self->ids);
+  for (guint i = 0; i < next->len; i++)
+    {
+      const char *id = ks_photo_item_get_id (g_ptr_array_index (next, i));
+
+      if (id != NULL && ks_photo_item_get_state (g_ptr_array_index (next, i)) == KS_PHOTO_ITEM_READY)
+        g_hash_table_insert (self->ids, (gpointer) id, g_ptr_array_index (next, i));
+    }
+
+  /* Only the changed middle: the view keeps its scroll position. */
+  while (start < old->len && start < next->len && old->pdata[start] == next->pdata[start])
+    start++;
+  while (end < old->len - start && end < next->len - start &&
+         old->pdata[old->len - 1 - end] == next->pdata[next->len - 1 - end])
+    end++;
+  if (old->len != next->len || start < old->len)
+    g_list_model_items_changed (G_LIST_MODEL (self), start, old->len - start - end,
+                                next->len - start - end);
+
+  set_error (self, error);
+  if (!self->loaded)
+    {
+      self->loaded = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+    }
 }

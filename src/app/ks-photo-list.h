@@ -26,9 +26,30 @@ G_DECLARE_FINAL_TYPE (KsPhotoList, ks_photo_list, KS, PHOTO_LIST, GObject)
 KsPhotoList *ks_photo_list_new (KsApiClient *api,
                                 const char  *album_id);
 
+/*
+ * A list fed from elsewhere instead of paged from the API (the shared-album
+ * cache: ks-cached-photo-list.h). It keeps @feeder alive; reloading calls
+ * @reload (feeder, list), which answers with ks_photo_list_set_items().
+ */
+typedef void (*KsPhotoListReloadFunc) (GObject     *feeder,
+                                       KsPhotoList *list);
+KsPhotoList *ks_photo_list_new_fed (const char           *album_id,
+                                    GObject              *feeder,
+                                    KsPhotoListReloadFunc reload);
+/* (nullable) the feeder of a fed list */
+GObject *ks_photo_list_get_feeder (KsPhotoList *self);
+/* For fed lists: the photos that finished uploading become @items
+ * (KsPhotoItem, in order), keeping the item already listed for a photo
+ * id; uploads in progress stay first. @error: (nullable) a sentence. */
+void ks_photo_list_set_items (KsPhotoList *self,
+                              GPtrArray   *items,
+                              const char  *error);
+
 const char *ks_photo_list_get_album_id (KsPhotoList *self);
 gboolean    ks_photo_list_get_loading (KsPhotoList *self);
 gboolean    ks_photo_list_get_loaded (KsPhotoList *self);
+/* Every page is in (no more to fetch). */
+gboolean ks_photo_list_get_complete (KsPhotoList *self);
 const char *ks_photo_list_get_error (KsPhotoList *self);
 
 void ks_photo_list_reload (KsPhotoList *self);

@@ -8,7 +8,11 @@
  */
 #include "config.h"
 
+#include "ks-cached-offline-bar.h"
+#include "ks-cached-photo-list.h"
+#include "ks-cached-photo-tile.h"
 #include "ks-setup-view-private.h"
+#include "ks-test-hooks-perf.h"
 #include "ks-test-hooks.h"
 #include "ks-window-private.h"
 
@@ -22,6 +26,10 @@ widget_matches (GtkWidget  *widget,
 
   if (g_str_has_prefix (selector, "type:"))
     return g_str_equal (G_OBJECT_TYPE_NAME (widget), selector + strlen ("type:"));
+  /* "label:_Create an Account": a button without an id, by its label */
+  if (g_str_has_prefix (selector, "label:"))
+    return GTK_IS_BUTTON (widget) &&
+           g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), selector + strlen ("label:")) == 0;
   id = gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget));
   return id != NULL && g_str_equal (id, selector);
 }
@@ -85,6 +93,32 @@ add_string (GVariantBuilder *builder,
   g_variant_builder_add (builder, "{sv}", key, g_variant_new_string (value != NULL ? value : ""));
 }
 
+/* Folder sync: the Folders page's rows ("path|album|done|waiting|failed"),
+ * its failed files ("path|error"), the engine and the sync indicator. */
+static void
+add_folders_state (GVariantBuilder *builder,
+                   KsWindow        *window)
+{
+  g_auto (GStrv) folders = ks_folders_view_dup_summary (window->folders_view);
+  g_auto (GStrv) failures = ks_folders_view_dup_failures (window->folders_view);
+  gboolean allow_metered = FALSE;
+  guint64  bandwidth = 0;
+
+  g_variant_builder_add (builder, "{sv}", "folders", g_variant_new_strv ((const char *const *) folders, -1));
+  g_variant_builder_add (builder, "{sv}", "folder-failures",
+                         g_variant_new_strv ((const char *const *) failures, -1));
+  add_string (builder, "sync-status", ks_sync_indicator_get_title (window->sync_indicator));
+  if (window->engine != NULL)
+    {
+      add_string (builder, "engine-state", ks_sync_state_to_string (ks_sync_engine_get_state (window->engine)));
+      g_variant_builder_add (builder, "{sv}", "engine-paused",
+                             g_variant_new_boolean (ks_sync_engine_get_paused (window->engine)));
+      g_object_get (window->engine, "allow-metered", &allow_metered, "bandwidth-limit", &bandwidth, NULL);
+      g_variant_builder_add (builder, "{sv}", "engine-allow-metered", g_variant_new_boolean (allow_metered));
+      g_variant_builder_add (builder, "{sv}", "engine-bandwidth", g_variant_new_uint64 (bandwidth));
+    }
+}
+
 static void
 add_window_state (GVariantBuilder *builder,
                   KsWindow        *window)
@@ -97,10 +131,6 @@ add_window_state (GVariantBuilder *builder,
   add_string (builder, "page", adw_view_stack_get_visible_child_name (window->view_stack));
   add_string (builder, "title", adw_window_title_get_title (window->content_title));
   add_string (builder, "subtitle", adw_window_title_get_subtitle (window->content_title));
-  add_string (builder, "user", ks_account_get_username (window->account));
-  add_string (builder, "server-url", ks_account_get_server_url (window->account));
-  g_variant_builder_add (builder, "{sv}", "signed-in",
-                         g_variant_new_boolean (ks_account_get_signed_in (window->account)));
   g_variant_builder_add (builder, "{sv}", "library-count",
                          g_variant_new_uint32 (library != NULL ? g_list_model_get_n_items (library) : 0));
   g_variant_builder_add (builder, "{sv}", "library-loaded",
@@ -121,6 +151,168 @@ add_window_state (GVariantBuilder *builder,
       g_variant_builder_add (builder, "{sv}", "uploads-paused",
                              g_variant_new_boolean (ks_upload_queue_get_paused (window->queue)));
     }
+  add_folders_state (builder, window);
+}
+
+/* What goes on with no window too. */
+static void
+add_app_state (GVariantBuilder *builder,
+               KsApplication   *app)
+{
+  KsAccount       *account = ks_application_get_account (app);
+  KsCache         *cache = ks_sync_service_get_cache (ks_application_get_sync_service (app));
+  g_autofree char *cursor = cache != NULL ? ks_cache_dup_cursor (cache) : NULL;
+
+  add_string (builder, "user", ks_account_get_username (account));
+  add_string (builder, "server-url", ks_account_get_server_url (account));
+  g_variant_builder_add (builder, "{sv}", "signed-in", g_variant_new_boolean (ks_account_get_signed_in (account)));
+  g_variant_builder_add (builder, "{sv}", "held", g_variant_new_boolean (ks_application_get_held (app)));
+  add_string (builder, "feed-cursor", cursor);
+}
+
+/* --- Dragging photos out: what a drop target in Files reads */
+
+static GStrv drag_export_paths; /* nullable: until a drag-export ends */
+static char *drag_export_error; /* nullable */
+
+static void
+add_drag_export_state (GVariantBuilder *builder)
+{
+  if (drag_export_paths != NULL)
+    g_variant_builder_add (builder, "{sv}", "drag-export",
+                           g_variant_new_strv ((const char *const *) drag_export_paths, -1));
+  if (drag_export_error != NULL)
+    add_string (builder, "drag-export-error", drag_export_error);
+}
+
+static void
+drag_export_written_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr (GOutputStream) stream = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GStrvBuilder) paths = g_strv_builder_new ();
+  g_auto (GStrv) uris = NULL;
+
+  /* NUL-terminated for g_uri_list_extract_uris. */
+  if (!gdk_content_provider_write_mime_type_finish (GDK_CONTENT_PROVIDER (source), result, &error) ||
+      !g_output_stream_write_all (stream, "", 1, NULL, NULL, &error) ||
+      !g_output_stream_close (stream, NULL, &error))
+    {
+      drag_export_error = g_strdup (error->message);
+      return;
+    }
+  uris = g_uri_list_extract_uris (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (stream)));
+  for (guint i = 0; uris[i] != NULL; i++)
+    {
+      g_autofree char *path = g_filename_from_uri (uris[i], NULL, NULL);
+
+      g_strv_builder_add (paths, path != NULL ? path : uris[i]);
+    }
+  drag_export_paths = g_strv_builder_end (paths);
+}
+
+/* Exactly what a drag from the photo at @position gives Files. */
+static gboolean
+drag_export (KsPhotoGrid *grid,
+             const char  *position)
+{
+  g_autoptr (GdkContentProvider) content = NULL;
+  GOutputStream *stream;
+
+  g_clear_pointer (&drag_export_paths, g_strfreev);
+  g_clear_pointer (&drag_export_error, g_free);
+  content = ks_photo_grid_create_drag_content (grid, (guint) g_ascii_strtoull (position, NULL, 10));
+  if (content == NULL)
+    {
+      drag_export_error = g_strdup ("Nothing to drag there");
+      return FALSE;
+    }
+  stream = g_memory_output_stream_new_resizable ();
+  gdk_content_provider_write_mime_type_async (content, "text/uri-list", stream, G_PRIORITY_DEFAULT, NULL,
+                                              drag_export_written_cb, stream);
+  return TRUE;
+}
+
+/* --- Shared albums from the cache, offline */
+
+/* What dropping files (@uris, space-separated) on @widget does: the
+ * "drop" of its own file drop target, if one is listening. */
+static gboolean
+drop_uris (GtkWidget  *widget,
+           const char *uris)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_auto (GStrv) list = g_strsplit (uris, " ", -1);
+  g_auto (GValue) value = G_VALUE_INIT;
+  GSList  *files = NULL;
+  gboolean done = FALSE;
+
+  for (guint i = 0; list[i] != NULL; i++)
+    files = g_slist_append (files, g_file_new_for_uri (list[i]));
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, files);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !done; i++)
+    {
+      g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller) &&
+          gtk_event_controller_get_propagation_phase (controller) != GTK_PHASE_NONE)
+        g_signal_emit_by_name (controller, "drop", &value, 0.0, 0.0, &done);
+    }
+  return done;
+}
+
+/* Mapped cached tiles showing a thumbnail; revealed offline bars. */
+static void
+count_cached_widgets (GtkWidget *widget,
+                      guint     *n_thumbnails,
+                      guint     *n_bars)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (KS_IS_CACHED_PHOTO_TILE (widget) && ks_cached_photo_tile_has_texture (KS_CACHED_PHOTO_TILE (widget)))
+    (*n_thumbnails)++;
+  if (KS_IS_CACHED_OFFLINE_BAR (widget) && ks_cached_offline_bar_get_revealed (KS_CACHED_OFFLINE_BAR (widget)))
+    (*n_bars)++;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    count_cached_widgets (child, n_thumbnails, n_bars);
+}
+
+static void
+add_offline_state (GVariantBuilder *builder,
+                   KsWindow        *window,
+                   KsCache         *cache)
+{
+  KsCachedPhotoList *feeder = window->album_photos != NULL ? ks_cached_photo_list_from_list (window->album_photos) : NULL;
+  g_autoptr (GPtrArray) photos = NULL;
+  guint n_thumbnails = 0, n_bars = 0, n_files = 0;
+  int   preview_width = 0;
+
+  count_cached_widgets (GTK_WIDGET (window), &n_thumbnails, &n_bars);
+  if (cache != NULL && window->album != NULL)
+    photos = ks_cache_list_photos (cache, window->album->id, NULL);
+  for (guint i = 0; photos != NULL && i < photos->len; i++)
+    {
+      KsCachedPhoto *photo = g_ptr_array_index (photos, i);
+
+      n_files += photo->has_grid && photo->has_preview;
+    }
+  ks_viewer_get_preview_size (window->viewer, &preview_width, NULL);
+
+  g_variant_builder_add (builder, "{sv}", "offline",
+                         g_variant_new_boolean (cache != NULL && ks_cache_get_offline (cache)));
+  g_variant_builder_add (builder, "{sv}", "offline-bars", g_variant_new_uint32 (n_bars));
+  g_variant_builder_add (builder, "{sv}", "shared-count",
+                         g_variant_new_uint32 (ks_albums_view_get_n_albums (window->shared_view)));
+  g_variant_builder_add (builder, "{sv}", "shared-from-cache",
+                         g_variant_new_boolean (ks_albums_view_get_from_cache (window->shared_view)));
+  g_variant_builder_add (builder, "{sv}", "album-from-cache", g_variant_new_boolean (feeder != NULL));
+  g_variant_builder_add (builder, "{sv}", "album-thumbnails", g_variant_new_uint32 (n_thumbnails));
+  g_variant_builder_add (builder, "{sv}", "album-cached-files", g_variant_new_uint32 (n_files));
+  g_variant_builder_add (builder, "{sv}", "viewer-preview-width", g_variant_new_uint32 ((guint) preview_width));
 }
 
 static GVariant *
@@ -147,9 +339,13 @@ build_state (KsApplication *app)
     if (KS_IS_WINDOW (l->data))
       {
         add_window_state (&builder, l->data);
+        add_offline_state (&builder, l->data, ks_sync_service_get_cache (ks_application_get_sync_service (app)));
         break;
       }
   add_string (&builder, "active-window", active != NULL ? G_OBJECT_TYPE_NAME (active) : "");
+  add_app_state (&builder, app);
+  add_drag_export_state (&builder);
+  ks_test_hooks_perf_add_state (&builder, app);
   return g_variant_builder_end (&builder);
 }
 
@@ -174,6 +370,8 @@ act (GtkWidget  *widget,
     return gtk_widget_activate (widget);
   else if (g_str_equal (verb, "emit"))
     g_signal_emit_by_name (widget, argument);
+  else if (g_str_equal (verb, "show-page") && ADW_IS_PREFERENCES_WINDOW (widget))
+    adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (widget), argument);
   else if (g_str_equal (verb, "action"))
     {
       g_autofree char *name = NULL;
@@ -183,6 +381,8 @@ act (GtkWidget  *widget,
         return FALSE;
       return gtk_widget_activate_action_variant (widget, name, target);
     }
+  else if (g_str_equal (verb, "select") && ADW_IS_COMBO_ROW (widget))
+    adw_combo_row_set_selected (ADW_COMBO_ROW (widget), (guint) g_ascii_strtoull (argument, NULL, 10));
   else if (g_str_equal (verb, "select") && GTK_IS_DROP_DOWN (widget))
     gtk_drop_down_set_selected (GTK_DROP_DOWN (widget), (guint) g_ascii_strtoull (argument, NULL, 10));
   else if (g_str_equal (verb, "popup") && GTK_IS_MENU_BUTTON (widget))
@@ -197,6 +397,12 @@ act (GtkWidget  *widget,
     }
   else if (g_str_equal (verb, "close") && GTK_IS_WINDOW (widget))
     gtk_window_close (GTK_WINDOW (widget));
+  else if (g_str_equal (verb, "drop-uris"))
+    return drop_uris (widget, argument);
+  else if (g_str_equal (verb, "drag-export") && KS_IS_PHOTO_GRID (widget))
+    return drag_export (KS_PHOTO_GRID (widget), argument);
+  else if (g_str_equal (verb, "scroll"))
+    return ks_test_hooks_perf_scroll (widget, argument);
   else
     return FALSE;
   return TRUE;
@@ -233,4 +439,6 @@ ks_test_hooks_install (KsApplication *app)
   widget = g_simple_action_new ("test-widget", G_VARIANT_TYPE ("(sss)"));
   g_signal_connect (widget, "activate", G_CALLBACK (widget_activated), NULL);
   g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (widget));
+
+  ks_test_hooks_perf_install (app);
 }

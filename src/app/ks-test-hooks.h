@@ -14,8 +14,10 @@ G_BEGIN_DECLS
  * on the session bus like the others (tests/test-ui.c uses them):
  *
  *   test-state   stateful, state a{sv}: activating it refreshes the state
- *                from what the windows show (page, title, signed-in user,
- *                photo counts, every visible label)
+ *                from what the windows show (page, title, photo counts,
+ *                every visible label) and what the app does without one
+ *                (signed-in user, "held" in the background, the change
+ *                feed's cursor)
  *   test-widget  (sss) selector, verb, argument: does to a widget what a
  *                user would (type text, press, pick, open a popover)
  */

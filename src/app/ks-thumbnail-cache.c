@@ -4,14 +4,22 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
+
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "ks-thumbnail-cache.h"
-#include "ks-transfer.h"
 
-/* 256 px JPEGs decode to ~200 KiB each: about 80 MiB at most, on top of
- * what the visible tiles hold. */
-#define MEMORY_ENTRIES 400
+/* Decoded pixels kept for thumbnails scrolled away, counting those still
+ * on tiles: a 256 x 192 thumbnail is 192 KiB, so about 250 of them, more
+ * than GtkGridView keeps bound at usual window sizes (ks-photo-grid.c).
+ * Scrolling back a few screens finds them decoded. */
+#define MEMORY_BUDGET (48 * 1024 * 1024)
+
+/* Thumbnails are at most 256 px on a side; anything much larger is not
+ * one and would take memory out of proportion. */
+#define MAX_PIXELS (1024 * 1024)
 
 struct _KsThumbnailCache
 {
@@ -19,9 +27,10 @@ struct _KsThumbnailCache
 
   SoupSession *soup;
   char        *dir;
-  GHashTable  *textures; /* key -> GList link in @lru; data is an Entry */
-  GQueue       lru;      /* Entry, most recent first */
-  GHashTable  *loads;    /* key -> Load */
+  GHashTable  *textures;     /* key -> GList link in @lru; data is an Entry */
+  GQueue       lru;          /* Entry, most recent first */
+  gsize        memory_bytes; /* of the textures in @lru */
+  GHashTable  *loads;        /* key -> Load */
 };
 
 G_DEFINE_FINAL_TYPE (KsThumbnailCache, ks_thumbnail_cache, G_TYPE_OBJECT)
@@ -30,14 +39,17 @@ typedef struct
 {
   char       *key;
   GdkTexture *texture;
+  gsize       bytes;
 } Entry;
 
-/* One download + decode that one or more callers wait for. */
+/* One read or download + decode that one or more callers wait for. */
 typedef struct
 {
   KsThumbnailCache *cache;
   char             *key;
-  GFile            *file;
+  gint64            size;  /* -1: unknown */
+  char             *url;   /* nullable */
+  GFile            *local; /* nullable: made on this machine */
   GCancellable     *cancellable;
   GPtrArray        *waiters; /* Waiter */
 } Load;
@@ -50,6 +62,23 @@ typedef struct
   gulong        cancelled_id;
 } Waiter;
 
+/* What a worker thread gets: read the cached file (or the local one),
+ * or check and store @downloaded; decode either. */
+typedef struct
+{
+  char   *key;
+  gint64  size;
+  char   *path;       /* the cache's file */
+  char   *local_path; /* nullable */
+  GBytes *downloaded; /* nullable */
+} Job;
+
+typedef struct
+{
+  gpointer data;
+  gsize    size;
+} Pixels;
+
 static void
 entry_free (Entry *entry)
 {
@@ -59,12 +88,23 @@ entry_free (Entry *entry)
 }
 
 static void
+job_free (Job *job)
+{
+  g_free (job->key);
+  g_free (job->path);
+  g_free (job->local_path);
+  g_clear_pointer (&job->downloaded, g_bytes_unref);
+  g_free (job);
+}
+
+static void
 ks_thumbnail_cache_dispose (GObject *object)
 {
   KsThumbnailCache *self = KS_THUMBNAIL_CACHE (object);
 
   g_clear_pointer (&self->textures, g_hash_table_unref);
   g_queue_clear_full (&self->lru, (GDestroyNotify) entry_free);
+  self->memory_bytes = 0;
   g_clear_pointer (&self->loads, g_hash_table_unref);
   g_clear_object (&self->soup);
 
@@ -108,13 +148,13 @@ ks_thumbnail_cache_new (SoupSession *soup,
   return self;
 }
 
-static GFile *
-file_for_key (KsThumbnailCache *self,
+static char *
+path_for_key (KsThumbnailCache *self,
               const char       *key)
 {
   g_autofree char *name = g_strconcat (key, ".jpg", NULL);
 
-  return g_file_new_build_filename (self->dir, name, NULL);
+  return g_build_filename (self->dir, name, NULL);
 }
 
 GdkTexture *
@@ -148,24 +188,166 @@ remember (KsThumbnailCache *self,
   entry = g_new0 (Entry, 1);
   entry->key = g_strdup (key);
   entry->texture = g_object_ref (texture);
+  entry->bytes = (gsize) gdk_texture_get_width (texture) * gdk_texture_get_height (texture) * 4;
   g_queue_push_head (&self->lru, entry);
   g_hash_table_insert (self->textures, entry->key, self->lru.head);
+  self->memory_bytes += entry->bytes;
 
-  while (self->lru.length > MEMORY_ENTRIES)
+  while (self->memory_bytes > MEMORY_BUDGET && self->lru.length > 1)
     {
       Entry *oldest = g_queue_pop_tail (&self->lru);
 
       g_hash_table_remove (self->textures, oldest->key);
+      self->memory_bytes -= oldest->bytes;
       entry_free (oldest);
     }
 }
+
+/* --- Decoding, on a worker thread */
+
+static void
+pixels_free (gpointer data)
+{
+  Pixels *pixels = data;
+
+  munmap (pixels->data, pixels->size);
+  g_free (pixels);
+}
+
+/* A texture in GDK_MEMORY_DEFAULT, the format the cairo renderer draws
+ * from without converting each frame, in memory of its own: malloc's
+ * heap would keep the pixels of thumbnails long scrolled away (its mmap
+ * threshold rises after the first frees) and the process would grow with
+ * every screen scrolled past. */
+static GdkTexture *
+decode (GBytes  *jpeg,
+        GError **error)
+{
+  g_autoptr (GdkTexture) decoded = gdk_texture_new_from_bytes (jpeg, error);
+  g_autoptr (GBytes) bytes = NULL;
+  Pixels *pixels;
+  int     width, height;
+  gsize   stride;
+
+  if (decoded == NULL)
+    return NULL;
+  width = gdk_texture_get_width (decoded);
+  height = gdk_texture_get_height (decoded);
+  if ((gsize) width * height > MAX_PIXELS)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           _ ("The thumbnail is too large."));
+      return NULL;
+    }
+
+  pixels = g_new0 (Pixels, 1);
+  stride = (gsize) width * 4;
+  pixels->size = stride * height;
+  pixels->data = mmap (NULL, pixels->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pixels->data == MAP_FAILED)
+    {
+      g_free (pixels);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                           _ ("There is not enough memory for the thumbnail."));
+      return NULL;
+    }
+  gdk_texture_download (decoded, pixels->data, stride);
+  bytes = g_bytes_new_with_free_func (pixels->data, pixels->size, pixels_free, pixels);
+  return gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, stride);
+}
+
+/* @bytes are the thumbnail @job names. */
+static gboolean
+check (Job     *job,
+       GBytes  *bytes,
+       GError **error)
+{
+  g_autofree char *sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+
+  if ((job->size >= 0 && g_bytes_get_size (bytes) != (gsize) job->size) ||
+      g_ascii_strcasecmp (sha256, job->key) != 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           _ ("The thumbnail is damaged (its checksum is wrong)."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The file at @path if it is this thumbnail and decodes, else NULL (a
+ * damaged cached copy is deleted). */
+static GdkTexture *
+read_file (Job        *job,
+           const char *path,
+           gboolean    remove_damaged)
+{
+  g_autoptr (GMappedFile) file = g_mapped_file_new (path, FALSE, NULL);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  GdkTexture *texture;
+
+  if (file == NULL)
+    return NULL;
+  bytes = g_mapped_file_get_bytes (file);
+  texture = check (job, bytes, &error) ? decode (bytes, &error) : NULL;
+  if (texture == NULL)
+    {
+      g_debug ("Thumbnail %s: %s", path, error->message);
+      if (remove_damaged)
+        g_unlink (path);
+    }
+  return texture;
+}
+
+static void
+job_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  Job        *job = task_data;
+  GdkTexture *texture = NULL;
+  GError     *error = NULL;
+
+  if (job->downloaded != NULL)
+    {
+      if (!check (job, job->downloaded, &error) || (texture = decode (job->downloaded, &error)) == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      /* A cache: written whole (temporary file and rename), not synced. */
+      if (!g_file_set_contents_full (job->path, g_bytes_get_data (job->downloaded, NULL),
+                                     (gssize) g_bytes_get_size (job->downloaded),
+                                     G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+        {
+          g_debug ("Caching thumbnail %s: %s", job->key, error->message);
+          g_clear_error (&error);
+        }
+    }
+  else
+    {
+      texture = read_file (job, job->path, TRUE);
+      if (texture == NULL && job->local_path != NULL)
+        texture = read_file (job, job->local_path, FALSE);
+    }
+
+  if (texture != NULL)
+    g_task_return_pointer (task, texture, g_object_unref);
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s",
+                             _ ("The thumbnail is not on this computer."));
+}
+
+/* --- Loads and the callers waiting for them */
 
 static void
 load_free (Load *load)
 {
   g_object_unref (load->cache);
   g_free (load->key);
-  g_object_unref (load->file);
+  g_free (load->url);
+  g_clear_object (&load->local);
   g_object_unref (load->cancellable);
   g_ptr_array_unref (load->waiters);
   g_free (load);
@@ -243,50 +425,46 @@ load_finish (Load       *load,
   load_free (load);
 }
 
-static void
-decode_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  GFile      *file = task_data;
-  GError     *error = NULL;
-  GdkTexture *texture = gdk_texture_new_from_file (file, &error);
-
-  if (texture != NULL)
-    g_task_return_pointer (task, texture, g_object_unref);
-  else
-    g_task_return_error (task, error);
-}
+static void download (Load *load);
 
 static void
-decoded_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+job_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
   Load *load = user_data;
+  Job  *job = g_task_get_task_data (G_TASK (result));
   g_autoptr (GdkTexture) texture = NULL;
   g_autoptr (GError) error = NULL;
 
   texture = g_task_propagate_pointer (G_TASK (result), &error);
-  if (texture == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (texture == NULL && job->downloaded == NULL &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) && load->url != NULL)
     {
-      /* A damaged file would fail forever: drop it, download again next
-       * time. */
-      g_debug ("Decoding thumbnail %s: %s", load->key, error->message);
-      g_file_delete (load->file, NULL, NULL);
+      download (load);
+      return;
     }
+  if (texture == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Thumbnail %s: %s", load->key, error->message);
   load_finish (load, texture, error);
 }
 
+/* Takes @downloaded. */
 static void
-decode (Load *load)
+run_job (Load   *load,
+         GBytes *downloaded)
 {
-  g_autoptr (GTask) task = g_task_new (NULL, load->cancellable, decoded_cb, load);
+  g_autoptr (GTask) task = g_task_new (NULL, load->cancellable, job_done_cb, load);
+  Job *job = g_new0 (Job, 1);
 
-  g_task_set_source_tag (task, decode);
-  g_task_set_task_data (task, g_object_ref (load->file), g_object_unref);
-  g_task_run_in_thread (task, decode_thread);
+  job->key = g_strdup (load->key);
+  job->size = load->size;
+  job->path = path_for_key (load->cache, load->key);
+  job->local_path = load->local != NULL ? g_file_get_path (load->local) : NULL;
+  job->downloaded = downloaded;
+  g_task_set_source_tag (task, run_job);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, job_thread);
 }
 
 static void
@@ -294,46 +472,48 @@ downloaded_cb (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  Load *load = user_data;
+  Load        *load = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr (GBytes) bytes = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (!ks_download_finish (result, &error))
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (bytes != NULL && soup_message_get_status (msg) != SOUP_STATUS_OK)
+    {
+      g_clear_pointer (&bytes, g_bytes_unref);
+      /* Translators: %u is an HTTP status code */
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _ ("The thumbnail could not be downloaded (HTTP %u)."),
+                           soup_message_get_status (msg));
+    }
+  if (bytes == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_debug ("Downloading thumbnail %s: %s", load->key, error->message);
       load_finish (load, NULL, error);
       return;
     }
-  decode (load);
+  run_job (load, g_steal_pointer (&bytes));
 }
 
+/* Behind the API's own requests: a page of the list matters more than
+ * any one thumbnail. */
 static void
-start_load (KsThumbnailCache *self,
-            Load             *load,
-            KsPhotoItem      *item,
-            gint64            size)
+download (Load *load)
 {
-  GFile      *local = ks_photo_item_get_local_thumbnail (item);
-  const char *url = ks_photo_item_get_grid_url (item);
-  g_autoptr (GError) error = NULL;
+  g_autoptr (SoupMessage) msg = soup_message_new (SOUP_METHOD_GET, load->url);
 
-  if (g_file_query_exists (load->file, NULL))
-    decode (load);
-  else if (local != NULL)
+  if (msg == NULL)
     {
-      g_object_unref (load->file);
-      load->file = g_object_ref (local);
-      decode (load);
-    }
-  else if (url != NULL)
-    ks_download_async (self->soup, url, load->file, load->key, size, NULL, NULL, NULL,
-                       load->cancellable, downloaded_cb, load);
-  else
-    {
-      error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                                   _ ("This photo has no thumbnail."));
+      g_autoptr (GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                                      _ ("The thumbnail’s address is not valid."));
+
       load_finish (load, NULL, error);
+      return;
     }
+  soup_message_set_priority (msg, SOUP_MESSAGE_PRIORITY_LOW);
+  soup_session_send_and_read_async (load->cache->soup, msg, G_PRIORITY_LOW, load->cancellable,
+                                    downloaded_cb, load);
 }
 
 void
@@ -363,8 +543,8 @@ ks_thumbnail_cache_load_async (KsThumbnailCache   *self,
     }
   if (key == NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                               "%s", _ ("This photo has no thumbnail."));
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s",
+                               _ ("This photo has no thumbnail."));
       return;
     }
 
@@ -375,12 +555,17 @@ ks_thumbnail_cache_load_async (KsThumbnailCache   *self,
       load = g_new0 (Load, 1);
       load->cache = g_object_ref (self);
       load->key = g_strdup (key);
-      load->file = file_for_key (self, key);
+      load->size = size;
+      load->url = g_strdup (ks_photo_item_get_grid_url (item));
+      load->local = ks_photo_item_get_local_thumbnail (item) != NULL
+                        ? g_object_ref (ks_photo_item_get_local_thumbnail (item))
+                        : NULL;
       load->cancellable = g_cancellable_new ();
       load->waiters = g_ptr_array_new ();
       g_hash_table_replace (self->loads, load->key, load);
       add_waiter (load, g_steal_pointer (&task), cancellable);
-      start_load (self, load, item, size);
+      /* The disk first, off the main thread; then the network. */
+      run_job (load, NULL);
     }
   else
     add_waiter (load, g_steal_pointer (&task), cancellable);
@@ -401,12 +586,25 @@ ks_thumbnail_cache_add_file (KsThumbnailCache *self,
                              const char       *sha256,
                              GFile            *file)
 {
+  g_autofree char *path = NULL;
   g_autoptr (GFile) dest = NULL;
   g_autoptr (GError) error = NULL;
 
   g_return_if_fail (KS_IS_THUMBNAIL_CACHE (self));
 
-  dest = file_for_key (self, sha256);
+  path = path_for_key (self, sha256);
+  dest = g_file_new_for_path (path);
   if (!g_file_copy (file, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error))
     g_debug ("Caching a local thumbnail: %s", error->message);
+}
+
+gsize
+ks_thumbnail_cache_get_memory_size (KsThumbnailCache *self,
+                                    guint            *out_n_textures)
+{
+  g_return_val_if_fail (KS_IS_THUMBNAIL_CACHE (self), 0);
+
+  if (out_n_textures != NULL)
+    *out_n_textures = self->lru.length;
+  return self->memory_bytes;
 }

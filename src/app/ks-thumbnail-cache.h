@@ -16,10 +16,12 @@ G_DECLARE_FINAL_TYPE (KsThumbnailCache, ks_thumbnail_cache, KS, THUMBNAIL_CACHE,
 
 /*
  * Files are <dir>/<sha256 of the thumbnail>.jpg, downloaded once through
- * the photo's presigned URL (checked against its SHA-256) and decoded on
- * a worker thread. The last few hundred textures stay in memory. Several
- * requests for one thumbnail share one download, which is cancelled when
- * every requester has cancelled (a tile scrolled away).
+ * the photo's presigned URL (at low priority, behind API requests),
+ * checked against its SHA-256 whenever read, and read, written and
+ * decoded on worker threads. The most recent textures stay in memory up
+ * to a budget in bytes (48 MiB). Several requests for one thumbnail
+ * share one load, which is cancelled when every requester has cancelled
+ * (a tile scrolled away).
  */
 KsThumbnailCache *ks_thumbnail_cache_new (SoupSession *soup,
                                           const char  *dir);
@@ -36,6 +38,10 @@ void        ks_thumbnail_cache_load_async (KsThumbnailCache   *self,
 GdkTexture *ks_thumbnail_cache_load_finish (KsThumbnailCache *self,
                                             GAsyncResult     *result,
                                             GError          **error);
+
+/* The bytes of the textures kept in memory, and how many there are. */
+gsize ks_thumbnail_cache_get_memory_size (KsThumbnailCache *self,
+                                          guint            *out_n_textures);
 
 /* A thumbnail made on this machine (an upload): copied in so it never
  * needs downloading. Best effort. */

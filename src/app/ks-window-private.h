@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ks-albums-view.h"
+#include "ks-folders-view.h"
 #include "ks-photo-grid.h"
 #include "ks-setup-view.h"
 #include "ks-sync-indicator.h"
@@ -28,6 +29,10 @@ struct _KsWindow
   char             *return_page;    /* where Back goes from an album */
   GListStore       *pending_import; /* files given before sign-in */
   GCancellable     *cancellable;
+  KsSyncService    *sync;       /* the application's */
+  KsSyncEngine     *engine;     /* nullable: while signed in */
+  GHashTable       *synced_ids; /* photo ids the engine uploaded, to show */
+  guint             synced_flush_id;
 
   AdwToastOverlay *toast_overlay;
   GtkStack        *main_stack;
@@ -52,6 +57,7 @@ struct _KsWindow
   KsPhotoGrid     *library_grid;
   KsAlbumsView    *albums_view;
   KsAlbumsView    *shared_view;
+  KsFoldersView   *folders_view;
   KsPhotoGrid     *album_grid;
   KsViewer        *viewer;
 };
@@ -70,6 +76,17 @@ void ks_window_actions_class_init (GtkWidgetClass *widget_class);
 void ks_window_actions_init (KsWindow *self);
 void ks_window_actions_update (KsWindow *self);
 void ks_window_dnd_init (KsWindow *self);
+
+/* ks-window-folders.c */
+void ks_window_folders_class_init (GtkWidgetClass *widget_class);
+void ks_window_folders_init (KsWindow *self);
+void ks_window_folders_start (KsWindow      *self,
+                              KsSyncService *sync);
+void ks_window_folders_stop (KsWindow *self);
+/* Offers to keep the folders among @files in sync (into @album_id). */
+void ks_window_offer_folder_sync (KsWindow   *self,
+                                  GListModel *files,
+                                  const char *album_id);
 
 /* ks-window-photos.c */
 void ks_window_photos_class_init (GtkWidgetClass *widget_class);

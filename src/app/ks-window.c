@@ -6,6 +6,8 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-cached-offline-bar.h"
+#include "ks-cached-photo-list.h"
 #include "ks-window-private.h"
 
 G_DEFINE_FINAL_TYPE (KsWindow, ks_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -125,11 +127,23 @@ album_copy (const KsAlbum *album)
   return copy;
 }
 
+/* (nullable) the application's shared-album cache, once open */
+static KsCache *
+shared_cache (KsWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return app != NULL ? ks_sync_service_get_cache (ks_application_get_sync_service (KS_APPLICATION (app))) : NULL;
+}
+
 void
 ks_window_open_album (KsWindow      *self,
                       const KsAlbum *album)
 {
   const char *current = adw_view_stack_get_visible_child_name (self->view_stack);
+  KsCache    *shared;
+  GtkWidget  *bar = NULL;
+  g_autoptr (KsCachedAlbum) cached = NULL;
 
   if (g_strcmp0 (current, "album") != 0)
     {
@@ -139,8 +153,21 @@ ks_window_open_album (KsWindow      *self,
   g_clear_pointer (&self->album, ks_album_free);
   g_clear_object (&self->album_photos);
   self->album = album_copy (album);
-  self->album_photos = ks_photo_list_new (ks_account_get_api (self->account), album->id);
+  /* Albums friends shared come from the cache the change feed keeps
+   * current: the same online and offline. */
+  shared = shared_cache (self);
+  if (shared != NULL && g_strcmp0 (album->role, "owner") != 0 &&
+      (cached = ks_cache_get_album (shared, album->id, NULL)) != NULL)
+    {
+      bar = ks_cached_offline_bar_new ();
+      ks_cached_offline_bar_set_cache (KS_CACHED_OFFLINE_BAR (bar), shared);
+      ks_cached_offline_bar_refuse_drops_on (KS_CACHED_OFFLINE_BAR (bar), GTK_WIDGET (self->album_grid));
+      self->album_photos = ks_cached_photo_list_new (shared, album->id);
+    }
+  else
+    self->album_photos = ks_photo_list_new (ks_account_get_api (self->account), album->id);
   ks_photo_grid_set_model (self->album_grid, self->album_photos, self->cache);
+  ks_photo_grid_set_banner (self->album_grid, bar);
   ks_photo_list_reload (self->album_photos);
   ks_window_show_page (self, "album");
 }
@@ -149,6 +176,7 @@ void
 ks_window_close_album (KsWindow *self)
 {
   ks_photo_grid_set_model (self->album_grid, NULL, NULL);
+  ks_photo_grid_set_banner (self->album_grid, NULL);
   g_clear_object (&self->album_photos);
   g_clear_pointer (&self->album, ks_album_free);
 }
@@ -166,7 +194,10 @@ album_files_dropped_cb (KsWindow      *self,
                         GListModel    *files)
 {
   if (self->queue != NULL)
-    ks_upload_queue_add_files (self->queue, files, album->id);
+    {
+      ks_upload_queue_add_files (self->queue, files, album->id);
+      ks_window_offer_folder_sync (self, files, album->id);
+    }
 }
 
 /* --- Uploads */
@@ -200,6 +231,8 @@ ks_window_import_files (KsWindow   *self,
                         GListModel *files,
                         gboolean    to_album)
 {
+  const char *album_id = NULL;
+
   g_return_if_fail (KS_IS_WINDOW (self));
 
   if (self->queue == NULL)
@@ -215,9 +248,9 @@ ks_window_import_files (KsWindow   *self,
 
   if (to_album && ks_window_album_accepts_photos (self) &&
       g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "album") == 0)
-    ks_upload_queue_add_files (self->queue, files, self->album->id);
-  else
-    ks_upload_queue_add_files (self->queue, files, NULL);
+    album_id = self->album->id;
+  ks_upload_queue_add_files (self->queue, files, album_id);
+  ks_window_offer_folder_sync (self, files, album_id);
 }
 
 /* --- Signing in and out */
@@ -238,17 +271,23 @@ update_account_labels (KsWindow *self)
 }
 
 static void
+shared_cache_changed_cb (KsWindow *self)
+{
+  ks_albums_view_set_cache (self->shared_view, shared_cache (self));
+}
+
+static void
 start_library (KsWindow *self)
 {
-  KsApiClient     *api = ks_account_get_api (self->account);
-  g_autofree char *thumbs = g_build_filename (g_get_user_cache_dir (), "keepsake", "thumbs", NULL);
+  KsApplication *app = KS_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  KsSyncService *sync = ks_application_get_sync_service (app);
+  KsApiClient   *api = ks_account_get_api (self->account);
 
   if (self->library != NULL)
     return;
-  if (self->cache == NULL)
-    self->cache = ks_thumbnail_cache_new (ks_account_get_soup (self->account), thumbs);
-
-  self->queue = ks_upload_queue_new (self->account, self->cache);
+  /* Both belong to the application: uploads go on with the window closed. */
+  g_set_object (&self->cache, ks_sync_service_get_thumbnails (sync));
+  self->queue = g_object_ref (ks_sync_service_get_upload_queue (sync));
   g_signal_connect_swapped (self->queue, "item-added", G_CALLBACK (item_added_cb), self);
   g_signal_connect_swapped (self->queue, "item-uploaded", G_CALLBACK (item_uploaded_cb), self);
   ks_sync_indicator_set_queue (self->sync_indicator, self->queue);
@@ -258,6 +297,10 @@ start_library (KsWindow *self)
   ks_photo_list_reload (self->library);
   ks_albums_view_set_api (self->albums_view, api, self->cache);
   ks_albums_view_set_api (self->shared_view, api, self->cache);
+  /* Shared with Me follows the cache, which opens a moment after. */
+  g_signal_handlers_disconnect_by_func (sync, shared_cache_changed_cb, self);
+  g_signal_connect_object (sync, "notify::cache", G_CALLBACK (shared_cache_changed_cb), self, G_CONNECT_SWAPPED);
+  shared_cache_changed_cb (self);
   ks_window_photos_start (self);
 
   update_account_labels (self);
@@ -303,48 +346,140 @@ signed_in_changed_cb (KsWindow *self)
   gtk_stack_set_visible_child_name (self->main_stack, "setup");
 }
 
+/* What the application knows of the account: it opens the saved
+ * profile once, at startup, window or not. */
 static void
-opened_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+show_account_state (KsWindow *self)
 {
-  g_autoptr (KsWindow) self = user_data;
-  g_autoptr (GError) error = NULL;
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  const char     *error;
+
+  if (self->account == NULL || app == NULL)
+    return;
+  if (ks_account_get_signed_in (self->account))
+    {
+      gtk_spinner_stop (self->loading_spinner);
+      start_library (self);
+      return;
+    }
+  if (ks_application_get_opening (KS_APPLICATION (app)))
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "loading");
+      gtk_spinner_start (self->loading_spinner);
+      return;
+    }
 
   gtk_spinner_stop (self->loading_spinner);
-  if (!ks_account_open_finish (KS_ACCOUNT (source), result, &error))
+  error = ks_application_get_open_error (KS_APPLICATION (app));
+  if (error != NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      adw_status_page_set_description (self->error_page, error->message);
+      adw_status_page_set_description (self->error_page, error);
       gtk_stack_set_visible_child_name (self->main_stack, "error");
       return;
     }
-
-  if (ks_account_get_signed_in (self->account))
-    start_library (self);
+  /* Later launches ask for the password when the keyring had no
+   * session; the first shows the welcome page. */
+  if (ks_account_has_profile (self->account) && ks_account_get_connected (self->account))
+    ks_setup_view_show_sign_in (self->setup_view, NULL);
   else
-    {
-      ks_setup_view_show_sign_in (self->setup_view, NULL);
-      gtk_stack_set_visible_child_name (self->main_stack, "setup");
-    }
+    ks_setup_view_show_welcome (self->setup_view);
+  gtk_stack_set_visible_child_name (self->main_stack, "setup");
 }
 
-/* Later launches go straight to the library; the first shows the
- * welcome page. */
+/* Retry after the saved profile could not be opened. */
 void
 ks_window_open_account (KsWindow *self)
 {
-  if (!ks_account_has_profile (self->account))
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (app != NULL)
+    ks_application_open_account (KS_APPLICATION (app));
+  show_account_state (self);
+}
+
+/* --- Opening an album by its id (a notification's action) */
+
+typedef struct
+{
+  KsWindow *self;
+  char     *album_id;
+} AlbumLookup;
+
+static void
+album_lookup_free (AlbumLookup *lookup)
+{
+  g_object_unref (lookup->self);
+  g_free (lookup->album_id);
+  g_free (lookup);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AlbumLookup, album_lookup_free)
+
+/* Offline, the shared-album cache still knows it. */
+static KsAlbum *
+cached_album (KsWindow   *self,
+              const char *album_id)
+{
+  KsCache *cache = shared_cache (self);
+  g_autoptr (KsCachedAlbum) cached = cache != NULL ? ks_cache_get_album (cache, album_id, NULL) : NULL;
+  KsAlbum *album;
+
+  if (cached == NULL)
+    return NULL;
+  album = g_new0 (KsAlbum, 1);
+  album->id = g_steal_pointer (&cached->id);
+  album->name = g_steal_pointer (&cached->name);
+  album->owner = g_steal_pointer (&cached->owner);
+  album->role = g_steal_pointer (&cached->role);
+  album->photo_count = cached->photo_count;
+  album->created_at = g_steal_pointer (&cached->created_at);
+  album->updated_at = g_steal_pointer (&cached->updated_at);
+  return album;
+}
+
+static void
+album_found_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (AlbumLookup) lookup = user_data;
+  KsWindow *self = lookup->self;
+  g_autoptr (KsAlbum) album = NULL;
+  g_autoptr (GError) error = NULL;
+
+  album = ks_api_client_get_album_finish (KS_API_CLIENT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->account == NULL ||
+      !ks_account_get_signed_in (self->account))
+    return;
+  if (album == NULL)
+    album = cached_album (self, lookup->album_id);
+  if (album == NULL)
     {
-      ks_setup_view_show_welcome (self->setup_view);
-      gtk_stack_set_visible_child_name (self->main_stack, "setup");
+      g_autofree char *message = g_strdup_printf (_ ("Could not open the album: %s"), error->message);
+
+      ks_window_toast (self, message);
       return;
     }
+  start_library (self);
+  ks_window_open_album (self, album);
+}
 
-  gtk_stack_set_visible_child_name (self->main_stack, "loading");
-  gtk_spinner_start (self->loading_spinner);
-  ks_account_open_async (self->account, self->cancellable, opened_cb, g_object_ref (self));
+void
+ks_window_open_album_by_id (KsWindow   *self,
+                            const char *album_id)
+{
+  AlbumLookup *lookup;
+
+  g_return_if_fail (KS_IS_WINDOW (self));
+  g_return_if_fail (album_id != NULL);
+
+  if (!ks_account_get_signed_in (self->account))
+    return;
+  lookup = g_new0 (AlbumLookup, 1);
+  lookup->self = g_object_ref (self);
+  lookup->album_id = g_strdup (album_id);
+  ks_api_client_get_album_async (ks_account_get_api (self->account), album_id, self->cancellable,
+                                 album_found_cb, lookup);
 }
 
 /* --- Window state */
@@ -382,6 +517,7 @@ ks_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  ks_window_folders_stop (self);
   if (self->account != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->account, self);
@@ -424,6 +560,7 @@ ks_window_class_init (KsWindowClass *klass)
   g_type_ensure (KS_TYPE_SETUP_VIEW);
   g_type_ensure (KS_TYPE_PHOTO_GRID);
   g_type_ensure (KS_TYPE_ALBUMS_VIEW);
+  g_type_ensure (KS_TYPE_FOLDERS_VIEW);
   g_type_ensure (KS_TYPE_SYNC_INDICATOR);
   g_type_ensure (KS_TYPE_VIEWER);
 
@@ -452,12 +589,14 @@ ks_window_class_init (KsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsWindow, library_grid);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, albums_view);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, shared_view);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, folders_view);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, album_grid);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, viewer);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, album_activated_cb);
 
   ks_window_actions_class_init (widget_class);
+  ks_window_folders_class_init (widget_class);
   ks_window_photos_class_init (widget_class);
 }
 
@@ -476,6 +615,7 @@ ks_window_init (KsWindow *self)
   g_signal_connect_swapped (self->shared_view, "files-dropped", G_CALLBACK (album_files_dropped_cb), self);
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (update_header), self);
   ks_window_actions_init (self);
+  ks_window_folders_init (self);
   ks_window_dnd_init (self);
   ks_window_photos_init (self);
 }
@@ -490,6 +630,9 @@ ks_window_new (KsApplication *application)
   restore_window_state (self);
   ks_setup_view_set_account (self->setup_view, self->account);
   g_signal_connect_swapped (self->account, "notify::signed-in", G_CALLBACK (signed_in_changed_cb), self);
-  ks_window_open_account (self);
+  ks_window_folders_start (self, ks_application_get_sync_service (application));
+  g_signal_connect_object (application, "notify::opening", G_CALLBACK (show_account_state), self,
+                           G_CONNECT_SWAPPED);
+  show_account_state (self);
   return self;
 }

@@ -22,6 +22,11 @@ void ks_window_import_files (KsWindow   *self,
                              GListModel *files,
                              gboolean    to_album);
 
+/* Looks the album up (the API, else the shared-album cache) and shows
+ * it; for notifications. Nothing happens while signed out. */
+void ks_window_open_album_by_id (KsWindow   *self,
+                                 const char *album_id);
+
 void ks_window_toast (KsWindow   *self,
                       const char *message);
 
