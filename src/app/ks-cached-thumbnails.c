@@ -20,15 +20,9 @@ struct _KsCachedThumbnails
   GQueue      lru;      /* Entry, most recent first */
 };
 
-G_DEFINE_FINAL_TYPE (KsCachedThumbnails, ks_cached_thumbnails, G_TYPE_OBJECT)
+static void ks_cached_thumbnails_source_init (KsThumbnailSourceInterface *iface);
 
-enum
-{
-  SIGNAL_READY,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
+G_DEFINE_FINAL_TYPE_WITH_CODE (KsCachedThumbnails, ks_cached_thumbnails, G_TYPE_OBJECT, G_IMPLEMENT_INTERFACE (KS_TYPE_THUMBNAIL_SOURCE, ks_cached_thumbnails_source_init))
 
 typedef struct
 {
@@ -64,9 +58,6 @@ ks_cached_thumbnails_class_init (KsCachedThumbnailsClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = ks_cached_thumbnails_dispose;
-
-  signals[SIGNAL_READY] = g_signal_new ("ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -83,7 +74,7 @@ file_ready_cb (KsCache            *cache,
                KsCachedThumbnails *self)
 {
   if (kind == KS_CACHE_FILE_GRID)
-    g_signal_emit (self, signals[SIGNAL_READY], 0, photo_id);
+    g_signal_emit_by_name (self, "ready", photo_id);
 }
 
 KsCachedThumbnails *
@@ -263,4 +254,78 @@ ks_cached_thumbnails_load_finish (KsCachedThumbnails *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- As a KsThumbnailSource: photos of a cached album */
+
+static GdkTexture *
+source_peek (KsThumbnailSource *source,
+             KsPhotoItem       *item)
+{
+  const char *id = ks_photo_item_get_id (item);
+
+  return id != NULL ? ks_cached_thumbnails_peek (KS_CACHED_THUMBNAILS (source), id) : NULL;
+}
+
+static void
+source_loaded_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError     *error = NULL;
+  GdkTexture *texture;
+
+  if (KS_IS_CACHED_THUMBNAILS (source))
+    texture = ks_cached_thumbnails_load_finish (KS_CACHED_THUMBNAILS (source), result, &error);
+  else
+    texture = ks_cached_thumbnails_decode_finish (result, &error);
+  if (texture == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, texture, g_object_unref);
+}
+
+static void
+source_load_async (KsThumbnailSource  *source,
+                   KsPhotoItem        *item,
+                   GCancellable       *cancellable,
+                   GAsyncReadyCallback callback,
+                   gpointer            user_data)
+{
+  KsCachedThumbnails *self = KS_CACHED_THUMBNAILS (source);
+  GTask              *task = g_task_new (self, cancellable, callback, user_data);
+  const char         *id = ks_photo_item_get_id (item);
+  GFile              *local = ks_photo_item_get_local_thumbnail (item);
+
+  g_task_set_source_tag (task, source_load_async);
+  /* An upload from here has its thumbnail on disk until the cache has it. */
+  if (local != NULL && ks_photo_item_get_state (item) != KS_PHOTO_ITEM_READY)
+    ks_cached_thumbnails_decode_async (local, cancellable, source_loaded_cb, task);
+  else if (id != NULL)
+    ks_cached_thumbnails_load_async (self, id, cancellable, source_loaded_cb, task);
+  else
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s",
+                               _ ("This photo has no thumbnail yet."));
+      g_object_unref (task);
+    }
+}
+
+static GdkTexture *
+source_load_finish (KsThumbnailSource *source,
+                    GAsyncResult      *result,
+                    GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, source), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+ks_cached_thumbnails_source_init (KsThumbnailSourceInterface *iface)
+{
+  iface->peek = source_peek;
+  iface->load_async = source_load_async;
+  iface->load_finish = source_load_finish;
 }

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "ks-cache.h"
+#include "ks-thumbnail-source.h"
 
 G_BEGIN_DECLS
 
@@ -19,9 +20,10 @@ G_DECLARE_FINAL_TYPE (KsCachedThumbnails, ks_cached_thumbnails, KS, CACHED_THUMB
  * is missing and the server can be reached) and is decoded on a worker
  * thread. The last few hundred stay in memory.
  *
- * Signals:
- *   "ready" (const char *photo_id): the cache has just stored that
- *     photo's thumbnail, so a load that failed may now work
+ * A KsThumbnailSource for tiles of cached albums (an upload's own
+ * thumbnail file is decoded while it uploads); it emits "ready" when the
+ * cache has just stored a photo's thumbnail, so a load that failed may
+ * now work.
  */
 
 /* (transfer none) the one of @cache, made on first use and kept with it */

@@ -9,7 +9,6 @@
 
 #include "ks-photo-export.h"
 #include "ks-cached-photo-list.h"
-#include "ks-cached-photo-tile.h"
 #include "ks-photo-grid.h"
 #include "ks-photo-tile.h"
 
@@ -24,7 +23,7 @@ struct _KsPhotoGrid
   KsApiClient        *api;    /* nullable */
   SoupSession        *soup;   /* nullable */
 
-  guint columns_idle_id;
+  guint layout_idle_id;
 
   GtkStack      *stack;
   GtkSpinner    *spinner;
@@ -57,40 +56,75 @@ enum
 
 static guint signals[N_SIGNALS];
 
-/* --- How many tiles live: GtkGridView keeps max-columns x 30 of them
- * bound (gtkgridview.c), however few columns fit. With the template's
- * 24 that was 720 tiles, each holding a texture and loading its
- * thumbnail, for the 20-40 on screen. */
+/* --- Fitting the grid to its width
+ *
+ * How many tiles live: GtkGridView keeps max-columns x 30 of them bound
+ * (gtkgridview.c), however few columns fit. With the template's 24 that
+ * was 720 tiles, each holding a texture and loading its thumbnail, for
+ * the 20-40 on screen.
+ *
+ * At what size thumbnails are decoded: the size tiles show them at, so
+ * that drawing them needs no scaling (for the cairo renderer, scaling
+ * was most of a frame) and they take a third of the memory. */
 
-/* A tile's minimum width (ks-photo-tile.c) and the child's padding
- * (style.css). */
+/* A tile's minimum width (ks-photo-tile.c), the child's padding and the
+ * grid's (style.css). */
 #define MIN_COLUMN_WIDTH (112 + 6)
+#define CHILD_PADDING 6
+#define GRID_PADDING 24
 #define MAX_COLUMNS 24
 
+/* A tile's height (tiles are square), or an estimate before any is laid
+ * out. */
+static int
+tile_size (KsPhotoGrid *self,
+           int          width)
+{
+  guint columns;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->grid_view)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *tile = gtk_widget_get_first_child (child);
+
+      if (tile != NULL && gtk_widget_get_child_visible (child) && gtk_widget_get_height (tile) > 0)
+        return gtk_widget_get_height (tile);
+    }
+  columns = CLAMP ((guint) MAX (width - GRID_PADDING, 0) / MIN_COLUMN_WIDTH,
+                   gtk_grid_view_get_min_columns (self->grid_view), MAX_COLUMNS);
+  return (width - GRID_PADDING) / (int) columns - CHILD_PADDING;
+}
+
 static void
-update_max_columns (KsPhotoGrid *self)
+update_layout (KsPhotoGrid *self)
 {
   int   width = gtk_widget_get_width (GTK_WIDGET (self->grid_view));
+  int   size;
   guint columns;
 
   if (width <= 0)
     width = gtk_widget_get_width (GTK_WIDGET (self));
   if (width <= 0)
     return;
+
   /* One more than fit: never what limits the layout. */
   columns = CLAMP ((guint) width / MIN_COLUMN_WIDTH + 1, gtk_grid_view_get_min_columns (self->grid_view),
                    MAX_COLUMNS);
   if (columns != gtk_grid_view_get_max_columns (self->grid_view))
     gtk_grid_view_set_max_columns (self->grid_view, columns);
+
+  size = tile_size (self, width);
+  if (self->cache != NULL && size > 0)
+    ks_thumbnail_cache_set_tile_size (self->cache, size * gtk_widget_get_scale_factor (GTK_WIDGET (self)));
 }
 
 static gboolean
-update_max_columns_cb (gpointer user_data)
+update_layout_cb (gpointer user_data)
 {
   KsPhotoGrid *self = user_data;
 
-  self->columns_idle_id = 0;
-  update_max_columns (self);
+  self->layout_idle_id = 0;
+  update_layout (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -99,8 +133,8 @@ update_max_columns_cb (gpointer user_data)
 static void
 width_changed_cb (KsPhotoGrid *self)
 {
-  if (self->columns_idle_id == 0)
-    self->columns_idle_id = g_idle_add (update_max_columns_cb, self);
+  if (self->layout_idle_id == 0)
+    self->layout_idle_id = g_idle_add (update_layout_cb, self);
 }
 
 static void
@@ -124,7 +158,7 @@ update_page (KsPhotoGrid *self)
   gtk_spinner_set_spinning (self->spinner, g_str_equal (page, "loading"));
   /* Before the grid's first layout. */
   if (g_str_equal (page, "grid"))
-    update_max_columns (self);
+    update_layout (self);
   gtk_stack_set_visible_child_name (self->stack, page);
 }
 
@@ -246,12 +280,8 @@ setup_cb (GtkSignalListItemFactory *factory,
   GtkGesture    *press;
 
   /* Photos from the shared-album cache draw their thumbnails from it. */
-  if (self->cached != NULL)
-    {
-      gtk_list_item_set_child (list_item, ks_cached_photo_tile_new (self->cached));
-      return;
-    }
-  tile = ks_photo_tile_new (self->cache);
+  tile = ks_photo_tile_new (self->cached != NULL ? KS_THUMBNAIL_SOURCE (self->cached)
+                                                 : KS_THUMBNAIL_SOURCE (self->cache));
   source = gtk_drag_source_new ();
   /* The list item owns the tile, which owns the drag source. */
   gtk_drag_source_set_actions (source, GDK_ACTION_COPY);
@@ -269,12 +299,7 @@ static void
 set_tile_item (GtkListItem *list_item,
                KsPhotoItem *item)
 {
-  GtkWidget *tile = gtk_list_item_get_child (list_item);
-
-  if (KS_IS_CACHED_PHOTO_TILE (tile))
-    ks_cached_photo_tile_set_item (KS_CACHED_PHOTO_TILE (tile), item);
-  else
-    ks_photo_tile_set_item (KS_PHOTO_TILE (tile), item);
+  ks_photo_tile_set_item (KS_PHOTO_TILE (gtk_list_item_get_child (list_item)), item);
 }
 
 static void
@@ -310,7 +335,7 @@ ks_photo_grid_dispose (GObject *object)
 {
   KsPhotoGrid *self = KS_PHOTO_GRID (object);
 
-  g_clear_handle_id (&self->columns_idle_id, g_source_remove);
+  g_clear_handle_id (&self->layout_idle_id, g_source_remove);
   ks_photo_grid_set_model (self, NULL, NULL);
   ks_photo_grid_set_services (self, NULL, NULL);
   g_clear_pointer (&self->banner, gtk_widget_unparent);

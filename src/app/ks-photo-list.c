@@ -7,6 +7,7 @@
 #include "ks-photo-list.h"
 
 #define PAGE_SIZE 200
+static gint64 tmp_started;
 /* Fetch the next page when the view asks for an item this close to the
  * end: about two screens of thumbnails. */
 #define PREFETCH_MARGIN 120
@@ -298,6 +299,7 @@ page_cb (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
+  g_printerr ("TMP page %u rtt %.1f ms\n", self->items->len, (g_get_monotonic_time () - tmp_started) / 1000.0);
   set_loading (self, FALSE);
   if (page == NULL)
     {
@@ -335,8 +337,12 @@ page_cb (GObject      *source,
       g_hash_table_insert (self->ids, photo->id, item);
       added++;
     }
+  {
+  gint64 t0 = g_get_monotonic_time ();
   if (added > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added);
+  g_printerr ("TMP items-changed %.1f ms, total since request %.1f\n", (g_get_monotonic_time () - t0) / 1000.0, (g_get_monotonic_time () - tmp_started) / 1000.0);
+  }
 
   if (!self->loaded)
     {
@@ -348,6 +354,7 @@ page_cb (GObject      *source,
 static void
 load_page (KsPhotoList *self)
 {
+  tmp_started = g_get_monotonic_time ();
   set_loading (self, TRUE);
   if (self->album_id != NULL)
     ks_api_client_list_album_photos_async (self->api, self->album_id, self->cursor, PAGE_SIZE,

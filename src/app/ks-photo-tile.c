@@ -16,10 +16,11 @@ struct _KsPhotoTile
 {
   GtkWidget parent_instance;
 
-  KsThumbnailCache *cache;
-  KsPhotoItem      *item; /* nullable */
-  GCancellable     *cancellable;
-  gboolean          has_texture;
+  KsThumbnailSource *source;
+  KsPhotoItem       *item; /* nullable */
+  GCancellable      *cancellable;
+  gboolean           has_texture;
+  gboolean           load_failed; /* until the item or the source has news */
 
   GtkPicture     *picture;
   GtkImage       *placeholder;
@@ -40,7 +41,9 @@ ks_photo_tile_dispose (GObject *object)
   /* The template's root is not a bound child. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
-  g_clear_object (&self->cache);
+  if (self->source != NULL)
+    g_signal_handlers_disconnect_by_data (self->source, self);
+  g_clear_object (&self->source);
 
   G_OBJECT_CLASS (ks_photo_tile_parent_class)->dispose (object);
 }
@@ -110,12 +113,27 @@ ks_photo_tile_init (KsPhotoTile *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
+static void load_texture (KsPhotoTile *self);
+
+static void
+source_ready_cb (KsPhotoTile *self,
+                 const char  *photo_id)
+{
+  if (self->item == NULL || self->has_texture || g_strcmp0 (ks_photo_item_get_id (self->item), photo_id) != 0)
+    return;
+  self->load_failed = FALSE;
+  load_texture (self);
+}
+
 GtkWidget *
-ks_photo_tile_new (KsThumbnailCache *cache)
+ks_photo_tile_new (KsThumbnailSource *source)
 {
   KsPhotoTile *self = g_object_new (KS_TYPE_PHOTO_TILE, NULL);
 
-  self->cache = g_object_ref (cache);
+  g_return_val_if_fail (KS_IS_THUMBNAIL_SOURCE (source), GTK_WIDGET (self));
+
+  self->source = g_object_ref (source);
+  g_signal_connect_object (source, "ready", G_CALLBACK (source_ready_cb), self, G_CONNECT_SWAPPED);
   return GTK_WIDGET (self);
 }
 
@@ -137,11 +155,16 @@ loaded_cb (GObject      *source,
   g_autoptr (GdkTexture) texture = NULL;
   g_autoptr (GError) error = NULL;
 
-  texture = ks_thumbnail_cache_load_finish (KS_THUMBNAIL_CACHE (source), result, &error);
+  texture = ks_thumbnail_source_load_finish (KS_THUMBNAIL_SOURCE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->cancellable);
   if (texture == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("Thumbnail: %s", error->message);
+      /* Not there yet (offline, or still being made): the item's or the
+       * source's next news tries again. */
+      g_debug ("Thumbnail: %s", error->message);
+      self->load_failed = TRUE;
       return;
     }
   show_texture (self, texture);
@@ -150,7 +173,7 @@ loaded_cb (GObject      *source,
 static void
 load_texture (KsPhotoTile *self)
 {
-  GdkTexture *texture = ks_thumbnail_cache_peek (self->cache, self->item);
+  GdkTexture *texture = ks_thumbnail_source_peek (self->source, self->item);
 
   if (texture != NULL)
     {
@@ -161,8 +184,8 @@ load_texture (KsPhotoTile *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  ks_thumbnail_cache_load_async (self->cache, self->item, self->cancellable, loaded_cb,
-                                 g_object_ref (self));
+  ks_thumbnail_source_load_async (self->source, self->item, self->cancellable, loaded_cb,
+                                  g_object_ref (self));
 }
 
 static void
@@ -199,14 +222,17 @@ update_state (KsPhotoTile *self)
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
                                   -1);
 
-  if (!self->has_texture && self->cancellable == NULL &&
-      ks_photo_item_get_grid_sha256 (self->item, NULL) != NULL)
+  if (!self->has_texture && self->cancellable == NULL && !self->load_failed)
     load_texture (self);
 }
 
 static void
-item_notify_cb (KsPhotoTile *self)
+item_notify_cb (KsPhotoTile *self,
+                GParamSpec  *pspec)
 {
+  /* Progress is frequent; a new state or thumbnail file is news. */
+  if (!g_str_equal (pspec->name, "progress"))
+    self->load_failed = FALSE;
   update_state (self);
 }
 
@@ -225,6 +251,7 @@ ks_photo_tile_set_item (KsPhotoTile *self,
     g_signal_handlers_disconnect_by_func (self->item, item_notify_cb, self);
   g_set_object (&self->item, item);
   show_texture (self, NULL);
+  self->load_failed = FALSE;
 
   if (item == NULL)
     return;
@@ -300,4 +327,12 @@ ks_photo_tile_create_drag_icon (KsPhotoTile *self,
   if (n_photos > 1)
     append_count_badge (self, snapshot, n_photos);
   return gtk_snapshot_free_to_paintable (snapshot, &GRAPHENE_SIZE_INIT (DRAG_ICON_SIZE, DRAG_ICON_SIZE));
+}
+
+gboolean
+ks_photo_tile_has_texture (KsPhotoTile *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_TILE (self), FALSE);
+
+  return self->has_texture;
 }

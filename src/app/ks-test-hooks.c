@@ -10,7 +10,7 @@
 
 #include "ks-cached-offline-bar.h"
 #include "ks-cached-photo-list.h"
-#include "ks-cached-photo-tile.h"
+#include "ks-photo-tile.h"
 #include "ks-setup-view-private.h"
 #include "ks-test-hooks-perf.h"
 #include "ks-test-hooks.h"
@@ -264,7 +264,7 @@ drop_uris (GtkWidget  *widget,
   return done;
 }
 
-/* Mapped cached tiles showing a thumbnail; revealed offline bars. */
+/* Mapped tiles showing a thumbnail; revealed offline bars. */
 static void
 count_cached_widgets (GtkWidget *widget,
                       guint     *n_thumbnails,
@@ -272,7 +272,7 @@ count_cached_widgets (GtkWidget *widget,
 {
   if (!gtk_widget_get_mapped (widget))
     return;
-  if (KS_IS_CACHED_PHOTO_TILE (widget) && ks_cached_photo_tile_has_texture (KS_CACHED_PHOTO_TILE (widget)))
+  if (KS_IS_PHOTO_TILE (widget) && ks_photo_tile_has_texture (KS_PHOTO_TILE (widget)))
     (*n_thumbnails)++;
   if (KS_IS_CACHED_OFFLINE_BAR (widget) && ks_cached_offline_bar_get_revealed (KS_CACHED_OFFLINE_BAR (widget)))
     (*n_bars)++;

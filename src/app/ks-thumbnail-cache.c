@@ -12,10 +12,17 @@
 #include "ks-thumbnail-cache.h"
 
 /* Decoded pixels kept for thumbnails scrolled away, counting those still
- * on tiles: a 256 x 192 thumbnail is 192 KiB, so about 250 of them, more
+ * on tiles: a 256 x 192 thumbnail is 144 KiB, so about 340 of them, more
  * than GtkGridView keeps bound at usual window sizes (ks-photo-grid.c).
  * Scrolling back a few screens finds them decoded. */
 #define MEMORY_BUDGET (48 * 1024 * 1024)
+
+/* Downloads under way at once; the rest wait in our queue, where a tile
+ * scrolled away costs nothing: libsoup's own queue is walked in full
+ * for every message it starts or finishes, so hundreds queued there (a
+ * fast scroll binds a row of tiles a frame) took the main loop's time
+ * between frames. */
+#define MAX_DOWNLOADS 6
 
 /* Thumbnails are at most 256 px on a side; anything much larger is not
  * one and would take memory out of proportion. */
@@ -31,9 +38,16 @@ struct _KsThumbnailCache
   GQueue       lru;          /* Entry, most recent first */
   gsize        memory_bytes; /* of the textures in @lru */
   GHashTable  *loads;        /* key -> Load */
+  GQueue       downloads;    /* Load waiting to download, oldest first */
+  guint        n_downloading;
+  int          tile_size; /* device pixels, 0: decode as they come */
 };
 
-G_DEFINE_FINAL_TYPE (KsThumbnailCache, ks_thumbnail_cache, G_TYPE_OBJECT)
+static void ks_thumbnail_cache_source_init (KsThumbnailSourceInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (KsThumbnailCache, ks_thumbnail_cache, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (KS_TYPE_THUMBNAIL_SOURCE,
+                                                      ks_thumbnail_cache_source_init))
 
 typedef struct
 {
@@ -68,6 +82,7 @@ typedef struct
 {
   char   *key;
   gint64  size;
+  int     tile_size;
   char   *path;       /* the cache's file */
   char   *local_path; /* nullable */
   GBytes *downloaded; /* nullable */
@@ -105,6 +120,7 @@ ks_thumbnail_cache_dispose (GObject *object)
   g_clear_pointer (&self->textures, g_hash_table_unref);
   g_queue_clear_full (&self->lru, (GDestroyNotify) entry_free);
   self->memory_bytes = 0;
+  /* @downloads is empty: each load in it holds a reference on the cache. */
   g_clear_pointer (&self->loads, g_hash_table_unref);
   g_clear_object (&self->soup);
 
@@ -134,6 +150,7 @@ ks_thumbnail_cache_init (KsThumbnailCache *self)
   self->textures = g_hash_table_new (g_str_hash, g_str_equal);
   self->loads = g_hash_table_new (g_str_hash, g_str_equal);
   g_queue_init (&self->lru);
+  g_queue_init (&self->downloads);
 }
 
 KsThumbnailCache *
@@ -188,7 +205,7 @@ remember (KsThumbnailCache *self,
   entry = g_new0 (Entry, 1);
   entry->key = g_strdup (key);
   entry->texture = g_object_ref (texture);
-  entry->bytes = (gsize) gdk_texture_get_width (texture) * gdk_texture_get_height (texture) * 4;
+  entry->bytes = (gsize) gdk_texture_get_width (texture) * gdk_texture_get_height (texture) * 3;
   g_queue_push_head (&self->lru, entry);
   g_hash_table_insert (self->textures, entry->key, self->lru.head);
   self->memory_bytes += entry->bytes;
@@ -214,35 +231,57 @@ pixels_free (gpointer data)
   g_free (pixels);
 }
 
-/* A texture in GDK_MEMORY_DEFAULT, the format the cairo renderer draws
- * from without converting each frame, in memory of its own: malloc's
- * heap would keep the pixels of thumbnails long scrolled away (its mmap
- * threshold rises after the first frees) and the process would grow with
- * every screen scrolled past. */
+/* A texture in memory of its own: malloc's heap would keep the pixels of
+ * thumbnails long scrolled away (its mmap threshold rises after the
+ * first frees) and the process would grow with every screen scrolled
+ * past. Three bytes a pixel, as GTK's own loader gives: GTK 4.8 copies
+ * a texture into a cairo surface for every frame the cairo renderer
+ * draws, ten times faster from R8G8B8 than from its "default" format. */
 static GdkTexture *
 decode (GBytes  *jpeg,
+        int      tile_size,
         GError **error)
 {
-  g_autoptr (GdkTexture) decoded = gdk_texture_new_from_bytes (jpeg, error);
+  g_autoptr (GInputStream) stream = g_memory_input_stream_new_from_bytes (jpeg);
+  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new_from_stream (stream, NULL, error);
   g_autoptr (GBytes) bytes = NULL;
-  Pixels *pixels;
-  int     width, height;
-  gsize   stride;
+  const guchar *rows;
+  Pixels       *pixels;
+  int           width, height, stride;
 
-  if (decoded == NULL)
+  if (pixbuf == NULL)
     return NULL;
-  width = gdk_texture_get_width (decoded);
-  height = gdk_texture_get_height (decoded);
-  if ((gsize) width * height > MAX_PIXELS)
+  width = gdk_pixbuf_get_width (pixbuf);
+  height = gdk_pixbuf_get_height (pixbuf);
+  /* Covering the tile, as GtkPicture's "cover" does: the short side the
+   * tile's, the long one in proportion; GtkPicture then draws it at its
+   * own size. Never larger than it came. */
+  if (tile_size > 0 && tile_size < MIN (width, height))
+    {
+      int        short_side = MIN (width, height);
+      int        scaled_width = width == short_side ? tile_size : (int) ((double) width * tile_size / short_side + 0.5);
+      int        scaled_height = height == short_side ? tile_size : (int) ((double) height * tile_size / short_side + 0.5);
+      GdkPixbuf *scaled = gdk_pixbuf_scale_simple (pixbuf, MAX (scaled_width, 1), MAX (scaled_height, 1),
+                                                   GDK_INTERP_BILINEAR);
+
+      if (scaled != NULL)
+        {
+          g_object_unref (pixbuf);
+          pixbuf = scaled;
+          width = gdk_pixbuf_get_width (pixbuf);
+          height = gdk_pixbuf_get_height (pixbuf);
+        }
+    }
+  if ((gsize) width * height > MAX_PIXELS || gdk_pixbuf_get_n_channels (pixbuf) != 3 ||
+      gdk_pixbuf_get_bits_per_sample (pixbuf) != 8)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _ ("The thumbnail is too large."));
+                           _ ("This is not a thumbnail the app can show."));
       return NULL;
     }
 
   pixels = g_new0 (Pixels, 1);
-  stride = (gsize) width * 4;
-  pixels->size = stride * height;
+  pixels->size = (gsize) width * 3 * height;
   pixels->data = mmap (NULL, pixels->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (pixels->data == MAP_FAILED)
     {
@@ -251,9 +290,12 @@ decode (GBytes  *jpeg,
                            _ ("There is not enough memory for the thumbnail."));
       return NULL;
     }
-  gdk_texture_download (decoded, pixels->data, stride);
+  rows = gdk_pixbuf_read_pixels (pixbuf);
+  stride = gdk_pixbuf_get_rowstride (pixbuf);
+  for (int y = 0; y < height; y++)
+    memcpy ((guchar *) pixels->data + (gsize) y * width * 3, rows + (gsize) y * stride, (gsize) width * 3);
   bytes = g_bytes_new_with_free_func (pixels->data, pixels->size, pixels_free, pixels);
-  return gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, stride);
+  return gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8, bytes, (gsize) width * 3);
 }
 
 /* @bytes are the thumbnail @job names. */
@@ -289,7 +331,7 @@ read_file (Job        *job,
   if (file == NULL)
     return NULL;
   bytes = g_mapped_file_get_bytes (file);
-  texture = check (job, bytes, &error) ? decode (bytes, &error) : NULL;
+  texture = check (job, bytes, &error) ? decode (bytes, job->tile_size, &error) : NULL;
   if (texture == NULL)
     {
       g_debug ("Thumbnail %s: %s", path, error->message);
@@ -311,7 +353,8 @@ job_thread (GTask        *task,
 
   if (job->downloaded != NULL)
     {
-      if (!check (job, job->downloaded, &error) || (texture = decode (job->downloaded, &error)) == NULL)
+      if (!check (job, job->downloaded, &error) ||
+          (texture = decode (job->downloaded, job->tile_size, &error)) == NULL)
         {
           g_task_return_error (task, error);
           return;
@@ -459,6 +502,7 @@ run_job (Load   *load,
 
   job->key = g_strdup (load->key);
   job->size = load->size;
+  job->tile_size = load->cache->tile_size;
   job->path = path_for_key (load->cache, load->key);
   job->local_path = load->local != NULL ? g_file_get_path (load->local) : NULL;
   job->downloaded = downloaded;
@@ -467,6 +511,8 @@ run_job (Load   *load,
   g_task_run_in_thread (task, job_thread);
 }
 
+static void start_downloads (KsThumbnailCache *self);
+
 static void
 downloaded_cb (GObject      *source,
                GAsyncResult *result,
@@ -474,9 +520,11 @@ downloaded_cb (GObject      *source,
 {
   Load        *load = user_data;
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr (KsThumbnailCache) self = g_object_ref (load->cache);
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (GError) error = NULL;
 
+  self->n_downloading--;
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (bytes != NULL && soup_message_get_status (msg) != SOUP_STATUS_OK)
     {
@@ -491,15 +539,16 @@ downloaded_cb (GObject      *source,
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_debug ("Downloading thumbnail %s: %s", load->key, error->message);
       load_finish (load, NULL, error);
-      return;
     }
-  run_job (load, g_steal_pointer (&bytes));
+  else
+    run_job (load, g_steal_pointer (&bytes));
+  start_downloads (self);
 }
 
 /* Behind the API's own requests: a page of the list matters more than
  * any one thumbnail. */
 static void
-download (Load *load)
+start_download (Load *load)
 {
   g_autoptr (SoupMessage) msg = soup_message_new (SOUP_METHOD_GET, load->url);
 
@@ -511,9 +560,38 @@ download (Load *load)
       load_finish (load, NULL, error);
       return;
     }
+  load->cache->n_downloading++;
   soup_message_set_priority (msg, SOUP_MESSAGE_PRIORITY_LOW);
   soup_session_send_and_read_async (load->cache->soup, msg, G_PRIORITY_LOW, load->cancellable,
                                     downloaded_cb, load);
+}
+
+static void
+start_downloads (KsThumbnailCache *self)
+{
+  Load *load;
+
+  while (self->n_downloading < MAX_DOWNLOADS && (load = g_queue_pop_head (&self->downloads)) != NULL)
+    {
+      if (g_cancellable_is_cancelled (load->cancellable))
+        {
+          g_autoptr (GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                          "Cancelled");
+
+          load_finish (load, NULL, error);
+        }
+      else
+        start_download (load);
+    }
+}
+
+static void
+download (Load *load)
+{
+  KsThumbnailCache *self = load->cache;
+
+  g_queue_push_tail (&self->downloads, load);
+  start_downloads (self);
 }
 
 void
@@ -607,4 +685,49 @@ ks_thumbnail_cache_get_memory_size (KsThumbnailCache *self,
   if (out_n_textures != NULL)
     *out_n_textures = self->lru.length;
   return self->memory_bytes;
+}
+
+void
+ks_thumbnail_cache_set_tile_size (KsThumbnailCache *self,
+                                  int               size)
+{
+  g_return_if_fail (KS_IS_THUMBNAIL_CACHE (self));
+
+  /* What is decoded already still shows, only less cheaply. */
+  self->tile_size = MAX (size, 0);
+}
+
+/* --- As a KsThumbnailSource: the library's and albums' tiles */
+
+static GdkTexture *
+source_peek (KsThumbnailSource *source,
+             KsPhotoItem       *item)
+{
+  return ks_thumbnail_cache_peek (KS_THUMBNAIL_CACHE (source), item);
+}
+
+static void
+source_load_async (KsThumbnailSource  *source,
+                   KsPhotoItem        *item,
+                   GCancellable       *cancellable,
+                   GAsyncReadyCallback callback,
+                   gpointer            user_data)
+{
+  ks_thumbnail_cache_load_async (KS_THUMBNAIL_CACHE (source), item, cancellable, callback, user_data);
+}
+
+static GdkTexture *
+source_load_finish (KsThumbnailSource *source,
+                    GAsyncResult      *result,
+                    GError           **error)
+{
+  return ks_thumbnail_cache_load_finish (KS_THUMBNAIL_CACHE (source), result, error);
+}
+
+static void
+ks_thumbnail_cache_source_init (KsThumbnailSourceInterface *iface)
+{
+  iface->peek = source_peek;
+  iface->load_async = source_load_async;
+  iface->load_finish = source_load_finish;
 }

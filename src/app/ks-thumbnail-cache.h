@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "ks-photo-item.h"
+#include "ks-thumbnail-source.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,12 @@ void        ks_thumbnail_cache_load_async (KsThumbnailCache   *self,
 GdkTexture *ks_thumbnail_cache_load_finish (KsThumbnailCache *self,
                                             GAsyncResult     *result,
                                             GError          **error);
+
+/* Thumbnails decoded from now on cover a square of @size device pixels
+ * (0, the default: as they come), the size the grid shows them at:
+ * drawing them then needs no scaling, and they take less memory. */
+void ks_thumbnail_cache_set_tile_size (KsThumbnailCache *self,
+                                       int               size);
 
 /* The bytes of the textures kept in memory, and how many there are. */
 gsize ks_thumbnail_cache_get_memory_size (KsThumbnailCache *self,
