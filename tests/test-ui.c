@@ -281,6 +281,20 @@ test_relaunch (void)
   g_assert_cmpstr (ui_state_string (state, "user"), ==, "alice");
   ui_screenshot ("relaunched");
 
+  /* Scrolling tells when the photos on screen were added. */
+  {
+    g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+    g_autofree char *month = g_date_time_format (now, "%OB %Y");
+
+    /* Small enough for the 17 photos to scroll. */
+    ui_widget ("type:KsWindow", "resize", "720x480");
+    g_usleep (500 * 1000);
+    ui_widget ("type:KsPhotoGrid>type:GtkGridView", "scroll-to", "200");
+    g_variant_unref (ui_wait_for ("the date over the grid", ui_check_label, month, 10));
+    ui_screenshot ("scrolled");
+    ui_widget ("type:KsWindow", "resize", "1000x700");
+  }
+
   ui_widget ("type:KsWindow", "action", "win.show-page::albums");
   g_clear_pointer (&state, g_variant_unref);
   state = ui_wait_for ("the album after a relaunch", ui_check_label, "Holidays", 30);

@@ -24,6 +24,7 @@ struct _KsPhotoGrid
   SoupSession        *soup;   /* nullable */
 
   guint layout_idle_id;
+  int   tile_size; /* told to the cache, device pixels; 0 until then */
 
   GtkStack      *stack;
   GtkSpinner    *spinner;
@@ -32,6 +33,9 @@ struct _KsPhotoGrid
   GtkGridView   *grid_view;
   GtkActionBar  *selection_bar;
   GtkLabel      *selection_label;
+  GtkRevealer   *date_revealer;
+  GtkLabel      *date_label;
+  guint          date_hide_id;
 };
 
 G_DEFINE_FINAL_TYPE (KsPhotoGrid, ks_photo_grid, GTK_TYPE_WIDGET)
@@ -95,27 +99,41 @@ tile_size (KsPhotoGrid *self,
   return (width - GRID_PADDING) / (int) columns - CHILD_PADDING;
 }
 
+static int
+view_width (KsPhotoGrid *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self->grid_view));
+
+  return width > 0 ? width : gtk_widget_get_width (GTK_WIDGET (self));
+}
+
+static void
+update_tile_size (KsPhotoGrid *self)
+{
+  int width = view_width (self);
+  int size = width > 0 ? tile_size (self, width) * gtk_widget_get_scale_factor (GTK_WIDGET (self)) : 0;
+
+  if (self->cache != NULL && size > 0 && size != self->tile_size)
+    {
+      self->tile_size = size;
+      ks_thumbnail_cache_set_tile_size (self->cache, size);
+    }
+}
+
 static void
 update_layout (KsPhotoGrid *self)
 {
-  int   width = gtk_widget_get_width (GTK_WIDGET (self->grid_view));
-  int   size;
+  int   width = view_width (self);
   guint columns;
 
   if (width <= 0)
-    width = gtk_widget_get_width (GTK_WIDGET (self));
-  if (width <= 0)
     return;
-
   /* One more than fit: never what limits the layout. */
   columns = CLAMP ((guint) width / MIN_COLUMN_WIDTH + 1, gtk_grid_view_get_min_columns (self->grid_view),
                    MAX_COLUMNS);
   if (columns != gtk_grid_view_get_max_columns (self->grid_view))
     gtk_grid_view_set_max_columns (self->grid_view, columns);
-
-  size = tile_size (self, width);
-  if (self->cache != NULL && size > 0)
-    ks_thumbnail_cache_set_tile_size (self->cache, size * gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+  update_tile_size (self);
 }
 
 static gboolean
@@ -307,6 +325,11 @@ bind_cb (GtkSignalListItemFactory *factory,
          GtkListItem              *list_item,
          KsPhotoGrid              *self)
 {
+  /* The first tiles are bound in the grid's first allocation, before
+   * the width is known anywhere else: their thumbnails too should be
+   * decoded at tile size. */
+  if (self->tile_size == 0)
+    update_tile_size (self);
   set_tile_item (list_item, gtk_list_item_get_item (list_item));
 }
 
@@ -336,6 +359,7 @@ ks_photo_grid_dispose (GObject *object)
   KsPhotoGrid *self = KS_PHOTO_GRID (object);
 
   g_clear_handle_id (&self->layout_idle_id, g_source_remove);
+  g_clear_handle_id (&self->date_hide_id, g_source_remove);
   ks_photo_grid_set_model (self, NULL, NULL);
   ks_photo_grid_set_services (self, NULL, NULL);
   g_clear_pointer (&self->banner, gtk_widget_unparent);
@@ -402,6 +426,59 @@ ks_photo_grid_set_property (GObject      *object,
   g_object_notify_by_pspec (object, pspec);
 }
 
+/* --- When the photos on screen were added: GTK 4.8's grid view has no
+ * section headers, so the date floats over the top while scrolling. */
+
+static gboolean
+hide_date_cb (gpointer user_data)
+{
+  KsPhotoGrid *self = user_data;
+
+  self->date_hide_id = 0;
+  gtk_revealer_set_reveal_child (self->date_revealer, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* "March 2026" for the photo at the top of the grid. */
+static char *
+top_date (KsPhotoGrid *self)
+{
+  GtkWidget     *widget = GTK_WIDGET (self->grid_view);
+  GtkWidget     *picked = gtk_widget_pick (widget, gtk_widget_get_width (widget) / 2.0, 24, GTK_PICK_DEFAULT);
+  const KsPhoto *photo = NULL;
+  const char    *when;
+  g_autoptr (GDateTime) utc = NULL;
+  g_autoptr (GDateTime) local = NULL;
+
+  while (picked != NULL && !KS_IS_PHOTO_TILE (picked))
+    picked = gtk_widget_get_parent (picked);
+  if (picked != NULL && ks_photo_tile_get_item (KS_PHOTO_TILE (picked)) != NULL)
+    photo = ks_photo_item_get_photo (ks_photo_tile_get_item (KS_PHOTO_TILE (picked)));
+  if (photo == NULL)
+    return NULL;
+  /* Grids are in the order photos were added: to the album, or to the
+   * library. */
+  when = photo->added_at != NULL ? photo->added_at : photo->committed_at != NULL ? photo->committed_at
+                                                                                 : photo->created_at;
+  utc = when != NULL ? g_date_time_new_from_iso8601 (when, NULL) : NULL;
+  local = utc != NULL ? g_date_time_to_local (utc) : NULL;
+  /* Translators: a month and year, as g_date_time_format() takes it */
+  return local != NULL ? g_date_time_format (local, _ ("%OB %Y")) : NULL;
+}
+
+static void
+scrolled_cb (KsPhotoGrid *self)
+{
+  g_autofree char *date = top_date (self);
+
+  if (date == NULL)
+    return;
+  gtk_label_set_label (self->date_label, date);
+  gtk_revealer_set_reveal_child (self->date_revealer, TRUE);
+  g_clear_handle_id (&self->date_hide_id, g_source_remove);
+  self->date_hide_id = g_timeout_add (1500, hide_date_cb, self);
+}
+
 static void
 ks_photo_grid_class_init (KsPhotoGridClass *klass)
 {
@@ -441,6 +518,8 @@ ks_photo_grid_class_init (KsPhotoGridClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsPhotoGrid, grid_view);
   gtk_widget_class_bind_template_child (widget_class, KsPhotoGrid, selection_bar);
   gtk_widget_class_bind_template_child (widget_class, KsPhotoGrid, selection_label);
+  gtk_widget_class_bind_template_child (widget_class, KsPhotoGrid, date_revealer);
+  gtk_widget_class_bind_template_child (widget_class, KsPhotoGrid, date_label);
   gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
   gtk_widget_class_install_action (widget_class, "grid.unselect-all", NULL, unselect_all_action);
@@ -459,6 +538,8 @@ ks_photo_grid_init (KsPhotoGrid *self)
   gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
   g_signal_connect_object (gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->grid_view)), "changed",
                            G_CALLBACK (width_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->grid_view)), "value-changed",
+                           G_CALLBACK (scrolled_cb), self, G_CONNECT_SWAPPED);
   set_factory (self);
   update_page (self);
 }
@@ -478,7 +559,8 @@ ks_photo_grid_set_model (KsPhotoGrid      *self,
     g_signal_handlers_disconnect_by_func (self->list, update_page, self);
   gtk_grid_view_set_model (self->grid_view, NULL);
   g_set_object (&self->list, list);
-  g_set_object (&self->cache, cache);
+  if (g_set_object (&self->cache, cache))
+    self->tile_size = 0;
   if (g_set_object (&self->cached, cached))
     set_factory (self);
 

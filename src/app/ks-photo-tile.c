@@ -336,3 +336,11 @@ ks_photo_tile_has_texture (KsPhotoTile *self)
 
   return self->has_texture;
 }
+
+KsPhotoItem *
+ks_photo_tile_get_item (KsPhotoTile *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_TILE (self), NULL);
+
+  return self->item;
+}

@@ -20,6 +20,9 @@ GtkWidget *ks_photo_tile_new (KsThumbnailSource *source);
 void ks_photo_tile_set_item (KsPhotoTile *self,
                              KsPhotoItem *item);
 
+/* (nullable) the photo shown */
+KsPhotoItem *ks_photo_tile_get_item (KsPhotoTile *self);
+
 /* Whether the thumbnail is on screen (not the placeholder). */
 gboolean ks_photo_tile_has_texture (KsPhotoTile *self);
 

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+
 #include "ks-cached-offline-bar.h"
 #include "ks-cached-photo-list.h"
 #include "ks-photo-tile.h"
@@ -370,6 +372,17 @@ act (GtkWidget  *widget,
     return gtk_widget_activate (widget);
   else if (g_str_equal (verb, "emit"))
     g_signal_emit_by_name (widget, argument);
+  else if (g_str_equal (verb, "resize") && GTK_IS_WINDOW (widget))
+    {
+      int width = 0, height = 0;
+
+      if (sscanf (argument, "%dx%d", &width, &height) != 2)
+        return FALSE;
+      gtk_window_set_default_size (GTK_WINDOW (widget), width, height);
+    }
+  else if (g_str_equal (verb, "scroll-to") && GTK_IS_SCROLLABLE (widget))
+    gtk_adjustment_set_value (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (widget)),
+                              g_ascii_strtod (argument, NULL));
   else if (g_str_equal (verb, "show-page") && ADW_IS_PREFERENCES_WINDOW (widget))
     adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (widget), argument);
   else if (g_str_equal (verb, "action"))
