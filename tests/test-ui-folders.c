@@ -347,6 +347,7 @@ test_remove_folder (void)
 {
   g_autofree char *action = g_strdup_printf ("folders.remove('%s')", trips_dir);
   g_autoptr (GVariant) state = NULL;
+  g_auto (GStrv) beach = NULL;
 
   show_folders ();
   ui_widget ("type:KsFoldersView", "action", action);
@@ -356,7 +357,8 @@ test_remove_folder (void)
   ui_widget ("type:AdwMessageDialog", "response", "remove");
   g_clear_pointer (&state, g_variant_unref);
   state = ui_wait_for ("the row gone", check_no_folder, trips_dir, 30);
-  g_assert_nonnull (folder_fields (state, beach_dir));
+  beach = folder_fields (state, beach_dir);
+  g_assert_nonnull (beach);
   assert_library_reloaded (n_library);
   ui_quit_app ();
 }

@@ -49,7 +49,7 @@ const char *ks_photo_list_get_album_id (KsPhotoList *self);
 gboolean    ks_photo_list_get_loading (KsPhotoList *self);
 gboolean    ks_photo_list_get_loaded (KsPhotoList *self);
 /* Every page is in (no more to fetch). */
-gboolean ks_photo_list_get_complete (KsPhotoList *self);
+gboolean    ks_photo_list_get_complete (KsPhotoList *self);
 const char *ks_photo_list_get_error (KsPhotoList *self);
 
 void ks_photo_list_reload (KsPhotoList *self);
