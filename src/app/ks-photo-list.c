@@ -7,7 +7,6 @@
 #include "ks-photo-list.h"
 
 #define PAGE_SIZE 200
-static gint64 tmp_started;
 /* Fetch the next page when the view asks for an item this close to the
  * end: about two screens of thumbnails. */
 #define PREFETCH_MARGIN 120
@@ -82,10 +81,13 @@ ks_photo_list_get_item (GListModel *model,
     return NULL;
 
   /* Not from here directly: items-changed must not be emitted while the
-   * view is asking for items. */
+   * view is asking for items. From an idle ahead of the frame clock
+   * (GDK_PRIORITY_REDRAW): while frames took longer than the refresh
+   * interval, a default idle waited for a gap between them, and
+   * scrolling stood at the end of what was listed. */
   if (position + PREFETCH_MARGIN >= self->items->len && self->cursor != NULL &&
       !self->loading && self->error == NULL && self->load_more_id == 0)
-    self->load_more_id = g_idle_add (load_more_cb, self);
+    self->load_more_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, load_more_cb, self, NULL);
 
   return g_object_ref (g_ptr_array_index (self->items, position));
 }
@@ -299,7 +301,6 @@ page_cb (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  g_printerr ("TMP page %u rtt %.1f ms\n", self->items->len, (g_get_monotonic_time () - tmp_started) / 1000.0);
   set_loading (self, FALSE);
   if (page == NULL)
     {
@@ -337,12 +338,8 @@ page_cb (GObject      *source,
       g_hash_table_insert (self->ids, photo->id, item);
       added++;
     }
-  {
-  gint64 t0 = g_get_monotonic_time ();
   if (added > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added);
-  g_printerr ("TMP items-changed %.1f ms, total since request %.1f\n", (g_get_monotonic_time () - t0) / 1000.0, (g_get_monotonic_time () - tmp_started) / 1000.0);
-  }
 
   if (!self->loaded)
     {
@@ -354,7 +351,6 @@ page_cb (GObject      *source,
 static void
 load_page (KsPhotoList *self)
 {
-  tmp_started = g_get_monotonic_time ();
   set_loading (self, TRUE);
   if (self->album_id != NULL)
     ks_api_client_list_album_photos_async (self->api, self->album_id, self->cursor, PAGE_SIZE,

@@ -31,5 +31,8 @@ void     ks_test_hooks_perf_add_state (GVariantBuilder *builder,
                                        KsApplication   *app);
 gboolean ks_test_hooks_perf_scroll (GtkWidget  *widget,
                                     const char *argument);
+/* The test-widget verb "malloc-trim" (any widget): malloc_trim(), so
+ * that RSS afterwards counts what the app holds, not what glibc keeps. */
+gboolean ks_test_hooks_perf_trim (void);
 
 G_END_DECLS

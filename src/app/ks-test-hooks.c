@@ -416,6 +416,8 @@ act (GtkWidget  *widget,
     return drag_export (KS_PHOTO_GRID (widget), argument);
   else if (g_str_equal (verb, "scroll"))
     return ks_test_hooks_perf_scroll (widget, argument);
+  else if (g_str_equal (verb, "malloc-trim"))
+    return ks_test_hooks_perf_trim ();
   else
     return FALSE;
   return TRUE;

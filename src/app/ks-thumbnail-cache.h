@@ -17,7 +17,7 @@ G_DECLARE_FINAL_TYPE (KsThumbnailCache, ks_thumbnail_cache, KS, THUMBNAIL_CACHE,
 
 /*
  * Files are <dir>/<sha256 of the thumbnail>.jpg, downloaded once through
- * the photo's presigned URL (at low priority, behind API requests),
+ * the photo's presigned URL (six at a time, on connections of their own),
  * checked against its SHA-256 whenever read, and read, written and
  * decoded on worker threads. The most recent textures stay in memory up
  * to a budget in bytes (48 MiB). Several requests for one thumbnail
