@@ -498,6 +498,7 @@ static void
 ks_albums_view_dispose (GObject *object)
 {
   KsAlbumsView *self = KS_ALBUMS_VIEW (object);
+  GtkWidget    *child;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -508,6 +509,9 @@ ks_albums_view_dispose (GObject *object)
   g_clear_object (&self->api);
   g_clear_object (&self->cache);
   gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_ALBUMS_VIEW);
+  /* The template's root is not a bound child. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (ks_albums_view_parent_class)->dispose (object);
 }

@@ -288,7 +288,7 @@ page_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  KsPhotoList *self = user_data;
+  g_autoptr (KsPhotoList) self = user_data;
   g_autoptr (KsPhotoPage) page = NULL;
   g_autoptr (GError) error = NULL;
   guint position;
@@ -354,10 +354,10 @@ load_page (KsPhotoList *self)
   set_loading (self, TRUE);
   if (self->album_id != NULL)
     ks_api_client_list_album_photos_async (self->api, self->album_id, self->cursor, PAGE_SIZE,
-                                           self->cancellable, page_cb, self);
+                                           self->cancellable, page_cb, g_object_ref (self));
   else
     ks_api_client_list_photos_async (self->api, self->cursor, PAGE_SIZE, FALSE,
-                                     self->cancellable, page_cb, self);
+                                     self->cancellable, page_cb, g_object_ref (self));
 }
 
 void
