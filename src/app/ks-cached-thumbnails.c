@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-cached-thumbnails.h"
+#include "ks-textures.h"
 
 /* 256 px JPEGs decode to ~200 KiB each. */
 #define MEMORY_ENTRIES 300
@@ -15,28 +16,13 @@ struct _KsCachedThumbnails
 {
   GObject parent_instance;
 
-  KsCache    *cache;    /* weak: the cache owns us */
-  GHashTable *textures; /* photo id (owned) -> GList link in @lru */
-  GQueue      lru;      /* Entry, most recent first */
+  KsCache      *cache;    /* weak: the cache owns us */
+  KsTextureLru *textures; /* by photo id */
 };
 
 static void ks_cached_thumbnails_source_init (KsThumbnailSourceInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (KsCachedThumbnails, ks_cached_thumbnails, G_TYPE_OBJECT, G_IMPLEMENT_INTERFACE (KS_TYPE_THUMBNAIL_SOURCE, ks_cached_thumbnails_source_init))
-
-typedef struct
-{
-  char       *photo_id;
-  GdkTexture *texture;
-} Entry;
-
-static void
-entry_free (Entry *entry)
-{
-  g_free (entry->photo_id);
-  g_object_unref (entry->texture);
-  g_free (entry);
-}
 
 static void
 ks_cached_thumbnails_dispose (GObject *object)
@@ -46,8 +32,7 @@ ks_cached_thumbnails_dispose (GObject *object)
   if (self->cache != NULL)
     g_signal_handlers_disconnect_by_data (self->cache, self);
   g_clear_weak_pointer (&self->cache);
-  g_clear_pointer (&self->textures, g_hash_table_unref);
-  g_queue_clear_full (&self->lru, (GDestroyNotify) entry_free);
+  g_clear_pointer (&self->textures, ks_texture_lru_free);
 
   G_OBJECT_CLASS (ks_cached_thumbnails_parent_class)->dispose (object);
 }
@@ -63,8 +48,7 @@ ks_cached_thumbnails_class_init (KsCachedThumbnailsClass *klass)
 static void
 ks_cached_thumbnails_init (KsCachedThumbnails *self)
 {
-  self->textures = g_hash_table_new (g_str_hash, g_str_equal);
-  g_queue_init (&self->lru);
+  self->textures = ks_texture_lru_new (MEMORY_ENTRIES, 0);
 }
 
 static void
@@ -102,81 +86,9 @@ GdkTexture *
 ks_cached_thumbnails_peek (KsCachedThumbnails *self,
                            const char         *photo_id)
 {
-  GList *link;
-
   g_return_val_if_fail (KS_IS_CACHED_THUMBNAILS (self), NULL);
 
-  link = photo_id != NULL && self->textures != NULL ? g_hash_table_lookup (self->textures, photo_id) : NULL;
-  if (link == NULL)
-    return NULL;
-  g_queue_unlink (&self->lru, link);
-  g_queue_push_head_link (&self->lru, link);
-  return ((Entry *) link->data)->texture;
-}
-
-static void
-remember (KsCachedThumbnails *self,
-          const char         *photo_id,
-          GdkTexture         *texture)
-{
-  Entry *entry;
-
-  if (self->textures == NULL || g_hash_table_contains (self->textures, photo_id))
-    return;
-  entry = g_new0 (Entry, 1);
-  entry->photo_id = g_strdup (photo_id);
-  entry->texture = g_object_ref (texture);
-  g_queue_push_head (&self->lru, entry);
-  g_hash_table_insert (self->textures, entry->photo_id, self->lru.head);
-
-  while (self->lru.length > MEMORY_ENTRIES)
-    {
-      Entry *oldest = g_queue_pop_tail (&self->lru);
-
-      g_hash_table_remove (self->textures, oldest->photo_id);
-      entry_free (oldest);
-    }
-}
-
-/* --- Decoding */
-
-static void
-decode_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  GError     *error = NULL;
-  GdkTexture *texture = gdk_texture_new_from_file (G_FILE (task_data), &error);
-
-  if (texture != NULL)
-    g_task_return_pointer (task, texture, g_object_unref);
-  else
-    g_task_return_error (task, error);
-}
-
-void
-ks_cached_thumbnails_decode_async (GFile              *file,
-                                   GCancellable       *cancellable,
-                                   GAsyncReadyCallback callback,
-                                   gpointer            user_data)
-{
-  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_return_if_fail (G_IS_FILE (file));
-
-  g_task_set_source_tag (task, ks_cached_thumbnails_decode_async);
-  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
-  g_task_run_in_thread (task, decode_thread);
-}
-
-GdkTexture *
-ks_cached_thumbnails_decode_finish (GAsyncResult *result,
-                                    GError      **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return self->textures != NULL ? ks_texture_lru_lookup (self->textures, photo_id) : NULL;
 }
 
 /* --- Loading: the cache's file, then decoding it */
@@ -189,14 +101,15 @@ decoded_cb (GObject      *source,
   g_autoptr (GTask) task = user_data;
   KsCachedThumbnails *self = g_task_get_source_object (task);
   GError             *error = NULL;
-  GdkTexture         *texture = ks_cached_thumbnails_decode_finish (result, &error);
+  GdkTexture         *texture = ks_texture_load_finish (result, &error);
 
   if (texture == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  remember (self, g_task_get_task_data (task), texture);
+  if (self->textures != NULL)
+    ks_texture_lru_insert (self->textures, g_task_get_task_data (task), texture);
   g_task_return_pointer (task, texture, g_object_unref);
 }
 
@@ -215,7 +128,7 @@ file_cb (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  ks_cached_thumbnails_decode_async (file, cancellable, decoded_cb, g_steal_pointer (&task));
+  ks_texture_load_async (file, cancellable, decoded_cb, g_steal_pointer (&task));
 }
 
 void
@@ -279,7 +192,7 @@ source_loaded_cb (GObject      *source,
   if (KS_IS_CACHED_THUMBNAILS (source))
     texture = ks_cached_thumbnails_load_finish (KS_CACHED_THUMBNAILS (source), result, &error);
   else
-    texture = ks_cached_thumbnails_decode_finish (result, &error);
+    texture = ks_texture_load_finish (result, &error);
   if (texture == NULL)
     g_task_return_error (task, error);
   else
@@ -301,7 +214,7 @@ source_load_async (KsThumbnailSource  *source,
   g_task_set_source_tag (task, source_load_async);
   /* An upload from here has its thumbnail on disk until the cache has it. */
   if (local != NULL && ks_photo_item_get_state (item) != KS_PHOTO_ITEM_READY)
-    ks_cached_thumbnails_decode_async (local, cancellable, source_loaded_cb, task);
+    ks_texture_load_async (local, cancellable, source_loaded_cb, task);
   else if (id != NULL)
     ks_cached_thumbnails_load_async (self, id, cancellable, source_loaded_cb, task);
   else

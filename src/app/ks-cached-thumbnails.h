@@ -42,13 +42,4 @@ GdkTexture *ks_cached_thumbnails_load_finish (KsCachedThumbnails *self,
                                               GAsyncResult       *result,
                                               GError            **error);
 
-/* Any image file (a thumbnail made here for an upload), decoded on a
- * worker thread; not kept in memory. */
-void        ks_cached_thumbnails_decode_async (GFile              *file,
-                                               GCancellable       *cancellable,
-                                               GAsyncReadyCallback callback,
-                                               gpointer            user_data);
-GdkTexture *ks_cached_thumbnails_decode_finish (GAsyncResult *result,
-                                                GError      **error);
-
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "ks-textures.h"
 #include "ks-thumbnail-cache.h"
 
 /* Decoded pixels kept for thumbnails scrolled away, counting those still
@@ -32,27 +33,18 @@ struct _KsThumbnailCache
 {
   GObject parent_instance;
 
-  SoupSession *soup;
-  char        *dir;
-  GHashTable  *textures;     /* key -> GList link in @lru; data is an Entry */
-  GQueue       lru;          /* Entry, most recent first */
-  gsize        memory_bytes; /* of the textures in @lru */
-  GHashTable  *loads;        /* key -> Load */
-  GQueue       downloads;    /* Load waiting to download, oldest first */
-  guint        n_downloading;
-  int          tile_size; /* device pixels, 0: decode as they come */
+  SoupSession  *soup;
+  char         *dir;
+  KsTextureLru *textures;  /* by the thumbnail's SHA-256, 3 bytes a pixel */
+  GHashTable   *loads;     /* key -> Load */
+  GQueue        downloads; /* Load waiting to download, oldest first */
+  guint         n_downloading;
+  int           tile_size; /* device pixels, 0: decode as they come */
 };
 
 static void ks_thumbnail_cache_source_init (KsThumbnailSourceInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (KsThumbnailCache, ks_thumbnail_cache, G_TYPE_OBJECT, G_IMPLEMENT_INTERFACE (KS_TYPE_THUMBNAIL_SOURCE, ks_thumbnail_cache_source_init))
-
-typedef struct
-{
-  char       *key;
-  GdkTexture *texture;
-  gsize       bytes;
-} Entry;
 
 /* One read or download + decode that one or more callers wait for. */
 typedef struct
@@ -93,14 +85,6 @@ typedef struct
 } Pixels;
 
 static void
-entry_free (Entry *entry)
-{
-  g_free (entry->key);
-  g_object_unref (entry->texture);
-  g_free (entry);
-}
-
-static void
 job_free (Job *job)
 {
   g_free (job->key);
@@ -115,9 +99,7 @@ ks_thumbnail_cache_dispose (GObject *object)
 {
   KsThumbnailCache *self = KS_THUMBNAIL_CACHE (object);
 
-  g_clear_pointer (&self->textures, g_hash_table_unref);
-  g_queue_clear_full (&self->lru, (GDestroyNotify) entry_free);
-  self->memory_bytes = 0;
+  g_clear_pointer (&self->textures, ks_texture_lru_free);
   /* @downloads is empty: each load in it holds a reference on the cache. */
   g_clear_pointer (&self->loads, g_hash_table_unref);
   g_clear_object (&self->soup);
@@ -145,9 +127,8 @@ ks_thumbnail_cache_class_init (KsThumbnailCacheClass *klass)
 static void
 ks_thumbnail_cache_init (KsThumbnailCache *self)
 {
-  self->textures = g_hash_table_new (g_str_hash, g_str_equal);
+  self->textures = ks_texture_lru_new (MEMORY_BUDGET, 3);
   self->loads = g_hash_table_new (g_str_hash, g_str_equal);
-  g_queue_init (&self->lru);
   g_queue_init (&self->downloads);
 }
 
@@ -184,46 +165,11 @@ GdkTexture *
 ks_thumbnail_cache_peek (KsThumbnailCache *self,
                          KsPhotoItem      *item)
 {
-  const char *key = ks_photo_item_get_grid_sha256 (item, NULL);
-  GList      *link;
-
   g_return_val_if_fail (KS_IS_THUMBNAIL_CACHE (self), NULL);
 
-  link = key != NULL ? g_hash_table_lookup (self->textures, key) : NULL;
-  if (link == NULL)
+  if (self->textures == NULL)
     return NULL;
-
-  g_queue_unlink (&self->lru, link);
-  g_queue_push_head_link (&self->lru, link);
-  return ((Entry *) link->data)->texture;
-}
-
-static void
-remember (KsThumbnailCache *self,
-          const char       *key,
-          GdkTexture       *texture)
-{
-  Entry *entry;
-
-  if (g_hash_table_contains (self->textures, key))
-    return;
-
-  entry = g_new0 (Entry, 1);
-  entry->key = g_strdup (key);
-  entry->texture = g_object_ref (texture);
-  entry->bytes = (gsize) gdk_texture_get_width (texture) * gdk_texture_get_height (texture) * 3;
-  g_queue_push_head (&self->lru, entry);
-  g_hash_table_insert (self->textures, entry->key, self->lru.head);
-  self->memory_bytes += entry->bytes;
-
-  while (self->memory_bytes > MEMORY_BUDGET && self->lru.length > 1)
-    {
-      Entry *oldest = g_queue_pop_tail (&self->lru);
-
-      g_hash_table_remove (self->textures, oldest->key);
-      self->memory_bytes -= oldest->bytes;
-      entry_free (oldest);
-    }
+  return ks_texture_lru_lookup (self->textures, ks_photo_item_get_grid_sha256 (item, NULL));
 }
 
 /* --- Decoding, on a worker thread */
@@ -464,8 +410,8 @@ load_finish (Load       *load,
   g_autoptr (GPtrArray) waiters = g_steal_pointer (&load->waiters);
 
   load->waiters = g_ptr_array_new ();
-  if (texture != NULL)
-    remember (load->cache, load->key, texture);
+  if (texture != NULL && load->cache->textures != NULL)
+    ks_texture_lru_insert (load->cache->textures, load->key, texture);
   if (g_hash_table_lookup (load->cache->loads, load->key) == load)
     g_hash_table_remove (load->cache->loads, load->key);
 
@@ -686,8 +632,8 @@ ks_thumbnail_cache_get_memory_size (KsThumbnailCache *self,
   g_return_val_if_fail (KS_IS_THUMBNAIL_CACHE (self), 0);
 
   if (out_n_textures != NULL)
-    *out_n_textures = self->lru.length;
-  return self->memory_bytes;
+    *out_n_textures = ks_texture_lru_get_length (self->textures);
+  return ks_texture_lru_get_cost (self->textures);
 }
 
 void

@@ -10,6 +10,7 @@
 #include "ks-cached-photo-list.h"
 #include "ks-cloud-error.h"
 #include "ks-photo-fetch.h"
+#include "ks-textures.h"
 #include "ks-viewer-private.h"
 
 G_DEFINE_FINAL_TYPE (KsViewer, ks_viewer, GTK_TYPE_WIDGET)
@@ -32,29 +33,34 @@ show_error (KsViewer   *self,
   gtk_widget_set_visible (self->error_box, message != NULL);
 }
 
-static void
-decode_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
+/* A preview being decoded: a cached one that turns out damaged is
+ * deleted, to be fetched again next time. */
+typedef struct
 {
-  GError     *error = NULL;
-  GdkTexture *texture = gdk_texture_new_from_file (G_FILE (task_data), &error);
+  KsViewer *self;
+  GFile    *file;
+  gboolean  cached;
+} Decode;
 
-  if (texture != NULL)
-    g_task_return_pointer (task, texture, g_object_unref);
-  else
-    g_task_return_error (task, error);
+static void
+decode_free (Decode *decode)
+{
+  g_object_unref (decode->self);
+  g_object_unref (decode->file);
+  g_free (decode);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Decode, decode_free)
 
 static void
 decoded_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  g_autoptr (KsViewer) self = user_data;
+  g_autoptr (Decode) decode = user_data;
+  KsViewer *self = decode->self;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr (GdkTexture) texture = ks_texture_load_finish (result, &error);
 
   if (g_task_get_cancellable (G_TASK (result)) != self->load_cancellable)
     return;
@@ -66,8 +72,8 @@ decoded_cb (GObject      *source,
           g_debug ("Decoding a preview: %s", error->message);
           show_error (self, _ ("The photo’s file is damaged."));
           /* Fetched again next time. */
-          if (g_strcmp0 (g_object_get_data (G_OBJECT (result), "ks-cached"), "yes") == 0)
-            g_file_delete (g_task_get_task_data (G_TASK (result)), NULL, NULL);
+          if (decode->cached)
+            g_file_delete (decode->file, NULL, NULL);
         }
       return;
     }
@@ -81,13 +87,12 @@ decode (KsViewer *self,
         GFile    *file,
         gboolean  cached)
 {
-  g_autoptr (GTask) task = g_task_new (NULL, self->load_cancellable, decoded_cb, g_object_ref (self));
+  Decode *data = g_new0 (Decode, 1);
 
-  g_task_set_source_tag (task, decode);
-  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
-  if (cached)
-    g_object_set_data (G_OBJECT (task), "ks-cached", (gpointer) "yes");
-  g_task_run_in_thread (task, decode_thread);
+  data->self = g_object_ref (self);
+  data->file = g_object_ref (file);
+  data->cached = cached;
+  ks_texture_load_async (file, self->load_cancellable, decoded_cb, data);
 }
 
 static GFile *
