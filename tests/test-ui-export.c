@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "ks-ui-harness.h"
+#include "test-cloud-transfer.h"
 
 #define N_PHOTOS 3
 #define GRID "library_grid"
@@ -23,24 +24,12 @@ export_root (void)
   return g_build_filename (g_get_user_cache_dir (), "keepsake", "export", NULL);
 }
 
-static char *
-file_sha256 (const char *path)
-{
-  g_autofree char *contents = NULL;
-  gsize            length = 0;
-  g_autoptr (GError) error = NULL;
-
-  g_file_get_contents (path, &contents, &length, &error);
-  g_assert_no_error (error);
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
-}
-
 static void
 assert_same_bytes (const char *exported,
                    const char *original)
 {
-  g_autofree char *a = file_sha256 (exported);
-  g_autofree char *b = file_sha256 (original);
+  g_autofree char *a = xfer_file_sha256 (exported, NULL);
+  g_autofree char *b = xfer_file_sha256 (original, NULL);
 
   g_test_message ("%s: %s", exported, a);
   g_assert_cmpstr (a, ==, b);
@@ -122,13 +111,13 @@ assert_original_of (const char *exported)
   g_autofree char *name = g_path_get_basename (exported);
   g_autofree char *original = picture (name);
   g_autofree char *dup = g_build_filename (ui.photo_dir, "other", name, NULL);
-  g_autofree char *got = file_sha256 (exported);
-  g_autofree char *want = file_sha256 (original);
+  g_autofree char *got = xfer_file_sha256 (exported, NULL);
+  g_autofree char *want = xfer_file_sha256 (original, NULL);
 
   if (g_str_equal (name, "export-00.jpg") && !g_str_equal (got, want))
     {
       g_free (want);
-      want = file_sha256 (dup);
+      want = xfer_file_sha256 (dup, NULL);
     }
   g_assert_cmpstr (got, ==, want);
 }
@@ -247,10 +236,10 @@ test_drag_selection (void)
   {
     g_autofree char *a = g_build_filename (dir, "export-00.jpg", NULL);
     g_autofree char *b = g_build_filename (dir, "export-00 (2).jpg", NULL);
-    g_autofree char *sha_a = file_sha256 (a);
-    g_autofree char *sha_b = file_sha256 (b);
-    g_autofree char *sha_first = file_sha256 (first);
-    g_autofree char *sha_dup = file_sha256 (dup);
+    g_autofree char *sha_a = xfer_file_sha256 (a, NULL);
+    g_autofree char *sha_b = xfer_file_sha256 (b, NULL);
+    g_autofree char *sha_first = xfer_file_sha256 (first, NULL);
+    g_autofree char *sha_dup = xfer_file_sha256 (dup, NULL);
 
     g_assert_cmpstr (sha_first, !=, sha_dup);
     g_assert_true ((g_str_equal (sha_a, sha_first) && g_str_equal (sha_b, sha_dup)) ||
@@ -280,8 +269,8 @@ test_drag_single (void)
   assert_original_of (from_other[0]);
   {
     /* Two different photos. */
-    g_autofree char *a = file_sha256 (from_selected[0]);
-    g_autofree char *b = file_sha256 (from_other[0]);
+    g_autofree char *a = xfer_file_sha256 (from_selected[0], NULL);
+    g_autofree char *b = xfer_file_sha256 (from_other[0], NULL);
 
     g_assert_cmpstr (a, !=, b);
   }
@@ -292,8 +281,8 @@ test_drag_single (void)
   g_assert_cmpstr (again[0], !=, from_other[0]);
   {
     g_autofree char *name = g_path_get_basename (again[0]);
-    g_autofree char *a = file_sha256 (again[0]);
-    g_autofree char *b = file_sha256 (from_other[0]);
+    g_autofree char *a = xfer_file_sha256 (again[0], NULL);
+    g_autofree char *b = xfer_file_sha256 (from_other[0], NULL);
 
     g_assert_cmpstr (name, ==, name_other);
     g_assert_cmpstr (a, ==, b);

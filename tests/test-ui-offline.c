@@ -18,6 +18,7 @@
 #include "ks-test-server.h"
 #include "ks-transfer.h"
 #include "ks-ui-harness.h"
+#include "test-cloud-transfer.h"
 
 #define N_PHOTOS 6
 #define ALBUM "Lake Trip"
@@ -27,20 +28,6 @@ static KsTestServer *server;
 static KsApiClient  *gina;
 
 /* --- gina, through the client library */
-
-static char *
-file_sha256 (const char *path,
-             gint64     *out_size)
-{
-  g_autofree char *contents = NULL;
-  gsize            length = 0;
-  g_autoptr (GError) error = NULL;
-
-  g_file_get_contents (path, &contents, &length, &error);
-  g_assert_no_error (error);
-  *out_size = (gint64) length;
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
-}
 
 /* The app's thumbnailer makes 256 px grid thumbnails and 1280 px
  * previews; ImageMagick makes the same for gina. */
@@ -71,20 +58,17 @@ upload_photo (KsUploader *uploader,
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (KsPhoto) photo = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *grid_sha256 = NULL;
-  g_autofree char *preview_sha256 = NULL;
-  gint64           grid_size, preview_size;
+  guint64 size = 0;
 
   make_thumbnails (path, grid_path, preview_path);
-  grid_sha256 = file_sha256 (grid_path, &grid_size);
-  preview_sha256 = file_sha256 (preview_path, &preview_size);
-  request->sha256 = file_sha256 (path, &request->size);
+  request->sha256 = xfer_file_sha256 (path, &size);
+  request->size = (gint64) size;
   request->content_type = g_strdup ("image/jpeg");
   request->file_name = g_strdup (name);
   request->width = PHOTO_WIDTH;
   request->height = PHOTO_WIDTH * 3 / 4;
-  g_ptr_array_add (request->thumbnails, ks_thumbnail_info_new ("grid", grid_size, grid_sha256));
-  g_ptr_array_add (request->thumbnails, ks_thumbnail_info_new ("preview", preview_size, preview_sha256));
+  xfer_request_add_thumbnail (request, "grid", grid_path);
+  xfer_request_add_thumbnail (request, "preview", preview_path);
 
   ks_uploader_upload_photo_async (uploader, original, request, grid, preview, NULL, NULL, NULL,
                                   ks_test_store_result, &result);
