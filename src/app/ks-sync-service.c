@@ -83,30 +83,49 @@ typedef struct
   GCancellable  *cancellable; /* the start it belongs to */
 } OpenData;
 
+static OpenData *
+open_data_new (KsSyncService *self)
+{
+  OpenData *data = g_new0 (OpenData, 1);
+
+  data->self = g_object_ref (self);
+  data->cancellable = g_object_ref (self->cancellable);
+  return data;
+}
+
+/* Frees @data; whether the start it belongs to is still the current one
+ * (not stopped since, nor stopped and started again). */
+static gboolean
+open_data_free_is_current (OpenData *data)
+{
+  gboolean current = data->cancellable == data->self->cancellable &&
+                     !g_cancellable_is_cancelled (data->cancellable);
+
+  g_object_unref (data->cancellable);
+  g_object_unref (data->self);
+  g_free (data);
+  return current;
+}
+
 static void
 cache_opened_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  OpenData      *data = user_data;
-  KsSyncService *self = data->self;
+  OpenData *data = user_data;
+  g_autoptr (KsSyncService) self = g_object_ref (data->self);
+  gboolean current = open_data_free_is_current (data);
   g_autoptr (KsCache) cache = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean current = data->cancellable == self->cancellable && !g_cancellable_is_cancelled (data->cancellable);
 
-  g_object_unref (data->cancellable);
-  g_free (data);
   cache = ks_cache_open_finish (result, &error);
-  if (cache != NULL && !current)
-    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopped");
   if (cache == NULL || !current)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (cache == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_warning ("Shared albums will not work offline: %s", error->message);
           g_signal_emit (self, signals[SIGNAL_FAILED], 0, error->message);
         }
-      g_object_unref (self);
       return;
     }
 
@@ -117,33 +136,66 @@ cache_opened_cb (GObject      *source,
   ks_feed_follower_start (self->follower);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CACHE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOWER]);
-  g_object_unref (self);
 }
 
-static KsSyncEngine *
-engine_new (KsSyncService *self,
-            const char    *profile)
+/* The journal is checked as it opens (PRAGMA quick_check reads every
+ * page): on a worker thread. */
+static void
+open_journal_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
 {
-  g_autofree char *path = ks_sync_default_journal_path (profile);
+  const char      *path = task_data;
   g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *cache_dir = g_build_filename (g_get_user_cache_dir (), "keepsake", profile, NULL);
-  g_autoptr (KsJournal) journal = NULL;
-  g_autoptr (GError) error = NULL;
+  GError          *error = NULL;
+  KsJournal       *journal;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
-    g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno), _ ("Cannot create %s: %s"), dir,
-                 g_strerror (errno));
-  else
-    journal = ks_journal_open (path, &error);
-  if (journal == NULL)
     {
-      g_warning ("Folders will not sync: %s", error->message);
-      g_signal_emit (self, signals[SIGNAL_FAILED], 0, error->message);
-      return NULL;
+      int saved = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved), _ ("Cannot create %s: %s"),
+                               dir, g_strerror (saved));
+      return;
+    }
+  journal = ks_journal_open (path, &error);
+  if (journal == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, journal, g_object_unref);
+}
+
+static void
+journal_opened_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  OpenData *data = user_data;
+  g_autoptr (KsSyncService) self = g_object_ref (data->self);
+  gboolean current = open_data_free_is_current (data);
+  g_autoptr (KsJournal) journal = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *cache_dir = NULL;
+
+  journal = g_task_propagate_pointer (G_TASK (result), &error);
+  if (journal == NULL || !current)
+    {
+      if (journal == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_warning ("Folders will not sync: %s", error->message);
+          g_signal_emit (self, signals[SIGNAL_FAILED], 0, error->message);
+        }
+      return;
     }
 
-  return ks_sync_engine_new (journal, ks_account_get_api (self->account),
-                             ks_account_get_soup (self->account), cache_dir);
+  cache_dir = g_build_filename (g_get_user_cache_dir (), "keepsake",
+                                ks_account_get_profile_name (self->account), NULL);
+  self->engine = ks_sync_engine_new (journal, ks_account_get_api (self->account),
+                                     ks_account_get_soup (self->account), cache_dir);
+  apply_settings (self);
+  ks_sync_engine_start (self->engine);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINE]);
 }
 
 /* Created on the first ask after signing in: windows and the service
@@ -163,27 +215,21 @@ start (KsSyncService *self)
 {
   const char      *profile = ks_account_get_profile_name (self->account);
   g_autofree char *cache_dir = NULL;
-  OpenData        *data;
+  g_autoptr (GTask) task = NULL;
 
   if (self->engine != NULL || self->cancellable != NULL || profile == NULL)
     return;
 
   self->cancellable = g_cancellable_new ();
-  self->engine = engine_new (self, profile);
-  if (self->engine != NULL)
-    {
-      apply_settings (self);
-      ks_sync_engine_start (self->engine);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINE]);
-    }
+  task = g_task_new (NULL, self->cancellable, journal_opened_cb, open_data_new (self));
+  g_task_set_source_tag (task, start);
+  g_task_set_task_data (task, ks_sync_default_journal_path (profile), g_free);
+  g_task_run_in_thread (task, open_journal_thread);
 
   cache_dir = ks_cache_default_dir (profile);
-  data = g_new0 (OpenData, 1);
-  data->self = g_object_ref (self);
-  data->cancellable = g_object_ref (self->cancellable);
   ks_cache_open_async (cache_dir, ks_account_get_username (self->account),
                        ks_account_get_api (self->account), ks_account_get_soup (self->account),
-                       self->cancellable, cache_opened_cb, data);
+                       self->cancellable, cache_opened_cb, open_data_new (self));
 }
 
 static void

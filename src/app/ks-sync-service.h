@@ -29,9 +29,10 @@ G_DECLARE_FINAL_TYPE (KsSyncService, ks_sync_service, KS, SYNC_SERVICE, GObject)
  * cache-budget-mib).
  *
  * Properties (notify on change):
- *   "engine"   (nullable) KsSyncEngine, while signed in
- *   "cache"    (nullable) KsCache, once opened after signing in (opening
- *              reads a database on a worker: a moment after "engine")
+ *   "engine"   (nullable) KsSyncEngine, once its journal is opened after
+ *              signing in (opening checks the database, on a worker)
+ *   "cache"    (nullable) KsCache, once opened after signing in (also
+ *              on a worker)
  *   "follower" (nullable) KsFeedFollower, with "cache"
  *   "upload-queue" (nullable) KsUploadQueue, while signed in
  *
