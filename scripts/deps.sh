@@ -5,7 +5,7 @@
 KS_BUILD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   libglib2.0-dev libglib2.0-dev-bin libssl-dev libsqlite3-dev
   libjson-glib-dev libsoup-3.0-dev libgtk-4-dev libadwaita-1-dev
-  libsecret-1-dev gettext desktop-file-utils appstream-util"
+  libsecret-1-dev gettext desktop-file-utils appstream-util appstream"
 
 KS_TEST_PACKAGES="libasan8 libubsan1 xvfb xauth dbus dbus-x11 libglib2.0-bin
   gnome-keyring imagemagick clang-format rclone ca-certificates"
