@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <sqlite3.h>
 #include <string.h>
 
 #include "ks-hash.h"
@@ -162,6 +163,182 @@ test_dedupe_and_resume (void)
   exists = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body, 200);
   g_assert_cmpstr (ks_test_json_get_string (exists, "status"), ==, "exists");
   g_assert_cmpstr (ks_test_json_get_string (exists, "photo.id"), ==, id);
+}
+
+/* ---- Many prepares at once ---- */
+
+typedef struct
+{
+  guint   n_left;
+  guint  *status; /* one a request */
+  char  **reply;  /* the body of each, NUL-terminated */
+} Concurrent;
+
+typedef struct
+{
+  Concurrent  *all;
+  SoupMessage *msg;
+  guint        index;
+} OneCall;
+
+static void
+concurrent_done_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  OneCall *call = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+
+  g_assert_no_error (error);
+  call->all->status[call->index] = soup_message_get_status (call->msg);
+  call->all->reply[call->index] = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  call->all->n_left--;
+  g_object_unref (call->msg);
+  g_free (call);
+}
+
+static void
+send_concurrent (SoupSession *session,
+                 Concurrent  *all,
+                 guint        index,
+                 const char  *method,
+                 const char  *url,
+                 const char  *token,
+                 const char  *body)
+{
+  OneCall         *call = g_new0 (OneCall, 1);
+  g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
+
+  call->all = all;
+  call->index = index;
+  call->msg = soup_message_new (method, url);
+  soup_message_headers_replace (soup_message_get_request_headers (call->msg), "Authorization", bearer);
+  if (body != NULL)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (call->msg, "application/json", bytes);
+    }
+  all->n_left++;
+  soup_session_send_and_read_async (session, call->msg, G_PRIORITY_DEFAULT, NULL, concurrent_done_cb, call);
+}
+
+/*
+ * Prepares are committed in batches on a thread of their own, while
+ * other requests read and write on the main loop. Many at once, over 16
+ * connections: the same bytes get one photo id however the batches
+ * fall, bytes already committed answer "exists", a read in between sees
+ * what was answered before it, and every row is in the database after.
+ */
+static void
+test_prepare_concurrent (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestUser *alice = ks_test_api_user (api, "alice");
+  const char *base = ks_test_server_get_base_url (ks_test_api_get_server (api));
+  g_autofree char *prepare_url = g_strconcat (base, "/v1/photos/prepare", NULL);
+  g_autofree char *list_url = g_strconcat (base, "/v1/photos", NULL);
+  g_autoptr (SoupSession) session = g_object_new (SOUP_TYPE_SESSION, "max-conns", 16,
+                                                  "max-conns-per-host", 16, NULL);
+  g_autoptr (GBytes) done_bytes = ks_test_api_photo_bytes ("done", 3000);
+  g_autofree char *done_body = ks_test_api_prepare_body (done_bytes, NULL, NULL, "done.jpg");
+  g_autoptr (JsonNode) done_prepared = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare",
+                                                           done_body, 201);
+  const char      *done_id = ks_test_json_get_string (done_prepared, "photo_id");
+  JsonArray       *uploads = json_object_get_array_member (ks_test_api_root (done_prepared), "uploads");
+  g_autofree char *commit = g_strdup_printf ("/v1/photos/%s/commit", done_id);
+  g_autoptr (JsonNode) committed = NULL;
+  g_autoptr (GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  enum { N_DISTINCT = 12, N_COPIES = 4, N_CALLS = N_DISTINCT * N_COPIES + N_COPIES + N_COPIES };
+  g_autofree char *bodies[N_DISTINCT] = { NULL };
+  guint       status[N_CALLS] = { 0 };
+  char       *reply[N_CALLS] = { NULL };
+  Concurrent  all = { 0, status, reply };
+  guint       n = 0;
+  int         pending = 0;
+
+  g_assert_cmpuint (ks_test_api_put (api, json_array_get_object_element (uploads, 0), done_bytes), ==, 200);
+  committed = ks_test_api_expect (api, alice->token, "POST", commit, NULL, 200);
+
+  for (guint i = 0; i < N_DISTINCT; i++)
+    {
+      g_autofree char *seed = g_strdup_printf ("many-%u", i);
+      g_autoptr (GBytes) bytes = ks_test_api_photo_bytes (seed, 1000 + i);
+
+      bodies[i] = ks_test_api_prepare_body (bytes, NULL, NULL, "m.jpg");
+    }
+  /* Copies of each far apart, the committed photo and reads among them. */
+  for (guint copy = 0; copy < N_COPIES; copy++)
+    {
+      for (guint i = 0; i < N_DISTINCT; i++)
+        send_concurrent (session, &all, n++, "POST", prepare_url, alice->token, bodies[i]);
+      send_concurrent (session, &all, n++, "POST", prepare_url, alice->token, done_body);
+      send_concurrent (session, &all, n++, "GET", list_url, alice->token, NULL);
+    }
+  g_assert_cmpuint (n, ==, N_CALLS);
+  while (all.n_left > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  n = 0;
+  for (guint copy = 0; copy < N_COPIES; copy++)
+    {
+      for (guint i = 0; i < N_DISTINCT; i++, n++)
+        {
+          g_autoptr (JsonNode) node = json_from_string (reply[n], NULL);
+          const char *id;
+          const char *seen;
+
+          g_assert_cmpuint (status[n], ==, 201);
+          g_assert_cmpstr (ks_test_json_get_string (node, "status"), ==, "upload");
+          id = ks_test_json_get_string (node, "photo_id");
+          seen = g_hash_table_lookup (ids, bodies[i]);
+          if (seen == NULL)
+            g_hash_table_insert (ids, g_strdup (bodies[i]), g_strdup (id));
+          else
+            g_assert_cmpstr (id, ==, seen);
+        }
+      {
+        g_autoptr (JsonNode) exists = json_from_string (reply[n], NULL);
+
+        g_assert_cmpuint (status[n], ==, 200);
+        g_assert_cmpstr (ks_test_json_get_string (exists, "status"), ==, "exists");
+        g_assert_cmpstr (ks_test_json_get_string (exists, "photo.id"), ==, done_id);
+        n++;
+      }
+      /* Pending photos are not listed; the committed one is. */
+      g_assert_cmpuint (status[n], ==, 200);
+      g_assert_nonnull (strstr (reply[n], done_id));
+      n++;
+    }
+  for (guint i = 0; i < N_CALLS; i++)
+    g_free (reply[i]);
+
+  /* Twelve distinct photos, each one pending row. */
+  g_assert_cmpuint (g_hash_table_size (ids), ==, N_DISTINCT);
+  {
+    g_autofree char *path = ks_test_server_dup_data_path (ks_test_api_get_server (api), "keepsake.db");
+    sqlite3        *db = NULL;
+    GHashTableIter  iter;
+    gpointer        id;
+
+    g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    sqlite3_busy_timeout (db, 5000);
+    g_hash_table_iter_init (&iter, ids);
+    while (g_hash_table_iter_next (&iter, NULL, &id))
+      {
+        sqlite3_stmt *stmt = NULL;
+
+        g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM photos WHERE id = ?1 "
+                                                 "AND committed_at IS NULL", -1, &stmt, NULL), ==, SQLITE_OK);
+        sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+        g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+        pending += sqlite3_column_int (stmt, 0);
+        sqlite3_finalize (stmt);
+      }
+    sqlite3_close (db);
+  }
+  g_assert_cmpint (pending, ==, N_DISTINCT);
 }
 
 /* A second prepare may declare other sizes for the same content; the
@@ -614,6 +791,7 @@ main (int   argc,
   g_test_add_func ("/api/real-sign-in", test_real_sign_in);
   g_test_add_func ("/api/photos/prepare-upload-commit", test_prepare_upload_commit);
   g_test_add_func ("/api/photos/dedupe-and-resume", test_dedupe_and_resume);
+  g_test_add_func ("/api/photos/prepare-concurrent", test_prepare_concurrent);
   g_test_add_func ("/api/photos/commit-mismatch", test_commit_mismatch);
   g_test_add_func ("/api/photos/list-paging-delete-restore", test_list_paging_delete_restore);
   g_test_add_func ("/api/photos/multipart", test_multipart);

@@ -8,6 +8,7 @@
 #include "ks-encoding.h"
 #include "ks-json.h"
 #include "ks-s3-store.h"
+#include "ks-server-http.h"
 
 /*
  * Uploading is prepare → PUT to presigned URLs → commit. Prepare dedupes
@@ -187,30 +188,27 @@ find_existing (KsApiRequest *req,
   return TRUE;
 }
 
-static gboolean
-save_pending (KsApiRequest *req,
+static const char pending_sql[] =
+  "INSERT INTO photos (id, owner, sha256, size, content_type, file_name, "
+  "  taken_at, width, height, grid_size, grid_sha256, preview_size, "
+  "  preview_sha256, upload_id, created_at, prepared_at) "
+  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15) "
+  "ON CONFLICT (id) DO UPDATE SET size = ?4, content_type = ?5, "
+  "  file_name = ?6, taken_at = ?7, width = ?8, height = ?9, "
+  "  grid_size = ?10, grid_sha256 = ?11, preview_size = ?12, "
+  "  preview_sha256 = ?13, upload_id = ?14, prepared_at = ?15";
+
+/* @stmt: pending_sql, on whichever connection writes it */
+static void
+bind_pending (KsApiStmt    *stmt,
               PrepareInput *in,
+              const char   *owner,
               const char   *id,
               const char   *upload_id,
-              GError      **error)
+              gint64        now)
 {
-  g_autoptr (KsApiStmt) stmt = NULL;
-
-  stmt = ks_api_stmt (req->api,
-                      "INSERT INTO photos (id, owner, sha256, size, content_type, file_name, "
-                      "  taken_at, width, height, grid_size, grid_sha256, preview_size, "
-                      "  preview_sha256, upload_id, created_at, prepared_at) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15) "
-                      "ON CONFLICT (id) DO UPDATE SET size = ?4, content_type = ?5, "
-                      "  file_name = ?6, taken_at = ?7, width = ?8, height = ?9, "
-                      "  grid_size = ?10, grid_sha256 = ?11, preview_size = ?12, "
-                      "  preview_sha256 = ?13, upload_id = ?14, prepared_at = ?15",
-                      error);
-  if (stmt == NULL)
-    return FALSE;
-
   ks_api_bind_text (stmt, 1, id);
-  ks_api_bind_text (stmt, 2, req->sub);
+  ks_api_bind_text (stmt, 2, owner);
   ks_api_bind_text (stmt, 3, in->sha256);
   sqlite3_bind_int64 (stmt, 4, in->size);
   ks_api_bind_text (stmt, 5, in->content_type);
@@ -225,7 +223,21 @@ save_pending (KsApiRequest *req,
       ks_api_bind_text (stmt, 11 + 2 * i, in->thumb_sha256[i]);
     }
   ks_api_bind_text (stmt, 14, upload_id);
-  sqlite3_bind_int64 (stmt, 15, req->now);
+  sqlite3_bind_int64 (stmt, 15, now);
+}
+
+static gboolean
+save_pending (KsApiRequest *req,
+              PrepareInput *in,
+              const char   *id,
+              const char   *upload_id,
+              GError      **error)
+{
+  g_autoptr (KsApiStmt) stmt = ks_api_stmt (req->api, pending_sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_pending (stmt, in, req->sub, id, upload_id, req->now);
 
   return ks_api_step_done (req->api, stmt, error);
 }
@@ -281,15 +293,14 @@ append_int_member (GString    *out,
 
 static void
 append_single_upload (GString      *out,
-                      KsApiRequest *req,
+                      KsServer     *server,
                       const char   *target,
                       const char   *key,
                       gint64        size,
                       const char   *sha256)
 {
   KsS3PresignOptions options = { .content_length = size, .checksum_sha256 = sha256 };
-  g_autofree char   *url = ks_s3_store_presign (req->api->server, "PUT", key,
-                                                KS_API_UPLOAD_EXPIRY, &options);
+  g_autofree char   *url = ks_s3_store_presign (server, "PUT", key, KS_API_UPLOAD_EXPIRY, &options);
   gsize              digest_len = 0;
   g_autofree guint8 *digest = ks_hex_decode (sha256, &digest_len, NULL);
   g_autofree char   *checksum = ks_base64_encode (digest, digest_len);
@@ -309,13 +320,12 @@ append_single_upload (GString      *out,
  * upload themselves (see ks-api-photos-commit.c). */
 static void
 append_complete_request (GString      *out,
-                         KsApiRequest *req,
+                         KsServer     *server,
                          const char   *key,
                          const char   *upload_id)
 {
   KsS3PresignOptions options = { .content_length = -1, .upload_id = upload_id };
-  g_autofree char   *url = ks_s3_store_presign (req->api->server, "POST", key,
-                                                KS_API_UPLOAD_EXPIRY, &options);
+  g_autofree char   *url = ks_s3_store_presign (server, "POST", key, KS_API_UPLOAD_EXPIRY, &options);
 
   g_string_append (out, ",\"complete\":{");
   append_member (out, "method", "POST");
@@ -325,7 +335,7 @@ append_complete_request (GString      *out,
 
 static void
 append_multipart_upload (GString      *out,
-                         KsApiRequest *req,
+                         KsServer     *server,
                          const char   *key,
                          gint64        size,
                          const char   *upload_id)
@@ -342,8 +352,7 @@ append_multipart_upload (GString      *out,
     {
       gint64             part_size = MIN (KS_API_PART_SIZE, size - (gint64) (i - 1) * KS_API_PART_SIZE);
       KsS3PresignOptions options = { .content_length = part_size, .upload_id = upload_id, .part_number = i };
-      g_autofree char   *url = ks_s3_store_presign (req->api->server, "PUT", key,
-                                                    KS_API_UPLOAD_EXPIRY, &options);
+      g_autofree char   *url = ks_s3_store_presign (server, "PUT", key, KS_API_UPLOAD_EXPIRY, &options);
 
       g_string_append (out, i > 1 ? ",{" : "{");
       append_int_member (out, "part_number", i);
@@ -352,19 +361,21 @@ append_multipart_upload (GString      *out,
       g_string_append_c (out, '}');
     }
   g_string_append_c (out, ']');
-  append_complete_request (out, req, key, upload_id);
+  append_complete_request (out, server, key, upload_id);
   g_string_append_c (out, '}');
 }
 
-/* (transfer full): the 201 reply's JSON text */
+/* (transfer full): the 201 reply's JSON text. Any thread. */
 static GBytes *
-upload_reply (KsApiRequest *req,
+upload_reply (KsServer     *server,
+              const char   *owner,
+              gint64        now,
               PrepareInput *in,
               const char   *id,
               const char   *upload_id)
 {
-  g_autofree char *key = ks_api_original_key (req->sub, id);
-  g_autofree char *expires_at = ks_api_format_time (req->now + KS_API_UPLOAD_EXPIRY);
+  g_autofree char *key = ks_api_original_key (owner, id);
+  g_autofree char *expires_at = ks_api_format_time (now + KS_API_UPLOAD_EXPIRY);
   GString         *out = g_string_sized_new (4096);
 
   g_string_append_c (out, '{');
@@ -373,23 +384,158 @@ upload_reply (KsApiRequest *req,
   append_member (out, "expires_at", expires_at);
   g_string_append (out, ",\"uploads\":[");
   if (upload_id != NULL)
-    append_multipart_upload (out, req, key, in->size, upload_id);
+    append_multipart_upload (out, server, key, in->size, upload_id);
   else
-    append_single_upload (out, req, "original", key, in->size, in->sha256);
+    append_single_upload (out, server, "original", key, in->size, in->sha256);
 
   for (int i = 0; i < N_THUMBS; i++)
     {
-      g_autofree char *thumb_key = ks_api_thumb_key (req->sub, id, thumb_names[i]);
+      g_autofree char *thumb_key = ks_api_thumb_key (owner, id, thumb_names[i]);
 
       if (in->thumb_size[i] < 0)
         continue;
       g_string_append_c (out, ',');
-      append_single_upload (out, req, thumb_names[i], thumb_key, in->thumb_size[i],
+      append_single_upload (out, server, thumb_names[i], thumb_key, in->thumb_size[i],
                             in->thumb_sha256[i]);
     }
   g_string_append (out, "]}");
 
   return g_string_free_to_bytes (out);
+}
+
+/* ---- prepare: on the writer thread ---- */
+
+/* A prepare of a single-PUT upload, as the writer runs it. */
+typedef struct
+{
+  KsApiWrite   parent;
+  KsServer    *server; /* unowned: outlives the API */
+  char        *owner;
+  char        *username;
+  gint64       now;
+  PrepareInput in; /* points into @strings */
+  GStrv        strings;
+  gboolean     exists; /* a committed photo has these bytes */
+  GBytes      *reply;  /* the 201's, once written */
+} PrepareWrite;
+
+static const char existing_sql[] =
+  "SELECT id, committed_at IS NOT NULL FROM photos WHERE owner = ?1 AND sha256 = ?2 "
+  "ORDER BY committed_at IS NULL LIMIT 1";
+
+/* As find_existing() and save_pending(); the reply is written here too,
+ * off the main loop. */
+static gboolean
+prepare_write_run (KsApiWrite  *write,
+                   KsApiWriter *writer,
+                   GError     **error)
+{
+  PrepareWrite *self = (PrepareWrite *) write;
+  g_autoptr (KsApiStmt) find = ks_api_writer_stmt (writer, existing_sql, error);
+  g_autoptr (KsApiStmt) insert = NULL;
+  g_autofree char *id = NULL;
+  int              rc;
+
+  if (find == NULL)
+    return FALSE;
+  ks_api_bind_text (find, 1, self->owner);
+  ks_api_bind_text (find, 2, self->in.sha256);
+  rc = ks_api_writer_step (writer, find, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW && sqlite3_column_int (find, 1) != 0)
+    {
+      /* Answered from the main loop's connection, which sees it. */
+      self->exists = TRUE;
+      return TRUE;
+    }
+  id = rc == SQLITE_ROW ? g_strdup (ks_api_column_text (find, 0)) : ks_api_new_id ();
+
+  insert = ks_api_writer_stmt (writer, pending_sql, error);
+  if (insert == NULL)
+    return FALSE;
+  bind_pending (insert, &self->in, self->owner, id, NULL, self->now);
+  if (ks_api_writer_step (writer, insert, error) != SQLITE_DONE)
+    return FALSE;
+
+  self->reply = upload_reply (self->server, self->owner, self->now, &self->in, id, NULL);
+  return TRUE;
+}
+
+static void
+prepare_write_finish (KsApiWrite        *write,
+                      KsApi             *api,
+                      SoupServerMessage *msg,
+                      const GError      *error)
+{
+  PrepareWrite *self = (PrepareWrite *) write;
+  KsApiRequest  req = { api, msg, NULL, NULL, self->owner, self->username, self->now };
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (JsonNode) existing = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *upload_id = NULL;
+
+  if (error != NULL)
+    ks_api_respond (msg, SOUP_STATUS_CREATED, NULL, error);
+  else if (!self->exists)
+    ks_server_http_respond_json_bytes (msg, SOUP_STATUS_CREATED, self->reply);
+  else if (find_existing (&req, &self->in, &existing, &id, &upload_id, &local_error) && existing != NULL)
+    ks_api_respond (msg, SOUP_STATUS_OK, existing, NULL);
+  else
+    {
+      if (local_error == NULL)
+        g_set_error_literal (&local_error, KS_API_ERROR, KS_API_ERROR_CONFLICT,
+                             "The photo changed while it was being prepared; try again");
+      ks_api_respond (msg, SOUP_STATUS_OK, NULL, local_error);
+    }
+}
+
+static void
+prepare_write_free (KsApiWrite *write)
+{
+  PrepareWrite *self = (PrepareWrite *) write;
+
+  g_free (self->owner);
+  g_free (self->username);
+  g_strfreev (self->strings);
+  g_clear_pointer (&self->reply, g_bytes_unref);
+  g_free (self);
+}
+
+static const KsApiWriteVTable prepare_write_vtable = {
+  prepare_write_run,
+  prepare_write_finish,
+  prepare_write_free,
+};
+
+/* Copies @in: the request's body goes when the handler returns. */
+static KsApiWrite *
+prepare_write_new (KsApiRequest *req,
+                   PrepareInput *in)
+{
+  PrepareWrite *self = g_new0 (PrepareWrite, 1);
+  const char   *strings[] = { in->sha256, in->content_type, in->file_name, in->taken_at,
+                              in->thumb_sha256[0], in->thumb_sha256[1] };
+
+  G_STATIC_ASSERT (N_THUMBS == 2);
+
+  self->parent.vtable = &prepare_write_vtable;
+  self->server = req->api->server;
+  self->owner = g_strdup (req->sub);
+  self->username = g_strdup (req->username);
+  self->now = req->now;
+  self->in = *in;
+  self->strings = g_new0 (char *, G_N_ELEMENTS (strings) + 1);
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    self->strings[i] = g_strdup (strings[i]);
+  self->in.sha256 = self->strings[0];
+  self->in.content_type = self->strings[1];
+  self->in.file_name = self->strings[2];
+  self->in.taken_at = self->strings[3];
+  self->in.thumb_sha256[0] = self->strings[4];
+  self->in.thumb_sha256[1] = self->strings[5];
+
+  return &self->parent;
 }
 
 /* POST /v1/photos/prepare */
@@ -401,11 +547,26 @@ ks_api_photos_prepare (KsApiRequest *req,
   g_autoptr (JsonObject) body = ks_api_parse_body (req, prepare_members, FALSE, error);
   g_autofree char *id = NULL;
   g_autofree char *upload_id = NULL;
+  g_autoptr (GBytes) reply = NULL;
   PrepareInput     in = { 0 };
   JsonNode        *existing = NULL;
 
-  if (body == NULL || !ks_api_check_query (req, NULL, error) || !parse_prepare (body, &in, error) ||
-      !find_existing (req, &in, &existing, &id, &upload_id, error))
+  if (body == NULL || !ks_api_check_query (req, NULL, error) || !parse_prepare (body, &in, error))
+    return NULL;
+
+  /* Answered once the row is committed, with the other prepares queued
+   * meanwhile (group commit, see ks-api-writer.c). */
+  if (in.size <= KS_API_MULTIPART_THRESHOLD && req->api->writer != NULL)
+    {
+      ks_api_batch_push (req->api, req->msg, prepare_write_new (req, &in));
+      *status = KS_API_PAUSED;
+      return NULL;
+    }
+
+  /* A multipart upload is created in the store, which a crash could
+   * leave behind; it is rare enough to be written here, alone. */
+  ks_api_batch_flush (req->api);
+  if (!find_existing (req, &in, &existing, &id, &upload_id, error))
     return NULL;
   if (existing != NULL)
     return existing;
@@ -423,17 +584,11 @@ ks_api_photos_prepare (KsApiRequest *req,
         return NULL;
     }
 
-  /* Answered once the row is committed, with the other prepares of
-   * this main-loop iteration (group commit, see ks-api-db.c). */
-  if (!ks_api_batch_join (req->api, error))
-    return NULL;
   if (!save_pending (req, &in, id, upload_id, error))
-    {
-      ks_api_batch_flush (req->api);
-      return NULL;
-    }
+    return NULL;
 
-  ks_api_batch_defer (req->api, req->msg, SOUP_STATUS_CREATED, upload_reply (req, &in, id, upload_id));
+  reply = upload_reply (req->api->server, req->sub, req->now, &in, id, upload_id);
+  ks_server_http_respond_json_bytes (req->msg, SOUP_STATUS_CREATED, reply);
   *status = KS_API_PAUSED;
   return NULL;
 }

@@ -57,7 +57,7 @@ typedef enum
 } KsApiRole;
 
 typedef struct _KsApi      KsApi;
-typedef struct _KsApiBatch KsApiBatch;
+typedef struct _KsApiWriter KsApiWriter;
 
 /* The module's state; everything runs on the server's main thread. */
 struct _KsApi
@@ -69,7 +69,7 @@ struct _KsApi
   GHashTable *known_users; /* subs whose api_users row exists */
   GHashTable *waiters;     /* sub → GQueue of change-feed waiters */
   GHashTable *wake;        /* nullable: subs to wake at COMMIT */
-  KsApiBatch *batch;       /* nullable: the open group commit */
+  KsApiWriter *writer;     /* nullable: the prepares' (ks-api-writer.c) */
 
   GMainContext       *context; /* owned: the thread-default one of ks_api_register() */
   KsApiCleanupOptions cleanup;
@@ -92,7 +92,7 @@ typedef struct
  * Returns the reply body with *status set (it starts as 200), or NULL
  * with @error set. NULL without an error is a reply without a body
  * (*status 204) or, with *status KS_API_PAUSED, a request the handler
- * paused and will answer later.
+ * answered itself or paused to answer later.
  */
 typedef JsonNode *(*KsApiHandler) (KsApiRequest *req,
                                    guint        *status,
@@ -148,19 +148,53 @@ void              ks_api_transaction_free (KsApiTransaction *txn);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsApiTransaction, ks_api_transaction_free)
 
 /*
- * Group commit: prepares write their rows into one transaction shared by
- * all the prepares of a main-loop iteration, and their replies wait for
- * its COMMIT, so nothing is answered before it is committed. Every other
- * writer flushes the batch first (ks_api_transaction_begin() does, and
- * route_cb() does before any other route).
+ * Group commit (ks-api-writer.c): prepares are queued as writes, which a
+ * thread with its own connection runs in one transaction with the others
+ * queued meanwhile; each is answered only after that COMMIT. Every other
+ * writer flushes first (ks_api_transaction_begin() does, and route_cb()
+ * does before any other route), so the main connection never writes
+ * beside it and reads what it committed.
  */
-gboolean ks_api_batch_join (KsApi   *api,
-                            GError **error);
-void     ks_api_batch_defer (KsApi             *api,
-                             SoupServerMessage *msg,
-                             guint              status,
-                             GBytes            *reply);
-void     ks_api_batch_flush (KsApi *api);
+typedef struct _KsApiWrite KsApiWrite;
+
+typedef struct
+{
+  /* On the writer thread, in the batch's transaction. FALSE with @error
+   * set fails this write only (its statement is undone). */
+  gboolean (*run) (KsApiWrite  *write,
+                   KsApiWriter *writer,
+                   GError     **error);
+  /* On the main loop, once committed (@error NULL) or not: answers @msg. */
+  void (*finish) (KsApiWrite        *write,
+                  KsApi             *api,
+                  SoupServerMessage *msg,
+                  const GError      *error);
+  void (*free) (KsApiWrite *write);
+} KsApiWriteVTable;
+
+struct _KsApiWrite
+{
+  const KsApiWriteVTable *vtable;
+
+  /* ks-api-writer.c's: */
+  SoupServerMessage *msg; /* owned; NULL once the client is gone */
+  gulong             disconnected_id;
+  GError            *error;
+};
+
+gboolean   ks_api_writer_start (KsApi   *api,
+                                GError **error);
+void       ks_api_writer_stop (KsApi *api);
+void       ks_api_batch_push (KsApi             *api,
+                              SoupServerMessage *msg,
+                              KsApiWrite        *write);
+void       ks_api_batch_flush (KsApi *api);
+KsApiStmt *ks_api_writer_stmt (KsApiWriter *writer,
+                               const char  *sql,
+                               GError     **error);
+int        ks_api_writer_step (KsApiWriter *writer,
+                               KsApiStmt   *stmt,
+                               GError     **error);
 
 /* ks-api-validate.c: request checks; errors are KS_API_ERROR_BAD_REQUEST. */
 JsonObject *ks_api_parse_body (KsApiRequest      *req,

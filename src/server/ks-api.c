@@ -263,6 +263,9 @@ ensure_user (KsApi         *api,
   if (g_hash_table_contains (api->known_users, identity->sub))
     return TRUE;
 
+  /* Not beside the prepares' writer. */
+  ks_api_batch_flush (api);
+
   stmt = ks_api_stmt (api,
                       "INSERT INTO api_users (sub, username, created_at) VALUES (?1, ?2, ?3) "
                       "ON CONFLICT (sub) DO NOTHING",
@@ -366,7 +369,7 @@ api_clear (KsApi *api)
 {
   ks_api_sweep_stop (api);
   ks_api_changes_clear (api);
-  ks_api_batch_flush (api);
+  ks_api_writer_stop (api);
   ks_api_clear_statements (api);
   g_clear_pointer (&api->stmts, g_hash_table_unref);
   g_clear_pointer (&api->identities, g_hash_table_unref);
@@ -414,6 +417,7 @@ void
 ks_api_register (KsServer *server)
 {
   KsApi                    *api = g_rc_box_new0 (KsApi);
+  g_autoptr (GError) error = NULL;
   const KsApiCleanupOptions cleanup = {
     .interval = KS_API_CLEANUP_INTERVAL,
     .pending_lifetime = KS_API_CLEANUP_PENDING_LIFETIME,
@@ -428,6 +432,10 @@ ks_api_register (KsServer *server)
                                            (GDestroyNotify) identity_free);
   api->known_users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   api->waiters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  /* Without it, prepares write on the main loop. */
+  if (!ks_api_writer_start (api, &error))
+    g_warning ("Prepares will not be batched: %s", error->message);
 
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
     add_route (api, routes[i].method, routes[i].pattern, routes[i].handler, FALSE);

@@ -487,6 +487,44 @@ ks_server_db_open (const char *path,
   return g_steal_pointer (&self);
 }
 
+/**
+ * ks_server_db_open_connection:
+ *
+ * Another connection to the same database, for a thread of its own:
+ * configured as the main one, its COMMITs leave checkpoints to the same
+ * worker. Close it with sqlite3_close() before @self goes.
+ */
+sqlite3 *
+ks_server_db_open_connection (KsServerDb *self,
+                              GError    **error)
+{
+  sqlite3 *handle = NULL;
+  int      rc;
+
+  g_return_val_if_fail (KS_IS_SERVER_DB (self), NULL);
+
+  rc = sqlite3_open_v2 (self->path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_busy_timeout (handle, BUSY_TIMEOUT_MS);
+      rc = sqlite3_exec (handle,
+                         "PRAGMA foreign_keys = ON;"
+                         "PRAGMA synchronous = NORMAL;"
+                         "PRAGMA cache_size = -32768;",
+                         NULL, NULL, NULL);
+    }
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_DATABASE, "database %s: %s", self->path,
+                   handle != NULL ? sqlite3_errmsg (handle) : sqlite3_errstr (rc));
+      sqlite3_close (handle);
+      return NULL;
+    }
+  sqlite3_wal_hook (handle, wal_hook_cb, self);
+
+  return handle;
+}
+
 const char *
 ks_server_db_get_path (KsServerDb *self)
 {

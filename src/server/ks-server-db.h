@@ -21,6 +21,8 @@ KsServerDb *ks_server_db_open (const char *path,
                                GError    **error);
 const char *ks_server_db_get_path (KsServerDb *self);
 sqlite3    *ks_server_db_get_handle (KsServerDb *self);
+sqlite3    *ks_server_db_open_connection (KsServerDb *self,
+                                          GError    **error);
 int         ks_server_db_get_schema_version (KsServerDb *self);
 int         ks_server_db_get_latest_version (void);
 
