@@ -10,8 +10,8 @@
 
 /* WAL sizes, in pages, that start a checkpoint on the worker (SQLite's
  * own default), and one in the COMMIT itself: see checkpoint_job(). */
-#define CHECKPOINT_PAGES 1000
-#define CHECKPOINT_INLINE_PAGES 8000
+#define CHECKPOINT_PAGES 4000
+#define CHECKPOINT_INLINE_PAGES 16000
 
 struct _KsServerDb
 {
