@@ -306,18 +306,24 @@ presign_expired (const char *url,
  * the original's URL expired, or (@expires_in > 0) "expires_at" that far
  * away. */
 static char *
-doctored_prepare (Xfer                   *xfer,
-                  const KsPrepareRequest *request,
-                  gint64                  expires_in)
+doctored_prepare_target (Xfer                   *xfer,
+                         const KsPrepareRequest *request,
+                         gint64                  expires_in,
+                         const char             *target)
 {
   g_autoptr (JsonNode) body = ks_prepare_request_to_json (request);
   g_autofree char *text = json_to_string (body, FALSE);
   g_autoptr (JsonNode) reply = ks_test_api_expect (api, xfer->user->token, "POST",
                                                    "/v1/photos/prepare", text, 201);
   JsonObject *root = ks_test_api_root (reply);
-  JsonObject *original = json_array_get_object_element (json_object_get_array_member (root, "uploads"), 0);
+  JsonArray  *uploads = json_object_get_array_member (root, "uploads");
+  JsonObject *original = NULL;
 
-  g_assert_cmpstr (json_object_get_string_member (original, "target"), ==, "original");
+  for (guint i = 0; i < json_array_get_length (uploads); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (uploads, i), "target"),
+                   target) == 0)
+      original = json_array_get_object_element (uploads, i);
+  g_assert_nonnull (original);
   if (expires_in > 0)
     {
       g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
@@ -335,6 +341,14 @@ doctored_prepare (Xfer                   *xfer,
     }
 
   return json_to_string (reply, FALSE);
+}
+
+static char *
+doctored_prepare (Xfer                   *xfer,
+                  const KsPrepareRequest *request,
+                  gint64                  expires_in)
+{
+  return doctored_prepare_target (xfer, request, expires_in, "original");
 }
 
 typedef struct
@@ -451,6 +465,72 @@ test_expiring_url (void)
   expiring_clear (&e);
 }
 
+/*
+ * The thumbnails go beside the original. One whose URL expired sends the
+ * job back to prepare once they are all back, and only what is missing
+ * is sent again; one the store refuses fails the upload, uncommitted.
+ */
+static void
+test_thumbnail_faults (void)
+{
+  Expiring         e;
+  g_autofree char *path = NULL;
+  g_autofree char *grid = NULL;
+  g_autofree char *preview = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *grid_sha256 = NULL;
+  g_autofree char *doctored = NULL;
+  g_autofree char *original_key = NULL;
+  g_autofree char *grid_key = NULL;
+  g_autofree char *preview_key = NULL;
+  g_autofree char *commit = NULL;
+  g_autoptr (KsPrepareRequest) request = NULL;
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GError) error = NULL;
+
+  expiring_init (&e, "thumbs");
+  path = xfer_path (e.xfer, "IMG_0007.JPG");
+  grid = xfer_path (e.xfer, "grid.jpg");
+  preview = xfer_path (e.xfer, "preview.jpg");
+  sha256 = xfer_write_file (path, "thumbs", 300 * KiB);
+  grid_sha256 = xfer_write_file (grid, "thumbs/grid", 6 * KiB);
+  g_free (xfer_write_file (preview, "thumbs/preview", 40 * KiB));
+  request = xfer_request_new (sha256, 300 * KiB, "IMG_0007.JPG");
+  xfer_request_add_thumbnail (request, "grid", grid);
+  xfer_request_add_thumbnail (request, "preview", preview);
+  doctored = doctored_prepare_target (e.xfer, request, 0, "grid");
+  ks_test_proxy_add_body (e.proxy, "POST", "/v1/photos/prepare", 1, doctored);
+
+  photo = xfer_upload (e.uploader, path, request, grid, preview, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (photo);
+  g_assert_cmpuint (ks_test_proxy_count (e.proxy, "POST", "/v1/photos/prepare"), ==, 2);
+
+  original_key = g_strdup_printf ("/originals/%s/%s", e.xfer->user->sub, photo->id);
+  grid_key = g_strdup_printf ("/thumbs/%s/%s/grid.jpg", e.xfer->user->sub, photo->id);
+  preview_key = g_strdup_printf ("/thumbs/%s/%s/preview.jpg", e.xfer->user->sub, photo->id);
+  commit = g_strdup_printf ("\"POST /v1/photos/%s/commit\" 200 ", photo->id);
+  xfer_wait_log (api, commit);
+  g_assert_cmpuint (xfer_count_log (api, "PUT", grid_key, 403), ==, 1);
+  g_assert_cmpuint (xfer_count_log (api, "PUT", grid_key, 200), ==, 1);
+  g_assert_cmpuint (xfer_count_log (api, "PUT", original_key, 200), ==, 1);
+  g_assert_cmpuint (xfer_count_log (api, "PUT", preview_key, 200), ==, 1);
+  assert_download (e.xfer, photo->url_grid, grid_sha256, 6 * KiB);
+
+  /* The store refuses the preview (its bytes are not the declared
+   * ones): an error, and nothing committed. */
+  g_clear_pointer (&photo, ks_photo_free);
+  g_free (request->sha256);
+  request->sha256 = xfer_write_file (path, "thumbs again", 300 * KiB);
+  g_free (xfer_write_file (preview, "thumbs/other preview", 40 * KiB));
+  photo = xfer_upload (e.uploader, path, request, grid, preview, NULL, NULL, NULL, NULL, &error);
+  g_assert_nonnull (error);
+  g_assert_null (photo);
+  g_assert_cmpuint (xfer_count_photos (e.xfer), ==, 1);
+
+  expiring_clear (&e);
+}
+
 /* 2 MiB at 4 MiB/s from an empty bucket: half a second at least. */
 static void
 test_rate_limit (void)
@@ -496,6 +576,7 @@ main (int   argc,
   g_test_add_func ("/cloud/upload/cancel", test_cancel);
   g_test_add_func ("/cloud/upload/expired-url", test_expired_url);
   g_test_add_func ("/cloud/upload/expiring-url", test_expiring_url);
+  g_test_add_func ("/cloud/upload/thumbnail-faults", test_thumbnail_faults);
   g_test_add_func ("/cloud/upload/rate-limit", test_rate_limit);
 
   api = ks_test_api_new ();

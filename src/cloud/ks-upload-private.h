@@ -85,6 +85,10 @@ typedef struct
   char           *photo_id;
   guint           done;    /* KsUploadTargetFlag: sent under @photo_id */
   guint           current; /* index of the target being sent */
+  guint           thumbs_running; /* KsUploadTargetFlag: thumbnails' PUTs out */
+  GError         *thumbs_error;   /* the first of them to fail */
+  gboolean        expired;        /* a URL expired: prepare again */
+  GTask          *parked;         /* owned, nullable: waits for them */
   guint           n_prepares;
   gboolean        existed;
 

@@ -13,7 +13,8 @@
 /*
  * One photo is a small state machine on the main context:
  *
- *   stat → prepare → for each target: PUT (or parts → verify → complete)
+ *   stat → prepare → PUT the original (or parts → verify → complete),
+ *                    with the thumbnails' PUTs beside it
  *        → stat again → commit
  *
  * A URL that expired, or expires within EXPIRY_MARGIN, sends it back to
@@ -55,6 +56,7 @@ upload_job_free (KsUploadJob *job)
   g_hash_table_unref (job->etags);
   g_clear_object (&job->parts_cancellable);
   g_clear_error (&job->parts_error);
+  g_clear_error (&job->thumbs_error);
   g_free (job);
 }
 
@@ -261,73 +263,139 @@ put_single (GTask          *task,
 {
   GCancellable    *cancellable = g_task_get_cancellable (task);
   KsUploadJob     *job = g_task_get_task_data (task);
-  gint64           size = job->request->size;
-  const char      *sha256 = job->request->sha256;
-  g_autofree char *what = NULL;
+  g_autofree char *what = g_strdup_printf ("“%s”", job->request->file_name);
 
-  if (index > 0)
-    {
-      const KsThumbnailInfo *thumb = find_thumbnail (job->request, targets[index].name);
-
-      size = thumb->size;
-      sha256 = thumb->sha256;
-      what = g_strdup_printf (_ ("the thumbnail of “%s”"), job->request->file_name);
-    }
-  else
-    what = g_strdup_printf ("“%s”", job->request->file_name);
-  ks_upload_put_async (job->self->soup, target->url, target->headers, job->files[index], 0, size,
-                       sha256, job->self->limiter, &job->progress, what,
+  g_assert (index == 0);
+  ks_upload_put_async (job->self->soup, target->url, target->headers, job->files[0], 0, job->request->size,
+                       job->request->sha256, job->self->limiter, &job->progress, what,
                        cancellable, put_done_cb, g_steal_pointer (&task));
 }
 
-/* ---- Steps ---- */
+/* ---- Thumbnails, beside the original ---- */
+
+/*
+ * The thumbnails are small: sent one after the other behind the
+ * original, each would add a round trip and the store's fsync to every
+ * photo. They go at the same time as the original instead; the job
+ * waits for them (parked) before it commits or prepares again.
+ */
+typedef struct
+{
+  GTask *task; /* owned */
+  guint  index;
+} SidePut;
+
+static void
+side_put_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  SidePut     *side = user_data;
+  KsUploadJob *job = g_task_get_task_data (side->task);
+  GError      *error = NULL;
+  g_autofree char *etag = ks_upload_put_finish (result, &error);
+
+  job->thumbs_running &= ~targets[side->index].flag;
+  if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_URL_EXPIRED))
+    {
+      g_debug ("%s", error->message);
+      job->expired = TRUE;
+      g_clear_error (&error);
+    }
+  else if (etag == NULL && job->thumbs_error == NULL)
+    job->thumbs_error = g_steal_pointer (&error);
+  else if (etag != NULL)
+    job->done |= targets[side->index].flag;
+  g_clear_error (&error);
+
+  if (job->thumbs_running == 0 && job->parked != NULL)
+    ks_upload_job_next_target (g_steal_pointer (&job->parked));
+  g_object_unref (side->task);
+  g_free (side);
+}
+
+static void
+put_side (GTask          *task,
+          guint           index,
+          KsUploadTarget *target)
+{
+  KsUploadJob           *job = g_task_get_task_data (task);
+  const KsThumbnailInfo *thumb = find_thumbnail (job->request, targets[index].name);
+  g_autofree char       *what = g_strdup_printf (_ ("the thumbnail of “%s”"), job->request->file_name);
+  SidePut               *side = g_new0 (SidePut, 1);
+
+  side->task = g_object_ref (task);
+  side->index = index;
+  job->thumbs_running |= targets[index].flag;
+  ks_upload_put_async (job->self->soup, target->url, target->headers, job->files[index], 0, thumb->size,
+                       thumb->sha256, job->self->limiter, &job->progress, what,
+                       g_task_get_cancellable (task), side_put_done_cb, side);
+}
 
 /* Takes @owned_task, as every step below. */
 void
 ks_upload_job_next_target (GTask *owned_task)
 {
   g_autoptr (GTask) task = owned_task;
-  KsUploadJob *job = g_task_get_task_data (task);
+  KsUploadJob    *job = g_task_get_task_data (task);
+  KsUploadTarget *original;
 
-  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+  /* What a thumbnail's PUT found, once none is out any more. */
+  if (job->thumbs_running == 0 && job->thumbs_error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&job->thumbs_error));
+      return;
+    }
+  if (ks_upload_job_expiring (job) || job->expired)
+    {
+      ks_upload_job_prepare (g_steal_pointer (&task));
+      return;
+    }
+
+  original = find_target (job->reply, targets[0].name);
+  if (original == NULL)
+    {
+      g_task_return_new_error (task, KS_CLOUD_ERROR, KS_CLOUD_ERROR_PROTOCOL,
+                               _ ("The server did not say where to upload “%s”."),
+                               job->request->file_name);
+      return;
+    }
+
+  for (guint i = 1; i < G_N_ELEMENTS (targets); i++)
     {
       KsUploadTarget *target;
 
-      if (job->done & targets[i].flag)
+      if ((job->done | job->thumbs_running) & targets[i].flag)
         continue;
 
       target = find_target (job->reply, targets[i].name);
-      if (target == NULL && i == 0)
-        {
-          g_task_return_new_error (task, KS_CLOUD_ERROR, KS_CLOUD_ERROR_PROTOCOL,
-                                   _ ("The server did not say where to upload “%s”."),
-                                   job->request->file_name);
-          return;
-        }
       if (target == NULL)
         {
           job->done |= targets[i].flag;
           continue;
         }
-      if (i > 0 && (job->files[i] == NULL || find_thumbnail (job->request, targets[i].name) == NULL))
+      if (job->files[i] == NULL || find_thumbnail (job->request, targets[i].name) == NULL)
         {
           g_task_return_new_error (task, KS_CLOUD_ERROR, KS_CLOUD_ERROR_FAILED,
                                    "The server asked for a %s thumbnail that was not given",
                                    targets[i].name);
           return;
         }
-
-      job->current = i;
-      if (ks_upload_job_expiring (job))
-        ks_upload_job_prepare (g_steal_pointer (&task));
-      else if (target->parts != NULL)
-        ks_upload_job_put_multipart (g_steal_pointer (&task), target);
-      else
-        put_single (g_steal_pointer (&task), i, target);
-      return;
+      put_side (task, i, target);
     }
 
-  restat_and_commit (g_steal_pointer (&task));
+  if (!(job->done & KS_UPLOAD_ORIGINAL))
+    {
+      job->current = 0;
+      if (original->parts != NULL)
+        ks_upload_job_put_multipart (g_steal_pointer (&task), original);
+      else
+        put_single (g_steal_pointer (&task), 0, original);
+    }
+  else if (job->thumbs_running != 0)
+    job->parked = g_steal_pointer (&task);
+  else
+    restat_and_commit (g_steal_pointer (&task));
 }
 
 static void
@@ -381,6 +449,15 @@ void
 ks_upload_job_prepare (GTask *task)
 {
   KsUploadJob *job = g_task_get_task_data (task);
+
+  /* Not under the thumbnails' feet: their photo id may change. */
+  if (job->thumbs_running != 0)
+    {
+      job->expired = TRUE;
+      job->parked = task;
+      return;
+    }
+  job->expired = FALSE;
 
   if (++job->n_prepares > MAX_PREPARES)
     {

@@ -95,6 +95,8 @@ struct _KsSyncEngine
   guint       n_scans;
   GPtrArray  *album_waiters; /* KsSyncJob waiting for an album */
   gboolean    album_busy;
+  GHashTable *album_adds;    /* album id → GPtrArray of KsSyncJob to add next */
+  GHashTable *albums_adding; /* album ids with an add request out */
 
   guint    pump_id;
   guint    refresh_id;
@@ -212,6 +214,7 @@ void ks_sync_queue_album_ready (KsSyncJob    *job,
                                 const char   *album_id,
                                 const GError *error);
 void ks_sync_job_finish (KsSyncJob *job);
+void ks_sync_job_leave_album_add (KsSyncJob *job);
 void ks_sync_job_revert_state (KsSyncJob *job);
 void ks_sync_job_record_failure (KsSyncJob    *job,
                                  const GError *error,

@@ -399,6 +399,8 @@ ks_sync_engine_finalize (GObject *object)
   g_hash_table_unref (self->jobs);
   g_hash_table_unref (self->busy_shas);
   g_ptr_array_unref (self->album_waiters);
+  g_hash_table_unref (self->album_adds);
+  g_hash_table_unref (self->albums_adding);
   g_ptr_array_unref (self->sync_tasks);
   g_clear_object (&self->uploader);
   g_clear_object (&self->limiter);
@@ -484,6 +486,8 @@ ks_sync_engine_init (KsSyncEngine *self)
   self->jobs = g_hash_table_new (g_int64_hash, g_int64_equal);
   self->busy_shas = g_hash_table_new (g_str_hash, g_str_equal);
   self->album_waiters = g_ptr_array_new ();
+  self->album_adds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  self->albums_adding = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->sync_tasks = g_ptr_array_new_with_free_func (g_object_unref);
   self->activity = g_list_store_new (KS_TYPE_SYNC_ACTIVITY);
   self->max_uploads = KS_SYNC_DEFAULT_MAX_UPLOADS;

@@ -87,6 +87,7 @@ ks_sync_job_finish (KsSyncJob *job)
   g_hash_table_remove (self->jobs, &job->file_id);
   g_queue_remove (&self->ready, job);
   g_ptr_array_remove (self->album_waiters, job);
+  ks_sync_job_leave_album_add (job);
   if (job->uploading)
     {
       self->n_uploading--;

@@ -63,18 +63,112 @@ upload_failed (KsSyncJob    *job,
     ks_sync_job_record_failure (job, error, ks_cloud_error_is_transient (error) || error->domain == G_IO_ERROR);
 }
 
+/* ---- Album adds ---- */
+
+/*
+ * One request at a time an album: the photos that are ready meanwhile go
+ * together in the next, so a burst of uploads costs a request every few
+ * photos instead of one each, and a single photo waits for nothing.
+ */
+#define ALBUM_ADD_MAX 100
+
+typedef struct
+{
+  KsSyncEngine *engine; /* owned */
+  char         *album_id;
+  GArray       *file_ids; /* of gint64: the jobs in this request */
+} AlbumAdd;
+
+static void album_add_next (KsSyncEngine *self,
+                            const char   *album_id);
+
 static void
 album_add_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  KsSyncJob *job = user_data;
+  AlbumAdd     *add = user_data;
+  KsSyncEngine *self = add->engine;
   g_autoptr (GError) error = NULL;
 
-  if (!ks_api_client_add_album_photos_finish (KS_API_CLIENT (source), result, NULL, NULL, &error))
-    upload_failed (job, error);
-  else
-    mark_done (job);
+  ks_api_client_add_album_photos_finish (KS_API_CLIENT (source), result, NULL, NULL, &error);
+  g_hash_table_remove (self->albums_adding, add->album_id);
+
+  /* By id: a job may have gone meanwhile. */
+  for (guint i = 0; i < add->file_ids->len; i++)
+    {
+      KsSyncJob *job = g_hash_table_lookup (self->jobs, &g_array_index (add->file_ids, gint64, i));
+
+      if (job == NULL || job->stage != KS_SYNC_JOB_ALBUM_ADD)
+        continue;
+      if (error != NULL)
+        upload_failed (job, error);
+      else
+        mark_done (job);
+    }
+
+  album_add_next (self, add->album_id);
+  g_object_unref (add->engine);
+  g_free (add->album_id);
+  g_array_unref (add->file_ids);
+  g_free (add);
+}
+
+static void
+album_add_next (KsSyncEngine *self,
+                const char   *album_id)
+{
+  GPtrArray *waiting = g_hash_table_lookup (self->album_adds, album_id);
+  g_autoptr (GPtrArray) ids = NULL;
+  AlbumAdd  *add;
+  guint      n;
+
+  if (waiting == NULL || g_hash_table_contains (self->albums_adding, album_id))
+    return;
+
+  n = MIN (waiting->len, ALBUM_ADD_MAX);
+  add = g_new0 (AlbumAdd, 1);
+  add->engine = g_object_ref (self);
+  add->album_id = g_strdup (album_id);
+  add->file_ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  ids = g_ptr_array_new_full (n + 1, g_free);
+  for (guint i = 0; i < n; i++)
+    {
+      KsSyncJob *job = g_ptr_array_index (waiting, i);
+
+      g_array_append_val (add->file_ids, job->file_id);
+      g_ptr_array_add (ids, g_strdup (job->photo_id));
+    }
+  g_ptr_array_add (ids, NULL);
+  g_ptr_array_remove_range (waiting, 0, n);
+  if (waiting->len == 0)
+    g_hash_table_remove (self->album_adds, album_id);
+
+  g_hash_table_add (self->albums_adding, g_strdup (album_id));
+  /* Not any one job's cancellable: the others are in it too. A job
+   * cancelled meanwhile is done once its photo is in the album. */
+  ks_api_client_add_album_photos_async (self->api, album_id, (const char *const *) ids->pdata, NULL,
+                                        album_add_cb, add);
+}
+
+/* Takes @job out of an album add not yet sent. */
+void
+ks_sync_job_leave_album_add (KsSyncJob *job)
+{
+  KsSyncEngine  *self = job->engine;
+  GHashTableIter iter;
+  gpointer       waiting;
+
+  if (job->stage != KS_SYNC_JOB_ALBUM_ADD)
+    return;
+  g_hash_table_iter_init (&iter, self->album_adds);
+  while (g_hash_table_iter_next (&iter, NULL, &waiting))
+    if (g_ptr_array_remove (waiting, job))
+      {
+        if (((GPtrArray *) waiting)->len == 0)
+          g_hash_table_iter_remove (&iter);
+        return;
+      }
 }
 
 void
@@ -82,7 +176,8 @@ ks_sync_queue_album_ready (KsSyncJob    *job,
                            const char   *album_id,
                            const GError *error)
 {
-  const char *ids[] = { job->photo_id, NULL };
+  KsSyncEngine *self = job->engine;
+  GPtrArray    *waiting;
 
   if (error != NULL)
     upload_failed (job, error);
@@ -91,8 +186,14 @@ ks_sync_queue_album_ready (KsSyncJob    *job,
   else
     {
       job->stage = KS_SYNC_JOB_ALBUM_ADD;
-      ks_api_client_add_album_photos_async (job->engine->api, album_id, ids, job->cancellable,
-                                            album_add_cb, job);
+      waiting = g_hash_table_lookup (self->album_adds, album_id);
+      if (waiting == NULL)
+        {
+          waiting = g_ptr_array_new ();
+          g_hash_table_insert (self->album_adds, g_strdup (album_id), waiting);
+        }
+      g_ptr_array_add (waiting, job);
+      album_add_next (self, album_id);
     }
 }
 
