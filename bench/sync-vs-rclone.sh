@@ -12,11 +12,16 @@ bench_start
 bench_photos "$WORK/photos" "$N"
 bytes=$(du -sb "$WORK/photos" | cut -f1)
 
+# The server's CPU time (user + system) in seconds, from /proc.
+server_cpu () { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$SERVER_PID/stat"; }
+
 "$CLI" sync add "$WORK/photos" >/dev/null
+c0=$(server_cpu)
 t0=$(now)
 /usr/bin/time -f "sync cpu: %U user %S sys, %M KiB max RSS" "$CLI" sync run --once >/dev/null
 t1=$(now)
 sync_s=$(elapsed "$t0" "$t1")
+echo "server cpu during the sync: $(echo "$(server_cpu) - $c0" | bc) s"
 
 creds=$("$SERVER" --data-dir "$WORK/data" credentials)
 field () { echo "$creds" | sed -n "s/.*\"$1\" : \"\([^\"]*\)\".*/\1/p"; }
@@ -24,10 +29,13 @@ export RCLONE_CONFIG_KS_TYPE=s3 RCLONE_CONFIG_KS_PROVIDER=Other RCLONE_CONFIG_KS
   RCLONE_CONFIG_KS_ENDPOINT="http://127.0.0.1:$PORT/s3" RCLONE_CONFIG_KS_REGION=us-east-1 \
   RCLONE_CONFIG_KS_FORCE_PATH_STYLE=true RCLONE_CONFIG_KS_ACCESS_KEY_ID="$(field access_key_id)" \
   RCLONE_CONFIG_KS_SECRET_ACCESS_KEY="$(field secret_access_key)"
+c0=$(server_cpu)
 t0=$(now)
-env -u AWS_CA_BUNDLE -u HTTP_PROXY -u HTTPS_PROXY -u http_proxy -u https_proxy rclone copy --config /dev/null "$WORK/photos" "ks:$(field bucket)/rclone-bench"
+env -u AWS_CA_BUNDLE -u HTTP_PROXY -u HTTPS_PROXY -u http_proxy -u https_proxy \
+  /usr/bin/time -f "rclone cpu: %U user %S sys" rclone copy --config /dev/null "$WORK/photos" "ks:$(field bucket)/rclone-bench"
 t1=$(now)
 rclone_s=$(elapsed "$t0" "$t1")
+echo "server cpu during rclone: $(echo "$(server_cpu) - $c0" | bc) s"
 
 mb=$(echo "$bytes / 1048576" | bc -l)
 printf 'photos: %s, %.1f MiB\n' "$N" "$mb"
