@@ -355,13 +355,39 @@ test_commands (CliFixture   *fx,
 
     g_assert_nonnull (strstr (run.out, "Sync: not running, paused\n"));
   }
+  /* run --once while paused does not wait for a resume: it says so. */
+  g_free (cli_write_png (loose, "e.png", 24, 24, 5));
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
+
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_nonnull (strstr (run.out, "0 uploaded"));
+    cli_assert_one_line_error (&run);
+    g_assert_nonnull (strstr (run.err, "Syncing is paused"));
+  }
   {
     g_auto (CliRun) run = cli_run (alice, NULL, "sync", "resume");
 
     g_assert_cmpint (run.status, ==, 0);
     g_assert_cmpstr (run.out, ==, "Sync resumed.\n");
   }
-  assert_status (alice, FALSE, FALSE, 5, 0, 1);
+  /* Nor for a server that is gone: exit 4, the photo still to do. */
+  ks_test_server_stop (fx->server);
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
+
+    g_assert_cmpint (run.status, ==, 4);
+    cli_assert_one_line_error (&run);
+    g_assert_nonnull (strstr (run.err, "could not be reached"));
+  }
+  ks_test_server_restart (fx->server); /* on the same port */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "1 uploaded, 0 already there, 0 failed"));
+  }
+  assert_status (alice, FALSE, FALSE, 6, 0, 1);
 }
 
 /* ---- a running `sync run` ---- */

@@ -10,10 +10,12 @@
 
 typedef struct
 {
-  KsCli *cli;
-  guint  uploaded;
-  guint  existed;
-  guint  failed;
+  KsCli   *cli;
+  guint    uploaded;
+  guint    existed;
+  guint    failed;
+  gboolean once;
+  GError  *stuck; /* with --once: why it cannot finish now */
 } Run;
 
 static void
@@ -51,6 +53,40 @@ state_cb (KsSyncEngine *engine,
           Run          *run)
 {
   KsSyncState state = ks_sync_engine_get_state (engine);
+
+  /* --once is for scripts: waiting, possibly for hours, for a resume,
+   * a charger, another network or the server is not finishing. What is
+   * done is in the journal; the next run goes on from there. */
+  if (run->once && run->stuck == NULL && state == KS_SYNC_STATE_PAUSED)
+    run->stuck = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BUSY,
+                                      _ ("Syncing is paused. “keepsake-cli sync resume” resumes it."));
+  else if (run->once && run->stuck == NULL && state == KS_SYNC_STATE_OFFLINE)
+    {
+      switch (ks_sync_engine_get_wait (engine))
+        {
+        case KS_SYNC_WAIT_METERED:
+          run->stuck = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE,
+                                            _ ("Not uploading on a metered network; "
+                                               "--allow-metered uploads anyway."));
+          break;
+        case KS_SYNC_WAIT_BATTERY:
+          run->stuck = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BUSY,
+                                            _ ("Not uploading on a low battery; "
+                                               "--allow-low-battery uploads anyway."));
+          break;
+        case KS_SYNC_WAIT_OFFLINE:
+        case KS_SYNC_WAIT_NONE:
+        default:
+          run->stuck = g_error_new (G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE, _ ("Offline: %s"),
+                                    ks_sync_engine_get_last_error (engine));
+          break;
+        }
+    }
+  if (run->stuck != NULL)
+    {
+      g_main_context_wakeup (NULL);
+      return;
+    }
 
   if (run->cli->json)
     return;
@@ -106,13 +142,19 @@ run_once (Run          *run,
   g_autoptr (GError) error = NULL;
 
   ks_sync_engine_sync_async (engine, run->cli->cancellable, ks_cli_store_result_cb, &result);
-  while (result == NULL && !g_cancellable_is_cancelled (run->cli->cancellable))
+  while (result == NULL && !g_cancellable_is_cancelled (run->cli->cancellable) && run->stuck == NULL)
     g_main_context_iteration (NULL, TRUE);
   ks_sync_engine_stop (engine);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   if (!ks_sync_engine_sync_finish (engine, result, &error))
     {
+      if (run->stuck != NULL)
+        {
+          /* What got done, then why the rest did not. */
+          summary (run, engine);
+          return ks_cli_fail (run->stuck);
+        }
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return KS_CLI_EXIT_INTERRUPTED;
       return ks_cli_fail (error);
@@ -157,8 +199,14 @@ ks_cli_cmd_sync_run (KsCli              *cli,
                      char              **argv)
 {
   gboolean           once = FALSE;
+  gboolean           allow_metered = FALSE;
+  gboolean           allow_low_battery = FALSE;
   const GOptionEntry entries[] = {
     { "once", 0, 0, G_OPTION_ARG_NONE, &once, N_ ("Scan, upload what is new, then exit"), NULL },
+    { "allow-metered", 0, 0, G_OPTION_ARG_NONE, &allow_metered, N_ ("Upload on a metered network too"),
+      NULL },
+    { "allow-low-battery", 0, 0, G_OPTION_ARG_NONE, &allow_low_battery,
+      N_ ("Upload on a low battery too"), NULL },
     { NULL }
   };
   g_autofree char *path = ks_cli_sync_journal_path (cli);
@@ -179,10 +227,14 @@ ks_cli_cmd_sync_run (KsCli              *cli,
     return ks_cli_fail (error);
 
   engine = engine_new (cli, journal);
+  ks_sync_engine_set_allow_metered (engine, allow_metered);
+  ks_sync_engine_set_allow_low_battery (engine, allow_low_battery);
+  run.once = once;
   g_signal_connect (engine, "file-done", G_CALLBACK (file_done_cb), &run);
   g_signal_connect (engine, "file-failed", G_CALLBACK (file_failed_cb), &run);
   g_signal_connect (engine, "notify::state", G_CALLBACK (state_cb), &run);
   exit_code = once ? run_once (&run, engine) : run_forever (&run, engine);
   g_signal_handlers_disconnect_by_data (engine, &run);
+  g_clear_error (&run.stuck);
   return exit_code;
 }

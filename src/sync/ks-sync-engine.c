@@ -679,6 +679,20 @@ ks_sync_engine_get_last_error (KsSyncEngine *self)
   return self->last_error;
 }
 
+KsSyncWait
+ks_sync_engine_get_wait (KsSyncEngine *self)
+{
+  g_return_val_if_fail (KS_IS_SYNC_ENGINE (self), KS_SYNC_WAIT_NONE);
+
+  if (self->state != KS_SYNC_STATE_OFFLINE)
+    return KS_SYNC_WAIT_NONE;
+  if (self->offline)
+    return KS_SYNC_WAIT_OFFLINE;
+  if (self->metered && !self->allow_metered)
+    return KS_SYNC_WAIT_METERED;
+  return KS_SYNC_WAIT_BATTERY;
+}
+
 const GError *
 ks_sync_engine_get_error (KsSyncEngine *self)
 {

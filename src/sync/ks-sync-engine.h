@@ -168,6 +168,17 @@ void        ks_sync_engine_get_counts (KsSyncEngine *self,
                                        guint64      *out_failed);
 GStrv       ks_sync_engine_dup_current_files (KsSyncEngine *self);
 const char *ks_sync_engine_get_last_error (KsSyncEngine *self);
+
+/* Why uploads wait, in state OFFLINE. */
+typedef enum
+{
+  KS_SYNC_WAIT_NONE,
+  KS_SYNC_WAIT_OFFLINE, /* the server cannot be reached */
+  KS_SYNC_WAIT_METERED, /* a metered network, not allowed */
+  KS_SYNC_WAIT_BATTERY, /* on battery below the threshold, not allowed */
+} KsSyncWait;
+
+KsSyncWait ks_sync_engine_get_wait (KsSyncEngine *self);
 /* (nullable): what stopped the engine (state ERROR), e.g. another
  * process syncing the same journal. */
 const GError *ks_sync_engine_get_error (KsSyncEngine *self);
