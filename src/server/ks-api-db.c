@@ -11,42 +11,76 @@ struct _KsApiTransaction
   gboolean done;
 };
 
+static void
+set_db_error (sqlite3 *db,
+              int      rc,
+              GError **error)
+{
+  g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_DATABASE,
+               "database: %s (%s)", sqlite3_errmsg (db), sqlite3_errstr (rc));
+}
+
 void
 ks_api_set_db_error (KsApi   *api,
                      int      rc,
                      GError **error)
 {
-  g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_DATABASE,
-               "database: %s (%s)", sqlite3_errmsg (api->db), sqlite3_errstr (rc));
+  set_db_error (api->db, rc, error);
 }
 
 /**
- * ks_api_stmt:
+ * ks_api_stmt_on:
+ * @stmts: SQL text → statement, the cache of @db's
  * @sql: a string that outlives the module (a literal): it is the cache key
  *
  * Returns: (transfer none): the statement, ready to bind; hold it with
  *   g_autoptr (KsApiStmt) so it is reset after use
  */
 KsApiStmt *
-ks_api_stmt (KsApi      *api,
-             const char *sql,
-             GError    **error)
+ks_api_stmt_on (sqlite3    *db,
+                GHashTable *stmts,
+                const char *sql,
+                GError    **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (api->stmts, sql);
+  sqlite3_stmt *stmt = g_hash_table_lookup (stmts, sql);
   int           rc;
 
   if (stmt != NULL)
     return stmt;
 
-  rc = sqlite3_prepare_v3 (api->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  rc = sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
   if (rc != SQLITE_OK)
     {
-      ks_api_set_db_error (api, rc, error);
+      set_db_error (db, rc, error);
       return NULL;
     }
 
-  g_hash_table_insert (api->stmts, (gpointer) sql, stmt);
+  g_hash_table_insert (stmts, (gpointer) sql, stmt);
   return stmt;
+}
+
+/* SQLITE_ROW or SQLITE_DONE, or -1 with @error set. */
+int
+ks_api_step_on (sqlite3   *db,
+                KsApiStmt *stmt,
+                GError   **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    return rc;
+
+  set_db_error (db, rc, error);
+  return -1;
+}
+
+/* The main loop's connection. */
+KsApiStmt *
+ks_api_stmt (KsApi      *api,
+             const char *sql,
+             GError    **error)
+{
+  return ks_api_stmt_on (api->db, api->stmts, sql, error);
 }
 
 void
@@ -71,19 +105,12 @@ ks_api_clear_statements (KsApi *api)
   g_hash_table_remove_all (api->stmts);
 }
 
-/* SQLITE_ROW or SQLITE_DONE, or -1 with @error set. */
 int
 ks_api_step (KsApi     *api,
              KsApiStmt *stmt,
              GError   **error)
 {
-  int rc = sqlite3_step (stmt);
-
-  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-    return rc;
-
-  ks_api_set_db_error (api, rc, error);
-  return -1;
+  return ks_api_step_on (api->db, stmt, error);
 }
 
 gboolean

@@ -116,6 +116,13 @@ typedef sqlite3_stmt KsApiStmt;
 KsApiStmt  *ks_api_stmt (KsApi      *api,
                          const char *sql,
                          GError    **error);
+KsApiStmt  *ks_api_stmt_on (sqlite3    *db,
+                            GHashTable *stmts,
+                            const char *sql,
+                            GError    **error);
+int         ks_api_step_on (sqlite3   *db,
+                            KsApiStmt *stmt,
+                            GError   **error);
 void        ks_api_stmt_release (KsApiStmt *stmt);
 int         ks_api_step (KsApi     *api,
                          KsApiStmt *stmt,

@@ -5,7 +5,6 @@
 #include "ks-api-private.h"
 #include "ks-server-db.h"
 #include "ks-server-error.h"
-#include "ks-server-http.h"
 
 /*
  * A prepare is mostly database work: a dedupe lookup, an INSERT and its
@@ -62,51 +61,21 @@ write_disconnected_cb (SoupServerMessage *msg,
 
 /* ---- On the writer thread ---- */
 
-static void
-set_db_error (KsApiWriter *writer,
-              int          rc,
-              GError     **error)
-{
-  g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_DATABASE,
-               "database: %s (%s)", sqlite3_errmsg (writer->handle), sqlite3_errstr (rc));
-}
-
 /* As ks_api_stmt(), on the writer's connection. */
 KsApiStmt *
 ks_api_writer_stmt (KsApiWriter *writer,
                     const char  *sql,
                     GError     **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (writer->stmts, sql);
-  int           rc;
-
-  if (stmt != NULL)
-    return stmt;
-
-  rc = sqlite3_prepare_v3 (writer->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_db_error (writer, rc, error);
-      return NULL;
-    }
-
-  g_hash_table_insert (writer->stmts, (gpointer) sql, stmt);
-  return stmt;
+  return ks_api_stmt_on (writer->handle, writer->stmts, sql, error);
 }
 
-/* SQLITE_ROW or SQLITE_DONE, or -1 with @error set. */
 int
 ks_api_writer_step (KsApiWriter *writer,
                     KsApiStmt   *stmt,
                     GError     **error)
 {
-  int rc = sqlite3_step (stmt);
-
-  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-    return rc;
-
-  set_db_error (writer, rc, error);
-  return -1;
+  return ks_api_step_on (writer->handle, stmt, error);
 }
 
 static gboolean
