@@ -169,9 +169,9 @@ test_dedupe_and_resume (void)
 
 typedef struct
 {
-  guint   n_left;
-  guint  *status; /* one a request */
-  char  **reply;  /* the body of each, NUL-terminated */
+  guint  n_left;
+  guint *status; /* one a request */
+  char **reply;  /* the body of each, NUL-terminated */
 } Concurrent;
 
 typedef struct
@@ -235,8 +235,8 @@ static void
 test_prepare_concurrent (void)
 {
   g_autoptr (KsTestApi) api = ks_test_api_new ();
-  KsTestUser *alice = ks_test_api_user (api, "alice");
-  const char *base = ks_test_server_get_base_url (ks_test_api_get_server (api));
+  KsTestUser      *alice = ks_test_api_user (api, "alice");
+  const char      *base = ks_test_server_get_base_url (ks_test_api_get_server (api));
   g_autofree char *prepare_url = g_strconcat (base, "/v1/photos/prepare", NULL);
   g_autofree char *list_url = g_strconcat (base, "/v1/photos", NULL);
   g_autoptr (SoupSession) session = g_object_new (SOUP_TYPE_SESSION, "max-conns", 16,
@@ -250,13 +250,18 @@ test_prepare_concurrent (void)
   g_autofree char *commit = g_strdup_printf ("/v1/photos/%s/commit", done_id);
   g_autoptr (JsonNode) committed = NULL;
   g_autoptr (GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  enum { N_DISTINCT = 12, N_COPIES = 4, N_CALLS = N_DISTINCT * N_COPIES + N_COPIES + N_COPIES };
-  g_autofree char *bodies[N_DISTINCT] = { NULL };
-  guint       status[N_CALLS] = { 0 };
-  char       *reply[N_CALLS] = { NULL };
-  Concurrent  all = { 0, status, reply };
-  guint       n = 0;
-  int         pending = 0;
+  enum
+  {
+    N_DISTINCT = 12,
+    N_COPIES = 4,
+    N_CALLS = N_DISTINCT * N_COPIES + N_COPIES + N_COPIES
+  };
+  char      *bodies[N_DISTINCT] = { NULL };
+  guint      status[N_CALLS] = { 0 };
+  char      *reply[N_CALLS] = { NULL };
+  Concurrent all = { 0, status, reply };
+  guint      n = 0;
+  int        pending = 0;
 
   g_assert_cmpuint (ks_test_api_put (api, json_array_get_object_element (uploads, 0), done_bytes), ==, 200);
   committed = ks_test_api_expect (api, alice->token, "POST", commit, NULL, 200);
@@ -313,14 +318,16 @@ test_prepare_concurrent (void)
     }
   for (guint i = 0; i < N_CALLS; i++)
     g_free (reply[i]);
+  for (guint i = 0; i < N_DISTINCT; i++)
+    g_free (bodies[i]);
 
   /* Twelve distinct photos, each one pending row. */
   g_assert_cmpuint (g_hash_table_size (ids), ==, N_DISTINCT);
   {
     g_autofree char *path = ks_test_server_dup_data_path (ks_test_api_get_server (api), "keepsake.db");
-    sqlite3        *db = NULL;
-    GHashTableIter  iter;
-    gpointer        id;
+    sqlite3         *db = NULL;
+    GHashTableIter   iter;
+    gpointer         id;
 
     g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
     sqlite3_busy_timeout (db, 5000);
@@ -330,7 +337,9 @@ test_prepare_concurrent (void)
         sqlite3_stmt *stmt = NULL;
 
         g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM photos WHERE id = ?1 "
-                                                 "AND committed_at IS NULL", -1, &stmt, NULL), ==, SQLITE_OK);
+                                                 "AND committed_at IS NULL",
+                                             -1, &stmt, NULL),
+                         ==, SQLITE_OK);
         sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
         g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
         pending += sqlite3_column_int (stmt, 0);

@@ -290,9 +290,9 @@ side_put_done_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  SidePut     *side = user_data;
-  KsUploadJob *job = g_task_get_task_data (side->task);
-  GError      *error = NULL;
+  SidePut         *side = user_data;
+  KsUploadJob     *job = g_task_get_task_data (side->task);
+  GError          *error = NULL;
   g_autofree char *etag = ks_upload_put_finish (result, &error);
 
   job->thumbs_running &= ~targets[side->index].flag;

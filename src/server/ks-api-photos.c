@@ -189,14 +189,14 @@ find_existing (KsApiRequest *req,
 }
 
 static const char pending_sql[] =
-  "INSERT INTO photos (id, owner, sha256, size, content_type, file_name, "
-  "  taken_at, width, height, grid_size, grid_sha256, preview_size, "
-  "  preview_sha256, upload_id, created_at, prepared_at) "
-  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15) "
-  "ON CONFLICT (id) DO UPDATE SET size = ?4, content_type = ?5, "
-  "  file_name = ?6, taken_at = ?7, width = ?8, height = ?9, "
-  "  grid_size = ?10, grid_sha256 = ?11, preview_size = ?12, "
-  "  preview_sha256 = ?13, upload_id = ?14, prepared_at = ?15";
+    "INSERT INTO photos (id, owner, sha256, size, content_type, file_name, "
+    "  taken_at, width, height, grid_size, grid_sha256, preview_size, "
+    "  preview_sha256, upload_id, created_at, prepared_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15) "
+    "ON CONFLICT (id) DO UPDATE SET size = ?4, content_type = ?5, "
+    "  file_name = ?6, taken_at = ?7, width = ?8, height = ?9, "
+    "  grid_size = ?10, grid_sha256 = ?11, preview_size = ?12, "
+    "  preview_sha256 = ?13, upload_id = ?14, prepared_at = ?15";
 
 /* @stmt: pending_sql, on whichever connection writes it */
 static void
@@ -292,12 +292,12 @@ append_int_member (GString    *out,
 }
 
 static void
-append_single_upload (GString      *out,
-                      KsServer     *server,
-                      const char   *target,
-                      const char   *key,
-                      gint64        size,
-                      const char   *sha256)
+append_single_upload (GString    *out,
+                      KsServer   *server,
+                      const char *target,
+                      const char *key,
+                      gint64      size,
+                      const char *sha256)
 {
   KsS3PresignOptions options = { .content_length = size, .checksum_sha256 = sha256 };
   g_autofree char   *url = ks_s3_store_presign (server, "PUT", key, KS_API_UPLOAD_EXPIRY, &options);
@@ -319,10 +319,10 @@ append_single_upload (GString      *out,
 /* CompleteMultipartUpload, presigned, for clients that complete the
  * upload themselves (see ks-api-photos-commit.c). */
 static void
-append_complete_request (GString      *out,
-                         KsServer     *server,
-                         const char   *key,
-                         const char   *upload_id)
+append_complete_request (GString    *out,
+                         KsServer   *server,
+                         const char *key,
+                         const char *upload_id)
 {
   KsS3PresignOptions options = { .content_length = -1, .upload_id = upload_id };
   g_autofree char   *url = ks_s3_store_presign (server, "POST", key, KS_API_UPLOAD_EXPIRY, &options);
@@ -334,11 +334,11 @@ append_complete_request (GString      *out,
 }
 
 static void
-append_multipart_upload (GString      *out,
-                         KsServer     *server,
-                         const char   *key,
-                         gint64        size,
-                         const char   *upload_id)
+append_multipart_upload (GString    *out,
+                         KsServer   *server,
+                         const char *key,
+                         gint64      size,
+                         const char *upload_id)
 {
   guint n_parts = (guint) ((size + KS_API_PART_SIZE - 1) / KS_API_PART_SIZE);
 
@@ -413,15 +413,15 @@ typedef struct
   char        *owner;
   char        *username;
   gint64       now;
-  PrepareInput in; /* points into @strings */
-  GStrv        strings;
-  gboolean     exists; /* a committed photo has these bytes */
-  GBytes      *reply;  /* the 201's, once written */
+  PrepareInput in;         /* points into @strings */
+  char        *strings[6]; /* owned, nullable */
+  gboolean     exists;     /* a committed photo has these bytes */
+  GBytes      *reply;      /* the 201's, once written */
 } PrepareWrite;
 
 static const char existing_sql[] =
-  "SELECT id, committed_at IS NOT NULL FROM photos WHERE owner = ?1 AND sha256 = ?2 "
-  "ORDER BY committed_at IS NULL LIMIT 1";
+    "SELECT id, committed_at IS NOT NULL FROM photos WHERE owner = ?1 AND sha256 = ?2 "
+    "ORDER BY committed_at IS NULL LIMIT 1";
 
 /* As find_existing() and save_pending(); the reply is written here too,
  * off the main loop. */
@@ -497,7 +497,8 @@ prepare_write_free (KsApiWrite *write)
 
   g_free (self->owner);
   g_free (self->username);
-  g_strfreev (self->strings);
+  for (guint i = 0; i < G_N_ELEMENTS (self->strings); i++)
+    g_free (self->strings[i]);
   g_clear_pointer (&self->reply, g_bytes_unref);
   g_free (self);
 }
@@ -518,6 +519,7 @@ prepare_write_new (KsApiRequest *req,
                               in->thumb_sha256[0], in->thumb_sha256[1] };
 
   G_STATIC_ASSERT (N_THUMBS == 2);
+  G_STATIC_ASSERT (G_N_ELEMENTS (strings) == G_N_ELEMENTS (self->strings));
 
   self->parent.vtable = &prepare_write_vtable;
   self->server = req->api->server;
@@ -525,7 +527,6 @@ prepare_write_new (KsApiRequest *req,
   self->username = g_strdup (req->username);
   self->now = req->now;
   self->in = *in;
-  self->strings = g_new0 (char *, G_N_ELEMENTS (strings) + 1);
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
     self->strings[i] = g_strdup (strings[i]);
   self->in.sha256 = self->strings[0];
@@ -548,8 +549,8 @@ ks_api_photos_prepare (KsApiRequest *req,
   g_autofree char *id = NULL;
   g_autofree char *upload_id = NULL;
   g_autoptr (GBytes) reply = NULL;
-  PrepareInput     in = { 0 };
-  JsonNode        *existing = NULL;
+  PrepareInput in = { 0 };
+  JsonNode    *existing = NULL;
 
   if (body == NULL || !ks_api_check_query (req, NULL, error) || !parse_prepare (body, &in, error))
     return NULL;

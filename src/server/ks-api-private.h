@@ -56,20 +56,20 @@ typedef enum
   KS_API_ROLE_OWNER,
 } KsApiRole;
 
-typedef struct _KsApi      KsApi;
+typedef struct _KsApi       KsApi;
 typedef struct _KsApiWriter KsApiWriter;
 
 /* The module's state; everything runs on the server's main thread. */
 struct _KsApi
 {
-  KsServer   *server;      /* unowned: the routes own the module */
-  sqlite3    *db;          /* unowned: the server's connection */
-  GHashTable *stmts;       /* SQL text → prepared statement, owned */
-  GHashTable *identities;  /* hex SHA-256 of a token → KsApiIdentity */
-  GHashTable *known_users; /* subs whose api_users row exists */
-  GHashTable *waiters;     /* sub → GQueue of change-feed waiters */
-  GHashTable *wake;        /* nullable: subs to wake at COMMIT */
-  KsApiWriter *writer;     /* nullable: the prepares' (ks-api-writer.c) */
+  KsServer    *server;      /* unowned: the routes own the module */
+  sqlite3     *db;          /* unowned: the server's connection */
+  GHashTable  *stmts;       /* SQL text → prepared statement, owned */
+  GHashTable  *identities;  /* hex SHA-256 of a token → KsApiIdentity */
+  GHashTable  *known_users; /* subs whose api_users row exists */
+  GHashTable  *waiters;     /* sub → GQueue of change-feed waiters */
+  GHashTable  *wake;        /* nullable: subs to wake at COMMIT */
+  KsApiWriter *writer;      /* nullable: the prepares' (ks-api-writer.c) */
 
   GMainContext       *context; /* owned: the thread-default one of ks_api_register() */
   KsApiCleanupOptions cleanup;

@@ -32,11 +32,11 @@ struct _KsApiWriter
 
   GMutex     mutex;
   GCond      cond;
-  GPtrArray *queued;   /* of KsApiWrite, owned: pushed, not yet taken */
-  GPtrArray *done;     /* of KsApiWrite, owned: run, not yet answered */
-  gboolean   running;  /* a batch is being written */
+  GPtrArray *queued;  /* of KsApiWrite, owned: pushed, not yet taken */
+  GPtrArray *done;    /* of KsApiWrite, owned: run, not yet answered */
+  gboolean   running; /* a batch is being written */
   gboolean   stopping;
-  GSource   *answer;   /* owned, nullable: will answer @done */
+  GSource   *answer; /* owned, nullable: will answer @done */
 };
 
 static void

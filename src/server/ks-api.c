@@ -416,7 +416,7 @@ add_route (KsApi       *api,
 void
 ks_api_register (KsServer *server)
 {
-  KsApi                    *api = g_rc_box_new0 (KsApi);
+  KsApi *api = g_rc_box_new0 (KsApi);
   g_autoptr (GError) error = NULL;
   const KsApiCleanupOptions cleanup = {
     .interval = KS_API_CLEANUP_INTERVAL,

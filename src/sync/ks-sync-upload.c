@@ -120,8 +120,8 @@ album_add_next (KsSyncEngine *self,
 {
   GPtrArray *waiting = g_hash_table_lookup (self->album_adds, album_id);
   g_autoptr (GPtrArray) ids = NULL;
-  AlbumAdd  *add;
-  guint      n;
+  AlbumAdd *add;
+  guint     n;
 
   if (waiting == NULL || g_hash_table_contains (self->albums_adding, album_id))
     return;
