@@ -7,7 +7,6 @@
 #include "test-sync-photos.h"
 
 #define SETTLE_MS 300
-#define WAIT_S 60
 
 static KsTestApi *api;
 
@@ -107,40 +106,6 @@ fx_tear_down (Fx           *fx,
 
 /* ---- waiting, always bounded ---- */
 
-static gboolean
-tick_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-typedef gboolean (*Predicate) (Fx *fx, gconstpointer data);
-
-static void
-wait_for (Fx           *fx,
-          Predicate     predicate,
-          gconstpointer data,
-          const char   *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
-  guint  tick = g_timeout_add (50, tick_cb, NULL);
-
-  while (!predicate (fx, data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s (state %s)", what,
-                 ks_sync_state_to_string (ks_sync_engine_get_state (fx->engine)));
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (tick);
-}
-
-static gboolean
-time_passed (Fx           *fx,
-             gconstpointer data)
-{
-  return g_get_monotonic_time () >= *(const gint64 *) data;
-}
-
 /* Lets the main loop run for @ms: watchers settle, nothing should
  * happen that the test then checks did not. */
 static void
@@ -149,7 +114,7 @@ spin (Fx   *fx,
 {
   gint64 until = g_get_monotonic_time () + ms * 1000;
 
-  wait_for (fx, time_passed, &until, "time to pass");
+  sync_wait_for (fx->engine, sync_time_passed, NULL, &until, "time to pass");
 }
 
 static gboolean
@@ -157,27 +122,6 @@ n_done_reached (Fx           *fx,
                 gconstpointer data)
 {
   return fx->n_done >= GPOINTER_TO_UINT (data);
-}
-
-static void
-wait_synced (Fx *fx)
-{
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autoptr (GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
-  guint  tick = g_timeout_add (50, tick_cb, NULL);
-
-  ks_sync_engine_sync_async (fx->engine, NULL, ks_test_store_result, &result);
-  while (result == NULL)
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for the sync (state %s)",
-                 ks_sync_state_to_string (ks_sync_engine_get_state (fx->engine)));
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (tick);
-  g_assert_true (ks_sync_engine_sync_finish (fx->engine, result, &error));
-  g_assert_no_error (error);
 }
 
 /* PUTs the built-in S3 store accepted: one per original, thumbnail or
@@ -386,7 +330,7 @@ test_initial_sync (Fx           *fx,
   }
 
   add_folder (fx, fx->folder, KS_SYNC_ALBUM_DEFAULT, NULL);
-  wait_synced (fx);
+  sync_wait_synced (fx->engine);
 
   /* Every good photo once, byte for byte, thumbnails upright. */
   photos = photo_list_server (fx->client);
@@ -442,7 +386,7 @@ test_initial_sync (Fx           *fx,
   g_clear_object (&fx->engine);
   fx->engine = engine_new (fx);
   fx->n_done = 0;
-  wait_synced (fx);
+  sync_wait_synced (fx->engine);
   g_assert_cmpuint (fx->n_done, ==, 0);
   g_assert_cmpuint (count_puts (), ==, puts);
   g_clear_pointer (&photos, g_hash_table_unref);
@@ -510,16 +454,16 @@ test_watch (Fx           *fx,
   sha_c = write_photo (fx, "sub1/c.jpg", 101);
   add_folder (fx, fx->folder, KS_SYNC_ALBUM_NAMED, "Watched");
   ks_sync_engine_start (fx->engine);
-  wait_synced (fx);
+  sync_wait_synced (fx->engine);
   g_assert_cmpuint (fx->n_done, ==, 2);
 
   /* A new file. */
   sha_a = write_photo (fx, "a.jpg", 102);
-  wait_for (fx, n_done_reached, GUINT_TO_POINTER (3), "the new file");
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (3), "the new file");
 
   /* A slow writer: uploaded once, complete. */
   sha_slow = write_slowly (fx, "slow.jpg", 103);
-  wait_for (fx, n_done_reached, GUINT_TO_POINTER (4), "the slowly written file");
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (4), "the slowly written file");
   spin (fx, SETTLE_MS * 3);
   g_assert_cmpuint (fx->n_done, ==, 4);
   g_assert_cmpuint (fx->failed->len, ==, 0);
@@ -549,7 +493,7 @@ test_watch (Fx           *fx,
   /* An edit is a new photo in the album; the old one stays. */
   old_photo = g_strdup (renamed->photo_id);
   sha_edit = write_photo (fx, "b.jpg", 104);
-  wait_for (fx, n_done_reached, GUINT_TO_POINTER (5), "the edit");
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (5), "the edit");
   photos = photo_list_server (fx->client);
   g_assert_cmpuint (g_hash_table_size (photos), ==, 5);
   g_assert_true (g_hash_table_contains (photos, sha_edit));
@@ -607,30 +551,23 @@ test_dedupe (Fx           *fx,
   add_folder (fx, other, KS_SYNC_ALBUM_NAMED, "Trips");
   add_folder (fx, loose, KS_SYNC_ALBUM_NONE, NULL);
   ks_sync_engine_start (fx->engine);
-  wait_synced (fx);
+  sync_wait_synced (fx->engine);
   g_assert_cmpuint (fx->n_done, ==, 2);
 
   puts = count_puts ();
   sha = photo_write (copy1, jpeg);
-  wait_for (fx, n_done_reached, GUINT_TO_POINTER (3), "the copy");
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (3), "the copy");
   g_assert_cmpuint (fx->n_existed, >=, 1);
   g_assert_cmpuint (count_puts (), ==, puts);
 
   g_free (photo_write (single, jpeg2));
-  wait_for (fx, n_done_reached, GUINT_TO_POINTER (4), "the loose photo");
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (4), "the loose photo");
 
   photos = photo_list_server (fx->client);
   g_assert_cmpuint (g_hash_table_size (photos), ==, 3);
   g_assert_true (g_hash_table_contains (photos, sha));
   album = only_album (fx, "Trips");
   g_assert_cmpuint (count_album_photos (fx, album->id), ==, 2);
-}
-
-static gboolean
-state_is (Fx           *fx,
-          gconstpointer data)
-{
-  return ks_sync_engine_get_state (fx->engine) == (KsSyncState) GPOINTER_TO_INT (data);
 }
 
 /* The server goes away mid-sync: offline, then done once it is back. */
@@ -654,16 +591,16 @@ test_offline (Fx           *fx,
   ks_sync_engine_set_max_uploads (fx->engine, 1);
   add_folder (fx, fx->folder, KS_SYNC_ALBUM_DEFAULT, NULL);
   ks_sync_engine_start (fx->engine);
-  wait_for (fx, n_done_reached, GUINT_TO_POINTER (2), "the first uploads");
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (2), "the first uploads");
   g_assert_cmpuint (fx->n_done, <, n);
 
   ks_test_server_stop (server);
-  wait_for (fx, state_is, GINT_TO_POINTER (KS_SYNC_STATE_OFFLINE), "offline");
+  sync_wait_for (fx->engine, sync_state_is, fx->engine, GINT_TO_POINTER (KS_SYNC_STATE_OFFLINE), "offline");
   g_assert_cmpuint (fx->failed->len, ==, 0);
   ks_sync_engine_set_bandwidth_limit (fx->engine, 0);
   ks_test_server_restart (server);
 
-  wait_synced (fx);
+  sync_wait_synced (fx->engine);
   g_assert_cmpuint (fx->failed->len, ==, 0);
   photos = photo_list_server (fx->client);
   g_assert_cmpuint (g_hash_table_size (photos), ==, n);

@@ -124,3 +124,75 @@ photo_list_server (KsApiClient *client)
   while (cursor != NULL);
   return photos;
 }
+
+/* ---- Waiting, always bounded ---- */
+
+#define SYNC_WAIT_S 60
+
+/* @subject: whatever the predicate looks at (a fixture, the engine) */
+typedef gboolean (*SyncDone) (gpointer subject, gconstpointer data);
+
+static G_GNUC_UNUSED gboolean
+sync_tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main context until @done says so, for a minute at most; a
+ * timeout names @what and the engine's state and last error. */
+static G_GNUC_UNUSED void
+sync_wait_for (KsSyncEngine *engine,
+               SyncDone      done,
+               gpointer      subject,
+               gconstpointer data,
+               const char   *what)
+{
+  gint64 deadline = g_get_monotonic_time () + SYNC_WAIT_S * G_USEC_PER_SEC;
+  guint  tick = g_timeout_add (50, sync_tick_cb, NULL);
+
+  while (!done (subject, data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s (state %s, last error %s)", what,
+                 ks_sync_state_to_string (ks_sync_engine_get_state (engine)),
+                 ks_sync_engine_get_last_error (engine));
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick);
+}
+
+/* @data: a monotonic time, in µs */
+static G_GNUC_UNUSED gboolean
+sync_time_passed (gpointer      subject,
+                  gconstpointer data)
+{
+  return g_get_monotonic_time () >= *(const gint64 *) data;
+}
+
+/* @engine: the engine; @data: a KsSyncState */
+static G_GNUC_UNUSED gboolean
+sync_state_is (gpointer      engine,
+               gconstpointer data)
+{
+  return ks_sync_engine_get_state (engine) == (KsSyncState) GPOINTER_TO_INT (data);
+}
+
+static G_GNUC_UNUSED gboolean
+sync_result_arrived (gpointer      subject,
+                     gconstpointer data)
+{
+  return *(GAsyncResult *const *) data != NULL;
+}
+
+/* ks_sync_engine_sync_async(), bounded, and asserts it succeeded. */
+static G_GNUC_UNUSED void
+sync_wait_synced (KsSyncEngine *engine)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  ks_sync_engine_sync_async (engine, NULL, ks_test_store_result, &result);
+  sync_wait_for (engine, sync_result_arrived, NULL, &result, "the sync");
+  g_assert_true (ks_sync_engine_sync_finish (engine, result, &error));
+  g_assert_no_error (error);
+}

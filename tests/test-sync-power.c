@@ -10,7 +10,6 @@
 
 #include "test-sync-photos.h"
 
-#define WAIT_S 60
 #define N_PHOTOS 6
 
 #define UPOWER_NAME "org.freedesktop.UPower"
@@ -89,7 +88,7 @@ fake_upower_new (guint32 state,
   g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (upower_xml, NULL);
   g_autoptr (GError) error = NULL;
   FakeUPower *fake = g_new0 (FakeUPower, 1);
-  gint64      deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  gint64      deadline = g_get_monotonic_time () + SYNC_WAIT_S * G_USEC_PER_SEC;
 
   fake->type = TYPE_BATTERY;
   fake->state = state;
@@ -231,48 +230,6 @@ fx_tear_down (Fx           *fx,
 }
 
 static gboolean
-tick_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-typedef gboolean (*Predicate) (Fx *fx, gconstpointer data);
-
-static void
-wait_for (Fx           *fx,
-          Predicate     predicate,
-          gconstpointer data,
-          const char   *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
-  guint  tick = g_timeout_add (50, tick_cb, NULL);
-
-  while (!predicate (fx, data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s (state %s, last error %s)", what,
-                 ks_sync_state_to_string (ks_sync_engine_get_state (fx->engine)),
-                 ks_sync_engine_get_last_error (fx->engine));
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (tick);
-}
-
-static gboolean
-time_passed (Fx           *fx,
-             gconstpointer data)
-{
-  return g_get_monotonic_time () >= *(const gint64 *) data;
-}
-
-static gboolean
-state_is (Fx           *fx,
-          gconstpointer data)
-{
-  return ks_sync_engine_get_state (fx->engine) == (KsSyncState) GPOINTER_TO_INT (data);
-}
-
-static gboolean
 battery_reported (Fx           *fx,
                   gconstpointer data)
 {
@@ -307,28 +264,6 @@ add_folder (Fx *fx)
   g_assert_no_error (error);
 }
 
-static void
-wait_synced (Fx *fx)
-{
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autoptr (GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
-  guint  tick = g_timeout_add (50, tick_cb, NULL);
-
-  ks_sync_engine_sync_async (fx->engine, NULL, ks_test_store_result, &result);
-  while (result == NULL)
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for the sync (state %s, last error %s)",
-                 ks_sync_state_to_string (ks_sync_engine_get_state (fx->engine)),
-                 ks_sync_engine_get_last_error (fx->engine));
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (tick);
-  g_assert_true (ks_sync_engine_sync_finish (fx->engine, result, &error));
-  g_assert_no_error (error);
-}
-
 /* Every photo of the folder on the server, once, byte for byte. */
 static void
 assert_all_uploaded (Fx *fx)
@@ -354,7 +289,7 @@ assert_waiting (Fx *fx)
   gint64 until = g_get_monotonic_time () + 1500 * 1000;
 
   /* Time enough for the photos to be hashed and sent several times over. */
-  wait_for (fx, time_passed, &until, "time to pass");
+  sync_wait_for (fx->engine, sync_time_passed, NULL, &until, "time to pass");
   g_assert_true (ks_journal_count_states (fx->journal, 0, counts, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (counts[KS_JOURNAL_FILE_NEW], ==, N_PHOTOS);
@@ -375,24 +310,24 @@ test_low_battery_waits (Fx           *fx,
   fx->upower = fake_upower_new (STATE_DISCHARGING, 15.4);
   ks_sync_engine_start (fx->engine);
   /* Known before any file is: a first upload cannot slip through. */
-  wait_for (fx, battery_reported, NULL, "the battery to be read");
+  sync_wait_for (fx->engine, (SyncDone) battery_reported, fx, NULL, "the battery to be read");
   message = ks_sync_engine_get_last_error (fx->engine);
   g_assert_nonnull (strstr (message, "15 %"));
   g_assert_nonnull (strstr (message, "20 %"));
   g_assert_nonnull (strstr (message, "plugged in"));
 
   add_folder (fx);
-  wait_for (fx, state_is, GINT_TO_POINTER (KS_SYNC_STATE_OFFLINE), "the engine to wait");
+  sync_wait_for (fx->engine, sync_state_is, fx->engine, GINT_TO_POINTER (KS_SYNC_STATE_OFFLINE), "the engine to wait");
   assert_waiting (fx);
   g_assert_true (battery_reported (fx, NULL));
 
   /* Running lower still: the same wait, the message follows. */
   fake_upower_set (fx->upower, STATE_DISCHARGING, 12);
-  wait_for (fx, error_mentions, "12 %", "the new level");
+  sync_wait_for (fx->engine, (SyncDone) error_mentions, fx, "12 %", "the new level");
   g_assert_cmpuint (fx->n_done, ==, 0);
 
   fake_upower_set (fx->upower, STATE_CHARGING, 12.5);
-  wait_synced (fx);
+  sync_wait_synced (fx->engine);
   assert_all_uploaded (fx);
   g_assert_null (ks_sync_engine_get_last_error (fx->engine));
   g_assert_cmpint (ks_sync_engine_get_state (fx->engine), ==, KS_SYNC_STATE_IDLE);
@@ -405,12 +340,12 @@ test_allow_low_battery (Fx           *fx,
 {
   fx->upower = fake_upower_new (STATE_DISCHARGING, 15);
   ks_sync_engine_start (fx->engine);
-  wait_for (fx, battery_reported, NULL, "the battery to be read");
+  sync_wait_for (fx->engine, (SyncDone) battery_reported, fx, NULL, "the battery to be read");
 
   ks_sync_engine_set_allow_low_battery (fx->engine, TRUE);
   g_assert_null (ks_sync_engine_get_last_error (fx->engine));
   add_folder (fx);
-  wait_synced (fx);
+  sync_wait_synced (fx->engine);
   assert_all_uploaded (fx);
   g_assert_null (ks_sync_engine_get_last_error (fx->engine));
 }
@@ -427,7 +362,7 @@ test_threshold_and_no_upower (Fx           *fx,
 
   /* Down to 40 %: below the threshold of 50. */
   fake_upower_set (fx->upower, STATE_DISCHARGING, 40);
-  wait_for (fx, battery_reported, NULL, "the battery to be read");
+  sync_wait_for (fx->engine, (SyncDone) battery_reported, fx, NULL, "the battery to be read");
   g_assert_nonnull (strstr (ks_sync_engine_get_last_error (fx->engine), "50 %"));
   ks_sync_engine_set_battery_threshold (fx->engine, 30);
   g_assert_null (ks_sync_engine_get_last_error (fx->engine));
@@ -435,12 +370,12 @@ test_threshold_and_no_upower (Fx           *fx,
   g_assert_true (battery_reported (fx, NULL));
 
   add_folder (fx);
-  wait_for (fx, state_is, GINT_TO_POINTER (KS_SYNC_STATE_OFFLINE), "the engine to wait");
+  sync_wait_for (fx->engine, sync_state_is, fx->engine, GINT_TO_POINTER (KS_SYNC_STATE_OFFLINE), "the engine to wait");
   assert_waiting (fx);
 
   fake_upower_vanish (fx->upower);
-  wait_for (fx, no_error, NULL, "UPower to be gone");
-  wait_synced (fx);
+  sync_wait_for (fx->engine, (SyncDone) no_error, fx, NULL, "UPower to be gone");
+  sync_wait_synced (fx->engine);
   assert_all_uploaded (fx);
 }
 
