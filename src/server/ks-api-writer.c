@@ -188,6 +188,12 @@ answer (KsApiWriter *writer)
   g_autoptr (GPtrArray) done = NULL;
 
   g_mutex_lock (&writer->mutex);
+  /* Every other route comes here: most find nothing to answer. */
+  if (writer->done->len == 0 && writer->answer == NULL)
+    {
+      g_mutex_unlock (&writer->mutex);
+      return;
+    }
   done = g_steal_pointer (&writer->done);
   writer->done = g_ptr_array_new_with_free_func ((GDestroyNotify) write_free);
   if (writer->answer != NULL)
