@@ -84,7 +84,6 @@ typedef struct
   gint64          expires_at; /* µs since the epoch; 0 = unknown */
   char           *photo_id;
   guint           done;           /* KsUploadTargetFlag: sent under @photo_id */
-  guint           current;        /* index of the target being sent */
   guint           thumbs_running; /* KsUploadTargetFlag: thumbnails' PUTs out */
   GError         *thumbs_error;   /* the first of them to fail */
   gboolean        expired;        /* a URL expired: prepare again */

@@ -252,20 +252,19 @@ put_done_cb (GObject      *source,
       return;
     }
 
-  job->done |= targets[job->current].flag;
+  job->done |= KS_UPLOAD_ORIGINAL;
   ks_upload_job_next_target (g_steal_pointer (&task));
 }
 
+/* The original, in one PUT. */
 static void
-put_single (GTask          *task,
-            guint           index,
-            KsUploadTarget *target)
+put_original (GTask          *task,
+              KsUploadTarget *target)
 {
   GCancellable    *cancellable = g_task_get_cancellable (task);
   KsUploadJob     *job = g_task_get_task_data (task);
   g_autofree char *what = g_strdup_printf ("“%s”", job->request->file_name);
 
-  g_assert (index == 0);
   ks_upload_put_async (job->self->soup, target->url, target->headers, job->files[0], 0, job->request->size,
                        job->request->sha256, job->self->limiter, &job->progress, what,
                        cancellable, put_done_cb, g_steal_pointer (&task));
@@ -386,11 +385,10 @@ ks_upload_job_next_target (GTask *owned_task)
 
   if (!(job->done & KS_UPLOAD_ORIGINAL))
     {
-      job->current = 0;
       if (original->parts != NULL)
         ks_upload_job_put_multipart (g_steal_pointer (&task), original);
       else
-        put_single (g_steal_pointer (&task), 0, original);
+        put_original (g_steal_pointer (&task), original);
     }
   else if (job->thumbs_running != 0)
     job->parked = g_steal_pointer (&task);
