@@ -268,6 +268,116 @@ test_roles_and_urls (void)
   removed = ks_test_api_expect (api, carol->token, "DELETE", remove_carols, NULL, 204);
 }
 
+/* What a presigned GET serves has the SHA-256 the photo names. */
+static void
+assert_fetches (KsTestApi  *api,
+                JsonObject *urls,
+                const char *name,
+                const char *sha256)
+{
+  guint status = 0;
+  g_autoptr (GBytes) body = ks_test_api_fetch (api, ks_test_api_object_string (urls, name), &status);
+  g_autofree char *fetched = NULL;
+
+  g_assert_cmpuint (status, ==, 200);
+  fetched = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
+  g_assert_cmpstr (fetched, ==, sha256);
+}
+
+/* The single photo is the list's element, but for its fresh URLs. */
+static void
+assert_same_photo (JsonObject *listed,
+                   JsonObject *got)
+{
+  g_autoptr (GList) names = json_object_get_members (listed);
+
+  g_assert_cmpuint (json_object_get_size (got), ==, json_object_get_size (listed));
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+
+      g_assert_true (json_object_has_member (got, name));
+      if (!g_str_equal (name, "urls") && !g_str_equal (name, "urls_expire_at"))
+        g_assert_true (json_node_equal (json_object_get_member (listed, name),
+                                        json_object_get_member (got, name)));
+    }
+}
+
+static void
+test_get_photo (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestUser      *alice = ks_test_api_user (api, "alice");
+  KsTestUser      *carol = ks_test_api_user (api, "carol");
+  KsTestUser      *victor = ks_test_api_user (api, "victor");
+  g_autofree char *album = create_album (api, alice, "One by one");
+  g_autofree char *other = create_album (api, alice, "Elsewhere");
+  g_autofree char *kept = ks_test_api_upload_photo (api, carol, "carol-kept");
+  g_autofree char *removed = ks_test_api_upload_photo (api, carol, "carol-removed");
+  g_autofree char *elsewhere = ks_test_api_upload_photo (api, alice, "alice-elsewhere");
+  g_autofree char *photos = g_strdup_printf ("/v1/albums/%s/photos", album);
+  g_autofree char *kept_path = g_strdup_printf ("%s/%s", photos, kept);
+  g_autofree char *removed_path = g_strdup_printf ("%s/%s", photos, removed);
+  g_autofree char *elsewhere_path = g_strdup_printf ("%s/%s", photos, elsewhere);
+  g_autofree char *unknown_path = g_strdup_printf ("%s/00000000-0000-4000-8000-000000000000", photos);
+  g_autofree char *bad_path = g_strdup_printf ("%s/not-an-id", photos);
+  g_autofree char *query_path = g_strdup_printf ("%s?limit=1", kept_path);
+  g_autofree char *delete_kept = g_strdup_printf ("/v1/photos/%s", kept);
+  g_autofree char *restore_kept = g_strdup_printf ("/v1/photos/%s/restore", kept);
+  g_autofree char *uncommit = NULL;
+  g_autoptr (JsonNode) list = NULL;
+  g_autoptr (JsonNode) gone = NULL;
+  g_autoptr (JsonNode) changed = NULL;
+  KsTestUser *readers[] = { alice, victor };
+
+  add_member (api, alice, album, carol, "contributor");
+  add_member (api, alice, album, victor, "viewer");
+  add_photo (api, carol, album, kept, 200);
+  add_photo (api, carol, album, removed, 200);
+  add_photo (api, alice, other, elsewhere, 200);
+  list = ks_test_api_expect (api, alice->token, "GET", photos, NULL, 200);
+
+  /* The owner and a viewer read a contributor's photo, URLs included. */
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    {
+      g_autoptr (JsonNode) reply = ks_test_api_expect (api, readers[i]->token, "GET", kept_path, NULL, 200);
+      JsonObject *photo = ks_test_api_root (reply);
+      JsonObject *urls = json_object_get_object_member (photo, "urls");
+      JsonObject *grid = json_array_get_object_element (json_object_get_array_member (photo, "thumbnails"), 0);
+
+      g_assert_cmpstr (ks_test_api_object_string (photo, "id"), ==, kept);
+      g_assert_cmpstr (ks_test_api_object_string (photo, "owner"), ==, "carol");
+      g_assert_cmpstr (ks_test_api_object_string (photo, "added_by"), ==, "carol");
+      g_assert_nonnull (ks_test_api_object_string (photo, "urls_expire_at"));
+      g_assert_false (json_object_has_member (photo, "committed_at"));
+      assert_same_photo (json_array_get_object_element (member_array (list, "photos"), 1), photo);
+      g_assert_cmpstr (ks_test_api_object_string (grid, "name"), ==, "grid");
+      assert_fetches (api, urls, "original", ks_test_api_object_string (photo, "sha256"));
+      assert_fetches (api, urls, "grid", ks_test_api_object_string (grid, "sha256"));
+    }
+
+  ks_test_api_expect_error (api, alice->token, "GET", bad_path, NULL, 400, "BadRequest");
+  ks_test_api_expect_error (api, alice->token, "GET", query_path, NULL, 400, "BadRequest");
+  ks_test_api_expect_error (api, alice->token, "GET", unknown_path, NULL, 404, "NotFound");
+  ks_test_api_expect_error (api, victor->token, "GET", elsewhere_path, NULL, 404, "NotFound");
+
+  gone = ks_test_api_expect (api, carol->token, "DELETE", removed_path, NULL, 204);
+  ks_test_api_expect_error (api, victor->token, "GET", removed_path, NULL, 404, "NotFound");
+
+  /* Soft-deleted: gone from the album until restored. */
+  changed = ks_test_api_expect (api, carol->token, "DELETE", delete_kept, NULL, 200);
+  ks_test_api_expect_error (api, alice->token, "GET", kept_path, NULL, 404, "NotFound");
+  g_clear_pointer (&changed, json_node_unref);
+  changed = ks_test_api_expect (api, carol->token, "POST", restore_kept, NULL, 200);
+  g_clear_pointer (&changed, json_node_unref);
+  changed = ks_test_api_expect (api, victor->token, "GET", kept_path, NULL, 200);
+
+  /* Never the case through the API, but a pending photo is no one's to see. */
+  uncommit = g_strdup_printf ("UPDATE photos SET committed_at = NULL WHERE id = '%s';", kept);
+  ks_test_api_sql (api, uncommit);
+  ks_test_api_expect_error (api, alice->token, "GET", kept_path, NULL, 404, "NotFound");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -278,6 +388,7 @@ main (int   argc,
   g_test_add_func ("/api/albums/photos", test_album_photos);
   g_test_add_func ("/api/albums/members", test_members);
   g_test_add_func ("/api/albums/roles-and-urls", test_roles_and_urls);
+  g_test_add_func ("/api/albums/get-photo", test_get_photo);
 
   return g_test_run ();
 }

@@ -66,6 +66,7 @@ static const Row rows[] = {
   { "PATCH", "/v1/albums/{album}", "{\"name\":\"Renamed\"}", AUTHED (200, 403, 403, 404) },
   { "DELETE", "/v1/albums/{album}", NULL, AUTHED (204, 403, 403, 404) },
   { "GET", "/v1/albums/{album}/photos", NULL, AUTHED (200, 200, 200, 404) },
+  { "GET", "/v1/albums/{album}/photos/{cphoto}", NULL, AUTHED (200, 200, 200, 404) },
   { "POST", "/v1/albums/{album}/photos", "{\"photo_ids\":[\"{myphoto}\"]}", AUTHED (200, 200, 403, 404) },
   { "DELETE", "/v1/albums/{album}/photos/{cphoto}", NULL, AUTHED (204, 204, 403, 404) },
   { "DELETE", "/v1/albums/{album}/photos/{photo}", NULL, AUTHED (204, 403, 403, 404) },

@@ -789,6 +789,73 @@ test_cleanup_sweep (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (ks_test_api_root (listed), "photos")), ==, 0);
 }
 
+/* A photo's "urls_expire_at" as Unix time, checked against [@from, @to]
+ * plus @lifetime; also what its URLs say. */
+static gint64
+assert_urls_expire (JsonNode *photo,
+                    gint64    from,
+                    gint64    to,
+                    gint64    lifetime)
+{
+  g_autoptr (GDateTime) time = g_date_time_new_from_iso8601 (ks_test_json_get_string (photo, "urls_expire_at"), NULL);
+  g_autofree char *expires = g_strdup_printf ("X-Amz-Expires=%" G_GINT64_FORMAT "&", lifetime);
+  gint64           expire_at;
+
+  g_assert_nonnull (time);
+  expire_at = g_date_time_to_unix (time);
+  g_assert_cmpint (expire_at, >=, from + lifetime);
+  g_assert_cmpint (expire_at, <=, to + lifetime);
+  g_assert_nonnull (strstr (ks_test_json_get_string (photo, "urls.original"), expires));
+  g_assert_nonnull (strstr (ks_test_json_get_string (photo, "urls.grid"), expires));
+
+  return expire_at;
+}
+
+/* --download-url-lifetime: "urls_expire_at" and the URLs agree, and the
+ * store refuses a URL once its time is up. */
+static void
+test_download_url_lifetime (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestServer    *server = ks_test_api_get_server (api);
+  KsTestUser      *alice = ks_test_api_user (api, "alice");
+  g_autofree char *id = ks_test_api_upload_photo (api, alice, "short-lived");
+  g_autofree char *path = g_strdup_printf ("/v1/photos/%s", id);
+  g_autoptr (JsonNode) photo = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *text = NULL;
+  const char      *url;
+  gint64           before = g_get_real_time () / G_USEC_PER_SEC;
+  gint64           after;
+  guint            status = 0;
+
+  /* An hour by default. */
+  photo = ks_test_api_expect (api, alice->token, "GET", path, NULL, 200);
+  assert_urls_expire (photo, before, g_get_real_time () / G_USEC_PER_SEC, 3600);
+
+  ks_test_server_add_args (server, "--download-url-lifetime", "2s", NULL);
+  ks_test_server_restart (server);
+  before = g_get_real_time () / G_USEC_PER_SEC;
+  g_clear_pointer (&photo, json_node_unref);
+  photo = ks_test_api_expect (api, alice->token, "GET", path, NULL, 200);
+  after = g_get_real_time () / G_USEC_PER_SEC;
+  assert_urls_expire (photo, before, after, 2);
+  url = ks_test_json_get_string (photo, "urls.original");
+  body = ks_test_api_fetch (api, url, &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  /* Signed no later than @after, so dead by @after + 3 at the latest. */
+  while (g_get_real_time () / G_USEC_PER_SEC < after + 3)
+    g_usleep (100 * 1000);
+  g_clear_pointer (&body, g_bytes_unref);
+  body = ks_test_api_fetch (api, url, &status);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_test_message ("expired: %s", text);
+  g_assert_cmpuint (status, ==, 403);
+  g_assert_nonnull (strstr (text, "<Code>AccessDenied</Code>"));
+  g_assert_nonnull (strstr (text, "Request has expired"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -806,6 +873,7 @@ main (int   argc,
   g_test_add_func ("/api/photos/multipart", test_multipart);
   g_test_add_func ("/api/photos/multipart-commit-completes", test_multipart_commit_completes);
   g_test_add_func ("/api/photos/cleanup-sweep", test_cleanup_sweep);
+  g_test_add_func ("/api/photos/download-url-lifetime", test_download_url_lifetime);
 
   return g_test_run ();
 }

@@ -636,6 +636,8 @@ test_refuses_bad_options (void)
   g_autoptr (KsTestServer) bad_listen = ks_test_server_new ();
   g_autoptr (KsTestServer) bad_url = ks_test_server_new ();
   g_autoptr (KsTestServer) bad_region = ks_test_server_new ();
+  g_autoptr (KsTestServer) no_lifetime = ks_test_server_new ();
+  g_autoptr (KsTestServer) long_lifetime = ks_test_server_new ();
   g_autoptr (KsTestServer) server = ks_test_server_new ();
 
   ks_test_server_set_listen (bad_listen, "photos.example.org:80");
@@ -644,6 +646,11 @@ test_refuses_bad_options (void)
   assert_refuses (bad_url, NULL, "invalid public URL");
   ks_test_server_add_args (bad_region, "--region", "Mars!", NULL);
   assert_refuses (bad_region, NULL, "not a region name");
+  /* Presigned URLs live 1 s to 7 days (SigV4's limit). */
+  ks_test_server_add_args (no_lifetime, "--download-url-lifetime", "0", NULL);
+  assert_refuses (no_lifetime, NULL, "--download-url-lifetime must be from 1s to 7d");
+  ks_test_server_add_args (long_lifetime, "--download-url-lifetime", "8d", NULL);
+  assert_refuses (long_lifetime, NULL, "--download-url-lifetime must be from 1s to 7d");
   assert_refuses (server, "frobnicate", "unknown command");
 }
 

@@ -7,7 +7,15 @@
 static const char *const list_params[] = { "cursor", "limit", NULL };
 static const char *const add_members[] = { "photo_ids", NULL };
 
-/* Columns after KS_API_PHOTO_COLUMNS in the list. */
+/* An album's photo with who owns it and who added it when; the columns
+ * after KS_API_PHOTO_COLUMNS follow. */
+#define ALBUM_PHOTO_SELECT                                              \
+  "SELECT " KS_API_PHOTO_COLUMNS ", ap.num, ab.username, ow.username, " \
+  "  ap.added_at "                                                      \
+  "FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "           \
+  "JOIN api_users ab ON ab.sub = ap.added_by "                          \
+  "JOIN api_users ow ON ow.sub = p.owner "
+
 enum
 {
   COL_NUM = KS_API_PHOTO_N_COLUMNS,
@@ -15,6 +23,21 @@ enum
   COL_OWNER_NAME,
   COL_ADDED_AT,
 };
+
+/* @stmt: on a row of ALBUM_PHOTO_SELECT. Returns: (transfer full): the
+ * photo as members see it, with fresh presigned GETs. */
+static JsonObject *
+album_photo_from_row (KsApiRequest *req,
+                      KsApiStmt    *stmt)
+{
+  JsonObject *photo = ks_api_photo_from_row (req, stmt, KS_API_PHOTO_MEMBER_VIEW);
+
+  json_object_set_string_member (photo, "owner", ks_api_column_text (stmt, COL_OWNER_NAME));
+  json_object_set_string_member (photo, "added_by", ks_api_column_text (stmt, COL_ADDED_BY));
+  ks_api_set_time (photo, "added_at", sqlite3_column_int64 (stmt, COL_ADDED_AT));
+
+  return photo;
+}
 
 /* GET /v1/albums/{id}/photos?cursor=C&limit=N: newest added first, with
  * presigned GETs for every member. Deleted photos are left out. */
@@ -38,11 +61,7 @@ ks_api_album_photos_list (KsApiRequest *req,
     return NULL;
 
   stmt = ks_api_stmt (req->api,
-                      "SELECT " KS_API_PHOTO_COLUMNS ", ap.num, ab.username, ow.username, "
-                      "  ap.added_at "
-                      "FROM album_photos ap JOIN photos p ON p.id = ap.photo_id "
-                      "JOIN api_users ab ON ab.sub = ap.added_by "
-                      "JOIN api_users ow ON ow.sub = p.owner "
+                      ALBUM_PHOTO_SELECT
                       "WHERE ap.album_id = ?1 AND ap.num < ?2 AND p.deleted_at IS NULL "
                       "ORDER BY ap.num DESC LIMIT ?3",
                       error);
@@ -54,21 +73,53 @@ ks_api_album_photos_list (KsApiRequest *req,
   sqlite3_bind_int64 (stmt, 3, limit + 1);
   while ((rc = ks_api_step (req->api, stmt, error)) == SQLITE_ROW)
     {
-      JsonObject *photo;
-
       if (json_array_get_length (photos) == (guint) limit)
         break;
       next = sqlite3_column_int64 (stmt, COL_NUM);
-      photo = ks_api_photo_from_row (req, stmt, KS_API_PHOTO_MEMBER_VIEW);
-      json_object_set_string_member (photo, "owner", ks_api_column_text (stmt, COL_OWNER_NAME));
-      json_object_set_string_member (photo, "added_by", ks_api_column_text (stmt, COL_ADDED_BY));
-      ks_api_set_time (photo, "added_at", sqlite3_column_int64 (stmt, COL_ADDED_AT));
-      json_array_add_object_element (photos, photo);
+      json_array_add_object_element (photos, album_photo_from_row (req, stmt));
     }
   if (rc < 0)
     return NULL;
 
   return ks_api_list_node ("photos", g_steal_pointer (&photos), rc == SQLITE_ROW ? next : 0);
+}
+
+/* GET /v1/albums/{id}/photos/{photo_id}: one photo as the list shows it,
+ * for members to renew its URLs (GET /v1/photos/{id} serves only the
+ * caller's own). */
+JsonNode *
+ks_api_album_photos_get (KsApiRequest *req,
+                         guint        *status,
+                         GError      **error)
+{
+  g_auto (KsApiAlbum) album = { 0 };
+  g_autoptr (KsApiStmt) stmt = NULL;
+  const char *photo_id = NULL;
+  int         rc;
+
+  if (!ks_api_album_lookup (req, "album", KS_API_ROLE_VIEWER, &album, error) ||
+      !ks_api_check_query (req, NULL, error) ||
+      (photo_id = ks_api_param_id (req, "photo", error)) == NULL)
+    return NULL;
+
+  stmt = ks_api_stmt (req->api,
+                      ALBUM_PHOTO_SELECT
+                      "WHERE ap.album_id = ?1 AND ap.photo_id = ?2 "
+                      "  AND p.committed_at IS NOT NULL AND p.deleted_at IS NULL",
+                      error);
+  if (stmt == NULL)
+    return NULL;
+
+  ks_api_bind_text (stmt, 1, album.id);
+  ks_api_bind_text (stmt, 2, photo_id);
+  rc = ks_api_step (req->api, stmt, error);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, KS_API_ERROR, KS_API_ERROR_NOT_FOUND,
+                 "Photo %s is not in this album (or has been deleted)", photo_id);
+  if (rc != SQLITE_ROW)
+    return NULL;
+
+  return ks_api_object_node (album_photo_from_row (req, stmt));
 }
 
 /* The ids, each a valid id, without repeats, in the order given. */

@@ -43,7 +43,6 @@ GQuark ks_api_error_quark (void);
 #define KS_API_MAX_THUMB_SIZE ((gint64) 16 * 1024 * 1024)
 #define KS_API_MAX_DIMENSION 1000000
 #define KS_API_UPLOAD_EXPIRY (15 * 60)
-#define KS_API_DOWNLOAD_EXPIRY (60 * 60)
 #define KS_API_LINK_MIN_LIFETIME 60
 #define KS_API_LINK_MAX_LIFETIME (30 * 24 * 60 * 60)
 #define KS_API_LINK_TOKEN_BYTES 32
@@ -73,7 +72,8 @@ struct _KsApi
 
   GMainContext       *context; /* owned: the thread-default one of ks_api_register() */
   KsApiCleanupOptions cleanup;
-  GSource            *sweep_source; /* owned, nullable */
+  guint               download_url_lifetime; /* seconds */
+  GSource            *sweep_source;          /* owned, nullable */
 };
 
 /* One request, as the handlers see it. */
@@ -439,6 +439,9 @@ JsonNode *ks_api_albums_delete (KsApiRequest *req,
 JsonNode *ks_api_album_photos_list (KsApiRequest *req,
                                     guint        *status,
                                     GError      **error);
+JsonNode *ks_api_album_photos_get (KsApiRequest *req,
+                                   guint        *status,
+                                   GError      **error);
 JsonNode *ks_api_album_photos_add (KsApiRequest *req,
                                    guint        *status,
                                    GError      **error);

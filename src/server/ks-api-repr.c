@@ -4,6 +4,9 @@
  */
 #include "ks-api-private.h"
 #include "ks-s3-store.h"
+#include "ks-sigv4.h"
+
+G_STATIC_ASSERT (KS_API_DOWNLOAD_URL_MAX_LIFETIME <= KS_SIGV4_MAX_EXPIRES);
 
 static const char *const role_names[] = {
   [KS_API_ROLE_NONE] = "none",
@@ -156,7 +159,7 @@ add_url (KsApiRequest *req,
 {
   KsS3PresignOptions options = { .content_length = -1 };
   char              *url = ks_s3_store_presign (req->api->server, "GET", key,
-                                                KS_API_DOWNLOAD_EXPIRY, &options);
+                                                req->api->download_url_lifetime, &options);
 
   json_object_set_string_member (urls, name, url);
   g_free (url);
@@ -188,7 +191,7 @@ add_urls (KsApiRequest   *req,
     }
 
   json_object_set_object_member (photo, "urls", urls);
-  ks_api_set_time (photo, "urls_expire_at", req->now + KS_API_DOWNLOAD_EXPIRY);
+  ks_api_set_time (photo, "urls_expire_at", req->now + req->api->download_url_lifetime);
 }
 
 /**

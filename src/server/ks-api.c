@@ -52,6 +52,7 @@ static const struct
   { "DELETE", "/albums/{album}", ks_api_albums_delete },
   { "GET", "/albums/{album}/photos", ks_api_album_photos_list },
   { "POST", "/albums/{album}/photos", ks_api_album_photos_add },
+  { "GET", "/albums/{album}/photos/{photo}", ks_api_album_photos_get },
   { "DELETE", "/albums/{album}/photos/{photo}", ks_api_album_photos_remove },
   { "GET", "/albums/{album}/members", ks_api_members_list },
   { "POST", "/albums/{album}/members", ks_api_members_add },
@@ -432,6 +433,7 @@ ks_api_register (KsServer *server)
                                            (GDestroyNotify) identity_free);
   api->known_users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   api->waiters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  api->download_url_lifetime = KS_API_DOWNLOAD_URL_LIFETIME;
 
   /* Without it, prepares write on the main loop. */
   if (!ks_api_writer_start (api, &error))
@@ -445,4 +447,22 @@ ks_api_register (KsServer *server)
   g_object_set_qdata (G_OBJECT (server), api_quark (), api);
   ks_api_sweep_configure (api, &cleanup);
   ks_api_unref (api);
+}
+
+/**
+ * ks_api_set_download_url_lifetime:
+ * @seconds: 1 to %KS_API_DOWNLOAD_URL_MAX_LIFETIME
+ *
+ * Sets how long the presigned GETs handed out from now on live.
+ */
+void
+ks_api_set_download_url_lifetime (KsServer *server,
+                                  guint     seconds)
+{
+  KsApi *api = ks_api_get (server);
+
+  g_return_if_fail (api != NULL);
+  g_return_if_fail (seconds >= 1 && seconds <= KS_API_DOWNLOAD_URL_MAX_LIFETIME);
+
+  api->download_url_lifetime = seconds;
 }

@@ -30,4 +30,12 @@ typedef struct
 void ks_api_set_cleanup (KsServer                  *server,
                          const KsApiCleanupOptions *options);
 
+/* How long the presigned GETs of photo replies live, in seconds: 1 to
+ * SigV4's limit for presigned URLs, 7 days. */
+#define KS_API_DOWNLOAD_URL_LIFETIME (60 * 60)
+#define KS_API_DOWNLOAD_URL_MAX_LIFETIME (7 * 24 * 60 * 60)
+
+void ks_api_set_download_url_lifetime (KsServer *server,
+                                       guint     seconds);
+
 G_END_DECLS

@@ -33,8 +33,10 @@ typedef struct
   char    *sweep_interval;
   char    *pending_lifetime;
   char    *deleted_retention;
+  char    *download_url_lifetime;
 
-  KsApiCleanupOptions cleanup; /* parsed from the three above */
+  KsApiCleanupOptions cleanup;              /* parsed from the three above */
+  guint               download_url_seconds; /* parsed from the one above */
 } Options;
 
 static void
@@ -48,6 +50,7 @@ options_clear (Options *options)
   g_free (options->sweep_interval);
   g_free (options->pending_lifetime);
   g_free (options->deleted_retention);
+  g_free (options->download_url_lifetime);
 }
 
 static GOptionContext *
@@ -75,6 +78,9 @@ options_context_new (Options *options)
       "DURATION" },
     { "deleted-retention", 0, 0, G_OPTION_ARG_STRING, &options->deleted_retention,
       "Purge a deleted photo and its bytes this long after its deletion (default: 30d)",
+      "DURATION" },
+    { "download-url-lifetime", 0, 0, G_OPTION_ARG_STRING, &options->download_url_lifetime,
+      "How long the photo download URLs in replies stay valid, 1s to 7d (default: 1h)",
       "DURATION" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &options->version,
       "Print the version and exit", NULL },
@@ -167,6 +173,28 @@ parse_cleanup (Options *options,
 }
 
 static gboolean
+parse_download_url_lifetime (Options *options,
+                             GError **error)
+{
+  gint64 seconds = 0;
+
+  if (!parse_duration ("download-url-lifetime", options->download_url_lifetime,
+                       KS_API_DOWNLOAD_URL_LIFETIME, &seconds, error))
+    return FALSE;
+
+  /* SigV4 refuses presigned URLs that claim to live longer. */
+  if (seconds < 1 || seconds > KS_API_DOWNLOAD_URL_MAX_LIFETIME)
+    {
+      g_set_error_literal (error, KS_SERVER_ERROR, KS_SERVER_ERROR_INVALID_ARGUMENT,
+                           "--download-url-lifetime must be from 1s to 7d");
+      return FALSE;
+    }
+
+  options->download_url_seconds = (guint) seconds;
+  return TRUE;
+}
+
+static gboolean
 parse_options (Options *options,
                int     *argc,
                char  ***argv,
@@ -182,7 +210,7 @@ parse_options (Options *options,
     options->data_dir = g_build_filename (g_get_user_data_dir (), "keepsake-server", NULL);
   if (options->listen == NULL)
     options->listen = g_strdup (DEFAULT_LISTEN);
-  if (!parse_cleanup (options, error))
+  if (!parse_cleanup (options, error) || !parse_download_url_lifetime (options, error))
     return FALSE;
 
   if (options->public_url != NULL)
@@ -225,6 +253,7 @@ start_server (Options        *options,
   ks_server_set_public_url (server, options->public_url);
   ks_server_set_auto_confirm (server, options->auto_confirm);
   ks_api_set_cleanup (server, &options->cleanup);
+  ks_api_set_download_url_lifetime (server, options->download_url_seconds);
   if (!ks_server_listen (server, address, error))
     return NULL;
 
