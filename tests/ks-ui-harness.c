@@ -18,6 +18,7 @@
 #include "ks-test-cloud.h"
 #include "ks-token-store.h"
 #include "ks-ui-harness.h"
+#include "test-cloud-transfer.h"
 
 KsUi ui;
 
@@ -412,37 +413,36 @@ ui_sign_up_friend (const char *username)
   g_object_unref (ui_sign_up_friend_client (username));
 }
 
-KsApiClient *
-ui_sign_up_friend_client (const char *username)
+static KsServerInfo *
+discover_app_server (SoupSession *soup)
 {
   g_autoptr (GVariant) state = ui_get_state ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  KsServerInfo *server;
+
+  ks_discover_async (soup, ui_state_string (state, "server-url"), NULL, ks_test_store_result, &result);
+  server = ks_discover_finish (ks_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  return server;
+}
+
+KsApiClient *
+ui_sign_in_client (const char *username)
+{
   g_autoptr (SoupSession) soup = ks_cloud_soup_session_new ();
-  g_autoptr (KsServerInfo) server = NULL;
-  g_autoptr (KsCognitoClient) cognito = NULL;
+  g_autoptr (KsServerInfo) server = discover_app_server (soup);
   g_autoptr (KsProfile) profile = NULL;
   g_autoptr (KsTokenStore) store = NULL;
   g_autoptr (KsSession) session = NULL;
   g_autoptr (KsApiClient) api = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *email = g_strdup_printf ("%s@example.com", username);
-  gboolean         confirmed = FALSE;
+  g_autoptr (GVariant) state = ui_get_state ();
 
-  ks_discover_async (soup, ui_state_string (state, "server-url"), NULL, ks_test_store_result, &result);
-  server = ks_discover_finish (ks_test_wait_result (&result), &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
-
-  cognito = ks_cognito_client_new (soup, server);
-  ks_cognito_client_sign_up_async (cognito, username, UI_PASSWORD, email, NULL,
-                                   ks_test_store_result, &result);
-  ks_cognito_client_sign_up_finish (cognito, ks_test_wait_result (&result), &confirmed, &error);
-  g_assert_no_error (error);
-  g_assert_true (confirmed);
-  g_clear_object (&result);
-
-  /* Friends can be added once they have used the server. */
-  profile = ks_profile_new ("friend", ui_state_string (state, "server-url"), server);
+  /* Tokens in a file, under a profile named after the user: not in the
+   * app's keyring, nor in another test user's file. */
+  profile = ks_profile_new (username, ui_state_string (state, "server-url"), server);
   store = ks_token_store_new (KS_TOKEN_STORE_FILE, ui.photo_dir);
   session = ks_session_new (soup, profile, store);
   ks_session_sign_in_async (session, username, UI_PASSWORD, KS_AUTH_FLOW_PASSWORD, NULL,
@@ -455,6 +455,65 @@ ui_sign_up_friend_client (const char *username)
   ks_api_client_get_me_finish (api, ks_test_wait_result (&result), NULL, NULL, &error);
   g_assert_no_error (error);
   return g_steal_pointer (&api);
+}
+
+KsApiClient *
+ui_sign_up_friend_client (const char *username)
+{
+  g_autoptr (SoupSession) soup = ks_cloud_soup_session_new ();
+  g_autoptr (KsServerInfo) server = discover_app_server (soup);
+  g_autoptr (KsCognitoClient) cognito = ks_cognito_client_new (soup, server);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *email = g_strdup_printf ("%s@example.com", username);
+  gboolean         confirmed = FALSE;
+
+  ks_cognito_client_sign_up_async (cognito, username, UI_PASSWORD, email, NULL,
+                                   ks_test_store_result, &result);
+  ks_cognito_client_sign_up_finish (cognito, ks_test_wait_result (&result), &confirmed, &error);
+  g_assert_no_error (error);
+  g_assert_true (confirmed);
+  /* Friends can be added once they have used the server. */
+  return ui_sign_in_client (username);
+}
+
+KsPhoto *
+ui_upload_photo (KsApiClient *api,
+                 const char  *album_id,
+                 const char  *prefix,
+                 guint        seed)
+{
+  g_autofree char *name = g_strdup_printf ("%s-00.jpg", prefix);
+  g_autofree char *path = g_build_filename (ui.photo_dir, name, NULL);
+  g_autofree char *grid = g_strdup_printf ("%s/%s-grid.jpg", ui.photo_dir, prefix);
+  g_autofree char *resize = g_strdup_printf ("convert '%s' -resize 256x256 '%s'", path, grid);
+  g_autoptr (SoupSession) soup = ks_cloud_soup_session_new ();
+  g_autoptr (KsUploader) uploader = ks_uploader_new (api, soup, NULL, NULL);
+  g_autoptr (KsPrepareRequest) request = NULL;
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sha256 = NULL;
+  const char      *ids[2] = { NULL, NULL };
+  guint64          size = 0;
+
+  ui_make_photos (prefix, 1, seed);
+  ui_run_shell (resize);
+  sha256 = xfer_file_sha256 (path, &size);
+  request = xfer_request_new (sha256, (gint64) size, name);
+  request->width = 900;
+  request->height = 675;
+  xfer_request_add_thumbnail (request, "grid", grid);
+  photo = xfer_upload (uploader, path, request, grid, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  if (album_id == NULL)
+    return g_steal_pointer (&photo);
+
+  ids[0] = photo->id;
+  ks_api_client_add_album_photos_async (api, album_id, ids, NULL, ks_test_store_result, &result);
+  ks_api_client_add_album_photos_finish (api, ks_test_wait_result (&result), NULL, NULL, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&photo);
 }
 
 /* --- Setup: under Xvfb and a throwaway keyring, or run again there */

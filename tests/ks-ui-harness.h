@@ -103,5 +103,15 @@ void ui_sign_up_friend (const char *username);
 /* The same, returning the friend's API client (signed in with a session
  * of their own), to act as them. */
 KsApiClient *ui_sign_up_friend_client (const char *username);
+/* A client of the app's server signed in as @username (UI_PASSWORD),
+ * with a session of its own: the test acting as that user. */
+KsApiClient *ui_sign_in_client (const char *username);
+/* A real upload through KsUploader of a photo made with ImageMagick
+ * (~/Pictures/@prefix-00.jpg) and its grid thumbnail, then added to
+ * @album_id unless NULL. */
+KsPhoto *ui_upload_photo (KsApiClient *api,
+                          const char  *album_id,
+                          const char  *prefix,
+                          guint        seed);
 
 G_END_DECLS

@@ -201,44 +201,6 @@ friend_create_album (KsApiClient *api,
   return g_strdup (album->id);
 }
 
-/* A real upload: a photo made with ImageMagick and its grid thumbnail,
- * through KsUploader, then added to @album_id. */
-static void
-friend_add_photo (KsApiClient *api,
-                  const char  *album_id,
-                  const char  *prefix,
-                  guint        seed)
-{
-  g_autofree char *name = g_strdup_printf ("%s-00.jpg", prefix);
-  g_autofree char *path = g_build_filename (ui.photo_dir, name, NULL);
-  g_autofree char *grid = g_strdup_printf ("%s/%s-grid.jpg", ui.photo_dir, prefix);
-  g_autofree char *resize = g_strdup_printf ("convert '%s' -resize 256x256 '%s'", path, grid);
-  g_autoptr (SoupSession) soup = ks_cloud_soup_session_new ();
-  g_autoptr (KsUploader) uploader = ks_uploader_new (api, soup, NULL, NULL);
-  g_autoptr (KsPrepareRequest) request = NULL;
-  g_autoptr (KsPhoto) photo = NULL;
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *sha256 = NULL;
-  const char      *ids[2] = { NULL, NULL };
-  guint64          size = 0;
-
-  ui_make_photos (prefix, 1, seed);
-  ui_run_shell (resize);
-  sha256 = xfer_file_sha256 (path, &size);
-  request = xfer_request_new (sha256, (gint64) size, name);
-  request->width = 900;
-  request->height = 675;
-  xfer_request_add_thumbnail (request, "grid", grid);
-  photo = xfer_upload (uploader, path, request, grid, NULL, NULL, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-
-  ids[0] = photo->id;
-  ks_api_client_add_album_photos_async (api, album_id, ids, NULL, ks_test_store_result, &result);
-  ks_api_client_add_album_photos_finish (api, ks_test_wait_result (&result), NULL, NULL, &error);
-  g_assert_no_error (error);
-}
-
 /* --- Checks */
 
 static gboolean
@@ -347,7 +309,7 @@ test_notifications (void)
 
   /* A friend's photo in an album shared with the user. */
   album_id = friend_create_album (erin, ALBUM_NAME, "dana");
-  friend_add_photo (erin, album_id, "erin-first", 11);
+  ks_photo_free (ui_upload_photo (erin, album_id, "erin-first", 11));
   note_id = g_strconcat ("album-", album_id, NULL);
   note = wait_for_note (note_id, "New photos in " ALBUM_NAME, 0, 90);
   g_assert_nonnull (strstr (note->body, "erin"));
@@ -383,7 +345,7 @@ test_notifications (void)
   g_assert_cmpstr (cursor, !=, "");
 
   before = added->len;
-  friend_add_photo (erin, album_id, "erin-second", 12);
+  ks_photo_free (ui_upload_photo (erin, album_id, "erin-second", 12));
   g_clear_pointer (&state, g_variant_unref);
   state = ui_wait_for ("the change feed to see the photo", check_cursor_moved, cursor, 60);
   /* Longer than the follower gathers events for before notifying. */

@@ -14,12 +14,12 @@ typedef struct
 {
   KsApiClient     *api;
   SoupSession     *soup;
-  char            *photo_id;
+  KsPhotoItem     *item;
   KsPhotoFetchKind kind;
   GFile           *dest;
   KsProgressFunc   progress;
   gpointer         progress_data;
-  gboolean         refreshed;
+  gboolean         renewed;
 } FetchData;
 
 static void
@@ -27,7 +27,7 @@ fetch_data_free (FetchData *data)
 {
   g_object_unref (data->api);
   g_object_unref (data->soup);
-  g_free (data->photo_id);
+  g_object_unref (data->item);
   g_object_unref (data->dest);
   g_free (data);
 }
@@ -52,25 +52,97 @@ ks_photo_fetch_preview_sha256 (const KsPhoto *photo,
   return NULL;
 }
 
-static void start_download (GTask         *task,
-                            const KsPhoto *photo);
+/* ---- fresh download URLs ---- */
 
 static void
-refreshed_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+renewed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   g_autoptr (GTask) task = user_data;
-  g_autoptr (GError) error = NULL;
-  KsPhoto *photo = ks_api_client_get_photo_finish (KS_API_CLIENT (source), result, &error);
+  KsPhotoItem *item = g_task_get_source_object (task);
+  GError      *error = NULL;
+  KsPhoto     *photo;
 
+  if (ks_photo_item_get_album_id (item) != NULL)
+    photo = ks_api_client_get_album_photo_finish (KS_API_CLIENT (source), result, &error);
+  else
+    photo = ks_api_client_get_photo_finish (KS_API_CLIENT (source), result, &error);
   if (photo == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
       return;
     }
-  start_download (g_steal_pointer (&task), photo);
-  ks_photo_free (photo);
+  ks_photo_item_renew_urls (item, photo);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+ks_photo_renew_urls_async (KsApiClient        *api,
+                           KsPhotoItem        *item,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (item, cancellable, callback, user_data);
+  const char *album_id = ks_photo_item_get_album_id (item);
+
+  g_task_set_source_tag (task, ks_photo_renew_urls_async);
+  if (ks_photo_item_get_id (item) == NULL)
+    {
+      g_task_return_new_error (task, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NOT_FOUND, "%s",
+                               _ ("This photo has not finished uploading."));
+      return;
+    }
+  /* An album's photo may be another member's, which only the album
+   * serves; the library's are the user's own. */
+  if (album_id != NULL)
+    ks_api_client_get_album_photo_async (api, album_id, ks_photo_item_get_id (item), cancellable,
+                                         renewed_cb, g_steal_pointer (&task));
+  else
+    ks_api_client_get_photo_async (api, ks_photo_item_get_id (item), cancellable, renewed_cb,
+                                   g_steal_pointer (&task));
+}
+
+gboolean
+ks_photo_renew_urls_finish (GAsyncResult *result,
+                            GError      **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ks_photo_renew_urls_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- downloads ---- */
+
+static void start_download (GTask *task);
+
+static void
+renewed_for_download_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!ks_photo_renew_urls_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  start_download (g_steal_pointer (&task));
+}
+
+/* Takes @task. */
+static void
+renew_then_download (GTask *task)
+{
+  FetchData *data = g_task_get_task_data (task);
+
+  data->renewed = TRUE;
+  ks_photo_renew_urls_async (data->api, data->item, g_task_get_cancellable (task), renewed_for_download_cb,
+                             task);
 }
 
 static void
@@ -79,8 +151,7 @@ downloaded_cb (GObject      *source,
                gpointer      user_data)
 {
   g_autoptr (GTask) task = user_data;
-  FetchData    *data = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
+  FetchData *data = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
 
   if (ks_download_finish (result, &error))
@@ -88,25 +159,22 @@ downloaded_cb (GObject      *source,
       g_task_return_boolean (task, TRUE);
       return;
     }
-  if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_URL_EXPIRED) && !data->refreshed)
+  if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_URL_EXPIRED) && !data->renewed)
     {
-      data->refreshed = TRUE;
-      /* The cancellable first: the order arguments are evaluated in is
-       * unspecified, and the task is handed on. */
-      ks_api_client_get_photo_async (data->api, data->photo_id, cancellable, refreshed_cb,
-                                     g_steal_pointer (&task));
+      renew_then_download (g_steal_pointer (&task));
       return;
     }
   g_task_return_error (task, g_steal_pointer (&error));
 }
 
+/* Takes @task. */
 static void
-start_download (GTask         *task,
-                const KsPhoto *photo)
+start_download (GTask *task)
 {
-  FetchData  *data = g_task_get_task_data (task);
-  const char *url, *sha256;
-  gint64      size;
+  FetchData     *data = g_task_get_task_data (task);
+  const KsPhoto *photo = ks_photo_item_get_photo (data->item);
+  const char    *url, *sha256;
+  gint64         size;
 
   if (data->kind == KS_PHOTO_FETCH_PREVIEW)
     {
@@ -120,15 +188,15 @@ start_download (GTask         *task,
       size = photo->size;
     }
 
+  /* Listed without URLs, or listed long ago: ask for fresh ones first
+   * rather than have the store refuse. */
+  if ((url == NULL || ks_photo_item_get_urls_expiring (data->item)) && !data->renewed)
+    {
+      renew_then_download (task);
+      return;
+    }
   if (url == NULL)
     {
-      if (!data->refreshed)
-        {
-          data->refreshed = TRUE;
-          ks_api_client_get_photo_async (data->api, data->photo_id, g_task_get_cancellable (task),
-                                         refreshed_cb, task);
-          return;
-        }
       g_task_return_new_error (task, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NOT_FOUND, "%s",
                                _ ("This photo is not available for download."));
       g_object_unref (task);
@@ -203,7 +271,7 @@ ks_photo_fetch_async (KsApiClient        *api,
   g_task_set_source_tag (task, ks_photo_fetch_async);
   data->api = g_object_ref (api);
   data->soup = g_object_ref (soup);
-  data->photo_id = g_strdup (ks_photo_item_get_id (item));
+  data->item = g_object_ref (item);
   data->kind = kind;
   data->dest = g_object_ref (dest);
   data->progress = progress;
@@ -230,7 +298,7 @@ ks_photo_fetch_async (KsApiClient        *api,
                                cancellable, cached_file_cb, g_steal_pointer (&task));
       return;
     }
-  start_download (g_steal_pointer (&task), photo);
+  start_download (g_steal_pointer (&task));
 }
 
 gboolean

@@ -16,8 +16,22 @@ typedef enum
 } KsPhotoFetchKind;
 
 /*
- * ks_download_async with the photo's presigned URL and SHA-256; an
- * expired URL is refreshed once through GET /v1/photos/{id}. A photo
+ * Fresh download URLs for @item (ks_photo_item_renew_urls), from the
+ * album it was listed in (GET /v1/albums/{id}/photos/{photo_id}) or,
+ * for the library, GET /v1/photos/{id}.
+ */
+void     ks_photo_renew_urls_async (KsApiClient        *api,
+                                    KsPhotoItem        *item,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+gboolean ks_photo_renew_urls_finish (GAsyncResult *result,
+                                     GError      **error);
+
+/*
+ * ks_download_async with the photo's presigned URL and SHA-256; URLs
+ * that are missing, about to expire or refused as expired are renewed
+ * once (ks_photo_renew_urls_async). A photo
  * still uploading is copied from its local original instead, and one
  * from the shared-album cache (ks_cached_photo_item_get_cache) is copied
  * from the cache's verified file, which the cache fetches first when it

@@ -18,6 +18,8 @@ struct _KsPhotoItem
   char            *error;           /* nullable */
   GFile           *local_thumbnail; /* nullable */
   char            *local_grid_sha256;
+  char            *album_id;   /* nullable: listed from this album */
+  gint64           urls_until; /* real time, µs; 0: not read yet */
 };
 
 G_DEFINE_FINAL_TYPE (KsPhotoItem, ks_photo_item, G_TYPE_OBJECT)
@@ -46,6 +48,7 @@ ks_photo_item_finalize (GObject *object)
   g_free (self->title);
   g_free (self->error);
   g_free (self->local_grid_sha256);
+  g_free (self->album_id);
 
   G_OBJECT_CLASS (ks_photo_item_parent_class)->finalize (object);
 }
@@ -230,6 +233,68 @@ ks_photo_item_get_grid_url (KsPhotoItem *self)
   return self->photo != NULL ? self->photo->url_grid : NULL;
 }
 
+const char *
+ks_photo_item_get_album_id (KsPhotoItem *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_ITEM (self), NULL);
+
+  return self->album_id;
+}
+
+void
+ks_photo_item_set_album_id (KsPhotoItem *self,
+                            const char  *album_id)
+{
+  g_return_if_fail (KS_IS_PHOTO_ITEM (self));
+
+  g_free (self->album_id);
+  self->album_id = g_strdup (album_id);
+}
+
+gboolean
+ks_photo_item_get_urls_expiring (KsPhotoItem *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_ITEM (self), FALSE);
+
+  if (self->photo == NULL)
+    return FALSE;
+  /* Read when first asked: most listed photos never are. A reply
+   * without a valid expiry time is trusted until a download fails. */
+  if (self->urls_until == 0)
+    {
+      g_autoptr (GDateTime) until = NULL;
+
+      if (self->photo->urls_expire_at != NULL)
+        until = g_date_time_new_from_iso8601 (self->photo->urls_expire_at, NULL);
+      self->urls_until = until != NULL ? g_date_time_to_unix (until) * G_USEC_PER_SEC : G_MAXINT64;
+    }
+  return self->urls_until < g_get_real_time () + KS_PHOTO_ITEM_URL_MARGIN;
+}
+
+void
+ks_photo_item_renew_urls (KsPhotoItem *self,
+                          KsPhoto     *fresh)
+{
+  g_return_if_fail (KS_IS_PHOTO_ITEM (self));
+  g_return_if_fail (fresh != NULL);
+
+  if (self->photo == NULL || g_strcmp0 (self->photo->id, fresh->id) != 0)
+    {
+      ks_photo_free (fresh);
+      return;
+    }
+  g_free (self->photo->url_original);
+  self->photo->url_original = g_steal_pointer (&fresh->url_original);
+  g_free (self->photo->url_grid);
+  self->photo->url_grid = g_steal_pointer (&fresh->url_grid);
+  g_free (self->photo->url_preview);
+  self->photo->url_preview = g_steal_pointer (&fresh->url_preview);
+  g_free (self->photo->urls_expire_at);
+  self->photo->urls_expire_at = g_steal_pointer (&fresh->urls_expire_at);
+  self->urls_until = 0;
+  ks_photo_free (fresh);
+}
+
 static void
 set_state (KsPhotoItem     *self,
            KsPhotoItemState state)
@@ -297,6 +362,7 @@ ks_photo_item_set_photo (KsPhotoItem *self,
 
   g_clear_pointer (&self->photo, ks_photo_free);
   self->photo = photo;
+  self->urls_until = 0;
   ks_photo_item_set_progress (self, 1);
   set_state (self, KS_PHOTO_ITEM_READY);
 }

@@ -49,6 +49,21 @@ const char *ks_photo_item_get_grid_sha256 (KsPhotoItem *self,
                                            gint64      *out_size);
 const char *ks_photo_item_get_grid_url (KsPhotoItem *self);
 
+/* (nullable) the album whose listing the photo came from: its download
+ * URLs are renewed through that album (the photo may be a member's). */
+const char *ks_photo_item_get_album_id (KsPhotoItem *self);
+void        ks_photo_item_set_album_id (KsPhotoItem *self,
+                                        const char  *album_id);
+/* How long before "urls_expire_at" the URLs count as expired: a
+ * download started then may still be running when they do. */
+#define KS_PHOTO_ITEM_URL_MARGIN (60 * G_USEC_PER_SEC)
+/* The download URLs expire within KS_PHOTO_ITEM_URL_MARGIN (or have). */
+gboolean ks_photo_item_get_urls_expiring (KsPhotoItem *self);
+/* Takes @fresh, the same photo from the server: its URLs replace the
+ * item's (ks_photo_renew_urls_async() fetches it). */
+void ks_photo_item_renew_urls (KsPhotoItem *self,
+                               KsPhoto     *fresh);
+
 void ks_photo_item_set_preparing (KsPhotoItem *self);
 void ks_photo_item_set_uploading (KsPhotoItem *self,
                                   GFile       *local_thumbnail,

@@ -334,6 +334,7 @@ page_cb (GObject      *source,
           g_clear_pointer (&photo->url_preview, g_free);
         }
       item = ks_photo_item_new (photo);
+      ks_photo_item_set_album_id (item, self->album_id);
       g_ptr_array_add (self->items, item);
       g_hash_table_insert (self->ids, photo->id, item);
       added++;

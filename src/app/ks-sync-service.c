@@ -365,7 +365,7 @@ ks_sync_service_new (KsAccount *account,
   self = g_object_new (KS_TYPE_SYNC_SERVICE, NULL);
   self->account = g_object_ref (account);
   self->settings = g_object_ref (settings);
-  self->thumbnails = ks_thumbnail_cache_new (ks_account_get_soup (account), thumbs);
+  self->thumbnails = ks_thumbnail_cache_new (account, thumbs);
   g_signal_connect_object (account, "notify::signed-in", G_CALLBACK (signed_in_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (settings, "changed", G_CALLBACK (apply_settings), self, G_CONNECT_SWAPPED);

@@ -266,21 +266,26 @@ drop_uris (GtkWidget  *widget,
   return done;
 }
 
-/* Mapped tiles showing a thumbnail; revealed offline bars. */
+/* Mapped tiles, those showing a thumbnail; revealed offline bars. */
 static void
 count_cached_widgets (GtkWidget *widget,
+                      guint     *n_tiles,
                       guint     *n_thumbnails,
                       guint     *n_bars)
 {
   if (!gtk_widget_get_mapped (widget))
     return;
-  if (KS_IS_PHOTO_TILE (widget) && ks_photo_tile_has_texture (KS_PHOTO_TILE (widget)))
-    (*n_thumbnails)++;
+  if (KS_IS_PHOTO_TILE (widget))
+    {
+      (*n_tiles)++;
+      if (ks_photo_tile_has_texture (KS_PHOTO_TILE (widget)))
+        (*n_thumbnails)++;
+    }
   if (KS_IS_CACHED_OFFLINE_BAR (widget) && ks_cached_offline_bar_get_revealed (KS_CACHED_OFFLINE_BAR (widget)))
     (*n_bars)++;
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    count_cached_widgets (child, n_thumbnails, n_bars);
+    count_cached_widgets (child, n_tiles, n_thumbnails, n_bars);
 }
 
 static void
@@ -290,10 +295,10 @@ add_offline_state (GVariantBuilder *builder,
 {
   KsCachedPhotoList *feeder = window->album_photos != NULL ? ks_cached_photo_list_from_list (window->album_photos) : NULL;
   g_autoptr (GPtrArray) photos = NULL;
-  guint n_thumbnails = 0, n_bars = 0, n_files = 0;
+  guint n_tiles = 0, n_thumbnails = 0, n_bars = 0, n_files = 0;
   int   preview_width = 0;
 
-  count_cached_widgets (GTK_WIDGET (window), &n_thumbnails, &n_bars);
+  count_cached_widgets (GTK_WIDGET (window), &n_tiles, &n_thumbnails, &n_bars);
   if (cache != NULL && window->album != NULL)
     photos = ks_cache_list_photos (cache, window->album->id, NULL);
   for (guint i = 0; photos != NULL && i < photos->len; i++)
@@ -312,6 +317,7 @@ add_offline_state (GVariantBuilder *builder,
   g_variant_builder_add (builder, "{sv}", "shared-from-cache",
                          g_variant_new_boolean (ks_albums_view_get_from_cache (window->shared_view)));
   g_variant_builder_add (builder, "{sv}", "album-from-cache", g_variant_new_boolean (feeder != NULL));
+  g_variant_builder_add (builder, "{sv}", "mapped-tiles", g_variant_new_uint32 (n_tiles));
   g_variant_builder_add (builder, "{sv}", "album-thumbnails", g_variant_new_uint32 (n_thumbnails));
   g_variant_builder_add (builder, "{sv}", "album-cached-files", g_variant_new_uint32 (n_files));
   g_variant_builder_add (builder, "{sv}", "viewer-preview-width", g_variant_new_uint32 ((guint) preview_width));

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "ks-photo-fetch.h"
 #include "ks-textures.h"
 #include "ks-thumbnail-cache.h"
 
@@ -34,6 +35,7 @@ struct _KsThumbnailCache
   GObject parent_instance;
 
   SoupSession  *soup;
+  KsAccount    *account; /* nullable: renews expired URLs */
   char         *dir;
   KsTextureLru *textures;  /* by the thumbnail's SHA-256, 3 bytes a pixel */
   GHashTable   *loads;     /* key -> Load */
@@ -51,8 +53,9 @@ typedef struct
 {
   KsThumbnailCache *cache;
   char             *key;
-  gint64            size;  /* -1: unknown */
-  char             *url;   /* nullable */
+  gint64            size; /* -1: unknown */
+  KsPhotoItem      *item; /* the first asker's: its URL, renewed if need be */
+  gboolean          renewed;
   GFile            *local; /* nullable: made on this machine */
   GCancellable     *cancellable;
   GPtrArray        *waiters; /* Waiter */
@@ -103,6 +106,7 @@ ks_thumbnail_cache_dispose (GObject *object)
   /* @downloads is empty: each load in it holds a reference on the cache. */
   g_clear_pointer (&self->loads, g_hash_table_unref);
   g_clear_object (&self->soup);
+  g_clear_object (&self->account);
 
   G_OBJECT_CLASS (ks_thumbnail_cache_parent_class)->dispose (object);
 }
@@ -133,10 +137,11 @@ ks_thumbnail_cache_init (KsThumbnailCache *self)
 }
 
 KsThumbnailCache *
-ks_thumbnail_cache_new (SoupSession *soup,
-                        const char  *dir)
+ks_thumbnail_cache_new (KsAccount  *account,
+                        const char *dir)
 {
   KsThumbnailCache *self = g_object_new (KS_TYPE_THUMBNAIL_CACHE, NULL);
+  SoupSession      *soup = ks_account_get_soup (account);
 
   /* A session of their own, with @soup's network settings: sharing its
    * connections, a page of the library waited 300-450 ms behind
@@ -147,6 +152,7 @@ ks_thumbnail_cache_new (SoupSession *soup,
                                               "timeout", soup_session_get_timeout (soup),
                                               "idle-timeout", soup_session_get_idle_timeout (soup),
                                               "max-conns-per-host", MAX_DOWNLOADS, NULL);
+  self->account = g_object_ref (account);
   self->dir = g_strdup (dir);
   g_mkdir_with_parents (dir, 0700);
   return self;
@@ -341,7 +347,7 @@ load_free (Load *load)
 {
   g_object_unref (load->cache);
   g_free (load->key);
-  g_free (load->url);
+  g_object_unref (load->item);
   g_clear_object (&load->local);
   g_object_unref (load->cancellable);
   g_ptr_array_unref (load->waiters);
@@ -434,7 +440,8 @@ job_done_cb (GObject      *source,
 
   texture = g_task_propagate_pointer (G_TASK (result), &error);
   if (texture == NULL && job->downloaded == NULL &&
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) && load->url != NULL)
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) && ks_photo_item_get_photo (load->item) != NULL &&
+      (ks_photo_item_get_grid_url (load->item) != NULL || ks_account_get_api (load->cache->account) != NULL))
     {
       download (load);
       return;
@@ -464,6 +471,38 @@ run_job (Load   *load,
 }
 
 static void start_downloads (KsThumbnailCache *self);
+static void start_download (Load *load);
+
+static void
+renewed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Load *load = user_data;
+  g_autoptr (KsThumbnailCache) self = g_object_ref (load->cache);
+  g_autoptr (GError) error = NULL;
+
+  self->n_downloading--;
+  if (ks_photo_renew_urls_finish (result, &error))
+    start_download (load);
+  else
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Renewing the URL of thumbnail %s: %s", load->key, error->message);
+      load_finish (load, NULL, error);
+    }
+  start_downloads (self);
+}
+
+/* Fresh URLs for the photo, then the download: in the download's slot,
+ * so a screenful of expired tiles asks six at a time. */
+static void
+renew_then_download (Load *load)
+{
+  load->renewed = TRUE;
+  load->cache->n_downloading++;
+  ks_photo_renew_urls_async (ks_account_get_api (load->cache->account), load->item, load->cancellable, renewed_cb, load);
+}
 
 static void
 downloaded_cb (GObject      *source,
@@ -478,6 +517,14 @@ downloaded_cb (GObject      *source,
 
   self->n_downloading--;
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  /* The store refuses an expired URL with 403: renewed once. */
+  if (bytes != NULL && soup_message_get_status (msg) == SOUP_STATUS_FORBIDDEN && ks_account_get_api (self->account) != NULL &&
+      !load->renewed)
+    {
+      renew_then_download (load);
+      start_downloads (self);
+      return;
+    }
   if (bytes != NULL && soup_message_get_status (msg) != SOUP_STATUS_OK)
     {
       g_clear_pointer (&bytes, g_bytes_unref);
@@ -500,8 +547,15 @@ downloaded_cb (GObject      *source,
 static void
 start_download (Load *load)
 {
-  g_autoptr (SoupMessage) msg = soup_message_new (SOUP_METHOD_GET, load->url);
+  const char *url = ks_photo_item_get_grid_url (load->item);
+  g_autoptr (SoupMessage) msg = NULL;
 
+  if (ks_account_get_api (load->cache->account) != NULL && !load->renewed && (url == NULL || ks_photo_item_get_urls_expiring (load->item)))
+    {
+      renew_then_download (load);
+      return;
+    }
+  msg = url != NULL ? soup_message_new (SOUP_METHOD_GET, url) : NULL;
   if (msg == NULL)
     {
       g_autoptr (GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -583,7 +637,7 @@ ks_thumbnail_cache_load_async (KsThumbnailCache   *self,
       load->cache = g_object_ref (self);
       load->key = g_strdup (key);
       load->size = size;
-      load->url = g_strdup (ks_photo_item_get_grid_url (item));
+      load->item = g_object_ref (item);
       load->local = ks_photo_item_get_local_thumbnail (item) != NULL
                         ? g_object_ref (ks_photo_item_get_local_thumbnail (item))
                         : NULL;

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 #include <libsoup/soup.h>
 
+#include "ks-account.h"
 #include "ks-photo-item.h"
 #include "ks-thumbnail-source.h"
 
@@ -22,10 +23,12 @@ G_DECLARE_FINAL_TYPE (KsThumbnailCache, ks_thumbnail_cache, KS, THUMBNAIL_CACHE,
  * decoded on worker threads. The most recent textures stay in memory up
  * to a budget in bytes (48 MiB). Several requests for one thumbnail
  * share one load, which is cancelled when every requester has cancelled
- * (a tile scrolled away).
+ * (a tile scrolled away). A URL that has expired (listings' URLs live an
+ * hour), or that the store refuses, is renewed once through @account's
+ * API client (ks_photo_renew_urls_async) before the download.
  */
-KsThumbnailCache *ks_thumbnail_cache_new (SoupSession *soup,
-                                          const char  *dir);
+KsThumbnailCache *ks_thumbnail_cache_new (KsAccount  *account,
+                                          const char *dir);
 
 /* The texture if it is in memory, without waiting. */
 GdkTexture *ks_thumbnail_cache_peek (KsThumbnailCache *self,

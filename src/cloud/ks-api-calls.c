@@ -149,9 +149,9 @@ ks_api_client_call_finish (KsApiClient  *self,
 
 /* ---- Parsers of whole replies ---- */
 
-static gpointer
-parse_photo (JsonNode *root,
-             GError  **error)
+gpointer
+ks_api_parse_photo (JsonNode *root,
+                    GError  **error)
 {
   JsonObject *object = ks_cloud_root_object (root, "photo", error);
 
@@ -211,9 +211,9 @@ parse_me (JsonNode *root,
   return g_steal_pointer (&me);
 }
 
-static gpointer
-parse_photo_page (JsonNode *root,
-                  GError  **error)
+gpointer
+ks_api_parse_photo_page (JsonNode *root,
+                         GError  **error)
 {
   return ks_photo_page_new_from_json (root, error);
 }
@@ -374,7 +374,7 @@ ks_api_client_list_photos_async (KsApiClient        *self,
   ks_api_path_add_query (path, "cursor", cursor);
   ks_api_path_add_uint (path, "limit", limit);
   ks_api_path_add_query (path, "deleted", include_deleted ? "true" : NULL);
-  ks_api_client_run_call (self, "GET", path, NULL, parse_photo_page, (GDestroyNotify) ks_photo_page_free,
+  ks_api_client_run_call (self, "GET", path, NULL, ks_api_parse_photo_page, (GDestroyNotify) ks_photo_page_free,
                           ks_api_client_list_photos_async, cancellable, callback, user_data);
 }
 
@@ -393,7 +393,7 @@ ks_api_client_get_photo_async (KsApiClient        *self,
                                GAsyncReadyCallback callback,
                                gpointer            user_data)
 {
-  ks_api_client_run_call (self, "GET", ks_api_path_new ("photos", photo_id, NULL), NULL, parse_photo,
+  ks_api_client_run_call (self, "GET", ks_api_path_new ("photos", photo_id, NULL), NULL, ks_api_parse_photo,
                           (GDestroyNotify) ks_photo_free, ks_api_client_get_photo_async, cancellable, callback, user_data);
 }
 
@@ -412,7 +412,7 @@ ks_api_client_delete_photo_async (KsApiClient        *self,
                                   GAsyncReadyCallback callback,
                                   gpointer            user_data)
 {
-  ks_api_client_run_call (self, "DELETE", ks_api_path_new ("photos", photo_id, NULL), NULL, parse_photo,
+  ks_api_client_run_call (self, "DELETE", ks_api_path_new ("photos", photo_id, NULL), NULL, ks_api_parse_photo,
                           (GDestroyNotify) ks_photo_free, ks_api_client_delete_photo_async, cancellable, callback, user_data);
 }
 
@@ -431,7 +431,7 @@ ks_api_client_restore_photo_async (KsApiClient        *self,
                                    GAsyncReadyCallback callback,
                                    gpointer            user_data)
 {
-  ks_api_client_run_call (self, "POST", ks_api_path_new ("photos", photo_id, "restore", NULL), NULL, parse_photo,
+  ks_api_client_run_call (self, "POST", ks_api_path_new ("photos", photo_id, "restore", NULL), NULL, ks_api_parse_photo,
                           (GDestroyNotify) ks_photo_free, ks_api_client_restore_photo_async, cancellable, callback, user_data);
 }
 

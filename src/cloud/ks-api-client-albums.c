@@ -102,13 +102,6 @@ parse_added (JsonNode *root,
   return g_steal_pointer (&added);
 }
 
-static gpointer
-parse_photo_page (JsonNode *root,
-                  GError  **error)
-{
-  return ks_photo_page_new_from_json (root, error);
-}
-
 /* ---- Albums ---- */
 
 void
@@ -220,7 +213,7 @@ ks_api_client_list_album_photos_async (KsApiClient        *self,
 
   ks_api_path_add_query (path, "cursor", cursor);
   ks_api_path_add_uint (path, "limit", limit);
-  ks_api_client_run_call (self, "GET", path, NULL, parse_photo_page, (GDestroyNotify) ks_photo_page_free,
+  ks_api_client_run_call (self, "GET", path, NULL, ks_api_parse_photo_page, (GDestroyNotify) ks_photo_page_free,
                           ks_api_client_list_album_photos_async, cancellable, callback, user_data);
 }
 
@@ -230,6 +223,27 @@ ks_api_client_list_album_photos_finish (KsApiClient  *self,
                                         GError      **error)
 {
   return ks_api_client_run_finish (self, result, ks_api_client_list_album_photos_async, error);
+}
+
+void
+ks_api_client_get_album_photo_async (KsApiClient        *self,
+                                     const char         *album_id,
+                                     const char         *photo_id,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
+{
+  ks_api_client_run_call (self, "GET", ks_api_path_new ("albums", album_id, "photos", photo_id, NULL), NULL,
+                          ks_api_parse_photo, (GDestroyNotify) ks_photo_free, ks_api_client_get_album_photo_async,
+                          cancellable, callback, user_data);
+}
+
+KsPhoto *
+ks_api_client_get_album_photo_finish (KsApiClient  *self,
+                                      GAsyncResult *result,
+                                      GError      **error)
+{
+  return ks_api_client_run_finish (self, result, ks_api_client_get_album_photo_async, error);
 }
 
 void

@@ -14,6 +14,12 @@ G_BEGIN_DECLS
 typedef gpointer (*KsApiParseFunc) (JsonNode *root,
                                     GError  **error);
 
+/* Parsers shared by the calls of several files. */
+gpointer ks_api_parse_photo (JsonNode *root,
+                             GError  **error);
+gpointer ks_api_parse_photo_page (JsonNode *root,
+                                  GError  **error);
+
 typedef struct
 {
   const char    *method;

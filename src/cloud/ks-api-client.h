@@ -175,6 +175,17 @@ void         ks_api_client_list_album_photos_async (KsApiClient        *self,
 KsPhotoPage *ks_api_client_list_album_photos_finish (KsApiClient  *self,
                                                      GAsyncResult *result,
                                                      GError      **error);
+/* One photo of the album as its listing shows it, with fresh download
+ * URLs: for any member, whoever owns the photo. */
+void     ks_api_client_get_album_photo_async (KsApiClient        *self,
+                                              const char         *album_id,
+                                              const char         *photo_id,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+KsPhoto *ks_api_client_get_album_photo_finish (KsApiClient  *self,
+                                               GAsyncResult *result,
+                                               GError      **error);
 /* @photo_ids: NULL-terminated, 1-200 */
 void     ks_api_client_add_album_photos_async (KsApiClient        *self,
                                                const char         *album_id,
