@@ -478,6 +478,30 @@ ui_sign_up_friend_client (const char *username)
 }
 
 KsPhoto *
+ui_upload_file (KsUploader *uploader,
+                const char *path,
+                const char *grid,
+                int         width,
+                int         height)
+{
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *sha256 = NULL;
+  g_autoptr (KsPrepareRequest) request = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64  size = 0;
+  KsPhoto *photo;
+
+  sha256 = xfer_file_sha256 (path, &size);
+  request = xfer_request_new (sha256, (gint64) size, name);
+  request->width = width;
+  request->height = height;
+  xfer_request_add_thumbnail (request, "grid", grid);
+  photo = xfer_upload (uploader, path, request, grid, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return photo;
+}
+
+KsPhoto *
 ui_upload_photo (KsApiClient *api,
                  const char  *album_id,
                  const char  *prefix,
@@ -489,23 +513,14 @@ ui_upload_photo (KsApiClient *api,
   g_autofree char *resize = g_strdup_printf ("convert '%s' -resize 256x256 '%s'", path, grid);
   g_autoptr (SoupSession) soup = ks_cloud_soup_session_new ();
   g_autoptr (KsUploader) uploader = ks_uploader_new (api, soup, NULL, NULL);
-  g_autoptr (KsPrepareRequest) request = NULL;
   g_autoptr (KsPhoto) photo = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *sha256 = NULL;
-  const char      *ids[2] = { NULL, NULL };
-  guint64          size = 0;
+  const char *ids[2] = { NULL, NULL };
 
   ui_make_photos (prefix, 1, seed);
   ui_run_shell (resize);
-  sha256 = xfer_file_sha256 (path, &size);
-  request = xfer_request_new (sha256, (gint64) size, name);
-  request->width = 900;
-  request->height = 675;
-  xfer_request_add_thumbnail (request, "grid", grid);
-  photo = xfer_upload (uploader, path, request, grid, NULL, NULL, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
+  photo = ui_upload_file (uploader, path, grid, 900, 675);
   if (album_id == NULL)
     return g_steal_pointer (&photo);
 

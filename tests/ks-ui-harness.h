@@ -16,6 +16,7 @@
 #include <gio/gio.h>
 
 #include "ks-api-client.h"
+#include "ks-transfer.h"
 
 G_BEGIN_DECLS
 
@@ -106,6 +107,12 @@ KsApiClient *ui_sign_up_friend_client (const char *username);
 /* A client of the app's server signed in as @username (UI_PASSWORD),
  * with a session of its own: the test acting as that user. */
 KsApiClient *ui_sign_in_client (const char *username);
+/* @path uploaded through @uploader, @grid as its grid thumbnail. */
+KsPhoto *ui_upload_file (KsUploader *uploader,
+                         const char *path,
+                         const char *grid,
+                         int         width,
+                         int         height);
 /* A real upload through KsUploader of a photo made with ImageMagick
  * (~/Pictures/@prefix-00.jpg) and its grid thumbnail, then added to
  * @album_id unless NULL. */

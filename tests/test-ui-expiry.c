@@ -107,23 +107,13 @@ upload_elsewhere (KsApiClient *api,
       g_autofree char *path = g_build_filename (dir, name, NULL);
       g_autofree char *tail = g_strdup_printf ("keepsake-ui-%03u", i);
       g_autofree char *data = g_malloc (len + strlen (tail));
-      g_autofree char *sha256 = NULL;
-      g_autoptr (KsPrepareRequest) request = NULL;
-      g_autoptr (KsPhoto) photo = NULL;
       g_autoptr (GError) error = NULL;
-      guint64 size = 0;
 
       memcpy (data, bytes, len);
       memcpy (data + len, tail, strlen (tail));
       g_file_set_contents (path, data, (gssize) (len + strlen (tail)), &error);
       g_assert_no_error (error);
-      sha256 = xfer_file_sha256 (path, &size);
-      request = xfer_request_new (sha256, (gint64) size, name);
-      request->width = 96;
-      request->height = 72;
-      xfer_request_add_thumbnail (request, "grid", path);
-      photo = xfer_upload (uploader, path, request, path, NULL, NULL, NULL, NULL, NULL, &error);
-      g_assert_no_error (error);
+      ks_photo_free (ui_upload_file (uploader, path, path, 96, 72));
     }
 }
 
