@@ -212,19 +212,21 @@ load_preview (KsViewer *self)
 
 /* --- Moving through the list */
 
+/* The title and the arrows always follow the list (a page appended
+ * enables "next"); the preview only when the photo changed. */
 static void
 show_current (KsViewer *self)
 {
   guint n = self->photos != NULL ? g_list_model_get_n_items (self->photos) : 0;
   g_autoptr (KsPhotoItem) item = NULL;
   g_autofree char *subtitle = NULL;
+  gboolean         changed;
 
   if (n == 0)
     return;
   self->position = MIN (self->position, n - 1);
   item = g_list_model_get_item (self->photos, self->position);
-  if (item == self->item)
-    return;
+  changed = item != self->item;
   g_set_object (&self->item, item);
 
   adw_window_title_set_title (self->title, ks_photo_item_get_title (item));
@@ -237,6 +239,8 @@ show_current (KsViewer *self)
                                  ks_photo_item_get_id (item) != NULL);
   gtk_widget_set_visible (self->previous_button, self->position > 0);
   gtk_widget_set_visible (self->next_button, self->position + 1 < n);
+  if (!changed)
+    return;
 
   self->zoom = 1.0;
   load_preview (self);
@@ -255,7 +259,10 @@ ks_viewer_go (KsViewer *self,
   show_current (self);
 }
 
-/* Uploads prepend, deletions remove: follow the photo on screen. */
+/* Uploads prepend, deletions remove, pages append: follow the photo on
+ * screen, looking for it only where it can be. Asking a paged list for
+ * its last items loads its next page, so walking the whole list on each
+ * page appended listed the whole library. */
 static void
 items_changed_cb (KsViewer   *self,
                   guint       position,
@@ -263,27 +270,33 @@ items_changed_cb (KsViewer   *self,
                   guint       added,
                   GListModel *photos)
 {
-  guint n = g_list_model_get_n_items (photos);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (KsPhotoItem) item = g_list_model_get_item (photos, i);
-
-      if (item == self->item)
-        {
-          self->position = i;
-          g_clear_object (&self->item);
-          g_set_object (&self->item, item);
-          show_current (self);
-          return;
-        }
-    }
-  if (n == 0)
+  if (g_list_model_get_n_items (photos) == 0)
     {
       g_signal_emit (self, signals[SIGNAL_CLOSE], 0);
       return;
     }
-  g_clear_object (&self->item);
+
+  if (self->item != NULL && position + removed <= self->position)
+    self->position = self->position - removed + added;
+  else if (self->item != NULL && position <= self->position)
+    {
+      gboolean found = FALSE;
+
+      /* Replaced: if it came back, it is among the new; if not, the
+       * photo after it takes its place. */
+      for (guint i = position; i < position + added && !found; i++)
+        {
+          g_autoptr (KsPhotoItem) item = g_list_model_get_item (photos, i);
+
+          if (item == self->item)
+            {
+              self->position = i;
+              found = TRUE;
+            }
+        }
+      if (!found)
+        g_clear_object (&self->item);
+    }
   show_current (self);
 }
 

@@ -1,4 +1,5 @@
-/* test-ui-expiry.c: download URLs that expire while the app is open
+/* test-ui-library.c: a library of several pages, open for longer than
+ * its download URLs live
  *
  * Listings hand out presigned URLs that live an hour; the app's server
  * runs here with --download-url-lifetime of a few seconds, so what an
@@ -6,7 +7,8 @@
  * scrolled to after the listing's URLs expired still show, and the
  * original of a photo another member added to the user's album still
  * downloads (renewed through the album: GET /v1/photos/{id} serves only
- * the caller's own photos).
+ * the caller's own photos). The viewer pages the list in as far as the
+ * photo it shows, not to its end.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,9 +23,11 @@
 #include "test-cloud-transfer.h"
 
 #define LIFETIME 10 /* seconds: --download-url-lifetime */
-/* More than the grid keeps bound in the narrowest window: GtkGridView
- * binds max-columns (5 there, ks-photo-grid.c) x 30 tiles. */
-#define N_LIBRARY 240
+/* More than the grid keeps bound in the narrowest window (GtkGridView
+ * binds max-columns, 5 there (ks-photo-grid.c), x 30 tiles), and more
+ * than three pages of 200 (ks-photo-list.c). */
+#define N_LIBRARY 650
+#define PAGE_SIZE 200
 #define ALBUM_NAME "Trip"
 
 /* The app starts the server named by KEEPSAKE_SERVER, which the harness
@@ -128,7 +132,8 @@ test_thumbnails_after_expiry (void)
   ui_widget ("type:KsWindow", "resize", "360x420");
   upload_elsewhere (frank, N_LIBRARY);
   ui_widget ("type:KsWindow", "action", "win.reload");
-  g_variant_unref (ui_wait_for ("the photos uploaded elsewhere", ui_check_library, GUINT_TO_POINTER (N_LIBRARY), 60));
+  /* The first page, and the next one the tiles bound ask for. */
+  g_variant_unref (ui_wait_for ("the photos uploaded elsewhere", ui_check_library, GUINT_TO_POINTER (2 * PAGE_SIZE), 60));
   g_variant_unref (ui_wait_for ("the first thumbnails", check_thumbnails_shown, NULL, 60));
   ui_screenshot ("first-screen");
 
@@ -137,6 +142,38 @@ test_thumbnails_after_expiry (void)
   ui_widget ("type:KsPhotoGrid>type:GtkGridView", "scroll-to", "1000000");
   g_variant_unref (ui_wait_for ("thumbnails behind expired URLs", check_thumbnails_shown, NULL, 60));
   ui_screenshot ("scrolled-after-expiry");
+}
+
+static gboolean
+check_library_at_least (GVariant     *state,
+                        gconstpointer count)
+{
+  return ui_state_uint (state, "library-count") >= GPOINTER_TO_UINT (count);
+}
+
+/* Open on photo 301 of 400, the viewer's asking for it loads one more
+ * page (it is near the end of what is listed), and no more: the viewer
+ * used to walk the list on each page, which asked for the last photo,
+ * which loaded the next page, to the end of the library. */
+static void
+test_viewer_pages (void)
+{
+  g_autoptr (GVariant) state = NULL;
+  g_autofree char *place = g_strdup_printf ("301 of %u", 3 * PAGE_SIZE);
+
+  ui_widget ("type:KsPhotoGrid>type:GtkGridView", "scroll-to", "0");
+  ui_widget ("type:KsWindow", "action", "win.reload");
+  g_variant_unref (ui_wait_for ("two pages listed again", ui_check_library, GUINT_TO_POINTER (2 * PAGE_SIZE), 60));
+  ui_widget ("library_grid>type:GtkGridView", "action", "list.activate-item(uint32 300)");
+  g_variant_unref (ui_wait_for ("the third page", check_library_at_least, GUINT_TO_POINTER (3 * PAGE_SIZE), 60));
+  g_variant_unref (ui_wait_for ("the viewer's place in it", ui_check_label, place, 30));
+  /* Time for any page more to be asked for and arrive. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  state = ui_get_state ();
+  g_assert_cmpuint (ui_state_uint (state, "library-count"), ==, 3 * PAGE_SIZE);
+  g_assert_cmpstr (ui_state_string (state, "stack"), ==, "viewer");
+  ui_screenshot ("viewer");
+  ui_widget ("type:KsViewer", "action", "viewer.close");
   ui_widget ("type:KsWindow", "resize", "1000x700");
 }
 
@@ -193,11 +230,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  ui_init (&argc, &argv, "ui-expiry");
+  ui_init (&argc, &argv, "ui-library");
   use_short_lived_urls ();
 
-  g_test_add_func ("/ui-expiry/sign-up", test_sign_up);
-  g_test_add_func ("/ui-expiry/thumbnails-after-expiry", test_thumbnails_after_expiry);
-  g_test_add_func ("/ui-expiry/member-photo-after-expiry", test_member_photo_after_expiry);
+  g_test_add_func ("/ui-library/sign-up", test_sign_up);
+  g_test_add_func ("/ui-library/thumbnails-after-expiry", test_thumbnails_after_expiry);
+  g_test_add_func ("/ui-library/viewer-pages", test_viewer_pages);
+  g_test_add_func ("/ui-library/member-photo-after-expiry", test_member_photo_after_expiry);
   return ui_finish (g_test_run ());
 }
