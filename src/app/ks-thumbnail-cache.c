@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "ks-dir-budget.h"
 #include "ks-photo-fetch.h"
 #include "ks-textures.h"
 #include "ks-thumbnail-cache.h"
@@ -18,6 +19,17 @@
  * than GtkGridView keeps bound at usual window sizes (ks-photo-grid.c).
  * Scrolling back a few screens finds them decoded. */
 #define MEMORY_BUDGET (48 * 1024 * 1024)
+
+/* Files kept on disk: about 20,000 thumbnails of ~13 KB, a fifth of a
+ * 100,000-photo library, hundreds of screens of scrolling; what was
+ * trimmed is downloaded again when it scrolls into view. Trimmed down to
+ * 80% when over, least recently used first (ks-dir-budget.h). */
+#define DISK_BUDGET (256 * 1024 * 1024)
+#define SUFFIX ".jpg"
+
+/* The scan of the files on disk waits for the first screens'
+ * thumbnails to be read. */
+#define DISK_SCAN_DELAY_SECONDS 10
 
 /* Downloads under way at once; the rest wait in our queue, where a tile
  * scrolled away costs nothing: libsoup's own queue is walked in full
@@ -37,6 +49,7 @@ struct _KsThumbnailCache
   SoupSession  *soup;
   KsAccount    *account; /* nullable: renews expired URLs */
   char         *dir;
+  KsDirBudget  *budget;    /* the files on disk */
   KsTextureLru *textures;  /* by the thumbnail's SHA-256, 3 bytes a pixel */
   GHashTable   *loads;     /* key -> Load */
   GQueue        downloads; /* Load waiting to download, oldest first */
@@ -73,12 +86,15 @@ typedef struct
  * or check and store @downloaded; decode either. */
 typedef struct
 {
-  char   *key;
-  gint64  size;
-  int     tile_size;
-  char   *path;       /* the cache's file */
-  char   *local_path; /* nullable */
-  GBytes *downloaded; /* nullable */
+  char        *key;
+  gint64       size;
+  int          tile_size;
+  KsDirBudget *budget;     /* owned */
+  char        *name;       /* the cache's file, in the budget's dir */
+  char        *path;       /* the same, in full */
+  char        *local_path; /* nullable */
+  GBytes      *downloaded; /* nullable */
+  gint64       written;    /* bytes stored in the cache, 0: none */
 } Job;
 
 typedef struct
@@ -91,6 +107,8 @@ static void
 job_free (Job *job)
 {
   g_free (job->key);
+  g_object_unref (job->budget);
+  g_free (job->name);
   g_free (job->path);
   g_free (job->local_path);
   g_clear_pointer (&job->downloaded, g_bytes_unref);
@@ -103,6 +121,7 @@ ks_thumbnail_cache_dispose (GObject *object)
   KsThumbnailCache *self = KS_THUMBNAIL_CACHE (object);
 
   g_clear_pointer (&self->textures, ks_texture_lru_free);
+  g_clear_object (&self->budget);
   /* @downloads is empty: each load in it holds a reference on the cache. */
   g_clear_pointer (&self->loads, g_hash_table_unref);
   g_clear_object (&self->soup);
@@ -155,16 +174,24 @@ ks_thumbnail_cache_new (KsAccount  *account,
   self->account = g_object_ref (account);
   self->dir = g_strdup (dir);
   g_mkdir_with_parents (dir, 0700);
+  self->budget = ks_dir_budget_new (dir, SUFFIX, DISK_BUDGET);
+  ks_dir_budget_start (self->budget, DISK_SCAN_DELAY_SECONDS);
   return self;
 }
 
-static char *
-path_for_key (KsThumbnailCache *self,
-              const char       *key)
+/* A job on @key's file in the cache. */
+static Job *
+job_new (KsThumbnailCache *self,
+         const char       *key)
 {
-  g_autofree char *name = g_strconcat (key, ".jpg", NULL);
+  Job *job = g_new0 (Job, 1);
 
-  return g_build_filename (self->dir, name, NULL);
+  job->key = g_strdup (key);
+  job->size = -1;
+  job->budget = g_object_ref (self->budget);
+  job->name = g_strconcat (key, SUFFIX, NULL);
+  job->path = g_build_filename (self->dir, job->name, NULL);
+  return job;
 }
 
 GdkTexture *
@@ -299,6 +326,45 @@ read_file (Job        *job,
   return texture;
 }
 
+/* A cache: written whole (a temporary file, not one of the budget's
+ * names, renamed in), not synced. */
+static void
+store (Job          *job,
+       gconstpointer data,
+       gsize         size)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (g_file_set_contents_full (job->path, data, (gssize) size, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    job->written = (gint64) size;
+  else
+    g_debug ("Caching thumbnail %s: %s", job->key, error->message);
+}
+
+static GdkTexture *
+job_run (Job     *job,
+         GError **error)
+{
+  GdkTexture *texture;
+
+  if (job->downloaded != NULL)
+    {
+      if (!check (job, job->downloaded, error) || (texture = decode (job->downloaded, job->tile_size, error)) == NULL)
+        return NULL;
+      store (job, g_bytes_get_data (job->downloaded, NULL), g_bytes_get_size (job->downloaded));
+      return texture;
+    }
+
+  texture = read_file (job, job->path, TRUE);
+  if (texture != NULL)
+    ks_dir_budget_touch (job->budget, job->name);
+  else if (job->local_path != NULL)
+    texture = read_file (job, job->local_path, FALSE);
+  if (texture == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _ ("The thumbnail is not on this computer."));
+  return texture;
+}
+
 static void
 job_thread (GTask        *task,
             gpointer      source_object,
@@ -306,38 +372,18 @@ job_thread (GTask        *task,
             GCancellable *cancellable)
 {
   Job        *job = task_data;
-  GdkTexture *texture = NULL;
+  GdkTexture *texture;
   GError     *error = NULL;
 
-  if (job->downloaded != NULL)
-    {
-      if (!check (job, job->downloaded, &error) ||
-          (texture = decode (job->downloaded, job->tile_size, &error)) == NULL)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-      /* A cache: written whole (temporary file and rename), not synced. */
-      if (!g_file_set_contents_full (job->path, g_bytes_get_data (job->downloaded, NULL),
-                                     (gssize) g_bytes_get_size (job->downloaded),
-                                     G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
-        {
-          g_debug ("Caching thumbnail %s: %s", job->key, error->message);
-          g_clear_error (&error);
-        }
-    }
-  else
-    {
-      texture = read_file (job, job->path, TRUE);
-      if (texture == NULL && job->local_path != NULL)
-        texture = read_file (job, job->local_path, FALSE);
-    }
+  /* Not trimmed away while read or written. */
+  ks_dir_budget_hold (job->budget, job->name);
+  texture = job_run (job, &error);
+  ks_dir_budget_release (job->budget, job->name);
 
   if (texture != NULL)
     g_task_return_pointer (task, texture, g_object_unref);
   else
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s",
-                             _ ("The thumbnail is not on this computer."));
+    g_task_return_error (task, error);
 }
 
 /* --- Loads and the callers waiting for them */
@@ -439,6 +485,8 @@ job_done_cb (GObject      *source,
   g_autoptr (GError) error = NULL;
 
   texture = g_task_propagate_pointer (G_TASK (result), &error);
+  if (job->written > 0 && load->cache->budget != NULL)
+    ks_dir_budget_add (load->cache->budget, job->written);
   if (texture == NULL && job->downloaded == NULL &&
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) && ks_photo_item_get_photo (load->item) != NULL &&
       (ks_photo_item_get_grid_url (load->item) != NULL || ks_account_get_api (load->cache->account) != NULL))
@@ -457,12 +505,10 @@ run_job (Load   *load,
          GBytes *downloaded)
 {
   g_autoptr (GTask) task = g_task_new (NULL, load->cancellable, job_done_cb, load);
-  Job *job = g_new0 (Job, 1);
+  Job *job = job_new (load->cache, load->key);
 
-  job->key = g_strdup (load->key);
   job->size = load->size;
   job->tile_size = load->cache->tile_size;
-  job->path = path_for_key (load->cache, load->key);
   job->local_path = load->local != NULL ? g_file_get_path (load->local) : NULL;
   job->downloaded = downloaded;
   g_task_set_source_tag (task, run_job);
@@ -662,21 +708,60 @@ ks_thumbnail_cache_load_finish (KsThumbnailCache *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void
+add_file_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  Job             *job = task_data;
+  g_autofree char *contents = NULL;
+  gsize            length;
+  g_autoptr (GError) error = NULL;
+
+  ks_dir_budget_hold (job->budget, job->name);
+  if (g_file_get_contents (job->local_path, &contents, &length, &error))
+    store (job, contents, length);
+  else
+    g_debug ("Caching a local thumbnail: %s", error->message);
+  ks_dir_budget_release (job->budget, job->name);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+add_file_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  KsThumbnailCache *self = KS_THUMBNAIL_CACHE (source);
+  Job              *job = g_task_get_task_data (G_TASK (result));
+
+  if (job->written > 0 && self->budget != NULL)
+    ks_dir_budget_add (self->budget, job->written);
+}
+
 void
 ks_thumbnail_cache_add_file (KsThumbnailCache *self,
                              const char       *sha256,
                              GFile            *file)
 {
-  g_autofree char *path = NULL;
-  g_autoptr (GFile) dest = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GTask) task = NULL;
+  Job *job;
 
   g_return_if_fail (KS_IS_THUMBNAIL_CACHE (self));
+  g_return_if_fail (G_IS_FILE (file));
 
-  path = path_for_key (self, sha256);
-  dest = g_file_new_for_path (path);
-  if (!g_file_copy (file, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error))
-    g_debug ("Caching a local thumbnail: %s", error->message);
+  job = job_new (self, sha256);
+  job->local_path = g_file_get_path (file);
+  if (job->local_path == NULL)
+    {
+      job_free (job);
+      return;
+    }
+  task = g_task_new (self, NULL, add_file_done_cb, NULL);
+  g_task_set_source_tag (task, ks_thumbnail_cache_add_file);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, add_file_thread);
 }
 
 gsize

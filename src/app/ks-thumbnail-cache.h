@@ -20,8 +20,11 @@ G_DECLARE_FINAL_TYPE (KsThumbnailCache, ks_thumbnail_cache, KS, THUMBNAIL_CACHE,
  * Files are <dir>/<sha256 of the thumbnail>.jpg, downloaded once through
  * the photo's presigned URL (six at a time, on connections of their own),
  * checked against its SHA-256 whenever read, and read, written and
- * decoded on worker threads. The most recent textures stay in memory up
- * to a budget in bytes (48 MiB). Several requests for one thumbnail
+ * decoded on worker threads. The files stay on disk up to a budget of
+ * 256 MiB, the least recently read trimmed first, off the main thread
+ * (KsDirBudget); a trimmed one is downloaded again. The most recent
+ * textures stay in memory up to a budget in bytes (48 MiB). Several
+ * requests for one thumbnail
  * share one load, which is cancelled when every requester has cancelled
  * (a tile scrolled away). A URL that has expired (listings' URLs live an
  * hour), or that the store refuses, is renewed once through @account's
