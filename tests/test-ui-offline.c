@@ -213,6 +213,24 @@ test_shared_online (void)
   ui_screenshot ("album-online");
 }
 
+static gboolean
+check_upload_waits (GVariant     *state,
+                    gconstpointer data)
+{
+  return state_bool (state, "uploads-offline") && state_bool (state, "uploads-busy") &&
+         ui_state_uint (state, "uploads-failed") == 0;
+}
+
+/* Uploaded once the server is back, with no button pressed (a failure
+ * would count in uploads-failed). */
+static gboolean
+check_upload_done (GVariant     *state,
+                   gconstpointer data)
+{
+  return !state_bool (state, "uploads-offline") && !state_bool (state, "uploads-busy") &&
+         ui_state_uint (state, "uploads-failed") == 0 && ui_state_uint (state, "library-count") == 1;
+}
+
 static void
 test_server_gone (void)
 {
@@ -263,6 +281,16 @@ test_server_gone (void)
   state = ui_wait_for ("a toast about the drop", ui_check_label, "cannot be uploaded until", 30);
   g_assert_cmpuint (ui_state_uint (state, "uploads-total"), ==, 0);
   ui_screenshot ("drop-offline");
+
+  /* A photo added to the library (still empty) meanwhile waits for the
+   * server instead of failing ("Add Photos…" in a viewer's album goes to
+   * the library). */
+  g_assert_cmpuint (ui_state_uint (state, "library-count"), ==, 0);
+  ui_make_photos ("waiting", 1, 77);
+  ui_activate (WINDOW_PATH, "import-uris", ui_photo_uris ("waiting", 1));
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("the upload waiting for the server", check_upload_waits, NULL, 60);
+  ui_screenshot ("upload-waits");
 }
 
 static void
@@ -275,6 +303,8 @@ test_server_back (void)
   state = ui_wait_for ("the bar to go", check_offline, GINT_TO_POINTER (FALSE), 180);
   g_assert_true (check_album (state, "files"));
   ui_screenshot ("back-online");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("the waiting photo uploaded", check_upload_done, NULL, 120);
   ui_quit_app ();
 }
 

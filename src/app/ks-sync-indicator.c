@@ -116,6 +116,11 @@ get_status (KsSyncIndicator *self,
       add_engine_status (self, status);
       queue_done += status->done - before;
     }
+  if (self->queue != NULL && ks_upload_queue_get_offline (self->queue) && status->state != KS_SYNC_STATE_ERROR)
+    {
+      status->state = KS_SYNC_STATE_OFFLINE;
+      status->error = ks_upload_queue_get_last_error (self->queue);
+    }
   status->fraction = status->total > 0 ? CLAMP (queue_done / status->total, 0, 1) : 0;
 }
 

@@ -152,6 +152,8 @@ add_window_state (GVariantBuilder *builder,
                              g_variant_new_uint32 (ks_upload_queue_get_n_failed (window->queue)));
       g_variant_builder_add (builder, "{sv}", "uploads-paused",
                              g_variant_new_boolean (ks_upload_queue_get_paused (window->queue)));
+      g_variant_builder_add (builder, "{sv}", "uploads-offline",
+                             g_variant_new_boolean (ks_upload_queue_get_offline (window->queue)));
     }
   add_folders_state (builder, window);
 }

@@ -16,6 +16,11 @@
 #define MAX_ACTIVE 3
 /* Folders dropped by mistake (a whole home directory) stop here. */
 #define MAX_DEPTH 16
+/* Out of reach: photos wait, and are tried again after this many
+ * seconds, twice as many each time up to the last, or as soon as the
+ * network comes back. */
+#define RETRY_FIRST 2
+#define RETRY_MAX 60
 
 struct _KsUploadQueue
 {
@@ -33,6 +38,9 @@ struct _KsUploadQueue
   gboolean          paused;
   double            fraction;
   char             *last_error;
+  guint             retry_id;    /* offline: waiting to try again */
+  guint             retry_delay; /* seconds */
+  GNetworkMonitor  *monitor;
 };
 
 G_DEFINE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, G_TYPE_OBJECT)
@@ -46,6 +54,7 @@ enum
   PROP_N_FAILED,
   PROP_FRACTION,
   PROP_PAUSED,
+  PROP_OFFLINE,
   N_PROPS
 };
 
@@ -77,6 +86,7 @@ job_free (Job *job)
 }
 
 static void run_next (KsUploadQueue *self);
+static void wait_to_retry (KsUploadQueue *self);
 
 static void
 ks_upload_queue_dispose (GObject *object)
@@ -84,6 +94,10 @@ ks_upload_queue_dispose (GObject *object)
   KsUploadQueue *self = KS_UPLOAD_QUEUE (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->monitor);
   g_queue_clear_full (&self->waiting, (GDestroyNotify) job_free);
   g_clear_object (&self->account);
   g_clear_object (&self->cache);
@@ -132,6 +146,9 @@ ks_upload_queue_get_property (GObject    *object,
       break;
     case PROP_PAUSED:
       g_value_set_boolean (value, self->paused);
+      break;
+    case PROP_OFFLINE:
+      g_value_set_boolean (value, self->retry_id != 0);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -185,6 +202,9 @@ ks_upload_queue_class_init (KsUploadQueueClass *klass)
   properties[PROP_PAUSED] =
       g_param_spec_boolean ("paused", NULL, NULL, FALSE,
                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_OFFLINE] =
+      g_param_spec_boolean ("offline", NULL, NULL, FALSE,
+                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[ITEM_ADDED] =
@@ -202,6 +222,18 @@ ks_upload_queue_init (KsUploadQueue *self)
   self->active = g_ptr_array_new ();
   self->failed = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
   self->cancellable = g_cancellable_new ();
+  self->retry_delay = RETRY_FIRST;
+}
+
+static void retry_now (KsUploadQueue *self);
+
+static void
+network_changed_cb (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    KsUploadQueue   *self)
+{
+  if (available && self->retry_id != 0)
+    retry_now (self);
 }
 
 KsUploadQueue *
@@ -215,6 +247,8 @@ ks_upload_queue_new (KsAccount        *account,
   self->cache = g_object_ref (cache);
   g_mkdir_with_parents (dir, 0700);
   self->work_dir = g_file_new_for_path (dir);
+  self->monitor = g_object_ref (g_network_monitor_get_default ());
+  g_signal_connect (self->monitor, "network-changed", G_CALLBACK (network_changed_cb), self);
   return self;
 }
 
@@ -263,7 +297,15 @@ ks_upload_queue_get_last_error (KsUploadQueue *self)
 {
   g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), NULL);
 
-  return self->failed->len > 0 ? self->last_error : NULL;
+  return self->failed->len > 0 || self->retry_id != 0 ? self->last_error : NULL;
+}
+
+gboolean
+ks_upload_queue_get_offline (KsUploadQueue *self)
+{
+  g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), FALSE);
+
+  return self->retry_id != 0;
 }
 
 static void
@@ -292,6 +334,19 @@ job_done (Job    *job,
 
   g_ptr_array_remove (self->active, job);
   g_clear_pointer (&job->thumbs, ks_thumbnails_free);
+  /* The server out of reach: not the photo's failure. It waits, first
+   * in line, for the next try. */
+  if (ks_cloud_error_is_transient (error) && !g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_debug ("Upload of %s waits: %s", ks_photo_item_get_title (job->item), error->message);
+      g_queue_push_head (&self->waiting, job);
+      g_free (self->last_error);
+      self->last_error = g_strdup (error->message);
+      wait_to_retry (self);
+      return;
+    }
+  if (error == NULL && self->retry_delay != RETRY_FIRST)
+    self->retry_delay = RETRY_FIRST;
   if (error != NULL)
     {
       ks_photo_item_set_failed (job->item, error->message);
@@ -321,6 +376,36 @@ job_done (Job    *job,
     }
   if (was_busy != ks_upload_queue_get_busy (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  KsUploadQueue *self = user_data;
+
+  self->retry_id = 0;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE]);
+  run_next (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+retry_now (KsUploadQueue *self)
+{
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  retry_cb (self);
+}
+
+/* Nothing new starts until the next try; what runs finishes or waits
+ * too. */
+static void
+wait_to_retry (KsUploadQueue *self)
+{
+  if (self->retry_id != 0)
+    return;
+  self->retry_id = g_timeout_add_seconds (self->retry_delay, retry_cb, self);
+  self->retry_delay = MIN (self->retry_delay * 2, RETRY_MAX);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE]);
 }
 
 /* Errors the user can act on get a sentence of ours; the libraries'
@@ -473,7 +558,7 @@ ks_upload_queue_set_paused (KsUploadQueue *self,
 static void
 run_next (KsUploadQueue *self)
 {
-  if (self->paused)
+  if (self->paused || self->retry_id != 0)
     return;
 
   while (self->active->len < MAX_ACTIVE && self->waiting.length > 0)

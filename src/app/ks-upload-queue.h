@@ -24,6 +24,10 @@ G_DECLARE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, KS, UPLOAD_QUEUE, GObject)
  *   "n-done"   guint, of those, finished (well or not)
  *   "n-failed" guint, failures not yet retried
  *   "fraction" double, overall progress of the current run
+ *   "offline"  gboolean, the server could not be reached: photos wait
+ *              (none fails for it) and are tried again after a while
+ *              (2 s, doubling up to a minute) or when the network
+ *              comes back
  *
  * Signals:
  *   "item-added" (KsPhotoItem *item, const char *album_id (nullable)):
@@ -48,7 +52,9 @@ guint    ks_upload_queue_get_n_total (KsUploadQueue *self);
 guint    ks_upload_queue_get_n_done (KsUploadQueue *self);
 guint    ks_upload_queue_get_n_failed (KsUploadQueue *self);
 double   ks_upload_queue_get_fraction (KsUploadQueue *self);
-/* (nullable): the most recent failure, as a sentence */
+gboolean ks_upload_queue_get_offline (KsUploadQueue *self);
+/* (nullable): the most recent failure, or why photos wait, as a
+ * sentence */
 const char *ks_upload_queue_get_last_error (KsUploadQueue *self);
 
 G_END_DECLS
