@@ -6,9 +6,15 @@
 #include <signal.h>
 
 #include "test-cli-common.h"
+#include "test-fake-upower.h"
 
 #define FILE_STORE "--token-store=file"
 #define WAIT_MS 30000
+
+/* A private session bus for fake services, made before any thread is
+ * (it sets DBUS_SESSION_BUS_ADDRESS and forks a watcher). keepsake-cli
+ * looks for UPower there only when told: KEEPSAKE_UPOWER_BUS=session. */
+static GTestDBus *test_bus;
 
 static JsonObject *
 object_of (JsonNode *node)
@@ -549,13 +555,115 @@ test_running (CliFixture   *fx,
   g_free (daemon);
 }
 
+/* ---- a low battery ---- */
+
+/* keepsake-cli asks the fake on the test's bus; the fake answers from
+ * its own thread while cli_runv () blocks. */
+static FakeUPower *
+use_fake_upower (CliUser *user,
+                 guint32  state,
+                 double   percentage)
+{
+  const char *address = g_test_dbus_get_bus_address (test_bus);
+
+  user->env = g_environ_setenv (user->env, "DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+  user->env = g_environ_setenv (user->env, "KEEPSAKE_UPOWER_BUS", "session", TRUE);
+  return fake_upower_new (address, state, percentage);
+}
+
+/* On battery at 5 % (the threshold is 20 %), --once does not wait for a
+ * charger: it says why and uploads nothing. --allow-low-battery uploads;
+ * plugged in, so does a plain --once. */
+static void
+test_low_battery (CliFixture   *fx,
+                  gconstpointer data)
+{
+  CliUser         *alice = &fx->users[0];
+  g_autofree char *camera = make_folder (alice, "Camera");
+  g_autofree char *a = cli_write_png (camera, "a.png", 64, 48, 21);
+  g_autofree char *b = cli_write_png (camera, "b.png", 40, 30, 22);
+  g_autofree char *c = NULL;
+  FakeUPower      *upower;
+
+  cli_sign_up (fx, alice, FILE_STORE);
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "add", camera);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  upower = use_fake_upower (alice, FAKE_UPOWER_STATE_DISCHARGING, 5);
+
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
+
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_nonnull (strstr (run.out, "0 uploaded, 0 already there, 0 failed"));
+    g_assert_null (strstr (run.out, "Uploaded:"));
+    cli_assert_one_line_error (&run);
+    g_assert_cmpstr (run.err, ==,
+                     "keepsake-cli: Not uploading on a low battery; --allow-low-battery uploads anyway.\n");
+  }
+  {
+    g_autoptr (GHashTable) photos = server_photos (alice);
+
+    g_assert_cmpuint (g_hash_table_size (photos), ==, 0);
+  }
+
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once", "--allow-low-battery");
+    g_autofree char *line_a = g_strdup_printf ("Uploaded: %s\n", a);
+    g_autofree char *line_b = g_strdup_printf ("Uploaded: %s\n", b);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, line_a));
+    g_assert_nonnull (strstr (run.out, line_b));
+    g_assert_nonnull (strstr (run.out, "2 uploaded, 0 already there, 0 failed"));
+    g_assert_cmpstr (run.err, ==, "");
+  }
+
+  /* Plugged in, still at 5 %: a new photo goes without asking. */
+  c = cli_write_png (camera, "c.png", 32, 32, 23);
+  fake_upower_set (upower, FAKE_UPOWER_STATE_CHARGING, 5);
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
+    g_autofree char *line_c = g_strdup_printf ("Uploaded: %s\n", c);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, line_c));
+    g_assert_nonnull (strstr (run.out, "1 uploaded, 0 already there, 0 failed"));
+    g_assert_cmpstr (run.err, ==, "");
+  }
+  {
+    g_autoptr (GHashTable) photos = server_photos (alice);
+    const char *paths[] = { a, b, c };
+
+    g_assert_cmpuint (g_hash_table_size (photos), ==, 3);
+    for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+      {
+        g_autofree char *sha = cli_file_sha256 (paths[i]);
+
+        g_assert_true (g_hash_table_contains (photos, sha));
+      }
+  }
+  assert_status (alice, FALSE, FALSE, 3, 0, 0);
+
+  fake_upower_free (upower);
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  int ret;
+
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
+  test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (test_bus);
   g_test_add ("/cli-sync/commands", CliFixture, NULL, cli_fixture_setup, test_commands, cli_fixture_teardown);
   g_test_add ("/cli-sync/running", CliFixture, NULL, cli_fixture_setup, test_running, cli_fixture_teardown);
-  return g_test_run ();
+  g_test_add ("/cli-sync/low-battery", CliFixture, NULL, cli_fixture_setup, test_low_battery, cli_fixture_teardown);
+  ret = g_test_run ();
+  g_test_dbus_down (test_bus);
+  g_object_unref (test_bus);
+  return ret;
 }

@@ -3,151 +3,19 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A private bus (GTestDBus) with a fake org.freedesktop.UPower exporting
- * the display device; the engine finds it there through
- * KEEPSAKE_UPOWER_BUS=session and syncs to the real keepsake-server.
+ * the display device (test-fake-upower.h); the engine finds it there
+ * through KEEPSAKE_UPOWER_BUS=session and syncs to the real
+ * keepsake-server.
  */
 #include "config.h"
 
+#include "test-fake-upower.h"
 #include "test-sync-photos.h"
 
 #define N_PHOTOS 6
 
-#define UPOWER_NAME "org.freedesktop.UPower"
-#define UPOWER_PATH "/org/freedesktop/UPower/devices/DisplayDevice"
-#define UPOWER_IFACE "org.freedesktop.UPower.Device"
-
-enum
-{
-  STATE_CHARGING = 1,
-  STATE_DISCHARGING = 2,
-  TYPE_BATTERY = 2,
-};
-
 static KsTestApi *api;
 static GTestDBus *test_bus;
-
-/* ---- the fake UPower ---- */
-
-typedef struct
-{
-  GDBusConnection *bus; /* its own connection, like a real service */
-  guint            object_id;
-  guint            name_id;
-  gboolean         named;
-  guint32          type;
-  guint32          state;
-  double           percentage;
-  gboolean         present;
-} FakeUPower;
-
-static const char upower_xml[] = "<node>"
-                                 "  <interface name='" UPOWER_IFACE "'>"
-                                 "    <property name='Type' type='u' access='read'/>"
-                                 "    <property name='State' type='u' access='read'/>"
-                                 "    <property name='Percentage' type='d' access='read'/>"
-                                 "    <property name='IsPresent' type='b' access='read'/>"
-                                 "  </interface>"
-                                 "</node>";
-
-static GVariant *
-upower_get_property (GDBusConnection *connection,
-                     const char      *sender,
-                     const char      *object_path,
-                     const char      *interface_name,
-                     const char      *property_name,
-                     GError         **error,
-                     gpointer         user_data)
-{
-  FakeUPower *fake = user_data;
-
-  if (g_str_equal (property_name, "Type"))
-    return g_variant_new_uint32 (fake->type);
-  if (g_str_equal (property_name, "State"))
-    return g_variant_new_uint32 (fake->state);
-  if (g_str_equal (property_name, "Percentage"))
-    return g_variant_new_double (fake->percentage);
-  if (g_str_equal (property_name, "IsPresent"))
-    return g_variant_new_boolean (fake->present);
-  g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "No property %s", property_name);
-  return NULL;
-}
-
-static void
-name_acquired_cb (GDBusConnection *connection,
-                  const char      *name,
-                  gpointer         user_data)
-{
-  ((FakeUPower *) user_data)->named = TRUE;
-}
-
-static FakeUPower *
-fake_upower_new (guint32 state,
-                 double  percentage)
-{
-  static const GDBusInterfaceVTable vtable = { NULL, upower_get_property, NULL, { 0 } };
-  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (upower_xml, NULL);
-  g_autoptr (GError) error = NULL;
-  FakeUPower *fake = g_new0 (FakeUPower, 1);
-  gint64      deadline = g_get_monotonic_time () + SYNC_WAIT_S * G_USEC_PER_SEC;
-
-  fake->type = TYPE_BATTERY;
-  fake->state = state;
-  fake->percentage = percentage;
-  fake->present = TRUE;
-  fake->bus = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (test_bus),
-                                                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                      NULL, NULL, &error);
-  g_assert_no_error (error);
-  fake->object_id = g_dbus_connection_register_object (fake->bus, UPOWER_PATH, info->interfaces[0], &vtable, fake,
-                                                       NULL, &error);
-  g_assert_no_error (error);
-  fake->name_id = g_bus_own_name_on_connection (fake->bus, UPOWER_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
-                                                name_acquired_cb, NULL, fake, NULL);
-  while (!fake->named)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return fake;
-}
-
-/* As upowerd does: the new values, then PropertiesChanged with them. */
-static void
-fake_upower_set (FakeUPower *fake,
-                 guint32     state,
-                 double      percentage)
-{
-  g_autoptr (GError) error = NULL;
-  GVariantBuilder changed;
-
-  fake->state = state;
-  fake->percentage = percentage;
-  g_variant_builder_init (&changed, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&changed, "{sv}", "State", g_variant_new_uint32 (state));
-  g_variant_builder_add (&changed, "{sv}", "Percentage", g_variant_new_double (percentage));
-  g_assert_true (g_dbus_connection_emit_signal (fake->bus, NULL, UPOWER_PATH, "org.freedesktop.DBus.Properties",
-                                                "PropertiesChanged",
-                                                g_variant_new ("(sa{sv}as)", UPOWER_IFACE, &changed, NULL), &error));
-  g_assert_no_error (error);
-}
-
-/* upowerd stops (or was never there). */
-static void
-fake_upower_vanish (FakeUPower *fake)
-{
-  g_clear_handle_id (&fake->name_id, g_bus_unown_name);
-}
-
-static void
-fake_upower_free (FakeUPower *fake)
-{
-  fake_upower_vanish (fake);
-  g_dbus_connection_unregister_object (fake->bus, fake->object_id);
-  g_dbus_connection_close_sync (fake->bus, NULL, NULL);
-  g_object_unref (fake->bus);
-  g_free (fake);
-}
 
 /* ---- an engine on a watched folder ---- */
 
@@ -307,7 +175,7 @@ test_low_battery_waits (Fx           *fx,
 {
   const char *message;
 
-  fx->upower = fake_upower_new (STATE_DISCHARGING, 15.4);
+  fx->upower = fake_upower_new (g_test_dbus_get_bus_address (test_bus), FAKE_UPOWER_STATE_DISCHARGING, 15.4);
   ks_sync_engine_start (fx->engine);
   /* Known before any file is: a first upload cannot slip through. */
   sync_wait_for (fx->engine, (SyncDone) battery_reported, fx, NULL, "the battery to be read");
@@ -322,11 +190,11 @@ test_low_battery_waits (Fx           *fx,
   g_assert_true (battery_reported (fx, NULL));
 
   /* Running lower still: the same wait, the message follows. */
-  fake_upower_set (fx->upower, STATE_DISCHARGING, 12);
+  fake_upower_set (fx->upower, FAKE_UPOWER_STATE_DISCHARGING, 12);
   sync_wait_for (fx->engine, (SyncDone) error_mentions, fx, "12 %", "the new level");
   g_assert_cmpuint (fx->n_done, ==, 0);
 
-  fake_upower_set (fx->upower, STATE_CHARGING, 12.5);
+  fake_upower_set (fx->upower, FAKE_UPOWER_STATE_CHARGING, 12.5);
   sync_wait_synced (fx->engine);
   assert_all_uploaded (fx);
   g_assert_null (ks_sync_engine_get_last_error (fx->engine));
@@ -338,7 +206,7 @@ static void
 test_allow_low_battery (Fx           *fx,
                         gconstpointer data)
 {
-  fx->upower = fake_upower_new (STATE_DISCHARGING, 15);
+  fx->upower = fake_upower_new (g_test_dbus_get_bus_address (test_bus), FAKE_UPOWER_STATE_DISCHARGING, 15);
   ks_sync_engine_start (fx->engine);
   sync_wait_for (fx->engine, (SyncDone) battery_reported, fx, NULL, "the battery to be read");
 
@@ -357,11 +225,11 @@ test_threshold_and_no_upower (Fx           *fx,
                               gconstpointer data)
 {
   ks_sync_engine_set_battery_threshold (fx->engine, 50);
-  fx->upower = fake_upower_new (STATE_DISCHARGING, 60);
+  fx->upower = fake_upower_new (g_test_dbus_get_bus_address (test_bus), FAKE_UPOWER_STATE_DISCHARGING, 60);
   ks_sync_engine_start (fx->engine);
 
   /* Down to 40 %: below the threshold of 50. */
-  fake_upower_set (fx->upower, STATE_DISCHARGING, 40);
+  fake_upower_set (fx->upower, FAKE_UPOWER_STATE_DISCHARGING, 40);
   sync_wait_for (fx->engine, (SyncDone) battery_reported, fx, NULL, "the battery to be read");
   g_assert_nonnull (strstr (ks_sync_engine_get_last_error (fx->engine), "50 %"));
   ks_sync_engine_set_battery_threshold (fx->engine, 30);

@@ -126,6 +126,7 @@ struct _KsSyncEngine
 
   GDBusProxy   *power;             /* owned, nullable: UPower's display device */
   GCancellable *power_cancellable; /* owned, nullable: while connecting to it */
+  guint         power_wait_id;     /* while nothing starts until UPower answers */
   gboolean      low_battery;       /* uploads and hashing wait for a charger */
   char         *battery_message;   /* nullable: why, while low_battery */
 
@@ -181,6 +182,8 @@ void ks_sync_engine_watch_power (KsSyncEngine *self,
                                  gboolean      watch);
 /* Reads the battery again (or the settings changed). */
 void ks_sync_power_update (KsSyncEngine *self);
+/* Waiting for UPower's first answer: nothing is hashed or uploaded. */
+gboolean ks_sync_power_pending (KsSyncEngine *self);
 
 /* ks-sync-control.c */
 gint64 ks_sync_control_get_folders (const char *journal_path);

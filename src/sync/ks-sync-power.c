@@ -20,6 +20,8 @@
 #define UPOWER_NAME "org.freedesktop.UPower"
 #define UPOWER_DISPLAY_DEVICE "/org/freedesktop/UPower/devices/DisplayDevice"
 #define UPOWER_DEVICE_IFACE "org.freedesktop.UPower.Device"
+/* How long the queue waits for UPower's first answer at most. */
+#define POWER_WAIT_S 5
 
 /* org.freedesktop.UPower.Device's Type and State values. */
 enum
@@ -157,15 +159,38 @@ proxy_ready_cb (GObject      *source,
     return;
   self = user_data;
   g_clear_object (&self->power_cancellable);
+  g_clear_handle_id (&self->power_wait_id, g_source_remove);
   if (proxy == NULL)
+    g_debug ("No UPower (%s): uploads do not wait for a charger", error->message);
+  else
     {
-      g_debug ("No UPower (%s): uploads do not wait for a charger", error->message);
-      return;
+      self->power = proxy;
+      g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (properties_changed_cb), self);
+      g_signal_connect (proxy, "notify::g-name-owner", G_CALLBACK (name_owner_cb), self);
+      ks_sync_power_update (self);
     }
-  self->power = proxy;
-  g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (properties_changed_cb), self);
-  g_signal_connect (proxy, "notify::g-name-owner", G_CALLBACK (name_owner_cb), self);
-  ks_sync_power_update (self);
+  /* What waited for the answer may start now. */
+  ks_sync_queue_pump (self);
+}
+
+/* UPower slow to answer (started on demand, a busy system bus): the
+ * queue stops waiting for it; a low battery still holds what comes
+ * after the answer. */
+static gboolean
+power_wait_over_cb (gpointer user_data)
+{
+  KsSyncEngine *self = user_data;
+
+  self->power_wait_id = 0;
+  g_debug ("UPower has not answered in %u s: not waiting for it", POWER_WAIT_S);
+  ks_sync_queue_pump (self);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+ks_sync_power_pending (KsSyncEngine *self)
+{
+  return self->power_wait_id != 0;
 }
 
 void
@@ -177,6 +202,9 @@ ks_sync_engine_watch_power (KsSyncEngine *self,
   if (watch && self->power == NULL && self->power_cancellable == NULL && power_bus (&bus))
     {
       self->power_cancellable = g_cancellable_new ();
+      /* Nothing is hashed or uploaded before the answer: on a low
+       * battery, not even the first photos. */
+      self->power_wait_id = g_timeout_add_seconds (POWER_WAIT_S, power_wait_over_cb, self);
       g_dbus_proxy_new_for_bus (bus, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS, NULL, UPOWER_NAME,
                                 UPOWER_DISPLAY_DEVICE, UPOWER_DEVICE_IFACE, self->power_cancellable,
                                 proxy_ready_cb, self);
@@ -185,6 +213,7 @@ ks_sync_engine_watch_power (KsSyncEngine *self,
     {
       g_cancellable_cancel (self->power_cancellable);
       g_clear_object (&self->power_cancellable);
+      g_clear_handle_id (&self->power_wait_id, g_source_remove);
       if (self->power != NULL)
         g_signal_handlers_disconnect_by_data (self->power, self);
       g_clear_object (&self->power);

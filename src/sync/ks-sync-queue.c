@@ -409,7 +409,7 @@ pump_cb (gpointer user_data)
   KsSyncEngine *self = user_data;
 
   self->pump_id = 0;
-  if (!self->started)
+  if (!self->started || ks_sync_power_pending (self))
     return G_SOURCE_REMOVE;
   if (ks_sync_engine_can_upload (self))
     start_uploads (self);
