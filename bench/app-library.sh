@@ -42,7 +42,8 @@ stop_server () {
 }
 trap stop_server EXIT INT TERM
 
-# A large data dir takes a while: the store indexes every object.
+# The store indexes its objects beside requests; the database is checked
+# after an unclean stop: seconds at most (bench/server-start.sh).
 start_server () {
   start=$(date +%s.%N)
   "$build/src/server/keepsake-server" --data-dir "$library/server" --listen "127.0.0.1:$port" \

@@ -5,9 +5,13 @@
  */
 #include <string.h>
 
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
 #include "ks-encoding.h"
 #include "ks-hash.h"
-#include "ks-s3-store.h"
+#include "ks-s3-private.h"
 #include "test-s3-client.h"
 
 #define MIB (1024 * 1024)
@@ -59,6 +63,36 @@ server_thread (gpointer user_data)
 }
 
 static void
+start_server (Fixture *fixture)
+{
+  fixture->ready = FALSE;
+  fixture->context = g_main_context_new ();
+  fixture->loop = g_main_loop_new (fixture->context, FALSE);
+  fixture->thread = g_thread_new ("ks-test-server", server_thread, fixture);
+  g_mutex_lock (&fixture->mutex);
+  while (!fixture->ready)
+    g_cond_wait (&fixture->cond, &fixture->mutex);
+  g_mutex_unlock (&fixture->mutex);
+}
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_server (Fixture *fixture)
+{
+  g_main_context_invoke (fixture->context, quit_cb, fixture->loop);
+  g_thread_join (fixture->thread);
+  g_clear_pointer (&fixture->loop, g_main_loop_unref);
+  g_clear_pointer (&fixture->context, g_main_context_unref);
+  g_clear_pointer (&fixture->base_url, g_free);
+}
+
+static void
 fixture_set_up (Fixture      *fixture,
                 gconstpointer user_data)
 {
@@ -75,23 +109,10 @@ fixture_set_up (Fixture      *fixture,
 
   g_mutex_init (&fixture->mutex);
   g_cond_init (&fixture->cond);
-  fixture->context = g_main_context_new ();
-  fixture->loop = g_main_loop_new (fixture->context, FALSE);
-  fixture->thread = g_thread_new ("ks-test-server", server_thread, fixture);
-  g_mutex_lock (&fixture->mutex);
-  while (!fixture->ready)
-    g_cond_wait (&fixture->cond, &fixture->mutex);
-  g_mutex_unlock (&fixture->mutex);
+  start_server (fixture);
 
   fixture->session = soup_session_new_with_options ("timeout", 30, NULL);
   soup_session_set_proxy_resolver (fixture->session, NULL);
-}
-
-static gboolean
-quit_cb (gpointer user_data)
-{
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -99,17 +120,13 @@ fixture_tear_down (Fixture      *fixture,
                    gconstpointer user_data)
 {
   g_clear_object (&fixture->session);
-  g_main_context_invoke (fixture->context, quit_cb, fixture->loop);
-  g_thread_join (fixture->thread);
-  g_main_loop_unref (fixture->loop);
-  g_main_context_unref (fixture->context);
+  stop_server (fixture);
   g_mutex_clear (&fixture->mutex);
   g_cond_clear (&fixture->cond);
   g_clear_object (&fixture->db);
   g_clear_object (&fixture->data_dir);
   ks_test_remove_tree (fixture->root);
   g_free (fixture->root);
-  g_free (fixture->base_url);
 }
 
 /* @body and @checksum nullable; returns the status. */
@@ -451,6 +468,198 @@ test_presign_reference (Fixture      *fixture,
     }
 }
 
+static KsS3Meta *
+meta_new (const char *key,
+          const char *etag)
+{
+  KsS3Meta *meta = ks_s3_meta_new (key);
+
+  meta->etag = g_strdup (etag);
+  return meta;
+}
+
+/* Every key and ETag in @index, "key=etag|…". */
+static char *
+list_index (KsS3Index *index)
+{
+  KsS3ListQuery query = { .prefix = "", .max_keys = 1000 };
+  g_auto (KsS3ListResult) result = { 0 };
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  ks_s3_index_list (index, &query, &result);
+  for (guint i = 0; i < result.contents->len; i++)
+    {
+      KsS3Entry *entry = g_ptr_array_index (result.contents, i);
+
+      g_string_append_printf (out, "%s%s=%s", i > 0 ? "|" : "", entry->key, entry->etag);
+    }
+
+  return g_strdup (out->str);
+}
+
+/* The scan runs beside commits and deletes: what it read of a key one of
+ * them has been at since it began is older, whichever comes last. */
+static void
+test_index_scan (void)
+{
+  KsS3Index *index = ks_s3_index_new ();
+  g_autoptr (KsS3Meta) old_a = meta_new ("a", "old");
+  g_autoptr (KsS3Meta) new_a = meta_new ("a", "new");
+  g_autoptr (KsS3Meta) old_b = meta_new ("b", "old");
+  g_autoptr (KsS3Meta) c = meta_new ("c", "scanned");
+  g_autoptr (KsS3Meta) new_d = meta_new ("d", "new");
+  g_autoptr (KsS3Meta) old_d = meta_new ("d", "old");
+  g_autofree char *listed = NULL;
+
+  ks_s3_index_begin_scan (index);
+  ks_s3_index_lock (index);
+  ks_s3_index_put_locked (index, new_a);
+  ks_s3_index_remove_locked (index, "b");
+  ks_s3_index_unlock (index);
+  ks_s3_index_put_scanned (index, old_a);
+  ks_s3_index_put_scanned (index, old_b);
+  ks_s3_index_put_scanned (index, c);
+  ks_s3_index_put_scanned (index, old_d);
+  ks_s3_index_lock (index);
+  ks_s3_index_put_locked (index, new_d);
+  ks_s3_index_unlock (index);
+  ks_s3_index_end_scan (index);
+
+  listed = list_index (index);
+  g_assert_cmpstr (listed, ==, "a=new|c=scanned|d=new");
+  ks_s3_index_free (index);
+}
+
+typedef struct
+{
+  char    *url;
+  GBytes  *reply;
+  guint    status;
+  gboolean done; /* atomic */
+} Listing;
+
+static gpointer
+list_thread (gpointer user_data)
+{
+  Listing *listing = user_data;
+  g_autoptr (SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", listing->url);
+  g_autoptr (GError) error = NULL;
+
+  soup_session_set_proxy_resolver (session, NULL);
+  listing->reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  listing->status = soup_message_get_status (msg);
+  g_atomic_int_set (&listing->done, TRUE);
+
+  return NULL;
+}
+
+static char *
+plant_file (Fixture    *fixture,
+            const char *fan,
+            const char *name)
+{
+  g_autofree char *dir = g_build_filename (ks_server_data_dir_get_objects_path (fixture->data_dir), fan, NULL);
+  char            *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (path, "half an upload", -1, &error);
+  g_assert_no_error (error);
+
+  return path;
+}
+
+/*
+ * The server answers before its store is indexed: reads, writes and
+ * deletes meanwhile, a listing waits for the scan and then shows what
+ * they did. The scan removes the temp files of earlier runs, not this
+ * one's.
+ */
+static void
+test_scan_beside_requests (Fixture      *fixture,
+                           gconstpointer user_data)
+{
+  g_autoptr (GBytes) body = ks_test_s3_random_bytes (100, 7);
+  g_autoptr (GBytes) replaced = ks_test_s3_random_bytes (200, 8);
+  g_autofree char *replaced_md5 = ks_test_s3_md5_hex (replaced);
+  g_autofree char *stale = NULL;
+  g_autofree char *ours = NULL;
+  g_autofree char *ours_dir = g_build_filename (ks_server_data_dir_get_objects_path (fixture->data_dir),
+                                                "01", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) keys = NULL;
+  g_autoptr (GPtrArray) etags = NULL;
+  g_autoptr (GThread) thread = NULL;
+  g_autofree char *joined = NULL;
+  Listing          listing = { 0 };
+  KsS3ObjectInfo   info = { 0 };
+  int              fd;
+
+  put_presigned (fixture, "a", body);
+  put_presigned (fixture, "b", body);
+  put_presigned (fixture, "c", body);
+  stop_server (fixture);
+
+  stale = plant_file (fixture, "00", ".tmp-AbCdEf");
+  fd = ks_s3_file_create_temp (ours_dir, &ours, &error);
+  g_assert_no_error (error);
+  close (fd);
+
+  ks_s3_scan_hold_for_testing (TRUE);
+  start_server (fixture);
+
+  g_assert_true (ks_s3_store_head (fixture->server, "a", &info, &error));
+  g_assert_no_error (error);
+  ks_s3_object_info_clear (&info);
+  put_presigned (fixture, "b", replaced);
+  g_assert_true (ks_s3_store_delete (fixture->server, "c", &error));
+  g_assert_no_error (error);
+  put_presigned (fixture, "d", body);
+
+  listing.url = ks_s3_store_presign (fixture->server, "GET", "", 300, NULL);
+  thread = g_thread_new ("ks-test-list", list_thread, &listing);
+  g_usleep (300 * 1000);
+  g_assert_false (g_atomic_int_get (&listing.done));
+  g_assert_true (g_file_test (stale, G_FILE_TEST_EXISTS));
+
+  ks_s3_scan_hold_for_testing (FALSE);
+  g_thread_join (g_steal_pointer (&thread));
+  g_assert_cmpuint (listing.status, ==, SOUP_STATUS_OK);
+  keys = ks_test_s3_xml_values (listing.reply, "Key");
+  etags = ks_test_s3_xml_values (listing.reply, "ETag");
+  g_ptr_array_add (keys, NULL);
+  joined = g_strjoinv ("|", (char **) keys->pdata);
+  g_assert_cmpstr (joined, ==, "a|b|d");
+  g_assert_nonnull (strstr (g_ptr_array_index (etags, 1), replaced_md5));
+
+  g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (ours, G_FILE_TEST_EXISTS));
+  g_unlink (ours);
+  g_free (listing.url);
+  g_bytes_unref (listing.reply);
+}
+
+/* A server that goes while its scan has not begun stops the scan: no
+ * worker outlives it. */
+static void
+test_stop_during_scan (Fixture      *fixture,
+                       gconstpointer user_data)
+{
+  g_autoptr (GBytes) body = ks_test_s3_random_bytes (10, 9);
+
+  put_presigned (fixture, "a", body);
+  stop_server (fixture);
+
+  ks_s3_scan_hold_for_testing (TRUE);
+  start_server (fixture);
+  stop_server (fixture);
+  ks_s3_scan_hold_for_testing (FALSE);
+
+  start_server (fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -463,7 +672,10 @@ main (int   argc,
   ADD ("/s3/store/presign-reference", test_presign_reference);
   ADD ("/s3/store/multipart", test_multipart);
   ADD ("/s3/store/public-url-prefix", test_public_url_prefix);
+  ADD ("/s3/store/scan-beside-requests", test_scan_beside_requests);
+  ADD ("/s3/store/stop-during-scan", test_stop_during_scan);
 #undef ADD
+  g_test_add_func ("/s3/store/index-scan", test_index_scan);
 
   return g_test_run ();
 }

@@ -4,10 +4,13 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include <sqlite3.h>
 
@@ -439,6 +442,7 @@ test_file_modes (void)
   assert_mode (server, "signing-key.pem", 0600);
   assert_mode (server, "s3-credentials.json", 0600);
   assert_mode (server, "keepsake.db", 0600);
+  assert_mode (server, "keepsake.db-clean", 0600);
 }
 
 static JsonNode *
@@ -684,6 +688,131 @@ test_database_schema (void)
   g_assert_cmpstr (query_text (db_path, "SELECT count(*) FROM users"), ==, "1");
 }
 
+static gboolean
+data_file_exists (KsTestServer *server,
+                  const char   *name)
+{
+  g_autofree char *path = ks_test_server_dup_data_path (server, name);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* Overwrites the root page of @table with garbage: a damage opening the
+ * database does not meet, but PRAGMA quick_check does. With
+ * @keep_mtime, size, inode and mtime stay as they were. */
+static void
+damage_table (const char *db_path,
+              const char *table,
+              gboolean    keep_mtime)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT rootpage FROM sqlite_schema WHERE name = '%s'", table);
+  gint64           page = g_ascii_strtoll (query_text (db_path, sql), NULL, 10);
+  gint64           page_size = g_ascii_strtoll (query_text (db_path, "PRAGMA page_size"), NULL, 10);
+  g_autofree char *garbage = g_malloc (page_size);
+  struct stat      before;
+  int              fd;
+
+  g_assert_cmpint (page, >, 1);
+  g_assert_cmpint (stat (db_path, &before), ==, 0);
+  memset (garbage, 0xff, page_size);
+  fd = g_open (db_path, O_WRONLY, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pwrite (fd, garbage, page_size, (page - 1) * page_size), ==, page_size);
+  g_assert_cmpint (close (fd), ==, 0);
+
+  if (keep_mtime)
+    {
+      struct timespec times[2] = { before.st_atim, before.st_mtim };
+
+      g_assert_cmpint (utimensat (AT_FDCWD, db_path, times, 0), ==, 0);
+    }
+}
+
+/* In-process: a clean close leaves the marker, the next open skips the
+ * check and takes the marker away until its own close; a database
+ * changed since is checked. */
+static void
+test_database_clean_close (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("ks-test-db-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (root, "keepsake.db", NULL);
+  g_autofree char *marker = g_build_filename (root, "keepsake.db-clean", NULL);
+  g_autoptr (KsServerDb) db = NULL;
+  g_autoptr (KsServerDb) sibling = NULL;
+  struct timespec times[2] = { { 0, UTIME_OMIT }, { 1000000000, 0 } };
+
+  g_assert_no_error (error);
+  db = ks_server_db_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (ks_server_db_was_checked (db));
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_clear_object (&db);
+  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+
+  db = ks_server_db_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_false (ks_server_db_was_checked (db));
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  /* A sibling's close is not the database's. */
+  sibling = ks_server_db_open_sibling (db, &error);
+  g_assert_no_error (error);
+  g_assert_true (ks_server_db_exec (sibling, "CREATE TABLE t (x);", &error));
+  g_clear_object (&sibling);
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_clear_object (&db);
+  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+
+  /* Written by something else while the server was stopped. */
+  g_assert_cmpint (utimensat (AT_FDCWD, path, times, 0), ==, 0);
+  db = ks_server_db_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (ks_server_db_was_checked (db));
+  g_clear_object (&db);
+
+  ks_test_remove_tree (root);
+}
+
+/* After a SIGKILL the next start checks, and refuses a damaged file. */
+static void
+test_database_checked_after_crash (void)
+{
+  g_autoptr (KsTestServer) server = ks_test_server_new ();
+  g_autofree char *db_path = NULL;
+
+  ks_test_server_start (server);
+  ks_test_server_stop (server);
+  g_assert_true (data_file_exists (server, "keepsake.db-clean"));
+  db_path = ks_test_server_dup_data_path (server, "keepsake.db");
+
+  /* Damage that leaves no trace in size or mtime is not looked for
+   * after a clean shutdown... */
+  damage_table (db_path, "share_links", TRUE);
+  ks_test_server_start (server);
+  g_assert_false (data_file_exists (server, "keepsake.db-clean"));
+
+  /* ...but after a crash it is. */
+  ks_test_server_kill (server);
+  g_assert_false (data_file_exists (server, "keepsake.db-clean"));
+  assert_refuses (server, NULL, "keepsake.db is corrupt");
+}
+
+/* A clean shutdown, then the file changed: checked, and refused. */
+static void
+test_database_checked_after_change (void)
+{
+  g_autoptr (KsTestServer) server = ks_test_server_new ();
+  g_autofree char *db_path = NULL;
+
+  ks_test_server_start (server);
+  ks_test_server_stop (server);
+  g_assert_true (data_file_exists (server, "keepsake.db-clean"));
+  db_path = ks_test_server_dup_data_path (server, "keepsake.db");
+
+  damage_table (db_path, "share_links", FALSE);
+  assert_refuses (server, NULL, "keepsake.db is corrupt");
+}
+
 static void
 test_access_log (void)
 {
@@ -753,6 +882,9 @@ main (int   argc,
   g_test_add_func ("/server/refuses/newer-schema", test_refuses_newer_schema);
   g_test_add_func ("/server/refuses/bad-options", test_refuses_bad_options);
   g_test_add_func ("/server/db/schema", test_database_schema);
+  g_test_add_func ("/server/db/clean-close", test_database_clean_close);
+  g_test_add_func ("/server/db/checked-after-crash", test_database_checked_after_crash);
+  g_test_add_func ("/server/db/checked-after-change", test_database_checked_after_change);
   g_test_add_func ("/server/log/access", test_access_log);
 
   return g_test_run ();

@@ -62,7 +62,7 @@ struct _KsIdp
   GMainContext *context; /* the server's, where replies are sent from */
   GThreadPool  *worker;  /* one thread: operations run in order */
   KsServerDb   *db;      /* nullable: the worker's own connection */
-  char         *db_path;
+  KsServerDb   *main_db; /* the server's, which the worker's opens beside */
   char         *data_path;
   char         *pool_id;
   char         *client_id;

@@ -135,8 +135,8 @@ idp_clear (KsIdp *idp)
   if (idp->worker != NULL)
     g_thread_pool_free (idp->worker, TRUE, TRUE);
   g_clear_object (&idp->db);
+  g_clear_object (&idp->main_db);
   g_clear_pointer (&idp->context, g_main_context_unref);
-  g_free (idp->db_path);
   g_free (idp->data_path);
   g_free (idp->pool_id);
   g_free (idp->client_id);
@@ -283,7 +283,7 @@ open_db (KsIdp   *idp,
 
   /* Its own connection: the worker's transactions must not interleave
    * with the main thread's statements. */
-  idp->db = ks_server_db_open (idp->db_path, error);
+  idp->db = ks_server_db_open_sibling (idp->main_db, error);
   return idp->db != NULL;
 }
 
@@ -520,7 +520,7 @@ idp_new (KsServer *server)
   idp->server = server;
   idp->context = g_main_context_ref_thread_default ();
   idp->worker = g_thread_pool_new (worker_cb, NULL, 1, FALSE, NULL);
-  idp->db_path = g_strdup (ks_server_data_dir_get_db_path (data_dir));
+  idp->main_db = g_object_ref (ks_server_get_db (server));
   idp->data_path = g_strdup (ks_server_data_dir_get_path (data_dir));
   idp->pool_id = g_strdup (ks_server_data_dir_get_user_pool_id (data_dir));
   idp->client_id = g_strdup (ks_server_data_dir_get_client_id (data_dir));

@@ -282,7 +282,7 @@ bucket_get (KsS3Request *req)
     ks_s3_request_fail (req, KS_S3_ERROR_NOT_IMPLEMENTED,
                         "A query you provided implies functionality that is not implemented");
   else
-    list_objects (req);
+    ks_s3_store_when_indexed (req, list_objects);
 }
 
 /* The one bucket always exists: creating it again is fine (as S3 says in

@@ -9,14 +9,17 @@
 /*
  * Objects are files named by the hash of their key, so the directory
  * cannot list them in key order; this does. It is built from the files
- * at start-up and kept in step by every commit and delete, which take
- * the lock around their rename() or unlink() so the two never disagree.
+ * by a scan at start-up and kept in step by every commit and delete,
+ * which take the lock around their rename() or unlink() so the two never
+ * disagree. The scan runs beside them: what it read of a key a commit or
+ * delete has been at since it began may be older, and is left out.
  * Keys sort as S3 sorts them: by their UTF-8 bytes.
  */
 struct _KsS3Index
 {
-  GMutex mutex;
-  GTree *tree; /* key (owned by the entry) → KsS3Entry */
+  GMutex      mutex;
+  GTree      *tree;    /* key (owned by the entry) → KsS3Entry */
+  GHashTable *touched; /* nullable: keys written during the scan */
 };
 
 static void
@@ -66,6 +69,7 @@ ks_s3_index_free (KsS3Index *self)
     return;
 
   g_tree_unref (self->tree);
+  g_clear_pointer (&self->touched, g_hash_table_unref);
   g_mutex_clear (&self->mutex);
   g_free (self);
 }
@@ -82,9 +86,9 @@ ks_s3_index_unlock (KsS3Index *self)
   g_mutex_unlock (&self->mutex);
 }
 
-void
-ks_s3_index_put_locked (KsS3Index      *self,
-                        const KsS3Meta *meta)
+static void
+insert_locked (KsS3Index      *self,
+               const KsS3Meta *meta)
 {
   KsS3Entry *entry = g_new0 (KsS3Entry, 1);
 
@@ -96,11 +100,58 @@ ks_s3_index_put_locked (KsS3Index      *self,
   g_tree_replace (self->tree, entry->key, entry);
 }
 
+static void
+touch_locked (KsS3Index  *self,
+              const char *key)
+{
+  if (self->touched != NULL)
+    g_hash_table_add (self->touched, g_strdup (key));
+}
+
+void
+ks_s3_index_put_locked (KsS3Index      *self,
+                        const KsS3Meta *meta)
+{
+  touch_locked (self, meta->key);
+  insert_locked (self, meta);
+}
+
 void
 ks_s3_index_remove_locked (KsS3Index  *self,
                            const char *key)
 {
+  touch_locked (self, key);
   g_tree_remove (self->tree, key);
+}
+
+void
+ks_s3_index_begin_scan (KsS3Index *self)
+{
+  g_mutex_lock (&self->mutex);
+  g_warn_if_fail (self->touched == NULL);
+  if (self->touched == NULL)
+    self->touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* What the scan read of an object, unless a commit or delete has been at
+ * its key since the scan began: that one is newer. */
+void
+ks_s3_index_put_scanned (KsS3Index      *self,
+                         const KsS3Meta *meta)
+{
+  g_mutex_lock (&self->mutex);
+  if (self->touched == NULL || !g_hash_table_contains (self->touched, meta->key))
+    insert_locked (self, meta);
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+ks_s3_index_end_scan (KsS3Index *self)
+{
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->touched, g_hash_table_unref);
+  g_mutex_unlock (&self->mutex);
 }
 
 guint

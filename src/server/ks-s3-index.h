@@ -46,6 +46,12 @@ void       ks_s3_index_remove_locked (KsS3Index  *self,
                                       const char *key);
 guint      ks_s3_index_count (KsS3Index *self);
 
+/* The start-up scan, beside commits and deletes: they win. */
+void ks_s3_index_begin_scan (KsS3Index *self);
+void ks_s3_index_put_scanned (KsS3Index      *self,
+                              const KsS3Meta *meta);
+void ks_s3_index_end_scan (KsS3Index *self);
+
 void ks_s3_index_list (KsS3Index           *self,
                        const KsS3ListQuery *query,
                        KsS3ListResult      *out);

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "ks-encoding.h"
 #include "ks-hash.h"
 #include "ks-json.h"
 #include "ks-s3-error.h"
@@ -27,6 +28,7 @@
 #define FOOTER_LEN 16
 #define MAX_META_JSON (64 * 1024)
 #define TEMP_PREFIX ".tmp-"
+#define RUN_TOKEN_BYTES 6
 #define HEX_SHA256_LEN 64
 
 KsS3Meta *
@@ -291,10 +293,41 @@ ks_s3_is_object_name (const char *name)
   return TRUE;
 }
 
+/*
+ * This process's temp files are ".tmp-<token>-XXXXXX", the token random
+ * per process: the start-up scan runs beside uploads, and must remove
+ * only what earlier runs left behind.
+ */
+static gpointer
+make_run_temp_prefix (gpointer data)
+{
+  guint8           token[RUN_TOKEN_BYTES];
+  g_autofree char *hex = NULL;
+
+  ks_random_bytes (token, sizeof token);
+  hex = ks_hex_encode (token, sizeof token);
+  return g_strconcat (TEMP_PREFIX, hex, "-", NULL);
+}
+
+static const char *
+run_temp_prefix (void)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  return g_once (&once, make_run_temp_prefix, NULL);
+}
+
 gboolean
 ks_s3_is_temp_name (const char *name)
 {
   return g_str_has_prefix (name, TEMP_PREFIX);
+}
+
+/* A temp file no upload of this process is writing: crash debris. */
+gboolean
+ks_s3_is_stale_temp_name (const char *name)
+{
+  return ks_s3_is_temp_name (name) && !g_str_has_prefix (name, run_temp_prefix ());
 }
 
 static gboolean
@@ -332,13 +365,15 @@ ks_s3_file_create_temp (const char *dir,
                         char      **out_path,
                         GError    **error)
 {
+  g_autofree char *template = NULL;
   g_autofree char *path = NULL;
   int              fd;
 
   if (!ensure_dir (dir, error))
     return -1;
 
-  path = g_build_filename (dir, TEMP_PREFIX "XXXXXX", NULL);
+  template = g_strconcat (run_temp_prefix (), "XXXXXX", NULL);
+  path = g_build_filename (dir, template, NULL);
   fd = g_mkstemp_full (path, O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)
     {
@@ -573,75 +608,71 @@ ks_s3_file_remove_tree (const char *dir,
   return TRUE;
 }
 
-static void
-scan_object (const char  *dir,
+/* FALSE if @func said stop. */
+static gboolean
+scan_object (const char  *objects_path,
+             const char  *dir,
              const char  *name,
              KsS3ScanFunc func,
              gpointer     user_data)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autofree char *objects_path = g_path_get_dirname (dir);
   g_autofree char *expected = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (KsS3Meta) meta = ks_s3_file_open (path, NULL, &error);
 
+  /* Deleted since the directory was read: the delete saw to the index. */
+  if (meta == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    return TRUE;
   if (meta == NULL)
     {
       g_warning ("Ignoring %s: %s", path, error->message);
-      return;
+      return TRUE;
     }
 
   expected = ks_s3_object_path (objects_path, meta->key);
   if (ks_s3_key_validate (meta->key, NULL) && g_str_has_suffix (expected, name))
-    func (g_steal_pointer (&meta), user_data);
-  else
-    g_warning ("Ignoring %s: it does not hold the key it is named for", path);
+    return func (g_steal_pointer (&meta), user_data);
+
+  g_warning ("Ignoring %s: it does not hold the key it is named for", path);
+  return TRUE;
 }
 
-static void
-scan_fan_dir (const char  *dir,
-              KsS3ScanFunc func,
-              gpointer     user_data)
+/**
+ * ks_s3_objects_scan_fan_dir:
+ * @fan: which of the KS_S3_FAN_DIRS directories, "00" to "ff"
+ *
+ * Every object committed in one fan-out directory, in no order, until
+ * @func says stop; removes the temp files earlier runs left behind,
+ * never this process's, so it may run beside uploads. Blocks: for a
+ * worker thread.
+ */
+void
+ks_s3_objects_scan_fan_dir (const char  *objects_path,
+                            guint        fan,
+                            KsS3ScanFunc func,
+                            gpointer     user_data)
 {
-  g_autoptr (GDir) handle = g_dir_open (dir, 0, NULL);
+  g_autofree char *fan_name = g_strdup_printf ("%02x", fan);
+  g_autofree char *dir = g_build_filename (objects_path, fan_name, NULL);
+  g_autoptr (GDir) handle = NULL;
   const char *name;
 
+  g_return_if_fail (fan < KS_S3_FAN_DIRS);
+
+  handle = g_dir_open (dir, 0, NULL);
   while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
     {
-      if (ks_s3_is_temp_name (name))
+      if (ks_s3_is_stale_temp_name (name))
         {
           g_autofree char *path = g_build_filename (dir, name, NULL);
 
           g_debug ("Removing %s, left by an interrupted upload", path);
           g_unlink (path);
         }
-      else if (ks_s3_is_object_name (name))
+      else if (ks_s3_is_object_name (name) && !scan_object (objects_path, dir, name, func, user_data))
         {
-          scan_object (dir, name, func, user_data);
+          break;
         }
-    }
-}
-
-static gboolean
-is_fan_name (const char *name)
-{
-  return strlen (name) == 2 && g_ascii_isxdigit (name[0]) && g_ascii_isxdigit (name[1]) &&
-         !g_ascii_isupper (name[0]) && !g_ascii_isupper (name[1]);
-}
-
-void
-ks_s3_objects_scan (const char  *objects_path,
-                    KsS3ScanFunc func,
-                    gpointer     user_data)
-{
-  g_autoptr (GDir) handle = g_dir_open (objects_path, 0, NULL);
-  const char *name;
-
-  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *dir = g_build_filename (objects_path, name, NULL);
-
-      if (is_fan_name (name))
-        scan_fan_dir (dir, func, user_data);
     }
 }

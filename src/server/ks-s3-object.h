@@ -69,15 +69,19 @@ gboolean  ks_s3_file_rename (const char *from,
 gboolean  ks_s3_file_remove_tree (const char *dir,
                                   GError    **error);
 gboolean  ks_s3_is_temp_name (const char *name);
+gboolean  ks_s3_is_stale_temp_name (const char *name);
 
-typedef void (*KsS3ScanFunc) (KsS3Meta *meta,
-                              gpointer  user_data);
+/* Objects are spread over objects/00 … objects/ff. */
+#define KS_S3_FAN_DIRS 256
 
-/* Every committed object under @objects_path, in no order; removes the
- * temp files a crash left behind. Only while nothing else writes. */
-void ks_s3_objects_scan (const char  *objects_path,
-                         KsS3ScanFunc func,
-                         gpointer     user_data);
+/* Takes @meta; FALSE stops the scan. */
+typedef gboolean (*KsS3ScanFunc) (KsS3Meta *meta,
+                                  gpointer  user_data);
+
+void ks_s3_objects_scan_fan_dir (const char  *objects_path,
+                                 guint        fan,
+                                 KsS3ScanFunc func,
+                                 gpointer     user_data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsS3Meta, ks_s3_meta_free)
 

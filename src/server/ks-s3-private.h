@@ -51,11 +51,34 @@ typedef struct
   GHashTable    *busy_uploads; /* upload ids being completed or aborted */
   KsS3AuthConfig auth;         /* points into the data dir */
   KsS3Presigner *presigner;
+  /* The start-up scan (ks-s3-scan.c). */
+  gboolean      indexed; /* it is done; the server's thread */
+  GQueue        waiting; /* requests paused until it is */
+  GThreadPool  *scan_pool;
+  GMainContext *scan_context;   /* the server's */
+  gint64        scan_started;   /* monotonic */
+  gint          scan_jobs;      /* atomic: not done yet */
+  gint          scan_cancelled; /* atomic */
+  GMutex        scan_mutex;
+  GCond         scan_cond;
+  gboolean      scanning;         /* with scan_mutex: jobs are at it */
+  GSource      *scan_done_source; /* with scan_mutex; nullable */
 } KsS3Store;
 
 KsS3Store *ks_s3_store_ref (KsS3Store *store);
 void       ks_s3_store_unref (KsS3Store *store);
 KsS3Store *ks_s3_store_get (KsServer *server);
+
+/* The start-up scan (ks-s3-scan.c). */
+typedef struct _KsS3Request KsS3Request;
+typedef void (*KsS3IndexedFunc) (KsS3Request *req);
+
+void ks_s3_scan_start (KsS3Store *store);
+void ks_s3_scan_stop (KsS3Store *store);
+void ks_s3_scan_clear_waiting (KsS3Store *store);
+void ks_s3_store_when_indexed (KsS3Request    *req,
+                               KsS3IndexedFunc func);
+void ks_s3_scan_hold_for_testing (gboolean hold);
 
 /* Thread-safe: fsync @fd, rename @temp over the object and update the
  * index as one step, then make the rename durable. Closes @fd. */
@@ -86,7 +109,7 @@ void ks_s3_request_handler_cb (KsServer          *server,
                                gpointer           user_data);
 
 /* One S3 request, from its headers to its reply: kept on the message. */
-typedef struct
+struct _KsS3Request
 {
   KsS3Store         *store; /* owned */
   SoupServerMessage *msg;   /* unowned: this lives in its qdata */
@@ -97,7 +120,7 @@ typedef struct
   gpointer           body; /* nullable: how the body is read */
   GDestroyNotify     body_free;
   gboolean           finished; /* the message is done: do not touch */
-} KsS3Request;
+};
 
 KsS3Request *ks_s3_request_get (SoupServerMessage *msg);
 const char  *ks_s3_request_query (KsS3Request *req,

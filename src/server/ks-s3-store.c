@@ -38,10 +38,13 @@ store_clear (KsS3Store *store)
   g_free (store->objects_path);
   g_free (store->multipart_path);
   g_free ((char *) store->auth.path_prefix);
+  ks_s3_scan_clear_waiting (store);
   ks_s3_index_free (store->index);
   ks_s3_presigner_free (store->presigner);
   g_hash_table_unref (store->busy_uploads);
   g_mutex_clear (&store->busy_mutex);
+  g_mutex_clear (&store->scan_mutex);
+  g_cond_clear (&store->scan_cond);
 }
 
 KsS3Store *
@@ -62,18 +65,6 @@ ks_s3_store_get (KsServer *server)
   return g_object_get_qdata (G_OBJECT (server), store_quark ());
 }
 
-static void
-index_object_cb (KsS3Meta *meta,
-                 gpointer  user_data)
-{
-  KsS3Store *store = user_data;
-
-  ks_s3_index_lock (store->index);
-  ks_s3_index_put_locked (store->index, meta);
-  ks_s3_index_unlock (store->index);
-  ks_s3_meta_free (meta);
-}
-
 static KsS3Store *
 store_new (KsServer *server)
 {
@@ -87,18 +78,28 @@ store_new (KsServer *server)
   store->index = ks_s3_index_new ();
   store->busy_uploads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&store->busy_mutex);
+  g_queue_init (&store->waiting);
+  g_mutex_init (&store->scan_mutex);
+  g_cond_init (&store->scan_cond);
   store->auth.region = ks_server_data_dir_get_region (data_dir);
   store->auth.access_key_id = ks_server_data_dir_get_access_key_id (data_dir);
   store->auth.secret_access_key = ks_server_data_dir_get_secret_access_key (data_dir);
   store->presigner = ks_s3_presigner_new (store->auth.access_key_id, store->auth.secret_access_key,
                                           store->auth.region, store->bucket);
 
-  /* Before the first request, so nothing writes while we look. */
-  ks_s3_objects_scan (store->objects_path, index_object_cb, store);
-  ks_s3_upload_cleanup (store);
-  g_debug ("S3 store: %u objects in %s", ks_s3_index_count (store->index), store->objects_path);
+  /* Beside the requests: the server does not wait for it. */
+  ks_s3_scan_start (store);
 
   return store;
+}
+
+/* The server's reference, dropped as it goes: the scan must not outlive
+ * it (it holds a reference of its own until its workers are done). */
+static void
+store_detach (KsS3Store *store)
+{
+  ks_s3_scan_stop (store);
+  ks_s3_store_unref (store);
 }
 
 /* The public URL's path, if the server sits behind a prefix. */
@@ -141,8 +142,7 @@ ks_s3_store_register (KsServer *server)
   g_return_if_fail (ks_s3_store_get (server) == NULL);
 
   store = store_new (server);
-  g_object_set_qdata_full (G_OBJECT (server), store_quark (), store,
-                           (GDestroyNotify) ks_s3_store_unref);
+  g_object_set_qdata_full (G_OBJECT (server), store_quark (), store, (GDestroyNotify) store_detach);
   g_signal_connect (server, "notify::public-url", G_CALLBACK (public_url_changed_cb), store);
   public_url_changed_cb (server, NULL, store);
 

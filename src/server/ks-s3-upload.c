@@ -171,7 +171,8 @@ parse_part_name (const char *name,
   return TRUE;
 }
 
-/* At start-up: temp files of parts that were coming in at a crash. */
+/* At start-up, beside uploads: temp files of parts that were coming in
+ * at a crash. */
 void
 ks_s3_upload_cleanup (KsS3Store *store)
 {
@@ -188,7 +189,7 @@ ks_s3_upload_cleanup (KsS3Store *store)
         {
           g_autofree char *path = g_build_filename (dir, name, NULL);
 
-          if (ks_s3_is_temp_name (name))
+          if (ks_s3_is_stale_temp_name (name))
             g_unlink (path);
         }
     }

@@ -22,7 +22,8 @@
  *   server.json          region, user pool id, app client id
  *   signing-key.pem      RSA key that signs the IdP's tokens (PKCS#8)
  *   s3-credentials.json  access key pair of the built-in S3 store
- *   keepsake.db          SQLite, WAL mode (+ -wal, -shm)
+ *   keepsake.db          SQLite, WAL mode (+ -wal, -shm; -clean after a
+ *                        clean shutdown, see ks-server-db.c)
  *   objects/             the S3 store's objects
  *   server.lock          held (flock) by the running server
  */

@@ -19,11 +19,14 @@ typedef sqlite3_stmt KsServerDbStmt;
 
 KsServerDb *ks_server_db_open (const char *path,
                                GError    **error);
+KsServerDb *ks_server_db_open_sibling (KsServerDb *self,
+                                       GError    **error);
 const char *ks_server_db_get_path (KsServerDb *self);
 sqlite3    *ks_server_db_get_handle (KsServerDb *self);
 sqlite3    *ks_server_db_open_connection (KsServerDb *self,
                                           GError    **error);
 int         ks_server_db_get_schema_version (KsServerDb *self);
+gboolean    ks_server_db_was_checked (KsServerDb *self);
 int         ks_server_db_get_latest_version (void);
 
 gboolean        ks_server_db_exec (KsServerDb *self,
