@@ -309,8 +309,8 @@ make_run_temp_prefix (gpointer data)
   return g_strconcat (TEMP_PREFIX, hex, "-", NULL);
 }
 
-static const char *
-run_temp_prefix (void)
+const char *
+ks_s3_run_temp_prefix (void)
 {
   static GOnce once = G_ONCE_INIT;
 
@@ -327,7 +327,7 @@ ks_s3_is_temp_name (const char *name)
 gboolean
 ks_s3_is_stale_temp_name (const char *name)
 {
-  return ks_s3_is_temp_name (name) && !g_str_has_prefix (name, run_temp_prefix ());
+  return ks_s3_is_temp_name (name) && !g_str_has_prefix (name, ks_s3_run_temp_prefix ());
 }
 
 static gboolean
@@ -372,7 +372,7 @@ ks_s3_file_create_temp (const char *dir,
   if (!ensure_dir (dir, error))
     return -1;
 
-  template = g_strconcat (run_temp_prefix (), "XXXXXX", NULL);
+  template = g_strconcat (ks_s3_run_temp_prefix (), "XXXXXX", NULL);
   path = g_build_filename (dir, template, NULL);
   fd = g_mkstemp_full (path, O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)

@@ -70,6 +70,8 @@ gboolean  ks_s3_file_remove_tree (const char *dir,
                                   GError    **error);
 gboolean  ks_s3_is_temp_name (const char *name);
 gboolean  ks_s3_is_stale_temp_name (const char *name);
+/* ".tmp-<this process's random token>-": its temp files' names begin so. */
+const char *ks_s3_run_temp_prefix (void);
 
 /* Objects are spread over objects/00 … objects/ff. */
 #define KS_S3_FAN_DIRS 256

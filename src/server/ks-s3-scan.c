@@ -149,6 +149,10 @@ ks_s3_scan_start (KsS3Store *store)
 {
   g_return_if_fail (store->scan_pool == NULL);
 
+  /* The token's random bytes drawn here, not on a scan thread: OpenSSL
+   * keeps a random generator per thread, which a pool thread alive at
+   * exit never frees. */
+  ks_s3_run_temp_prefix ();
   store->scan_started = g_get_monotonic_time ();
   store->scan_context = g_main_context_ref_thread_default ();
   store->scanning = TRUE;
