@@ -20,6 +20,15 @@
 #define CHECKPOINT_PAGES 4000
 #define CHECKPOINT_INLINE_PAGES 16000
 
+/* Every connection's. NORMAL is durable across application crashes in
+ * WAL mode; only a power cut can lose the last transactions. A 32 MiB
+ * page cache (the default is 2 MiB) keeps the photos' B-trees in memory
+ * a while longer. */
+#define CONNECTION_PRAGMAS       \
+  "PRAGMA foreign_keys = ON;"    \
+  "PRAGMA synchronous = NORMAL;" \
+  "PRAGMA cache_size = -32768;"
+
 /* Beside the database once it closed cleanly, see was_closed_cleanly(). */
 #define CLEAN_SUFFIX "-clean"
 
@@ -455,14 +464,7 @@ configure (KsServerDb *self,
       return FALSE;
     }
 
-  /* NORMAL is durable across application crashes in WAL mode; only a
-   * power cut can lose the last transactions. A 32 MiB page cache (the
-   * default is 2 MiB) keeps the photos' B-trees in memory a while longer. */
-  return ks_server_db_exec (self,
-                            "PRAGMA foreign_keys = ON;"
-                            "PRAGMA synchronous = NORMAL;"
-                            "PRAGMA cache_size = -32768;",
-                            error);
+  return ks_server_db_exec (self, CONNECTION_PRAGMAS, error);
 }
 
 /* ---- Checkpoints ---- */
@@ -634,36 +636,29 @@ ks_server_db_open (const char *path,
  * ks_server_db_open_sibling:
  *
  * Another #KsServerDb on @self's file, for a thread whose transactions
- * must not interleave with @self's statements: configured as @self, but
- * neither checked nor migrated again (@self was). Thread-safe. Release
- * it before @self, whose close leaves the clean-shutdown marker.
+ * must not interleave with @self's statements: a connection of
+ * ks_server_db_open_connection(), neither checked nor migrated again
+ * (@self was). Release it before @self, whose close leaves the
+ * clean-shutdown marker.
  */
 KsServerDb *
 ks_server_db_open_sibling (KsServerDb *self,
                            GError    **error)
 {
-  g_autoptr (KsServerDb) sibling = g_object_new (KS_TYPE_SERVER_DB, NULL);
-  int rc;
+  KsServerDb *sibling;
+  sqlite3    *handle;
 
   g_return_val_if_fail (KS_IS_SERVER_DB (self), NULL);
 
-  sibling->path = g_strdup (self->path);
-  sibling->clean_path = g_strdup (self->clean_path);
-  sibling->schema_version = self->schema_version;
-  rc = sqlite3_open_v2 (sibling->path, &sibling->handle, SQLITE_OPEN_READWRITE, NULL);
-  if (rc != SQLITE_OK)
-    {
-      ks_server_db_set_error (sibling, rc, error);
-      return NULL;
-    }
-
-  sqlite3_busy_timeout (sibling->handle, BUSY_TIMEOUT_MS);
-  if (!configure (sibling, error))
+  handle = ks_server_db_open_connection (self, error);
+  if (handle == NULL)
     return NULL;
 
-  checkpoint_in_background (sibling);
-
-  return g_steal_pointer (&sibling);
+  sibling = g_object_new (KS_TYPE_SERVER_DB, NULL);
+  sibling->handle = handle;
+  sibling->path = g_strdup (self->path);
+  sibling->schema_version = self->schema_version;
+  return sibling;
 }
 
 /* Whether open ran PRAGMA quick_check: not after a clean close. */
@@ -695,11 +690,7 @@ ks_server_db_open_connection (KsServerDb *self,
   if (rc == SQLITE_OK)
     {
       sqlite3_busy_timeout (handle, BUSY_TIMEOUT_MS);
-      rc = sqlite3_exec (handle,
-                         "PRAGMA foreign_keys = ON;"
-                         "PRAGMA synchronous = NORMAL;"
-                         "PRAGMA cache_size = -32768;",
-                         NULL, NULL, NULL);
+      rc = sqlite3_exec (handle, CONNECTION_PRAGMAS, NULL, NULL, NULL);
     }
   if (rc != SQLITE_OK)
     {
