@@ -333,11 +333,13 @@ job_done (Job    *job,
   gboolean was_busy = ks_upload_queue_get_busy (self);
 
   g_ptr_array_remove (self->active, job);
-  g_clear_pointer (&job->thumbs, ks_thumbnails_free);
   /* The server out of reach: not the photo's failure. It waits, first
-   * in line, for the next try. */
+   * in line, for the next try, which starts from its upload when its
+   * thumbnails are still there (they go once it is uploaded). */
   if (ks_cloud_error_is_transient (error) && !g_cancellable_is_cancelled (self->cancellable))
     {
+      if (ks_photo_item_get_photo (job->item) != NULL)
+        g_clear_pointer (&job->thumbs, ks_thumbnails_free);
       g_debug ("Upload of %s waits: %s", ks_photo_item_get_title (job->item), error->message);
       g_queue_push_head (&self->waiting, job);
       g_free (self->last_error);
@@ -345,7 +347,8 @@ job_done (Job    *job,
       wait_to_retry (self);
       return;
     }
-  if (error == NULL && self->retry_delay != RETRY_FIRST)
+  g_clear_pointer (&job->thumbs, ks_thumbnails_free);
+  if (error == NULL)
     self->retry_delay = RETRY_FIRST;
   if (error != NULL)
     {
@@ -502,17 +505,26 @@ prepare_request_new (KsThumbnails *thumbs,
   return request;
 }
 
+/* The job's thumbnails made: the original and them up. */
+static void
+start_upload (Job *job)
+{
+  GFile *original = ks_photo_item_get_original (job->item);
+  g_autoptr (KsPrepareRequest) request = prepare_request_new (job->thumbs, original);
+
+  ks_uploader_upload_photo_async (ks_account_get_uploader (job->queue->account), original, request,
+                                  job->thumbs->grid, job->thumbs->preview, progress_cb, job,
+                                  job->queue->cancellable, uploaded_cb, job);
+}
+
 static void
 thumbnails_cb (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  Job           *job = user_data;
-  KsUploadQueue *self = job->queue;
-  g_autoptr (KsPrepareRequest) request = NULL;
+  Job *job = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GError) shown = NULL;
-  GFile *original = ks_photo_item_get_original (job->item);
 
   job->thumbs = ks_thumbnails_make_finish (result, &error);
   if (job->thumbs == NULL)
@@ -522,13 +534,9 @@ thumbnails_cb (GObject      *source,
       return;
     }
 
-  ks_thumbnail_cache_add_file (self->cache, job->thumbs->grid_sha256, job->thumbs->grid);
+  ks_thumbnail_cache_add_file (job->queue->cache, job->thumbs->grid_sha256, job->thumbs->grid);
   ks_photo_item_set_uploading (job->item, job->thumbs->grid, job->thumbs->grid_sha256);
-
-  request = prepare_request_new (job->thumbs, original);
-  ks_uploader_upload_photo_async (ks_account_get_uploader (self->account), original, request,
-                                  job->thumbs->grid, job->thumbs->preview,
-                                  progress_cb, job, self->cancellable, uploaded_cb, job);
+  start_upload (job);
 }
 
 gboolean
@@ -567,6 +575,11 @@ run_next (KsUploadQueue *self)
 
       g_object_ref (self);
       g_ptr_array_add (self->active, job);
+      if (job->thumbs != NULL)
+        {
+          start_upload (job);
+          continue;
+        }
       ks_photo_item_set_preparing (job->item);
       ks_thumbnails_make_async (ks_photo_item_get_original (job->item), self->work_dir,
                                 G_PRIORITY_DEFAULT, self->cancellable, thumbnails_cb, job);
