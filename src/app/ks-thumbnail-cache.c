@@ -47,7 +47,7 @@ struct _KsThumbnailCache
   GObject parent_instance;
 
   SoupSession  *soup;
-  KsAccount    *account; /* nullable: renews expired URLs */
+  KsAccount    *account; /* renews expired URLs through its API client */
   char         *dir;
   KsDirBudget  *budget;    /* the files on disk */
   KsTextureLru *textures;  /* by the thumbnail's SHA-256, 3 bytes a pixel */

@@ -127,22 +127,6 @@ ks_dir_budget_new (const char *dir,
   return self;
 }
 
-const char *
-ks_dir_budget_get_dir (KsDirBudget *self)
-{
-  g_return_val_if_fail (KS_IS_DIR_BUDGET (self), NULL);
-
-  return self->dir;
-}
-
-gint64
-ks_dir_budget_get_budget (KsDirBudget *self)
-{
-  g_return_val_if_fail (KS_IS_DIR_BUDGET (self), 0);
-
-  return self->budget;
-}
-
 gint64
 ks_dir_budget_get_total (KsDirBudget *self)
 {

@@ -43,9 +43,6 @@ KsDirBudget *ks_dir_budget_new (const char *dir,
                                 const char *suffix,
                                 gint64      budget);
 
-const char *ks_dir_budget_get_dir (KsDirBudget *self);
-gint64      ks_dir_budget_get_budget (KsDirBudget *self);
-
 /* Whether @name is one of ours: <64 hex digits><@suffix>. */
 gboolean ks_dir_budget_name_is_ours (const char *name,
                                      const char *suffix);
