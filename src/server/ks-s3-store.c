@@ -93,8 +93,8 @@ store_new (KsServer *server)
   return store;
 }
 
-/* The server's reference, dropped as it goes: the scan must not outlive
- * it (it holds a reference of its own until its workers are done). */
+/* The server's reference, dropped as it goes, after the scan has stopped
+ * and its workers are joined: they use the store without a reference. */
 static void
 store_detach (KsS3Store *store)
 {
