@@ -773,17 +773,22 @@ test_database_clean_close (void)
   ks_test_remove_tree (root);
 }
 
+/* Started and stopped: the marker left, and the database's path. */
+static char *
+stopped_cleanly (KsTestServer *server)
+{
+  ks_test_server_start (server);
+  ks_test_server_stop (server);
+  g_assert_true (data_file_exists (server, "keepsake.db-clean"));
+  return ks_test_server_dup_data_path (server, "keepsake.db");
+}
+
 /* After a SIGKILL the next start checks, and refuses a damaged file. */
 static void
 test_database_checked_after_crash (void)
 {
   g_autoptr (KsTestServer) server = ks_test_server_new ();
-  g_autofree char *db_path = NULL;
-
-  ks_test_server_start (server);
-  ks_test_server_stop (server);
-  g_assert_true (data_file_exists (server, "keepsake.db-clean"));
-  db_path = ks_test_server_dup_data_path (server, "keepsake.db");
+  g_autofree char *db_path = stopped_cleanly (server);
 
   /* Damage that leaves no trace in size or mtime is not looked for
    * after a clean shutdown... */
@@ -802,12 +807,7 @@ static void
 test_database_checked_after_change (void)
 {
   g_autoptr (KsTestServer) server = ks_test_server_new ();
-  g_autofree char *db_path = NULL;
-
-  ks_test_server_start (server);
-  ks_test_server_stop (server);
-  g_assert_true (data_file_exists (server, "keepsake.db-clean"));
-  db_path = ks_test_server_dup_data_path (server, "keepsake.db");
+  g_autofree char *db_path = stopped_cleanly (server);
 
   damage_table (db_path, "share_links", FALSE);
   assert_refuses (server, NULL, "keepsake.db is corrupt");
