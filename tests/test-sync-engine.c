@@ -570,6 +570,110 @@ test_dedupe (Fx           *fx,
   g_assert_cmpuint (count_album_photos (fx, album->id), ==, 2);
 }
 
+static void
+count_cb (guint *count)
+{
+  (*count)++;
+}
+
+static gboolean
+failed_reached (Fx           *fx,
+                gconstpointer data)
+{
+  return fx->failed->len >= GPOINTER_TO_UINT (data);
+}
+
+/* Dropped files: into the album the user dropped them on, in the
+ * journal before anything else happens (a drop record for those outside
+ * watched folders, and for a watched file whose folder feeds another
+ * album); what is not a photo or not there fails, and a file already
+ * uploaded is done at once. */
+static void
+test_drops (Fx           *fx,
+            gconstpointer data)
+{
+  g_autofree char *loose = g_build_filename (fx->dir, "Loose", NULL);
+  g_autofree char *a = g_build_filename (loose, "a.jpg", NULL);
+  g_autofree char *b = g_build_filename (loose, "b.jpg", NULL);
+  g_autofree char *note = g_build_filename (loose, "note.jpg", NULL);
+  g_autofree char *missing = g_build_filename (loose, "missing.jpg", NULL);
+  g_autofree char *watched = g_build_filename (fx->folder, "original.jpg", NULL);
+  g_autofree char *drop_path = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (KsAlbum) album = NULL;
+  g_autoptr (KsJournalFolder) record = NULL;
+  g_autoptr (KsJournalFile) row = NULL;
+  g_autoptr (GHashTable) photos = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autolist (GFile) files = NULL;
+  g_autolist (GFile) again = NULL;
+  guint n_prepared = 0, n_progress = 0;
+
+  g_assert_cmpint (g_mkdir (loose, 0700), ==, 0);
+  g_free (write_photo (fx, "original.jpg", 300));
+  add_folder (fx, fx->folder, KS_SYNC_ALBUM_NAMED, "Trips");
+  ks_sync_engine_start (fx->engine);
+  sync_wait_synced (fx->engine);
+  g_assert_cmpuint (fx->n_done, ==, 1);
+
+  ks_api_client_create_album_async (fx->client, "Dropped", NULL, ks_test_store_result, &result);
+  album = ks_api_client_create_album_finish (fx->client, ks_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (GBytes) jpeg_a = photo_jpeg (640, 480, 6, 301);
+    g_autoptr (GBytes) jpeg_b = photo_jpeg (480, 640, 1, 302);
+
+    g_free (photo_write (a, jpeg_a));
+    g_free (photo_write (b, jpeg_b));
+  }
+  g_assert_true (g_file_set_contents (note, "not a photo", -1, NULL));
+  g_signal_connect_swapped (fx->engine, "file-prepared", G_CALLBACK (count_cb), &n_prepared);
+  g_signal_connect_swapped (fx->engine, "file-progress", G_CALLBACK (count_cb), &n_progress);
+
+  files = g_list_append (files, g_file_new_for_path (a));
+  files = g_list_append (files, g_file_new_for_path (b));
+  files = g_list_append (files, g_file_new_for_path (note));
+  files = g_list_append (files, g_file_new_for_path (missing));
+  files = g_list_append (files, g_file_new_for_path (watched));
+  g_assert_true (ks_sync_engine_upload_files (fx->engine, files, album->id, KS_SYNC_PRIORITY_USER, &error));
+  g_assert_no_error (error);
+  /* Not there: said at once. */
+  g_assert_cmpuint (fx->failed->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fx->failed, 0), ==, "missing.jpg");
+  /* In the journal before anything is uploaded. */
+  drop_path = g_strconcat ("drop:", album->id, NULL);
+  record = ks_journal_find_folder (fx->journal, drop_path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (record);
+  row = ks_journal_find_file (fx->journal, record->id, a + 1, &error);
+  g_assert_nonnull (row);
+  g_assert_cmpint (row->priority, ==, KS_SYNC_PRIORITY_USER);
+  g_clear_pointer (&row, ks_journal_file_free);
+  /* The watched file goes to the dropped-on album as well. */
+  row = ks_journal_find_file (fx->journal, record->id, watched + 1, &error);
+  g_assert_nonnull (row);
+
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (4), "the dropped photos");
+  sync_wait_for (fx->engine, (SyncDone) failed_reached, fx, GUINT_TO_POINTER (2), "the note to fail");
+  g_assert_cmpstr (g_ptr_array_index (fx->failed, 1), ==, "note.jpg");
+  g_assert_cmpuint (n_prepared, >=, 3);
+  g_assert_cmpuint (n_progress, >, 0);
+  /* The watched photo was already there: no upload, only the album. */
+  g_assert_cmpuint (fx->n_existed, ==, 1);
+  g_assert_cmpuint (count_album_photos (fx, album->id), ==, 3);
+  photos = photo_list_server (fx->client);
+  g_assert_cmpuint (g_hash_table_size (photos), ==, 3);
+
+  /* Dropped again, uploaded already: done at once. */
+  again = g_list_append (again, g_file_new_for_path (a));
+  g_assert_true (ks_sync_engine_upload_files (fx->engine, again, NULL, KS_SYNC_PRIORITY_USER, &error));
+  g_assert_no_error (error);
+  spin (fx, 200);
+  g_assert_cmpuint (fx->n_done, ==, 5);
+  g_assert_cmpuint (fx->n_existed, ==, 2);
+  g_assert_cmpuint (fx->failed->len, ==, 2);
+}
+
 /* The server goes away mid-sync: offline, then done once it is back. */
 static void
 test_offline (Fx           *fx,
@@ -628,6 +732,7 @@ main (int    argc,
   g_test_add ("/sync-engine/watch", Fx, NULL, fx_set_up, test_watch, fx_tear_down);
   g_test_add ("/sync-engine/dedupe", Fx, NULL, fx_set_up, test_dedupe, fx_tear_down);
   g_test_add ("/sync-engine/offline", Fx, NULL, fx_set_up, test_offline, fx_tear_down);
+  g_test_add ("/sync-engine/drops", Fx, NULL, fx_set_up, test_drops, fx_tear_down);
   ret = g_test_run ();
   ks_test_api_free (api);
   return ret;

@@ -23,6 +23,7 @@
 #define ALBUM_NAME "Holidays"
 #define BACKGROUND_HINT_ID "background"
 #define N_LATE 6
+#define N_KILLED 8
 
 /* --- The notification server */
 
@@ -434,6 +435,83 @@ test_uploads_outlive_window (void)
   ui_quit_app ();
 }
 
+static gboolean
+check_paused_drops (GVariant     *state,
+                    gconstpointer count)
+{
+  gboolean paused = FALSE;
+
+  g_variant_lookup (state, "uploads-paused", "b", &paused);
+  return paused && ui_state_uint (state, "uploads-total") == GPOINTER_TO_UINT (count) &&
+         ui_state_uint (state, "uploads-done") == 0;
+}
+
+static gboolean
+check_engine_paused (GVariant     *state,
+                     gconstpointer data)
+{
+  return g_strcmp0 (ui_state_string (state, "engine-state"), "paused") == 0 &&
+         g_strcmp0 (ui_state_string (state, "sync-status"), "Uploads Paused") == 0;
+}
+
+static gboolean
+check_one_failed (GVariant     *state,
+                  gconstpointer data)
+{
+  gboolean busy = TRUE;
+
+  g_variant_lookup (state, "uploads-busy", "b", &busy);
+  return !busy && ui_state_uint (state, "uploads-failed") == 1;
+}
+
+/* Photos dropped and not yet uploaded are in the sync journal from the
+ * moment they are dropped: the app killed before it could upload any,
+ * they all arrive after a relaunch, once each. A dropped file that is
+ * not a photo fails, saying so. */
+static void
+test_drops_survive_kill (void)
+{
+  g_autoptr (GVariant) state = NULL;
+  g_autofree char *note = g_build_filename (ui.photo_dir, "notes.jpg", NULL);
+  g_autofree char *note_uri = g_filename_to_uri (note, NULL, NULL);
+  const char      *note_uris[] = { note_uri, NULL };
+  gint64           deadline;
+
+  ui_launch_app ();
+  g_variant_unref (ui_wait_for ("the library", ui_check_library, GUINT_TO_POINTER (N_LATE), 60));
+  ui_widget ("type:KsWindow", "action", "win.pause-uploads");
+  ui_make_photos ("killed", N_KILLED, 120);
+  ui_activate (WINDOW_PATH, "import-uris", ui_photo_uris ("killed", N_KILLED));
+  g_variant_unref (ui_wait_for ("the drops to wait", check_paused_drops, GUINT_TO_POINTER (N_KILLED), 30));
+  ui_screenshot ("dropped-paused");
+
+  g_subprocess_send_signal (ui.app, SIGKILL);
+  deadline = g_get_monotonic_time () + (gint64) (30 * ui.time_scale * G_USEC_PER_SEC);
+  while (!ui.app_exited && g_get_monotonic_time () < deadline)
+    pump (0.1);
+  g_assert_true (ui.app_exited);
+  g_assert_true (g_subprocess_get_if_signaled (ui.app));
+  g_clear_object (&ui.app);
+
+  /* Paused still: the engine remembers. */
+  ui_launch_app ();
+  g_variant_unref (ui_wait_for ("the paused uploads", check_engine_paused, NULL, 60));
+  ui_widget ("type:KsWindow", "action", "win.resume-uploads");
+  state = ui_wait_for ("the photos dropped before the crash", ui_check_library,
+                       GUINT_TO_POINTER (N_LATE + N_KILLED), 120);
+  ui_screenshot ("after-crash");
+
+  g_assert_true (g_file_set_contents (note, "Not a photo, whatever its name says.\n", -1, NULL));
+  ui_activate (WINDOW_PATH, "import-uris", g_variant_new_strv (note_uris, -1));
+  g_clear_pointer (&state, g_variant_unref);
+  g_variant_unref (ui_wait_for ("the note to fail", check_one_failed, NULL, 60));
+  ui_widget ("type:KsSyncIndicator>type:GtkMenuButton", "popup", "");
+  state = ui_wait_for ("why it failed", ui_check_label, "This file is not a photo.", 10);
+  ui_screenshot ("not-a-photo");
+  ui_widget ("type:KsSyncIndicator>type:GtkMenuButton", "popdown", "");
+  ui_quit_app ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -446,6 +524,7 @@ main (int   argc,
   g_test_add_func ("/ui-background/notifications", test_notifications);
   g_test_add_func ("/ui-background/service", test_service);
   g_test_add_func ("/ui-background/uploads-outlive-window", test_uploads_outlive_window);
+  g_test_add_func ("/ui-background/drops-survive-kill", test_drops_survive_kill);
   status = g_test_run ();
   g_clear_pointer (&added, g_ptr_array_unref);
   g_clear_pointer (&removed, g_ptr_array_unref);

@@ -83,7 +83,8 @@ add_engine_status (KsSyncIndicator *self,
   status->total += run_done + queued;
   status->done += run_done;
   status->waiting += queued;
-  status->failed += engine_count (self->engine, "n-failed");
+  /* Failed drops are the journal's too, unless they never got there. */
+  status->failed = MAX (status->failed, engine_count (self->engine, "n-failed"));
   if (status->state == KS_SYNC_STATE_ERROR || status->state == KS_SYNC_STATE_OFFLINE)
     status->error = ks_sync_engine_get_last_error (self->engine);
 }
@@ -97,29 +98,29 @@ get_status (KsSyncIndicator *self,
   *status = (Status){ .state = KS_SYNC_STATE_IDLE };
   if (self->queue != NULL)
     {
-      guint total = ks_upload_queue_get_n_total (self->queue);
-      guint failed = ks_upload_queue_get_n_failed (self->queue);
-
       status->paused = ks_upload_queue_get_paused (self->queue);
       status->busy = ks_upload_queue_get_busy (self->queue);
-      status->total = total;
-      status->done = ks_upload_queue_get_n_done (self->queue);
-      status->waiting = total - MIN (total, status->done);
-      status->failed = failed;
+      status->failed = ks_upload_queue_get_n_failed (self->queue);
       status->error = ks_upload_queue_get_last_error (self->queue);
-      queue_done = ks_upload_queue_get_fraction (self->queue) * total;
     }
   if (self->engine != NULL)
     {
-      guint64 before = status->done;
+      guint unsent = self->queue != NULL ? ks_upload_queue_get_n_unsent (self->queue) : 0;
 
+      /* The engine uploads what is dropped: counted there, once. */
       add_engine_status (self, status);
-      queue_done += status->done - before;
+      status->total += unsent;
+      status->waiting += unsent;
+      queue_done = status->done;
     }
-  if (self->queue != NULL && ks_upload_queue_get_offline (self->queue) && status->state != KS_SYNC_STATE_ERROR)
+  else if (self->queue != NULL)
     {
-      status->state = KS_SYNC_STATE_OFFLINE;
-      status->error = ks_upload_queue_get_last_error (self->queue);
+      guint total = ks_upload_queue_get_n_total (self->queue);
+
+      status->total = total;
+      status->done = ks_upload_queue_get_n_done (self->queue);
+      status->waiting = total - MIN (total, status->done);
+      queue_done = ks_upload_queue_get_fraction (self->queue) * total;
     }
   status->fraction = status->total > 0 ? CLAMP (queue_done / status->total, 0, 1) : 0;
 }

@@ -195,6 +195,8 @@ journal_opened_cb (GObject      *source,
                                      ks_account_get_soup (self->account), cache_dir);
   apply_settings (self);
   ks_sync_engine_start (self->engine);
+  if (self->queue != NULL)
+    ks_upload_queue_set_engine (self->queue, self->engine);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINE]);
 }
 
@@ -207,6 +209,8 @@ ensure_queue (KsSyncService *self)
     return;
 
   self->queue = ks_upload_queue_new (self->account, self->thumbnails);
+  if (self->engine != NULL)
+    ks_upload_queue_set_engine (self->queue, self->engine);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPLOAD_QUEUE]);
 }
 
@@ -248,13 +252,13 @@ stop (KsSyncService *self)
     }
   g_clear_object (&self->follower);
   g_clear_object (&self->cache);
+  /* What was dropped and not uploaded waits in the journal. */
+  if (self->queue != NULL)
+    ks_upload_queue_set_engine (self->queue, NULL);
+  g_clear_object (&self->queue);
   if (self->engine != NULL)
     ks_sync_engine_stop (self->engine);
   g_clear_object (&self->engine);
-  /* Its running uploads hold it until they end; nothing new starts. */
-  if (self->queue != NULL)
-    ks_upload_queue_set_paused (self->queue, TRUE);
-  g_clear_object (&self->queue);
 
   if (had_queue)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPLOAD_QUEUE]);

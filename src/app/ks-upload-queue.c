@@ -6,21 +6,31 @@
 
 #include <glib/gi18n.h>
 
-#include "ks-cloud-error.h"
 #include "ks-image-info.h"
 #include "ks-sync-error.h"
-#include "ks-thumbnailer.h"
 #include "ks-upload-queue.h"
 
-/* Hashing and thumbnails keep the cores busy, uploads the network. */
-#define MAX_ACTIVE 3
 /* Folders dropped by mistake (a whole home directory) stop here. */
 #define MAX_DEPTH 16
-/* Out of reach: photos wait, and are tried again after this many
- * seconds, twice as many each time up to the last, or as soon as the
- * network comes back. */
-#define RETRY_FIRST 2
-#define RETRY_MAX 60
+
+/*
+ * The sync engine does the work: a drop is written to its journal at
+ * once (nothing is lost to a crash or a reboot), goes before the
+ * background sync, and waits out pauses, metered networks, low
+ * batteries and a server out of reach like any synced file. The queue
+ * keeps a placeholder per file and follows the engine's per-file
+ * signals by path.
+ */
+
+typedef struct
+{
+  KsUploadQueue *queue; /* unowned */
+  KsPhotoItem   *item;
+  char          *path;     /* canonical: how the engine names it */
+  char          *album_id; /* nullable */
+  gboolean       fetching; /* uploaded; asking the server for the photo */
+  double         progress; /* 0–1 */
+} Entry;
 
 struct _KsUploadQueue
 {
@@ -28,19 +38,19 @@ struct _KsUploadQueue
 
   KsAccount        *account;
   KsThumbnailCache *cache;
-  GFile            *work_dir; /* thumbnails made here before upload */
+  KsSyncEngine     *engine; /* nullable until the journal is open */
   GCancellable     *cancellable;
-  GQueue            waiting; /* Job */
-  GPtrArray        *active;  /* Job */
-  GPtrArray        *failed;  /* Job */
+  GHashTable       *entries; /* path → GQueue of Entry, oldest first */
+  GPtrArray        *unsent;  /* Entry, while there is no engine */
+  GPtrArray        *failed;  /* Entry */
+  guint             n_entries;
   guint             n_total;
   guint             n_done;
+  double            progress; /* the sum of the entries' */
   gboolean          paused;
+  int               pause_asked; /* -1, or what was asked before the engine came */
   double            fraction;
   char             *last_error;
-  guint             retry_id;    /* offline: waiting to try again */
-  guint             retry_delay; /* seconds */
-  GNetworkMonitor  *monitor;
 };
 
 G_DEFINE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, G_TYPE_OBJECT)
@@ -68,25 +78,22 @@ enum
 static GParamSpec *properties[N_PROPS];
 static guint       signals[N_SIGNALS];
 
-typedef struct
-{
-  KsUploadQueue *queue; /* unowned; a running job holds a reference */
-  KsPhotoItem   *item;
-  char          *album_id; /* nullable */
-  KsThumbnails  *thumbs;   /* nullable until made */
-} Job;
-
 static void
-job_free (Job *job)
+entry_free (Entry *entry)
 {
-  g_object_unref (job->item);
-  g_free (job->album_id);
-  g_clear_pointer (&job->thumbs, ks_thumbnails_free);
-  g_free (job);
+  g_object_unref (entry->item);
+  g_free (entry->path);
+  g_free (entry->album_id);
+  g_free (entry);
 }
 
-static void run_next (KsUploadQueue *self);
-static void wait_to_retry (KsUploadQueue *self);
+static void
+entries_free (GQueue *entries)
+{
+  g_queue_free_full (entries, (GDestroyNotify) entry_free);
+}
+
+static void disconnect_engine (KsUploadQueue *self);
 
 static void
 ks_upload_queue_dispose (GObject *object)
@@ -94,14 +101,9 @@ ks_upload_queue_dispose (GObject *object)
   KsUploadQueue *self = KS_UPLOAD_QUEUE (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->retry_id, g_source_remove);
-  if (self->monitor != NULL)
-    g_signal_handlers_disconnect_by_data (self->monitor, self);
-  g_clear_object (&self->monitor);
-  g_queue_clear_full (&self->waiting, (GDestroyNotify) job_free);
+  disconnect_engine (self);
   g_clear_object (&self->account);
   g_clear_object (&self->cache);
-  g_clear_object (&self->work_dir);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (ks_upload_queue_parent_class)->dispose (object);
@@ -112,13 +114,13 @@ ks_upload_queue_finalize (GObject *object)
 {
   KsUploadQueue *self = KS_UPLOAD_QUEUE (object);
 
-  g_ptr_array_unref (self->active);
+  g_ptr_array_unref (self->unsent);
   g_ptr_array_unref (self->failed);
+  g_hash_table_unref (self->entries);
   g_free (self->last_error);
 
   G_OBJECT_CLASS (ks_upload_queue_parent_class)->finalize (object);
 }
-
 static void
 ks_upload_queue_get_property (GObject    *object,
                               guint       prop_id,
@@ -148,7 +150,7 @@ ks_upload_queue_get_property (GObject    *object,
       g_value_set_boolean (value, self->paused);
       break;
     case PROP_OFFLINE:
-      g_value_set_boolean (value, self->retry_id != 0);
+      g_value_set_boolean (value, ks_upload_queue_get_offline (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -198,7 +200,7 @@ ks_upload_queue_class_init (KsUploadQueueClass *klass)
   properties[PROP_FRACTION] =
       g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0,
                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  /* Paused: nothing new starts; uploads already running finish. */
+  /* The engine's: dropped photos and synced folders alike. */
   properties[PROP_PAUSED] =
       g_param_spec_boolean ("paused", NULL, NULL, FALSE,
                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -218,37 +220,21 @@ ks_upload_queue_class_init (KsUploadQueueClass *klass)
 static void
 ks_upload_queue_init (KsUploadQueue *self)
 {
-  g_queue_init (&self->waiting);
-  self->active = g_ptr_array_new ();
-  self->failed = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entries_free);
+  self->unsent = g_ptr_array_new ();
+  self->failed = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
   self->cancellable = g_cancellable_new ();
-  self->retry_delay = RETRY_FIRST;
-}
-
-static void retry_now (KsUploadQueue *self);
-
-static void
-network_changed_cb (GNetworkMonitor *monitor,
-                    gboolean         available,
-                    KsUploadQueue   *self)
-{
-  if (available && self->retry_id != 0)
-    retry_now (self);
+  self->pause_asked = -1;
 }
 
 KsUploadQueue *
 ks_upload_queue_new (KsAccount        *account,
                      KsThumbnailCache *cache)
 {
-  KsUploadQueue   *self = g_object_new (KS_TYPE_UPLOAD_QUEUE, NULL);
-  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "keepsake", "uploads", NULL);
+  KsUploadQueue *self = g_object_new (KS_TYPE_UPLOAD_QUEUE, NULL);
 
   self->account = g_object_ref (account);
   self->cache = g_object_ref (cache);
-  g_mkdir_with_parents (dir, 0700);
-  self->work_dir = g_file_new_for_path (dir);
-  self->monitor = g_object_ref (g_network_monitor_get_default ());
-  g_signal_connect (self->monitor, "network-changed", G_CALLBACK (network_changed_cb), self);
   return self;
 }
 
@@ -257,7 +243,7 @@ ks_upload_queue_get_busy (KsUploadQueue *self)
 {
   g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), FALSE);
 
-  return self->active->len > 0 || self->waiting.length > 0;
+  return self->n_entries > 0;
 }
 
 guint
@@ -284,6 +270,14 @@ ks_upload_queue_get_n_failed (KsUploadQueue *self)
   return self->failed->len;
 }
 
+guint
+ks_upload_queue_get_n_unsent (KsUploadQueue *self)
+{
+  g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), 0);
+
+  return self->unsent->len;
+}
+
 double
 ks_upload_queue_get_fraction (KsUploadQueue *self)
 {
@@ -292,86 +286,137 @@ ks_upload_queue_get_fraction (KsUploadQueue *self)
   return self->fraction;
 }
 
-const char *
-ks_upload_queue_get_last_error (KsUploadQueue *self)
-{
-  g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), NULL);
-
-  return self->failed->len > 0 || self->retry_id != 0 ? self->last_error : NULL;
-}
-
 gboolean
 ks_upload_queue_get_offline (KsUploadQueue *self)
 {
   g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), FALSE);
 
-  return self->retry_id != 0;
+  return self->engine != NULL && ks_sync_engine_get_state (self->engine) == KS_SYNC_STATE_OFFLINE;
+}
+
+const char *
+ks_upload_queue_get_last_error (KsUploadQueue *self)
+{
+  g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), NULL);
+
+  if (ks_upload_queue_get_offline (self) && self->n_entries > 0)
+    return ks_sync_engine_get_last_error (self->engine);
+  return self->failed->len > 0 ? self->last_error : NULL;
+}
+
+gboolean
+ks_upload_queue_has_file (KsUploadQueue *self,
+                          const char    *path)
+{
+  g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), FALSE);
+
+  return path != NULL && g_hash_table_contains (self->entries, path);
 }
 
 static void
 update_fraction (KsUploadQueue *self)
 {
-  double sum = self->n_done;
-  double fraction;
+  double fraction = self->n_total > 0 ? CLAMP ((self->n_done + self->progress) / self->n_total, 0, 1) : 0;
 
-  for (guint i = 0; i < self->active->len; i++)
-    sum += ks_photo_item_get_progress (((Job *) g_ptr_array_index (self->active, i))->item);
-  fraction = self->n_total > 0 ? sum / self->n_total : 0;
   if (fraction == self->fraction)
     return;
   self->fraction = fraction;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
 }
 
-/* A job ended (@error NULL: well). The counters restart once the queue
- * has nothing left to do. */
 static void
-job_done (Job    *job,
-          GError *error)
+set_progress (KsUploadQueue *self,
+              Entry         *entry,
+              double         progress)
 {
-  g_autoptr (KsUploadQueue) self = job->queue;
+  self->progress += progress - entry->progress;
+  entry->progress = progress;
+}
+
+/* The oldest placeholder of @path the engine has not finished. */
+static Entry *
+find_entry (KsUploadQueue *self,
+            const char    *path)
+{
+  GQueue *entries = g_hash_table_lookup (self->entries, path);
+
+  for (GList *l = entries != NULL ? entries->head : NULL; l != NULL; l = l->next)
+    if (!((Entry *) l->data)->fetching)
+      return l->data;
+  return NULL;
+}
+
+static void
+insert_entry (KsUploadQueue *self,
+              Entry         *entry)
+{
+  GQueue *entries = g_hash_table_lookup (self->entries, entry->path);
+
+  if (entries == NULL)
+    {
+      entries = g_queue_new ();
+      g_hash_table_insert (self->entries, g_strdup (entry->path), entries);
+    }
+  g_queue_push_tail (entries, entry);
+  self->n_entries++;
+}
+
+static void
+take_entry (KsUploadQueue *self,
+            Entry         *entry)
+{
+  GQueue *entries = g_hash_table_lookup (self->entries, entry->path);
+
+  g_queue_remove (entries, entry);
+  if (g_queue_is_empty (entries))
+    g_hash_table_remove (self->entries, entry->path);
+  g_ptr_array_remove (self->unsent, entry);
+  self->n_entries--;
+}
+
+/* Errors the user can act on get a sentence of ours; the libraries'
+ * messages are already sentences. */
+static char *
+user_message (const GError *error)
+{
+  if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE))
+    return g_strdup (_ ("This file is not a photo."));
+  return g_strdup (error->message);
+}
+
+/* An entry ended (@error NULL: well). The counters restart once the
+ * queue has nothing left to do. */
+static void
+entry_finished (KsUploadQueue *self,
+                Entry         *entry,
+                const GError  *error)
+{
   gboolean was_busy = ks_upload_queue_get_busy (self);
 
-  g_ptr_array_remove (self->active, job);
-  /* The server out of reach: not the photo's failure. It waits, first
-   * in line, for the next try, which starts from its upload when its
-   * thumbnails are still there (they go once it is uploaded). */
-  if (ks_cloud_error_is_transient (error) && !g_cancellable_is_cancelled (self->cancellable))
-    {
-      if (ks_photo_item_get_photo (job->item) != NULL)
-        g_clear_pointer (&job->thumbs, ks_thumbnails_free);
-      g_debug ("Upload of %s waits: %s", ks_photo_item_get_title (job->item), error->message);
-      g_queue_push_head (&self->waiting, job);
-      g_free (self->last_error);
-      self->last_error = g_strdup (error->message);
-      wait_to_retry (self);
-      return;
-    }
-  g_clear_pointer (&job->thumbs, ks_thumbnails_free);
-  if (error == NULL)
-    self->retry_delay = RETRY_FIRST;
+  take_entry (self, entry);
+  set_progress (self, entry, 0);
   if (error != NULL)
     {
-      ks_photo_item_set_failed (job->item, error->message);
       g_free (self->last_error);
-      self->last_error = g_strdup (error->message);
-      g_ptr_array_add (self->failed, job);
+      self->last_error = user_message (error);
+      ks_photo_item_set_failed (entry->item, self->last_error);
+      entry->fetching = FALSE;
+      g_ptr_array_add (self->failed, entry);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
     }
   else
     {
-      g_signal_emit (self, signals[ITEM_UPLOADED], 0, job->item, job->album_id);
-      job_free (job);
+      g_signal_emit (self, signals[ITEM_UPLOADED], 0, entry->item, entry->album_id);
+      entry_free (entry);
     }
 
   self->n_done++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_DONE]);
   update_fraction (self);
-  run_next (self);
-
   if (!ks_upload_queue_get_busy (self))
     {
       self->n_total = self->n_done = 0;
+      self->progress = 0;
       self->fraction = 0;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TOTAL]);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_DONE]);
@@ -381,162 +426,193 @@ job_done (Job    *job,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
-static gboolean
-retry_cb (gpointer user_data)
-{
-  KsUploadQueue *self = user_data;
+/* --- What the engine says, by path */
 
-  self->retry_id = 0;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE]);
-  run_next (self);
-  return G_SOURCE_REMOVE;
+typedef struct
+{
+  KsUploadQueue *queue; /* owned */
+  Entry         *entry;
+} Fetch;
+
+static void
+photo_fetched_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Fetch         *fetch = user_data;
+  KsUploadQueue *self = fetch->queue;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) shown = NULL;
+  KsPhoto *photo = ks_api_client_get_photo_finish (KS_API_CLIENT (source), result, &error);
+
+  if (photo != NULL)
+    {
+      ks_photo_item_set_photo (fetch->entry->item, photo);
+      entry_finished (self, fetch->entry, NULL);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Uploaded: a retry only asks again. */
+      shown = g_error_new (error->domain, error->code, _ ("Uploaded, but it cannot be shown yet: %s"),
+                           error->message);
+      entry_finished (self, fetch->entry, shown);
+    }
+  g_object_unref (fetch->queue);
+  g_free (fetch);
 }
 
 static void
-retry_now (KsUploadQueue *self)
+file_done_cb (KsUploadQueue *self,
+              const char    *path,
+              const char    *photo_id,
+              gboolean       existed)
 {
-  g_clear_handle_id (&self->retry_id, g_source_remove);
-  retry_cb (self);
-}
+  Entry *entry = find_entry (self, path);
+  Fetch *fetch;
 
-/* Nothing new starts until the next try; what runs finishes or waits
- * too. */
-static void
-wait_to_retry (KsUploadQueue *self)
-{
-  if (self->retry_id != 0)
+  if (entry == NULL)
     return;
-  self->retry_id = g_timeout_add_seconds (self->retry_delay, retry_cb, self);
-  self->retry_delay = MIN (self->retry_delay * 2, RETRY_MAX);
+  /* Its listing entry: URLs to show it with. Until then the engine's
+   * listeners see the path as the queue's (ks_upload_queue_has_file). */
+  entry->fetching = TRUE;
+  fetch = g_new0 (Fetch, 1);
+  fetch->queue = g_object_ref (self);
+  fetch->entry = entry;
+  ks_api_client_get_photo_async (ks_account_get_api (self->account), photo_id, self->cancellable,
+                                 photo_fetched_cb, fetch);
+}
+
+static void
+file_failed_cb (KsUploadQueue *self,
+                const char    *path,
+                GError        *error)
+{
+  Entry *entry = find_entry (self, path);
+
+  if (entry != NULL)
+    entry_finished (self, entry, error);
+}
+
+static void
+file_prepared_cb (KsUploadQueue *self,
+                  const char    *path,
+                  GFile         *grid,
+                  const char    *grid_sha256)
+{
+  Entry *entry = find_entry (self, path);
+
+  if (entry == NULL || grid == NULL)
+    return;
+  ks_thumbnail_cache_add_file (self->cache, grid_sha256, grid);
+  ks_photo_item_set_uploading (entry->item, grid, grid_sha256);
+}
+
+static void
+file_progress_cb (KsUploadQueue *self,
+                  const char    *path,
+                  guint64        done,
+                  guint64        total)
+{
+  Entry *entry = find_entry (self, path);
+
+  if (entry == NULL || total == 0)
+    return;
+  ks_photo_item_set_progress (entry->item, (double) done / total);
+  set_progress (self, entry, (double) done / total);
+  update_fraction (self);
+}
+
+static void
+engine_paused_cb (KsUploadQueue *self)
+{
+  gboolean paused = ks_sync_engine_get_paused (self->engine);
+
+  if (paused == self->paused)
+    return;
+  self->paused = paused;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+}
+
+static void
+engine_state_cb (KsUploadQueue *self)
+{
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE]);
 }
 
-/* Errors the user can act on get a sentence of ours; the libraries'
- * messages are already sentences. */
-static GError *
-user_error (GError *error)
-{
-  if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE))
-    return g_error_new_literal (KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE,
-                                _ ("This file is not a photo."));
-  return g_error_copy (error);
-}
-
+/* Hands @entries to the engine, those of one album together. */
 static void
-added_to_album_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+submit (KsUploadQueue *self,
+        Entry        **entries,
+        guint          n_entries)
 {
-  Job *job = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GError) shown = NULL;
-
-  if (!ks_api_client_add_album_photos_finish (KS_API_CLIENT (source), result, NULL, NULL, &error))
+  for (guint i = 0; i < n_entries;)
     {
-      g_debug ("Adding to album %s: %s", job->album_id, error->message);
-      shown = g_error_new (error->domain, error->code,
-                           _ ("Uploaded, but not added to the album: %s"), error->message);
+      g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *album_id = g_strdup (entries[i]->album_id);
+      g_autoptr (GError) error = NULL;
+      GList *files = NULL;
+
+      for (; i < n_entries && g_strcmp0 (entries[i]->album_id, album_id) == 0; i++)
+        {
+          files = g_list_prepend (files, ks_photo_item_get_original (entries[i]->item));
+          g_ptr_array_add (paths, g_strdup (entries[i]->path));
+        }
+      files = g_list_reverse (files);
+      /* Files already uploaded or unreadable finish inside, so only
+       * their paths are safe to use afterwards. */
+      if (!ks_sync_engine_upload_files (self->engine, files, album_id, KS_SYNC_PRIORITY_USER, &error))
+        for (guint k = 0; k < paths->len; k++)
+          {
+            Entry *entry = find_entry (self, g_ptr_array_index (paths, k));
+
+            if (entry != NULL)
+              entry_finished (self, entry, error);
+          }
+      g_list_free (files);
     }
-  job_done (job, shown);
 }
 
 static void
-uploaded_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+disconnect_engine (KsUploadQueue *self)
 {
-  Job *job = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GError) shown = NULL;
-  KsPhoto    *photo;
-  const char *ids[2] = { NULL, NULL };
+  if (self->engine == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->engine, self);
+  g_clear_object (&self->engine);
+}
 
-  photo = ks_uploader_upload_photo_finish (KS_UPLOADER (source), result, NULL, &error);
-  if (photo == NULL)
+void
+ks_upload_queue_set_engine (KsUploadQueue *self,
+                            KsSyncEngine  *engine)
+{
+  g_autofree Entry **unsent = NULL;
+  gsize              n_unsent = 0;
+
+  g_return_if_fail (KS_IS_UPLOAD_QUEUE (self));
+  g_return_if_fail (engine == NULL || KS_IS_SYNC_ENGINE (engine));
+
+  if (self->engine == engine)
+    return;
+  disconnect_engine (self);
+  if (engine != NULL)
     {
-      shown = user_error (error);
-      job_done (job, shown);
-      return;
+      self->engine = g_object_ref (engine);
+      g_signal_connect_swapped (engine, "file-prepared", G_CALLBACK (file_prepared_cb), self);
+      g_signal_connect_swapped (engine, "file-progress", G_CALLBACK (file_progress_cb), self);
+      g_signal_connect_swapped (engine, "file-done", G_CALLBACK (file_done_cb), self);
+      g_signal_connect_swapped (engine, "file-failed", G_CALLBACK (file_failed_cb), self);
+      g_signal_connect_swapped (engine, "notify::paused", G_CALLBACK (engine_paused_cb), self);
+      g_signal_connect_swapped (engine, "notify::state", G_CALLBACK (engine_state_cb), self);
+      /* What the user asked before the engine came wins over what it
+       * remembers. */
+      if (self->pause_asked != -1)
+        ks_sync_engine_set_paused (engine, self->pause_asked);
+      self->pause_asked = -1;
+      engine_paused_cb (self);
+      unsent = (Entry **) g_ptr_array_steal (self->unsent, &n_unsent);
+      submit (self, unsent, (guint) n_unsent);
     }
-
-  g_file_delete (job->thumbs->grid, NULL, NULL);
-  g_file_delete (job->thumbs->preview, NULL, NULL);
-  ks_photo_item_set_photo (job->item, photo);
-
-  if (job->album_id == NULL)
-    {
-      job_done (job, NULL);
-      return;
-    }
-  ids[0] = ks_photo_item_get_id (job->item);
-  ks_api_client_add_album_photos_async (ks_account_get_api (job->queue->account), job->album_id,
-                                        ids, job->queue->cancellable, added_to_album_cb, job);
-}
-
-static void
-progress_cb (goffset  done,
-             goffset  total,
-             gpointer user_data)
-{
-  Job *job = user_data;
-
-  if (total > 0)
-    ks_photo_item_set_progress (job->item, (double) done / total);
-  update_fraction (job->queue);
-}
-
-static KsPrepareRequest *
-prepare_request_new (KsThumbnails *thumbs,
-                     GFile        *original)
-{
-  KsPrepareRequest *request = ks_prepare_request_new ();
-
-  request->sha256 = g_strdup (thumbs->sha256);
-  request->size = thumbs->size;
-  request->content_type = g_strdup (thumbs->info->content_type);
-  request->file_name = g_file_get_basename (original);
-  request->taken_at = g_strdup (thumbs->info->taken_at);
-  request->width = thumbs->info->width;
-  request->height = thumbs->info->height;
-  g_ptr_array_add (request->thumbnails,
-                   ks_thumbnail_info_new ("grid", thumbs->grid_size, thumbs->grid_sha256));
-  g_ptr_array_add (request->thumbnails,
-                   ks_thumbnail_info_new ("preview", thumbs->preview_size, thumbs->preview_sha256));
-  return request;
-}
-
-/* The job's thumbnails made: the original and them up. */
-static void
-start_upload (Job *job)
-{
-  GFile *original = ks_photo_item_get_original (job->item);
-  g_autoptr (KsPrepareRequest) request = prepare_request_new (job->thumbs, original);
-
-  ks_uploader_upload_photo_async (ks_account_get_uploader (job->queue->account), original, request,
-                                  job->thumbs->grid, job->thumbs->preview, progress_cb, job,
-                                  job->queue->cancellable, uploaded_cb, job);
-}
-
-static void
-thumbnails_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  Job *job = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GError) shown = NULL;
-
-  job->thumbs = ks_thumbnails_make_finish (result, &error);
-  if (job->thumbs == NULL)
-    {
-      shown = user_error (error);
-      job_done (job, shown);
-      return;
-    }
-
-  ks_thumbnail_cache_add_file (job->queue->cache, job->thumbs->grid_sha256, job->thumbs->grid);
-  ks_photo_item_set_uploading (job->item, job->thumbs->grid, job->thumbs->grid_sha256);
-  start_upload (job);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE]);
 }
 
 gboolean
@@ -556,63 +632,57 @@ ks_upload_queue_set_paused (KsUploadQueue *self,
   g_return_if_fail (KS_IS_UPLOAD_QUEUE (self));
 
   paused = !!paused;
+  if (self->engine != NULL)
+    ks_sync_engine_set_paused (self->engine, paused);
+  else
+    self->pause_asked = paused;
   if (self->paused == paused)
     return;
   self->paused = paused;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
-  run_next (self);
 }
 
+/* Placeholders for @files, then into the engine (or until it comes). */
 static void
-run_next (KsUploadQueue *self)
+add_files (KsUploadQueue *self,
+           GPtrArray     *files,
+           const char    *album_id)
 {
-  if (self->paused || self->retry_id != 0)
-    return;
-
-  while (self->active->len < MAX_ACTIVE && self->waiting.length > 0)
-    {
-      Job *job = g_queue_pop_head (&self->waiting);
-
-      g_object_ref (self);
-      g_ptr_array_add (self->active, job);
-      if (job->thumbs != NULL)
-        {
-          start_upload (job);
-          continue;
-        }
-      ks_photo_item_set_preparing (job->item);
-      ks_thumbnails_make_async (ks_photo_item_get_original (job->item), self->work_dir,
-                                G_PRIORITY_DEFAULT, self->cancellable, thumbnails_cb, job);
-    }
-}
-
-static void
-enqueue (KsUploadQueue *self,
-         Job           *job)
-{
+  g_autoptr (GPtrArray) added = g_ptr_array_new ();
   gboolean was_busy = ks_upload_queue_get_busy (self);
 
-  g_queue_push_tail (&self->waiting, job);
-  self->n_total++;
+  for (guint i = 0; i < files->len; i++)
+    {
+      GFile           *file = g_ptr_array_index (files, i);
+      g_autofree char *path = g_file_get_path (file);
+      Entry           *entry = g_new0 (Entry, 1);
+
+      entry->queue = self;
+      entry->item = ks_photo_item_new_pending (file);
+      entry->album_id = g_strdup (album_id);
+      entry->path = path != NULL ? g_canonicalize_filename (path, NULL) : g_file_get_uri (file);
+      g_signal_emit (self, signals[ITEM_ADDED], 0, entry->item, album_id);
+      insert_entry (self, entry);
+      self->n_total++;
+      if (path != NULL)
+        g_ptr_array_add (added, entry);
+      else
+        {
+          g_autoptr (GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                                  _ ("Only files on this computer can be uploaded."));
+
+          entry_finished (self, entry, error);
+        }
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TOTAL]);
   update_fraction (self);
-  run_next (self);
-  if (!was_busy)
+  if (was_busy != ks_upload_queue_get_busy (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-}
 
-static void
-add_file (KsUploadQueue *self,
-          GFile         *file,
-          const char    *album_id)
-{
-  Job *job = g_new0 (Job, 1);
-
-  job->queue = self;
-  job->item = ks_photo_item_new_pending (file);
-  job->album_id = g_strdup (album_id);
-  g_signal_emit (self, signals[ITEM_ADDED], 0, job->item, album_id);
-  enqueue (self, job);
+  if (self->engine != NULL)
+    submit (self, (Entry **) added->pdata, added->len);
+  else
+    g_ptr_array_extend_and_steal (self->unsent, g_steal_pointer (&added));
 }
 
 /* --- Folders: their images, found on a worker thread */
@@ -678,10 +748,8 @@ expanded_cb (GObject      *source,
   g_autofree char *album_id = user_data;
   g_autoptr (GPtrArray) files = g_task_propagate_pointer (G_TASK (result), NULL);
 
-  if (files == NULL)
-    return;
-  for (guint i = 0; i < files->len; i++)
-    add_file (self, g_ptr_array_index (files, i), album_id);
+  if (files != NULL)
+    add_files (self, files, album_id);
 }
 
 void
@@ -708,16 +776,43 @@ ks_upload_queue_add_files (KsUploadQueue *self,
 void
 ks_upload_queue_retry_failed (KsUploadQueue *self)
 {
-  g_autofree Job **failed = NULL;
-  gsize            n_failed = 0;
+  g_autoptr (GPtrArray) again = NULL;
+  gboolean was_busy;
 
   g_return_if_fail (KS_IS_UPLOAD_QUEUE (self));
 
-  failed = (Job **) g_ptr_array_steal (self->failed, &n_failed);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
+  if (self->failed->len == 0)
+    return;
+  was_busy = ks_upload_queue_get_busy (self);
+  again = g_steal_pointer (&self->failed);
+  self->failed = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
+  g_ptr_array_set_free_func (again, NULL);
 
-  /* A photo uploaded but not added to its album goes up again: the
-   * server knows its content, so nothing is sent twice. */
-  for (gsize i = 0; i < n_failed; i++)
-    enqueue (self, failed[i]);
+  /* Dropped again: the engine tries its failed files anew, and one
+   * uploaded but not added to its album costs no bytes. */
+  for (guint i = 0; i < again->len;)
+    {
+      Entry *entry = g_ptr_array_index (again, i);
+
+      /* Still not a file here: it stays failed. */
+      if (g_file_peek_path (ks_photo_item_get_original (entry->item)) == NULL)
+        {
+          g_ptr_array_add (self->failed, g_ptr_array_steal_index (again, i));
+          continue;
+        }
+      i++;
+      ks_photo_item_set_preparing (entry->item);
+      insert_entry (self, entry);
+      self->n_total++;
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TOTAL]);
+  update_fraction (self);
+  if (was_busy != ks_upload_queue_get_busy (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  if (self->engine != NULL)
+    submit (self, (Entry **) again->pdata, again->len);
+  else
+    for (guint i = 0; i < again->len; i++)
+      g_ptr_array_add (self->unsent, g_ptr_array_index (again, i));
 }

@@ -6,6 +6,7 @@
 
 #include "ks-account.h"
 #include "ks-photo-item.h"
+#include "ks-sync-engine.h"
 #include "ks-thumbnail-cache.h"
 
 G_BEGIN_DECLS
@@ -14,9 +15,12 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, KS, UPLOAD_QUEUE, GObject)
 
 /*
- * Each file: thumbnails and hash made locally (ks_thumbnails_make_async),
- * then KsUploader (resumable), then, for an album, added to it. A few
- * run at once; the rest wait their turn.
+ * Placeholders for what the user drops or picks; the sync engine
+ * (ks_sync_engine_upload_files) hashes, makes thumbnails, uploads and
+ * adds to the album, before its background work. Its journal holds
+ * every file from the moment it is dropped: a crash or a reboot loses
+ * none (they go on without placeholders after a restart). Files wait
+ * here, placeholders shown, until the engine is set.
  *
  * Properties (notify on change):
  *   "busy"     gboolean, something is waiting or running
@@ -24,10 +28,10 @@ G_DECLARE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, KS, UPLOAD_QUEUE, GObject)
  *   "n-done"   guint, of those, finished (well or not)
  *   "n-failed" guint, failures not yet retried
  *   "fraction" double, overall progress of the current run
- *   "offline"  gboolean, the server could not be reached: photos wait
- *              (none fails for it) and are tried again after a while
- *              (2 s, doubling up to a minute) or when the network
- *              comes back
+ *   "paused"   gboolean, the engine's pause (folders too)
+ *   "offline"  gboolean, the engine waits (server out of reach,
+ *              metered network, low battery): photos wait, none fails
+ *              for it
  *
  * Signals:
  *   "item-added" (KsPhotoItem *item, const char *album_id (nullable)):
@@ -36,6 +40,10 @@ G_DECLARE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, KS, UPLOAD_QUEUE, GObject)
  */
 KsUploadQueue *ks_upload_queue_new (KsAccount        *account,
                                     KsThumbnailCache *cache);
+
+/* @engine: (nullable) the engine that uploads; unsent files go to it. */
+void ks_upload_queue_set_engine (KsUploadQueue *self,
+                                 KsSyncEngine  *engine);
 
 /* Files and folders (their images, recursively). @album_id: (nullable) */
 void ks_upload_queue_add_files (KsUploadQueue *self,
@@ -53,6 +61,12 @@ guint    ks_upload_queue_get_n_done (KsUploadQueue *self);
 guint    ks_upload_queue_get_n_failed (KsUploadQueue *self);
 double   ks_upload_queue_get_fraction (KsUploadQueue *self);
 gboolean ks_upload_queue_get_offline (KsUploadQueue *self);
+/* Files waiting for the engine to be set. */
+guint ks_upload_queue_get_n_unsent (KsUploadQueue *self);
+/* @path (canonical, as the engine's signals give it) has a placeholder
+ * here: the queue shows it when it is done. */
+gboolean ks_upload_queue_has_file (KsUploadQueue *self,
+                                   const char    *path);
 /* (nullable): the most recent failure, or why photos wait, as a
  * sentence */
 const char *ks_upload_queue_get_last_error (KsUploadQueue *self);

@@ -392,7 +392,8 @@ file_done_cb (KsWindow   *self,
               const char *photo_id,
               gboolean    existed)
 {
-  if (photo_id == NULL)
+  /* Dropped here: the upload queue shows it in its placeholder. */
+  if (photo_id == NULL || (self->queue != NULL && ks_upload_queue_has_file (self->queue, path)))
     return;
   g_hash_table_add (self->synced_ids, g_strdup (photo_id));
   if (self->synced_flush_id == 0)

@@ -358,34 +358,17 @@ ks_sync_engine_remove_folder (KsSyncEngine *self,
 
 /* ---- drag and drop ---- */
 
-/* The watched folder holding @path, or the drop record of @album_id. */
+/* The drop record of @album_id (nullable), made on first use. */
 static KsSyncFolder *
-folder_for_drop (KsSyncEngine *self,
-                 const char   *path,
-                 const char   *album_id,
-                 const char  **out_rel,
-                 GError      **error)
+drop_record (KsSyncEngine *self,
+             const char   *album_id,
+             GError      **error)
 {
   g_autofree char *drop_path = g_strconcat (KS_SYNC_DROP_PREFIX, album_id != NULL ? album_id : "", NULL);
   g_autoptr (KsJournalFolder) record = NULL;
-  GHashTableIter iter;
-  gpointer       value;
-  gint64         id;
+  KsSyncFolder *folder;
+  gint64        id;
 
-  g_hash_table_iter_init (&iter, self->folders);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      KsSyncFolder *folder = value;
-      gsize         len = strlen (folder->path);
-
-      if (folder->root != NULL && strncmp (path, folder->path, len) == 0 && path[len] == '/')
-        {
-          *out_rel = path + len + 1;
-          return folder;
-        }
-    }
-
-  *out_rel = path + 1;
   record = ks_journal_find_folder (self->journal, drop_path, error);
   if (record == NULL)
     {
@@ -395,51 +378,128 @@ folder_for_drop (KsSyncEngine *self,
       if (id == 0 || (record = ks_journal_get_folder (self->journal, id, error)) == NULL)
         return NULL;
     }
-  value = g_hash_table_lookup (self->folders, &record->id);
-  return value != NULL ? value : add_record (self, record);
+  folder = g_hash_table_lookup (self->folders, &record->id);
+  return folder != NULL ? folder : add_record (self, record);
 }
 
+/* The watched folder holding @path when its photos go where the drop
+ * says (and it is not paused), else NULL. */
+static KsSyncFolder *
+watched_folder_for (KsSyncEngine *self,
+                    const char   *path,
+                    const char   *album_id,
+                    const char  **out_rel)
+{
+  GHashTableIter iter;
+  gpointer       value;
+
+  g_hash_table_iter_init (&iter, self->folders);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      KsSyncFolder *folder = value;
+      gsize         len = strlen (folder->path);
+
+      if (folder->root == NULL || strncmp (path, folder->path, len) != 0 || path[len] != '/')
+        continue;
+      if (folder->paused || (album_id != NULL && g_strcmp0 (folder->album_id, album_id) != 0))
+        return NULL;
+      *out_rel = path + len + 1;
+      return folder;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  char         *path; /* canonical */
+  KsSyncFolder *folder;
+  const char   *rel; /* in path */
+  KsJournalStat stat;
+  gint64        file_id;
+} Drop;
+
+static void
+drop_clear (Drop *drop)
+{
+  g_free (drop->path);
+}
+
+/* A file already on the server: into the album, then done. */
+typedef struct
+{
+  KsSyncEngine *engine; /* owned */
+  char         *path;
+  char         *photo_id;
+} DoneDrop;
+
+static void
+done_drop_free (DoneDrop *done)
+{
+  g_object_unref (done->engine);
+  g_free (done->path);
+  g_free (done->photo_id);
+  g_free (done);
+}
+
+static void
+done_drop_added_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  DoneDrop *done = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!ks_api_client_add_album_photos_finish (KS_API_CLIENT (source), result, NULL, NULL, &error))
+    g_signal_emit (done->engine, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0, done->path, error);
+  else
+    g_signal_emit (done->engine, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_DONE], 0, done->path,
+                   done->photo_id, TRUE);
+  done_drop_free (done);
+}
+
+static void
+finish_done_drop (KsSyncEngine *self,
+                  const Drop   *drop,
+                  const char   *photo_id,
+                  const char   *album_id)
+{
+  DoneDrop   *done;
+  const char *ids[] = { photo_id, NULL };
+
+  if (album_id == NULL)
+    {
+      g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_DONE], 0, drop->path, photo_id, TRUE);
+      return;
+    }
+  done = g_new0 (DoneDrop, 1);
+  done->engine = g_object_ref (self);
+  done->path = g_strdup (drop->path);
+  done->photo_id = g_strdup (photo_id);
+  ks_api_client_add_album_photos_async (self->api, album_id, ids, NULL, done_drop_added_cb, done);
+}
+
+/* Where @file goes; FALSE with @error for the file alone (unreadable),
+ * or with *@fatal set when the journal failed. */
 static gboolean
-drop_one (KsSyncEngine *self,
-          GFile        *file,
-          const char   *album_id,
-          int           priority,
-          GError      **error)
+drop_prepare (KsSyncEngine *self,
+              GFile        *file,
+              const char   *album_id,
+              Drop         *drop,
+              GError      **error)
 {
   g_autofree char *path = g_file_get_path (file);
-  g_autofree char *canonical = NULL;
-  g_autoptr (KsJournalFile) row = NULL;
-  KsSyncFolder   *folder;
-  const char     *rel = NULL;
-  KsJournalStat   st;
-  KsJournalUpsert change;
-  gint64          file_id;
-  GStatBuf        buf;
+  GStatBuf         buf;
 
   if (path == NULL || g_stat (path, &buf) != 0 || !S_ISREG (buf.st_mode))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _ ("%s is not a file."), g_file_peek_path (file));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _ ("%s is not a file."),
+                   path != NULL ? path : g_file_peek_path (file));
       return FALSE;
     }
-  canonical = g_canonicalize_filename (path, NULL);
-  folder = folder_for_drop (self, canonical, album_id, &rel, error);
-  if (folder == NULL)
-    return FALSE;
-
-  st = (KsJournalStat){ buf.st_size, (gint64) buf.st_mtim.tv_sec * G_USEC_PER_SEC + buf.st_mtim.tv_nsec / 1000,
-                        buf.st_ino, buf.st_dev };
-  if (!ks_journal_upsert_file (self->journal, folder->id, rel, &st, &change, &file_id, error) ||
-      !ks_journal_set_priority (self->journal, file_id, priority, error))
-    return FALSE;
-
-  /* Already uploaded: only the album is new. */
-  row = ks_journal_get_file (self->journal, file_id, NULL);
-  if (row != NULL && row->state == KS_JOURNAL_FILE_DONE && row->photo_id != NULL && album_id != NULL)
-    {
-      const char *ids[] = { row->photo_id, NULL };
-
-      ks_api_client_add_album_photos_async (self->api, album_id, ids, NULL, NULL, NULL);
-    }
+  drop->path = g_canonicalize_filename (path, NULL);
+  drop->stat = (KsJournalStat){ buf.st_size, (gint64) buf.st_mtim.tv_sec * G_USEC_PER_SEC + buf.st_mtim.tv_nsec / 1000,
+                                buf.st_ino, buf.st_dev };
+  drop->folder = watched_folder_for (self, drop->path, album_id, &drop->rel);
   return TRUE;
 }
 
@@ -450,11 +510,76 @@ ks_sync_engine_upload_files (KsSyncEngine *self,
                              int           priority,
                              GError      **error)
 {
+  g_autoptr (GArray) drops = g_array_new (FALSE, TRUE, sizeof (Drop));
+  KsSyncFolder *dropped = NULL;
+
   g_return_val_if_fail (KS_IS_SYNC_ENGINE (self), FALSE);
 
+  g_array_set_clear_func (drops, (GDestroyNotify) drop_clear);
   for (GList *l = files; l != NULL; l = l->next)
-    if (!drop_one (self, l->data, album_id, priority, error))
-      return FALSE;
+    {
+      Drop drop = { 0 };
+      g_autoptr (GError) local_error = NULL;
+
+      if (!drop_prepare (self, l->data, album_id, &drop, &local_error))
+        {
+          g_autofree char *path = g_file_get_path (l->data);
+
+          g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0,
+                         path != NULL ? path : g_file_peek_path (l->data), local_error);
+          continue;
+        }
+      if (drop.folder == NULL)
+        {
+          if (dropped == NULL && (dropped = drop_record (self, album_id, error)) == NULL)
+            {
+              drop_clear (&drop);
+              return FALSE;
+            }
+          drop.folder = dropped;
+          drop.rel = drop.path + 1;
+        }
+      g_array_append_val (drops, drop);
+    }
+
+  /* All or none: a crash halfway through a big drop leaves no half. */
+  if (!ks_journal_begin (self->journal, error))
+    return FALSE;
+  for (guint i = 0; i < drops->len; i++)
+    {
+      Drop *drop = &g_array_index (drops, Drop, i);
+
+      if (!ks_journal_upsert_file (self->journal, drop->folder->id, drop->rel, &drop->stat, NULL, &drop->file_id,
+                                   error) ||
+          !ks_journal_set_priority (self->journal, drop->file_id, priority, error))
+        {
+          ks_journal_rollback (self->journal);
+          return FALSE;
+        }
+    }
+  if (!ks_journal_commit (self->journal, error))
+    return FALSE;
+
+  for (guint i = 0; i < drops->len; i++)
+    {
+      Drop *drop = &g_array_index (drops, Drop, i);
+      g_autoptr (KsJournalFile) row = ks_journal_get_file (self->journal, drop->file_id, NULL);
+
+      if (row == NULL)
+        continue;
+      if (row->state == KS_JOURNAL_FILE_DONE && row->photo_id != NULL)
+        finish_done_drop (self, drop, row->photo_id, album_id);
+      /* Dropped again: the user wants another try. */
+      else if (row->state == KS_JOURNAL_FILE_FAILED)
+        ks_journal_retry (self->journal, row->id, NULL, NULL);
+      else if (row->state == KS_JOURNAL_FILE_SKIPPED)
+        {
+          g_autoptr (GError) not_image = g_error_new (KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE,
+                                                      _ ("%s is not a photo."), drop->path);
+
+          g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0, drop->path, not_image);
+        }
+    }
   ks_sync_queue_pump (self);
   ks_sync_engine_queue_refresh (self);
   return TRUE;

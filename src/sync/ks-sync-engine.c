@@ -467,6 +467,12 @@ ks_sync_engine_class_init (KsSyncEngineClass *klass)
   properties[PROP_MAX_ATTEMPTS] = uint_param ("max-attempts", 1, 1000, KS_SYNC_DEFAULT_MAX_ATTEMPTS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_PREPARED] =
+      g_signal_new ("file-prepared", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                    G_TYPE_STRING, G_TYPE_FILE, G_TYPE_STRING);
+  ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_PROGRESS] =
+      g_signal_new ("file-progress", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                    G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_UINT64);
   ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_DONE] =
       g_signal_new ("file-done", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
                     G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BOOLEAN);

@@ -123,9 +123,14 @@ G_DECLARE_FINAL_TYPE (KsSyncEngine, ks_sync_engine, KS, SYNC_ENGINE, GObject)
  *   "max-attempts"     guint, transient failures before FAILED
  *
  * Signals:
+ *   "file-prepared" (const char *path, GFile *grid, const char *grid_sha256):
+ *     hashed, thumbnails made (@grid lives until the file's upload ends)
+ *   "file-progress" (const char *path, guint64 done, guint64 total): bytes
+ *     of the original and its thumbnails sent
  *   "file-done" (const char *path, const char *photo_id, gboolean existed)
  *   "file-failed" (const char *path, GError *error): a permanent failure,
- *     recorded in the journal's error list
+ *     recorded in the journal's error list (or a dropped file that could
+ *     not be read at all)
  *   "scan-finished" (const char *folder_path, guint n_files)
  *
  * Hashing and thumbnails run on the thumbnailer's pool, scans and their
@@ -204,9 +209,13 @@ gboolean ks_sync_engine_remove_folder (KsSyncEngine *self,
 /* Rescans every folder now (also done every rescan-interval). */
 void ks_sync_engine_rescan (KsSyncEngine *self);
 
-/* Drag and drop: @files (GFile) go before background work and into
- * @album_id (nullable). Files outside watched folders are uploaded and
- * tracked under a hidden "dropped files" record of the journal. */
+/* Drag and drop: @files (GFile, regular files) go before background
+ * work and into @album_id (nullable), in one journal transaction, so a
+ * crash or reboot loses none of them. A file of a watched folder whose
+ * photos go to that album stays the folder's; others are tracked under
+ * a hidden "dropped files" record of the journal. Each file ends with
+ * "file-done" or "file-failed" (at once for one already uploaded, or
+ * one that cannot be read). FALSE only when the journal failed. */
 gboolean ks_sync_engine_upload_files (KsSyncEngine *self,
                                       GList        *files,
                                       const char   *album_id,

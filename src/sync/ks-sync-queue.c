@@ -223,6 +223,9 @@ hash_failed (KsSyncJob    *job,
              const GError *error)
 {
   KsSyncEngine *self = job->engine;
+  KsSyncFolder *folder = g_hash_table_lookup (self->folders, &job->folder_id);
+  /* What the user dropped was meant to be a photo: say it is not. */
+  gboolean dropped = folder != NULL && folder->root == NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -233,7 +236,8 @@ hash_failed (KsSyncJob    *job,
     ks_sync_job_file_changed (job);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     ks_sync_job_file_missing (job, error);
-  else if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE) && !ks_image_info_name_has_image_extension (job->rel_path))
+  else if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE) && !dropped &&
+           !ks_image_info_name_has_image_extension (job->rel_path))
     {
       /* Notes, videos, sidecars: not ours, and not an error. */
       ks_journal_set_state (self->journal, job->file_id, KS_JOURNAL_FILE_SKIPPED, NULL);
@@ -297,6 +301,8 @@ hash_done_cb (GObject      *source,
     }
   g_free (job->sha256);
   job->sha256 = g_strdup (job->thumbs->sha256);
+  g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_PREPARED], 0, job->path, job->thumbs->grid,
+                 job->thumbs->grid_sha256);
 
   /* The same bytes as the photo it already is (touched, restored). */
   row = ks_journal_get_file (self->journal, job->file_id, NULL);

@@ -230,6 +230,8 @@ progress_cb (goffset  done,
   job->bytes_total = total;
   self->bytes_done += done - job->bytes_done;
   job->bytes_done = done;
+  g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_PROGRESS], 0, job->path, (guint64) done,
+                 (guint64) total);
   ks_sync_engine_queue_refresh (self);
 }
 
