@@ -13,7 +13,7 @@
  * weights are 16-bit fractions of WEIGHT_ONE and those of each output
  * pixel sum to exactly WEIGHT_ONE, so neither pass's 32-bit sums can
  * overflow (255 × 2^15 down, 65280 × 2^15 across); 16-bit weights let
- * the down pass multiply eight samples at a time even on plain SSE2.
+ * both passes multiply eight samples at a time even on plain SSE2.
  */
 #include "config.h"
 
@@ -77,8 +77,41 @@ taps_init (Taps *taps,
     }
 }
 
-/* Source rows summed down into one row of value × 256. Taps of weight
- * 0 (at the edges) are rows that may not exist: never read. */
+static inline guint16
+round_down (guint32 sum)
+{
+  return (guint16) ((sum + (1u << (WEIGHT_BITS - 9))) >> (WEIGHT_BITS - 8));
+}
+
+/* @n rows times their weights, for a constant @n: added to @acc or not,
+ * stored there or rounded into @out. 16 × 16 → 32 bits: a widening
+ * multiply the compiler vectorises, and no sums stored between taps. */
+static inline void
+sum_rows_n (const guint8 *const *rows,
+            const guint16       *w,
+            const int            n,
+            int                  len,
+            gboolean             from_acc,
+            gboolean             to_out,
+            guint32 *restrict acc,
+            guint16 *restrict out)
+{
+  for (int i = 0; i < len; i++)
+    {
+      guint32 sum = from_acc ? acc[i] : 0;
+
+      for (int k = 0; k < n; k++)
+        sum += (guint32) (guint16) rows[k][i] * w[k];
+      if (to_out)
+        out[i] = round_down (sum);
+      else
+        acc[i] = sum;
+    }
+}
+
+/* Source rows summed down into one row of value × 256, three at a
+ * time. Taps of weight 0 (at the edges) are rows that may not exist:
+ * never read. */
 static void
 shrink_down (const guint8  *src,
              int            stride,
@@ -88,57 +121,211 @@ shrink_down (const guint8  *src,
              guint32       *acc,
              guint16       *out)
 {
-  gboolean started = FALSE;
+  const guint8 *rows[3];
+  guint16       wk[3];
+  int           n = 0, last = n_taps - 1;
+  gboolean      started = FALSE;
 
-  for (int k = 0; k < n_taps; k++)
+  /* Never all 0: they add up to WEIGHT_ONE. */
+  while (w[last] == 0)
+    last--;
+  for (int k = 0; k <= last; k++)
     {
-      const guint8 *row = src + (gsize) k * stride;
-      guint16       wk = w[k];
-
-      if (wk == 0)
+      if (w[k] == 0)
         continue;
-      /* 16 × 16 → 32 bits: a widening multiply the compiler vectorises. */
-      if (!started)
-        for (int i = 0; i < len; i++)
-          acc[i] = (guint32) (guint16) row[i] * wk;
+      rows[n] = src + (gsize) k * stride;
+      wk[n++] = w[k];
+      if (n < 3 && k < last)
+        continue;
+      if (n == 3)
+        sum_rows_n (rows, wk, 3, len, started, k == last, acc, out);
+      else if (n == 2)
+        sum_rows_n (rows, wk, 2, len, started, k == last, acc, out);
       else
-        for (int i = 0; i < len; i++)
-          acc[i] += (guint32) (guint16) row[i] * wk;
+        sum_rows_n (rows, wk, 1, len, started, k == last, acc, out);
       started = TRUE;
+      n = 0;
     }
-  for (int i = 0; i < len; i++)
-    out[i] = (guint16) ((acc[i] + (1u << (WEIGHT_BITS - 9))) >> (WEIGHT_BITS - 8));
 }
 
-/* That row shrunk across into 8-bit pixels. Inlined with constant
- * @channels and @n, the inner loops unroll. */
+/* The across pass reads each output pixel's taps from wherever they
+ * start, which no loop vectorises. So the samples that the pixels of a
+ * chunk take from their tap k are first gathered into a row of their
+ * own; then those rows are multiplied by rows of weights repeated for
+ * each channel and summed, in loops that vectorise like the down
+ * pass's. Same products, same sums: the same pixels as a loop over each
+ * pixel's taps, in about half the time. */
+#define CHUNK 256
+
+typedef struct
+{
+  guint16 *weights;  /* [k × len + x × channels + c] */
+  guint16 *gathered; /* [k × stride + (x − x0) × channels + c] */
+  guint32 *acc;      /* [(x − x0) × channels + c] */
+  gsize    len;      /* samples in an output row */
+  gsize    stride;   /* samples in a chunk, and slack for gather_n() */
+} Across;
+
+static void
+across_init (Across     *across,
+             const Taps *taps,
+             int         width,
+             int         channels)
+{
+  gsize n = (gsize) taps->max_taps;
+
+  across->len = (gsize) width * channels;
+  across->stride = (gsize) MIN (width, CHUNK) * channels + 8;
+  across->weights = g_new (guint16, n * across->len);
+  /* Rows for up to 6 taps at once: see shrink_across(). */
+  across->gathered = g_new (guint16, MIN (n, 6) * across->stride);
+  across->acc = g_new (guint32, across->stride);
+  for (gsize k = 0; k < n; k++)
+    for (int x = 0; x < width; x++)
+      for (int c = 0; c < channels; c++)
+        across->weights[k * across->len + (gsize) x * channels + c] = taps->weights[(gsize) x * n + k];
+}
+
+static void
+across_clear (Across *across)
+{
+  g_free (across->weights);
+  g_free (across->gathered);
+  g_free (across->acc);
+}
+
+/* The @n taps from @k0 of pixels @x0 to @x1 − 1, a row each. Four samples
+ * copied a pixel: for RGB the fourth is the next pixel's first,
+ * overwritten in turn, and @mid has a sample of slack. */
+static inline void
+gather_n (const guint16 *mid,
+          const int     *first,
+          int            x0,
+          int            x1,
+          const int      channels,
+          int            k0,
+          const int      n,
+          guint16       *gathered,
+          gsize          stride)
+{
+  for (int x = x0; x < x1; x++)
+    {
+      const guint16 *p = mid + ((gsize) first[x] + k0) * channels;
+      guint16       *g = gathered + (gsize) (x - x0) * channels;
+
+      for (int k = 0; k < n; k++)
+        memcpy (g + k * stride, p + k * channels, 4 * sizeof (guint16));
+    }
+}
+
+static inline guint8
+round_across (guint32 sum)
+{
+  return (guint8) ((sum + (1u << (WEIGHT_BITS + 7))) >> (WEIGHT_BITS + 8));
+}
+
+/* All @n taps at once for a constant @n: no sums stored between them.
+ * restrict: six rows are more than GCC checks against @out at run time
+ * before it vectorises. */
+static inline void
+sum_taps_n (const guint16 *gathered,
+            gsize          stride,
+            const guint16 *weights,
+            gsize          weights_stride,
+            gsize          len,
+            const int      n,
+            guint8 *restrict out)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      guint32 sum = 0;
+
+      for (int k = 0; k < n; k++)
+        sum += (guint32) gathered[k * stride + i] * weights[k * weights_stride + i];
+      out[i] = round_across (sum);
+    }
+}
+
 static inline void
 shrink_across_n (const guint16 *mid,
                  const Taps    *taps,
+                 const Across  *across,
                  int            width,
                  const int      channels,
                  const int      n,
                  guint8        *out)
 {
-  for (int x = 0; x < width; x++)
+  for (int x0 = 0; x0 < width; x0 += CHUNK)
     {
-      const guint16 *p = mid + (gsize) taps->first[x] * channels;
-      const guint16 *w = taps->weights + (gsize) x * n;
+      int x1 = MIN (x0 + CHUNK, width);
 
-      for (int c = 0; c < channels; c++)
+      gather_n (mid, taps->first, x0, x1, channels, 0, n, across->gathered, across->stride);
+      sum_taps_n (across->gathered, across->stride, across->weights + (gsize) x0 * channels, across->len,
+                  (gsize) (x1 - x0) * channels, n, out + (gsize) x0 * channels);
+    }
+}
+
+/* @n gathered taps of a chunk added to @acc, or stored in it. */
+static inline void
+add_taps_n (const guint16 *gathered,
+            gsize          stride,
+            const guint16 *weights,
+            gsize          weights_stride,
+            gsize          len,
+            const int      n,
+            gboolean       start,
+            guint32 *restrict acc)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      guint32 sum = start ? 0 : acc[i];
+
+      for (int k = 0; k < n; k++)
+        sum += (guint32) gathered[k * stride + i] * weights[k * weights_stride + i];
+      acc[i] = sum;
+    }
+}
+
+/* Any number of taps, three at a time. */
+static inline void
+shrink_across_any (const guint16 *mid,
+                   const Taps    *taps,
+                   const Across  *across,
+                   int            width,
+                   const int      channels,
+                   guint8        *out)
+{
+  for (int x0 = 0; x0 < width; x0 += CHUNK)
+    {
+      int   x1 = MIN (x0 + CHUNK, width);
+      gsize len = (gsize) (x1 - x0) * channels;
+
+      for (int k = 0; k < taps->max_taps;)
         {
-          guint32 sum = 0;
+          const guint16 *w = across->weights + (gsize) k * across->len + (gsize) x0 * channels;
+          int            n = taps->max_taps - k >= 3 ? 3 : 1;
 
-          for (int k = 0; k < n; k++)
-            sum += (guint32) p[k * channels + c] * w[k];
-          out[x * channels + c] = (guint8) ((sum + (1u << (WEIGHT_BITS + 7))) >> (WEIGHT_BITS + 8));
+          if (n == 3)
+            {
+              gather_n (mid, taps->first, x0, x1, channels, k, 3, across->gathered, across->stride);
+              add_taps_n (across->gathered, across->stride, w, across->len, len, 3, k == 0, across->acc);
+            }
+          else
+            {
+              gather_n (mid, taps->first, x0, x1, channels, k, 1, across->gathered, across->stride);
+              add_taps_n (across->gathered, across->stride, w, across->len, len, 1, k == 0, across->acc);
+            }
+          k += n;
         }
+      for (gsize i = 0; i < len; i++)
+        out[(gsize) x0 * channels + i] = round_across (across->acc[i]);
     }
 }
 
 static void
 shrink_across (const guint16 *mid,
                const Taps    *taps,
+               const Across  *across,
                int            width,
                int            channels,
                guint8        *out)
@@ -146,11 +333,17 @@ shrink_across (const guint16 *mid,
   /* Shrinking by up to 2 (a scaled decode to the preview) needs 3 taps,
    * by up to 5 (the preview to the grid) 6. */
   if (channels == 3 && taps->max_taps == 3)
-    shrink_across_n (mid, taps, width, 3, 3, out);
+    shrink_across_n (mid, taps, across, width, 3, 3, out);
   else if (channels == 3 && taps->max_taps == 6)
-    shrink_across_n (mid, taps, width, 3, 6, out);
+    shrink_across_n (mid, taps, across, width, 3, 6, out);
+  else if (channels == 4 && taps->max_taps == 3)
+    shrink_across_n (mid, taps, across, width, 4, 3, out);
+  else if (channels == 4 && taps->max_taps == 6)
+    shrink_across_n (mid, taps, across, width, 4, 6, out);
+  else if (channels == 3)
+    shrink_across_any (mid, taps, across, width, 3, out);
   else
-    shrink_across_n (mid, taps, width, channels, taps->max_taps, out);
+    shrink_across_any (mid, taps, across, width, 4, out);
 }
 
 GdkPixbuf *
@@ -168,6 +361,7 @@ ks_image_scale_down (GdkPixbuf *src,
   guint8             *dst_pixels;
   int                 dst_stride;
   Taps                across, down;
+  Across              across_rows;
 
   g_return_val_if_fail (gdk_pixbuf_get_bits_per_sample (src) == 8, NULL);
   g_return_val_if_fail (channels == 3 || channels == 4, NULL);
@@ -182,8 +376,10 @@ ks_image_scale_down (GdkPixbuf *src,
   dst_pixels = gdk_pixbuf_get_pixels (dst);
   dst_stride = gdk_pixbuf_get_rowstride (dst);
   acc = g_new (guint32, (gsize) sw * channels);
-  mid = g_new (guint16, (gsize) sw * channels);
+  /* A zero sample of slack for gather_n(). */
+  mid = g_new0 (guint16, (gsize) sw * channels + 1);
   taps_init (&across, sw, width);
+  across_init (&across_rows, &across, width, channels);
   taps_init (&down, sh, height);
 
   /* Down first: contiguous rows, loops the compiler vectorises; then
@@ -193,9 +389,10 @@ ks_image_scale_down (GdkPixbuf *src,
       shrink_down (src_pixels + (gsize) down.first[y] * src_stride, src_stride,
                    down.weights + (gsize) y * down.max_taps, MIN (down.max_taps, sh - down.first[y]),
                    sw * channels, acc, mid);
-      shrink_across (mid, &across, width, channels, dst_pixels + (gsize) y * dst_stride);
+      shrink_across (mid, &across, &across_rows, width, channels, dst_pixels + (gsize) y * dst_stride);
     }
 
+  across_clear (&across_rows);
   taps_clear (&across);
   taps_clear (&down);
   return dst;
