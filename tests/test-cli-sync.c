@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "test-cli-common.h"
+#include "test-fake-nm.h"
 #include "test-fake-upower.h"
 
 #define FILE_STORE "--token-store=file"
@@ -13,7 +14,12 @@
 
 /* A private session bus for fake services, made before any thread is
  * (it sets DBUS_SESSION_BUS_ADDRESS and forks a watcher). keepsake-cli
- * looks for UPower there only when told: KEEPSAKE_UPOWER_BUS=session. */
+ * looks for UPower there only when told: KEEPSAKE_UPOWER_BUS=session.
+ * It is every keepsake-cli's system bus too, so that the machine's
+ * NetworkManager, on a metered network or not, does not decide what
+ * these tests upload. Not a second GTestDBus: GLib 2.74 leaks its
+ * watcher's pipe into the second dbus-daemon, and a failed test would
+ * leave both running, and the test's output open. */
 static GTestDBus *test_bus;
 
 static JsonObject *
@@ -479,6 +485,26 @@ read_all (GInputStream *stream)
                     g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (memory)));
 }
 
+/* SIGTERM: it stops cleanly. Returns what it printed on stderr. */
+static char *
+daemon_stop (Daemon *daemon)
+{
+  g_autoptr (GError) error = NULL;
+  char *err;
+
+  g_subprocess_send_signal (daemon->process, SIGTERM);
+  err = read_all (g_subprocess_get_stderr_pipe (daemon->process));
+  g_subprocess_wait (daemon->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (daemon->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (daemon->process), ==, 0);
+  g_object_unref (daemon->out);
+  g_object_unref (daemon->process);
+  g_free (daemon->line);
+  g_free (daemon);
+  return err;
+}
+
 static gboolean
 engine_running (CliUser *user)
 {
@@ -500,8 +526,7 @@ test_running (CliFixture   *fx,
   g_autofree char *expected = g_strdup_printf ("Uploaded: %s", first);
   g_autofree char *later = NULL;
   g_autofree char *err = NULL;
-  g_autoptr (GError) error = NULL;
-  Daemon *daemon;
+  Daemon          *daemon;
 
   cli_sign_up (fx, alice, FILE_STORE);
   {
@@ -539,20 +564,10 @@ test_running (CliFixture   *fx,
     g_assert_true (g_hash_table_contains (photos, sha));
   }
 
-  g_subprocess_send_signal (daemon->process, SIGTERM);
-  err = read_all (g_subprocess_get_stderr_pipe (daemon->process));
-  g_subprocess_wait (daemon->process, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (daemon->process));
-  g_assert_cmpint (g_subprocess_get_exit_status (daemon->process), ==, 0);
+  err = daemon_stop (daemon);
   g_assert_true (g_str_has_suffix (err, "Stopped.\n"));
   g_assert_false (engine_running (alice));
   assert_status (alice, FALSE, FALSE, 2, 0, 0);
-
-  g_object_unref (daemon->out);
-  g_object_unref (daemon->process);
-  g_free (daemon->line);
-  g_free (daemon);
 }
 
 /* ---- a low battery ---- */
@@ -649,6 +664,159 @@ test_low_battery (CliFixture   *fx,
   fake_upower_free (upower);
 }
 
+/* ---- a metered network ---- */
+
+/* keepsake-cli's GIO asks the fake on the test's bus, as its system bus. */
+static FakeNM *
+use_fake_nm (CliUser *user,
+             guint32  metered)
+{
+  const char *address = g_test_dbus_get_bus_address (test_bus);
+
+  user->env = g_environ_setenv (user->env, "DBUS_SYSTEM_BUS_ADDRESS", address, TRUE);
+  user->env = g_environ_setenv (user->env, "GIO_USE_NETWORK_MONITOR", "networkmanager", TRUE);
+  return fake_nm_new (address, metered);
+}
+
+/* GIO falls back to netlink, never metered, when NetworkManager does not
+ * answer: each run must have read the fake for its outcome to count. */
+static void
+assert_nm_asked (FakeNM *nm,
+                 guint  *reads)
+{
+  guint now = fake_nm_get_reads (nm);
+
+  g_assert_cmpuint (now, >, *reads);
+  *reads = now;
+}
+
+/* On a metered network, known or guessed, --once does not wait for
+ * another one: it says why and uploads nothing. --allow-metered uploads;
+ * off it, so does a plain --once. */
+static void
+test_metered (CliFixture   *fx,
+              gconstpointer data)
+{
+  CliUser         *alice = &fx->users[0];
+  g_autofree char *camera = make_folder (alice, "Camera");
+  g_autofree char *a = cli_write_png (camera, "a.png", 64, 48, 31);
+  g_autofree char *b = cli_write_png (camera, "b.png", 40, 30, 32);
+  g_autofree char *c = NULL;
+  FakeNM          *nm;
+  guint            reads = 0;
+
+  cli_sign_up (fx, alice, FILE_STORE);
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "add", camera);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  nm = use_fake_nm (alice, FAKE_NM_METERED_YES);
+
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
+
+    g_assert_cmpint (run.status, ==, 4);
+    g_assert_nonnull (strstr (run.out, "0 uploaded, 0 already there, 0 failed"));
+    g_assert_null (strstr (run.out, "Uploaded:"));
+    cli_assert_one_line_error (&run);
+    g_assert_cmpstr (run.err, ==,
+                     "keepsake-cli: Not uploading on a metered network; --allow-metered uploads anyway.\n");
+  }
+  assert_nm_asked (nm, &reads);
+  fake_nm_set_metered (nm, FAKE_NM_METERED_GUESS_YES);
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "sync", "run", "--once");
+    g_autoptr (JsonNode) root = NULL;
+    JsonObject *summary;
+
+    g_assert_cmpint (run.status, ==, 4);
+    root = json_from_string (run.out, NULL);
+    g_assert_nonnull (root);
+    summary = object_of (root);
+    g_assert_cmpint (json_object_get_int_member (summary, "uploaded"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (summary, "failed"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (summary, "done"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (summary, "waiting"), >, 0);
+    g_assert_cmpstr (run.err, ==,
+                     "keepsake-cli: Not uploading on a metered network; --allow-metered uploads anyway.\n");
+  }
+  assert_nm_asked (nm, &reads);
+  {
+    g_autoptr (GHashTable) photos = server_photos (alice);
+
+    g_assert_cmpuint (g_hash_table_size (photos), ==, 0);
+  }
+
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once", "--allow-metered");
+    g_autofree char *line_a = g_strdup_printf ("Uploaded: %s\n", a);
+    g_autofree char *line_b = g_strdup_printf ("Uploaded: %s\n", b);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, line_a));
+    g_assert_nonnull (strstr (run.out, line_b));
+    g_assert_nonnull (strstr (run.out, "2 uploaded, 0 already there, 0 failed"));
+    g_assert_cmpstr (run.err, ==, "");
+  }
+  assert_nm_asked (nm, &reads);
+
+  /* Off the metered network: a new photo goes without asking. */
+  c = cli_write_png (camera, "c.png", 32, 32, 33);
+  fake_nm_set_metered (nm, FAKE_NM_METERED_NO);
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
+    g_autofree char *line_c = g_strdup_printf ("Uploaded: %s\n", c);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, line_c));
+    g_assert_nonnull (strstr (run.out, "1 uploaded, 0 already there, 0 failed"));
+    g_assert_cmpstr (run.err, ==, "");
+  }
+  assert_nm_asked (nm, &reads);
+  {
+    g_autoptr (GHashTable) photos = server_photos (alice);
+    const char *paths[] = { a, b, c };
+
+    g_assert_cmpuint (g_hash_table_size (photos), ==, 3);
+    for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+      {
+        g_autofree char *sha = cli_file_sha256 (paths[i]);
+
+        g_assert_true (g_hash_table_contains (photos, sha));
+      }
+  }
+  assert_status (alice, FALSE, FALSE, 3, 0, 0);
+
+  /* Watching, on a metered network: it says why it waits, and uploads
+   * once the network is no longer metered. */
+  {
+    g_autofree char *d = NULL;
+    g_autofree char *expected = NULL;
+    g_autofree char *err = NULL;
+    Daemon          *daemon;
+
+    fake_nm_set_metered (nm, FAKE_NM_METERED_YES);
+    d = cli_write_png (camera, "d.png", 36, 30, 34);
+    expected = g_strdup_printf ("Uploaded: %s", d);
+    daemon = daemon_start (alice);
+    g_usleep (1500 * 1000);
+    {
+      g_autoptr (GHashTable) photos = server_photos (alice);
+
+      g_assert_cmpuint (g_hash_table_size (photos), ==, 3);
+    }
+    fake_nm_set_metered (nm, FAKE_NM_METERED_NO);
+    daemon_wait_for (daemon, expected);
+
+    err = daemon_stop (daemon);
+    g_assert_nonnull (strstr (err, "Not uploading on a metered network; --allow-metered uploads anyway.\n"));
+    g_assert_null (strstr (err, "(null)"));
+  }
+  assert_status (alice, FALSE, FALSE, 4, 0, 0);
+
+  fake_nm_free (nm);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -659,9 +827,12 @@ main (int    argc,
 
   test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (test_bus);
+  /* The users' environments copy this one's. */
+  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", g_test_dbus_get_bus_address (test_bus), TRUE);
   g_test_add ("/cli-sync/commands", CliFixture, NULL, cli_fixture_setup, test_commands, cli_fixture_teardown);
   g_test_add ("/cli-sync/running", CliFixture, NULL, cli_fixture_setup, test_running, cli_fixture_teardown);
   g_test_add ("/cli-sync/low-battery", CliFixture, NULL, cli_fixture_setup, test_low_battery, cli_fixture_teardown);
+  g_test_add ("/cli-sync/metered", CliFixture, NULL, cli_fixture_setup, test_metered, cli_fixture_teardown);
   ret = g_test_run ();
   g_test_dbus_down (test_bus);
   g_object_unref (test_bus);

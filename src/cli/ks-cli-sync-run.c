@@ -47,6 +47,30 @@ file_failed_cb (KsSyncEngine *engine,
   ks_cli_fail_item (path, error);
 }
 
+/* Why the engine waits (state OFFLINE), as an error to show. */
+static GError *
+wait_error (KsSyncEngine *engine)
+{
+  const char *reason = ks_sync_engine_get_last_error (engine);
+
+  switch (ks_sync_engine_get_wait (engine))
+    {
+    case KS_SYNC_WAIT_METERED:
+      return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE,
+                                  _ ("Not uploading on a metered network; "
+                                     "--allow-metered uploads anyway."));
+    case KS_SYNC_WAIT_BATTERY:
+      return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BUSY,
+                                  _ ("Not uploading on a low battery; "
+                                     "--allow-low-battery uploads anyway."));
+    case KS_SYNC_WAIT_OFFLINE:
+    case KS_SYNC_WAIT_NONE:
+    default:
+      return g_error_new (G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE, _ ("Offline: %s"),
+                          reason != NULL ? reason : _ ("the server cannot be reached."));
+    }
+}
+
 static void
 state_cb (KsSyncEngine *engine,
           GParamSpec   *pspec,
@@ -61,27 +85,7 @@ state_cb (KsSyncEngine *engine,
     run->stuck = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BUSY,
                                       _ ("Syncing is paused. “keepsake-cli sync resume” resumes it."));
   else if (run->once && run->stuck == NULL && state == KS_SYNC_STATE_OFFLINE)
-    {
-      switch (ks_sync_engine_get_wait (engine))
-        {
-        case KS_SYNC_WAIT_METERED:
-          run->stuck = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE,
-                                            _ ("Not uploading on a metered network; "
-                                               "--allow-metered uploads anyway."));
-          break;
-        case KS_SYNC_WAIT_BATTERY:
-          run->stuck = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BUSY,
-                                            _ ("Not uploading on a low battery; "
-                                               "--allow-low-battery uploads anyway."));
-          break;
-        case KS_SYNC_WAIT_OFFLINE:
-        case KS_SYNC_WAIT_NONE:
-        default:
-          run->stuck = g_error_new (G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE, _ ("Offline: %s"),
-                                    ks_sync_engine_get_last_error (engine));
-          break;
-        }
-    }
+    run->stuck = wait_error (engine);
   if (run->stuck != NULL)
     {
       g_main_context_wakeup (NULL);
@@ -91,7 +95,11 @@ state_cb (KsSyncEngine *engine,
   if (run->cli->json)
     return;
   if (state == KS_SYNC_STATE_OFFLINE)
-    g_printerr (_ ("Offline: %s\n"), ks_sync_engine_get_last_error (engine));
+    {
+      g_autoptr (GError) waiting = wait_error (engine);
+
+      g_printerr ("%s\n", waiting->message);
+    }
   else if (state == KS_SYNC_STATE_PAUSED)
     g_printerr (_ ("Paused.\n"));
 }

@@ -100,6 +100,12 @@ network_changed_cb (GNetworkMonitor *monitor,
   ks_sync_engine_update_state (self);
 }
 
+static void
+metered_changed_cb (KsSyncEngine *self)
+{
+  network_changed_cb (self->network, g_network_monitor_get_network_available (self->network), self);
+}
+
 void
 ks_sync_engine_watch_network (KsSyncEngine *self,
                               gboolean      watch)
@@ -109,6 +115,9 @@ ks_sync_engine_watch_network (KsSyncEngine *self,
       self->network = g_object_ref (g_network_monitor_get_default ());
       self->metered = g_network_monitor_get_network_metered (self->network);
       g_signal_connect (self->network, "network-changed", G_CALLBACK (network_changed_cb), self);
+      /* GLib's NetworkManager monitor (2.74) says only this when a
+       * network stops or starts being metered. */
+      g_signal_connect_swapped (self->network, "notify::network-metered", G_CALLBACK (metered_changed_cb), self);
     }
   else if (!watch && self->network != NULL)
     {
