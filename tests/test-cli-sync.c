@@ -514,6 +514,61 @@ engine_running (CliUser *user)
   return json_object_get_boolean_member (object_of (root), "running");
 }
 
+/* ---- what a sync run did ---- */
+
+/* It does not wait: exits @status saying @message, uploads nothing. */
+static void
+assert_once_refused (CliUser    *user,
+                     int         status,
+                     const char *message)
+{
+  g_auto (CliRun) run = cli_run (user, NULL, "sync", "run", "--once");
+  g_autofree char *err = g_strdup_printf ("keepsake-cli: %s\n", message);
+
+  g_assert_cmpint (run.status, ==, status);
+  g_assert_nonnull (strstr (run.out, "0 uploaded, 0 already there, 0 failed"));
+  g_assert_null (strstr (run.out, "Uploaded:"));
+  cli_assert_one_line_error (&run);
+  g_assert_cmpstr (run.err, ==, err);
+}
+
+/* `sync run --once [@flag]` uploads @paths (NULL-terminated), no more. */
+static void
+assert_once_uploads (CliUser           *user,
+                     const char        *flag,
+                     const char *const *paths)
+{
+  g_auto (CliRun) run = cli_run (user, NULL, "sync", "run", "--once", flag);
+  guint            n = g_strv_length ((char **) paths);
+  g_autofree char *summary = g_strdup_printf ("%u uploaded, 0 already there, 0 failed", n);
+
+  g_assert_cmpint (run.status, ==, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("Uploaded: %s\n", paths[i]);
+
+      g_assert_nonnull (strstr (run.out, line));
+    }
+  g_assert_nonnull (strstr (run.out, summary));
+  g_assert_cmpstr (run.err, ==, "");
+}
+
+/* The server holds the photos of @paths (NULL-terminated) and no other. */
+static void
+assert_server_holds (CliUser           *user,
+                     const char *const *paths)
+{
+  g_autoptr (GHashTable) photos = server_photos (user);
+
+  g_assert_cmpuint (g_hash_table_size (photos), ==, g_strv_length ((char **) paths));
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      g_autofree char *sha = cli_file_sha256 (paths[i]);
+
+      g_assert_true (g_hash_table_contains (photos, sha));
+    }
+}
+
 /* One `sync run` holds the journal: a second refuses, with or without
  * --once; the first watches, uploads what appears, stops on SIGTERM. */
 static void
@@ -556,13 +611,7 @@ test_running (CliFixture   *fx,
   g_free (expected);
   expected = g_strdup_printf ("Uploaded: %s", later);
   daemon_wait_for (daemon, expected);
-  {
-    g_autoptr (GHashTable) photos = server_photos (alice);
-    g_autofree char *sha = cli_file_sha256 (later);
-
-    g_assert_cmpuint (g_hash_table_size (photos), ==, 2);
-    g_assert_true (g_hash_table_contains (photos, sha));
-  }
+  assert_server_holds (alice, (const char *const[]){ first, later, NULL });
 
   err = daemon_stop (daemon);
   g_assert_true (g_str_has_suffix (err, "Stopped.\n"));
@@ -607,64 +656,23 @@ test_low_battery (CliFixture   *fx,
   }
   upower = use_fake_upower (alice, FAKE_UPOWER_STATE_DISCHARGING, 5);
 
-  {
-    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
-
-    g_assert_cmpint (run.status, ==, 1);
-    g_assert_nonnull (strstr (run.out, "0 uploaded, 0 already there, 0 failed"));
-    g_assert_null (strstr (run.out, "Uploaded:"));
-    cli_assert_one_line_error (&run);
-    g_assert_cmpstr (run.err, ==,
-                     "keepsake-cli: Not uploading on a low battery; --allow-low-battery uploads anyway.\n");
-  }
-  {
-    g_autoptr (GHashTable) photos = server_photos (alice);
-
-    g_assert_cmpuint (g_hash_table_size (photos), ==, 0);
-  }
-
-  {
-    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once", "--allow-low-battery");
-    g_autofree char *line_a = g_strdup_printf ("Uploaded: %s\n", a);
-    g_autofree char *line_b = g_strdup_printf ("Uploaded: %s\n", b);
-
-    g_assert_cmpint (run.status, ==, 0);
-    g_assert_nonnull (strstr (run.out, line_a));
-    g_assert_nonnull (strstr (run.out, line_b));
-    g_assert_nonnull (strstr (run.out, "2 uploaded, 0 already there, 0 failed"));
-    g_assert_cmpstr (run.err, ==, "");
-  }
+  assert_once_refused (alice, 1, "Not uploading on a low battery; --allow-low-battery uploads anyway.");
+  assert_server_holds (alice, (const char *const[]){ NULL });
+  assert_once_uploads (alice, "--allow-low-battery", (const char *const[]){ a, b, NULL });
 
   /* Plugged in, still at 5 %: a new photo goes without asking. */
   c = cli_write_png (camera, "c.png", 32, 32, 23);
   fake_upower_set (upower, FAKE_UPOWER_STATE_CHARGING, 5);
-  {
-    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
-    g_autofree char *line_c = g_strdup_printf ("Uploaded: %s\n", c);
-
-    g_assert_cmpint (run.status, ==, 0);
-    g_assert_nonnull (strstr (run.out, line_c));
-    g_assert_nonnull (strstr (run.out, "1 uploaded, 0 already there, 0 failed"));
-    g_assert_cmpstr (run.err, ==, "");
-  }
-  {
-    g_autoptr (GHashTable) photos = server_photos (alice);
-    const char *paths[] = { a, b, c };
-
-    g_assert_cmpuint (g_hash_table_size (photos), ==, 3);
-    for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
-      {
-        g_autofree char *sha = cli_file_sha256 (paths[i]);
-
-        g_assert_true (g_hash_table_contains (photos, sha));
-      }
-  }
+  assert_once_uploads (alice, NULL, (const char *const[]){ c, NULL });
+  assert_server_holds (alice, (const char *const[]){ a, b, c, NULL });
   assert_status (alice, FALSE, FALSE, 3, 0, 0);
 
   fake_upower_free (upower);
 }
 
 /* ---- a metered network ---- */
+
+#define METERED_MESSAGE "Not uploading on a metered network; --allow-metered uploads anyway."
 
 /* keepsake-cli's GIO asks the fake on the test's bus, as its system bus. */
 static FakeNM *
@@ -712,16 +720,7 @@ test_metered (CliFixture   *fx,
   }
   nm = use_fake_nm (alice, FAKE_NM_METERED_YES);
 
-  {
-    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
-
-    g_assert_cmpint (run.status, ==, 4);
-    g_assert_nonnull (strstr (run.out, "0 uploaded, 0 already there, 0 failed"));
-    g_assert_null (strstr (run.out, "Uploaded:"));
-    cli_assert_one_line_error (&run);
-    g_assert_cmpstr (run.err, ==,
-                     "keepsake-cli: Not uploading on a metered network; --allow-metered uploads anyway.\n");
-  }
+  assert_once_refused (alice, 4, METERED_MESSAGE);
   assert_nm_asked (nm, &reads);
   fake_nm_set_metered (nm, FAKE_NM_METERED_GUESS_YES);
   {
@@ -737,54 +736,20 @@ test_metered (CliFixture   *fx,
     g_assert_cmpint (json_object_get_int_member (summary, "failed"), ==, 0);
     g_assert_cmpint (json_object_get_int_member (summary, "done"), ==, 0);
     g_assert_cmpint (json_object_get_int_member (summary, "waiting"), >, 0);
-    g_assert_cmpstr (run.err, ==,
-                     "keepsake-cli: Not uploading on a metered network; --allow-metered uploads anyway.\n");
+    g_assert_cmpstr (run.err, ==, "keepsake-cli: " METERED_MESSAGE "\n");
   }
   assert_nm_asked (nm, &reads);
-  {
-    g_autoptr (GHashTable) photos = server_photos (alice);
+  assert_server_holds (alice, (const char *const[]){ NULL });
 
-    g_assert_cmpuint (g_hash_table_size (photos), ==, 0);
-  }
-
-  {
-    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once", "--allow-metered");
-    g_autofree char *line_a = g_strdup_printf ("Uploaded: %s\n", a);
-    g_autofree char *line_b = g_strdup_printf ("Uploaded: %s\n", b);
-
-    g_assert_cmpint (run.status, ==, 0);
-    g_assert_nonnull (strstr (run.out, line_a));
-    g_assert_nonnull (strstr (run.out, line_b));
-    g_assert_nonnull (strstr (run.out, "2 uploaded, 0 already there, 0 failed"));
-    g_assert_cmpstr (run.err, ==, "");
-  }
+  assert_once_uploads (alice, "--allow-metered", (const char *const[]){ a, b, NULL });
   assert_nm_asked (nm, &reads);
 
   /* Off the metered network: a new photo goes without asking. */
   c = cli_write_png (camera, "c.png", 32, 32, 33);
   fake_nm_set_metered (nm, FAKE_NM_METERED_NO);
-  {
-    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
-    g_autofree char *line_c = g_strdup_printf ("Uploaded: %s\n", c);
-
-    g_assert_cmpint (run.status, ==, 0);
-    g_assert_nonnull (strstr (run.out, line_c));
-    g_assert_nonnull (strstr (run.out, "1 uploaded, 0 already there, 0 failed"));
-    g_assert_cmpstr (run.err, ==, "");
-  }
+  assert_once_uploads (alice, NULL, (const char *const[]){ c, NULL });
   assert_nm_asked (nm, &reads);
-  {
-    g_autoptr (GHashTable) photos = server_photos (alice);
-    const char *paths[] = { a, b, c };
-
-    g_assert_cmpuint (g_hash_table_size (photos), ==, 3);
-    for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
-      {
-        g_autofree char *sha = cli_file_sha256 (paths[i]);
-
-        g_assert_true (g_hash_table_contains (photos, sha));
-      }
-  }
+  assert_server_holds (alice, (const char *const[]){ a, b, c, NULL });
   assert_status (alice, FALSE, FALSE, 3, 0, 0);
 
   /* Watching, on a metered network: it says why it waits, and uploads
@@ -800,16 +765,12 @@ test_metered (CliFixture   *fx,
     expected = g_strdup_printf ("Uploaded: %s", d);
     daemon = daemon_start (alice);
     g_usleep (1500 * 1000);
-    {
-      g_autoptr (GHashTable) photos = server_photos (alice);
-
-      g_assert_cmpuint (g_hash_table_size (photos), ==, 3);
-    }
+    assert_server_holds (alice, (const char *const[]){ a, b, c, NULL });
     fake_nm_set_metered (nm, FAKE_NM_METERED_NO);
     daemon_wait_for (daemon, expected);
 
     err = daemon_stop (daemon);
-    g_assert_nonnull (strstr (err, "Not uploading on a metered network; --allow-metered uploads anyway.\n"));
+    g_assert_nonnull (strstr (err, METERED_MESSAGE "\n"));
     g_assert_null (strstr (err, "(null)"));
   }
   assert_status (alice, FALSE, FALSE, 4, 0, 0);
