@@ -10,7 +10,6 @@
 #include "ks-cloud-error.h"
 #include "ks-local-server.h"
 #include "ks-profile.h"
-#include "ks-resume-store.h"
 
 struct _KsAccount
 {
@@ -22,8 +21,6 @@ struct _KsAccount
   KsProfile     *profile;      /* nullable until connected */
   KsSession     *session;      /* nullable until connected */
   KsApiClient   *api;          /* nullable until connected */
-  KsUploader    *uploader;     /* nullable until connected */
-  KsResumeFile  *resume;
   gboolean       signed_in;
 };
 
@@ -48,12 +45,10 @@ ks_account_dispose (GObject *object)
 
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
-  g_clear_object (&self->uploader);
   g_clear_object (&self->api);
   g_clear_object (&self->session);
   g_clear_pointer (&self->profile, ks_profile_free);
   g_clear_object (&self->local_server);
-  g_clear_object (&self->resume);
   g_clear_object (&self->soup);
   g_clear_object (&self->settings);
 
@@ -113,10 +108,7 @@ ks_account_class_init (KsAccountClass *klass)
 static void
 ks_account_init (KsAccount *self)
 {
-  g_autofree char *resume_dir = g_build_filename (g_get_user_state_dir (), "keepsake", "uploads", NULL);
-
   self->soup = ks_cloud_soup_session_new ();
-  self->resume = ks_resume_file_new (resume_dir);
 }
 
 KsAccount *
@@ -200,14 +192,6 @@ ks_account_get_api (KsAccount *self)
   return self->api;
 }
 
-KsUploader *
-ks_account_get_uploader (KsAccount *self)
-{
-  g_return_val_if_fail (KS_IS_ACCOUNT (self), NULL);
-
-  return self->uploader;
-}
-
 KsCognitoClient *
 ks_account_get_cognito (KsAccount *self)
 {
@@ -264,7 +248,6 @@ use_profile (KsAccount *self,
 
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
-  g_clear_object (&self->uploader);
   g_clear_object (&self->api);
   g_clear_object (&self->session);
   g_clear_pointer (&self->profile, ks_profile_free);
@@ -277,7 +260,6 @@ use_profile (KsAccount *self,
       g_signal_connect (self->session, "notify::signed-in", G_CALLBACK (session_signed_in_cb), self);
       self->api = ks_api_client_new (self->soup, profile->server->api_url,
                                      KS_TOKEN_SOURCE (self->session));
-      self->uploader = ks_uploader_new (self->api, self->soup, KS_RESUME_STORE (self->resume), NULL);
     }
 
   set_signed_in (self, FALSE);

@@ -8,7 +8,6 @@
 
 #include "ks-api-client.h"
 #include "ks-session.h"
-#include "ks-transfer.h"
 
 G_BEGIN_DECLS
 
@@ -20,8 +19,8 @@ G_DECLARE_FINAL_TYPE (KsAccount, ks_account, KS, ACCOUNT, GObject)
 
 /*
  * Owns the profile in use (GSettings "profile"), the SoupSession, the
- * KsSession, the API client and the uploader, and the local server
- * when the profile is KS_LOCAL_PROFILE.
+ * KsSession, the API client, and the local server when the profile
+ * is KS_LOCAL_PROFILE.
  *
  * Properties (notify on change):
  *   "connected"  a server is chosen and reachable
@@ -42,7 +41,6 @@ SoupSession *ks_account_get_soup (KsAccount *self);
 /* (nullable) until connected / signed in */
 KsSession   *ks_account_get_session (KsAccount *self);
 KsApiClient *ks_account_get_api (KsAccount *self);
-KsUploader  *ks_account_get_uploader (KsAccount *self);
 
 /* Has a server been chosen on an earlier run? */
 gboolean ks_account_has_profile (KsAccount *self);
