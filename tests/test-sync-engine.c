@@ -635,11 +635,13 @@ test_drops (Fx           *fx,
   files = g_list_append (files, g_file_new_for_path (note));
   files = g_list_append (files, g_file_new_for_path (missing));
   files = g_list_append (files, g_file_new_for_path (watched));
+  files = g_list_append (files, g_file_new_for_uri ("sftp://example.invalid/elsewhere.jpg"));
   g_assert_true (ks_sync_engine_upload_files (fx->engine, files, album->id, KS_SYNC_PRIORITY_USER, &error));
   g_assert_no_error (error);
-  /* Not there: said at once. */
-  g_assert_cmpuint (fx->failed->len, ==, 1);
+  /* Not there, or not here: said at once. */
+  g_assert_cmpuint (fx->failed->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (fx->failed, 0), ==, "missing.jpg");
+  g_assert_cmpstr (g_ptr_array_index (fx->failed, 1), ==, "elsewhere.jpg");
   /* In the journal before anything is uploaded. */
   drop_path = g_strconcat ("drop:", album->id, NULL);
   record = ks_journal_find_folder (fx->journal, drop_path, &error);
@@ -654,8 +656,8 @@ test_drops (Fx           *fx,
   g_assert_nonnull (row);
 
   sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (4), "the dropped photos");
-  sync_wait_for (fx->engine, (SyncDone) failed_reached, fx, GUINT_TO_POINTER (2), "the note to fail");
-  g_assert_cmpstr (g_ptr_array_index (fx->failed, 1), ==, "note.jpg");
+  sync_wait_for (fx->engine, (SyncDone) failed_reached, fx, GUINT_TO_POINTER (3), "the note to fail");
+  g_assert_cmpstr (g_ptr_array_index (fx->failed, 2), ==, "note.jpg");
   g_assert_cmpuint (n_prepared, >=, 3);
   g_assert_cmpuint (n_progress, >, 0);
   /* The watched photo was already there: no upload, only the album. */
@@ -671,7 +673,7 @@ test_drops (Fx           *fx,
   spin (fx, 200);
   g_assert_cmpuint (fx->n_done, ==, 5);
   g_assert_cmpuint (fx->n_existed, ==, 2);
-  g_assert_cmpuint (fx->failed->len, ==, 2);
+  g_assert_cmpuint (fx->failed->len, ==, 3);
 }
 
 /* The server goes away mid-sync: offline, then done once it is back. */

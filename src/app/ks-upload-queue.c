@@ -660,19 +660,12 @@ add_files (KsUploadQueue *self,
       entry->queue = self;
       entry->item = ks_photo_item_new_pending (file);
       entry->album_id = g_strdup (album_id);
+      /* As the engine names it, here or not (then it fails it). */
       entry->path = path != NULL ? g_canonicalize_filename (path, NULL) : g_file_get_uri (file);
       g_signal_emit (self, signals[ITEM_ADDED], 0, entry->item, album_id);
       insert_entry (self, entry);
       self->n_total++;
-      if (path != NULL)
-        g_ptr_array_add (added, entry);
-      else
-        {
-          g_autoptr (GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                                  _ ("Only files on this computer can be uploaded."));
-
-          entry_finished (self, entry, error);
-        }
+      g_ptr_array_add (added, entry);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TOTAL]);
   update_fraction (self);
@@ -790,17 +783,10 @@ ks_upload_queue_retry_failed (KsUploadQueue *self)
 
   /* Dropped again: the engine tries its failed files anew, and one
    * uploaded but not added to its album costs no bytes. */
-  for (guint i = 0; i < again->len;)
+  for (guint i = 0; i < again->len; i++)
     {
       Entry *entry = g_ptr_array_index (again, i);
 
-      /* Still not a file here: it stays failed. */
-      if (g_file_peek_path (ks_photo_item_get_original (entry->item)) == NULL)
-        {
-          g_ptr_array_add (self->failed, g_ptr_array_steal_index (again, i));
-          continue;
-        }
-      i++;
       ks_photo_item_set_preparing (entry->item);
       insert_entry (self, entry);
       self->n_total++;

@@ -478,8 +478,9 @@ finish_done_drop (KsSyncEngine *self,
   ks_api_client_add_album_photos_async (self->api, album_id, ids, NULL, done_drop_added_cb, done);
 }
 
-/* Where @file goes; FALSE with @error for the file alone (unreadable),
- * or with *@fatal set when the journal failed. */
+/* Where @file goes: its watched folder, or none yet (the drop record).
+ * FALSE with @error when it is not a regular file here; drop->path, its
+ * canonical path (or URI), names it either way, as the signals do. */
 static gboolean
 drop_prepare (KsSyncEngine *self,
               GFile        *file,
@@ -490,13 +491,19 @@ drop_prepare (KsSyncEngine *self,
   g_autofree char *path = g_file_get_path (file);
   GStatBuf         buf;
 
-  if (path == NULL || g_stat (path, &buf) != 0 || !S_ISREG (buf.st_mode))
+  if (path == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _ ("%s is not a file."),
-                   path != NULL ? path : g_file_peek_path (file));
+      drop->path = g_file_get_uri (file);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("%s is not a file on this computer."),
+                   drop->path);
       return FALSE;
     }
   drop->path = g_canonicalize_filename (path, NULL);
+  if (g_stat (drop->path, &buf) != 0 || !S_ISREG (buf.st_mode))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _ ("%s is not a file."), drop->path);
+      return FALSE;
+    }
   drop->stat = (KsJournalStat){ buf.st_size, (gint64) buf.st_mtim.tv_sec * G_USEC_PER_SEC + buf.st_mtim.tv_nsec / 1000,
                                 buf.st_ino, buf.st_dev };
   drop->folder = watched_folder_for (self, drop->path, album_id, &drop->rel);
@@ -523,10 +530,8 @@ ks_sync_engine_upload_files (KsSyncEngine *self,
 
       if (!drop_prepare (self, l->data, album_id, &drop, &local_error))
         {
-          g_autofree char *path = g_file_get_path (l->data);
-
-          g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0,
-                         path != NULL ? path : g_file_peek_path (l->data), local_error);
+          g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0, drop.path, local_error);
+          drop_clear (&drop);
           continue;
         }
       if (drop.folder == NULL)
