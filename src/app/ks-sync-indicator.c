@@ -93,8 +93,6 @@ static void
 get_status (KsSyncIndicator *self,
             Status          *status)
 {
-  double queue_done = 0;
-
   *status = (Status){ .state = KS_SYNC_STATE_IDLE };
   if (self->queue != NULL)
     {
@@ -111,7 +109,6 @@ get_status (KsSyncIndicator *self,
       add_engine_status (self, status);
       status->total += unsent;
       status->waiting += unsent;
-      queue_done = status->done;
     }
   else if (self->queue != NULL)
     {
@@ -120,9 +117,8 @@ get_status (KsSyncIndicator *self,
       status->total = total;
       status->done = ks_upload_queue_get_n_done (self->queue);
       status->waiting = total - MIN (total, status->done);
-      queue_done = ks_upload_queue_get_fraction (self->queue) * total;
     }
-  status->fraction = status->total > 0 ? CLAMP (queue_done / status->total, 0, 1) : 0;
+  status->fraction = status->total > 0 ? CLAMP ((double) status->done / status->total, 0, 1) : 0;
 }
 
 static char *

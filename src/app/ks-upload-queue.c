@@ -24,12 +24,10 @@
 
 typedef struct
 {
-  KsUploadQueue *queue; /* unowned */
-  KsPhotoItem   *item;
-  char          *path;     /* canonical: how the engine names it */
-  char          *album_id; /* nullable */
-  gboolean       fetching; /* uploaded; asking the server for the photo */
-  double         progress; /* 0–1 */
+  KsPhotoItem *item;
+  char        *path;     /* canonical: how the engine names it */
+  char        *album_id; /* nullable */
+  gboolean     fetching; /* uploaded; asking the server for the photo */
 } Entry;
 
 struct _KsUploadQueue
@@ -46,10 +44,8 @@ struct _KsUploadQueue
   guint             n_entries;
   guint             n_total;
   guint             n_done;
-  double            progress; /* the sum of the entries' */
   gboolean          paused;
   int               pause_asked; /* -1, or what was asked before the engine came */
-  double            fraction;
   char             *last_error;
 };
 
@@ -62,7 +58,6 @@ enum
   PROP_N_TOTAL,
   PROP_N_DONE,
   PROP_N_FAILED,
-  PROP_FRACTION,
   PROP_PAUSED,
   PROP_OFFLINE,
   N_PROPS
@@ -143,9 +138,6 @@ ks_upload_queue_get_property (GObject    *object,
     case PROP_N_FAILED:
       g_value_set_uint (value, self->failed->len);
       break;
-    case PROP_FRACTION:
-      g_value_set_double (value, self->fraction);
-      break;
     case PROP_PAUSED:
       g_value_set_boolean (value, self->paused);
       break;
@@ -197,10 +189,6 @@ ks_upload_queue_class_init (KsUploadQueueClass *klass)
   properties[PROP_N_FAILED] =
       g_param_spec_uint ("n-failed", NULL, NULL, 0, G_MAXUINT, 0,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_FRACTION] =
-      g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0,
-                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  /* The engine's: dropped photos and synced folders alike. */
   properties[PROP_PAUSED] =
       g_param_spec_boolean ("paused", NULL, NULL, FALSE,
                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -278,14 +266,6 @@ ks_upload_queue_get_n_unsent (KsUploadQueue *self)
   return self->unsent->len;
 }
 
-double
-ks_upload_queue_get_fraction (KsUploadQueue *self)
-{
-  g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), 0);
-
-  return self->fraction;
-}
-
 gboolean
 ks_upload_queue_get_offline (KsUploadQueue *self)
 {
@@ -311,26 +291,6 @@ ks_upload_queue_has_file (KsUploadQueue *self,
   g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), FALSE);
 
   return path != NULL && g_hash_table_contains (self->entries, path);
-}
-
-static void
-update_fraction (KsUploadQueue *self)
-{
-  double fraction = self->n_total > 0 ? CLAMP ((self->n_done + self->progress) / self->n_total, 0, 1) : 0;
-
-  if (fraction == self->fraction)
-    return;
-  self->fraction = fraction;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
-}
-
-static void
-set_progress (KsUploadQueue *self,
-              Entry         *entry,
-              double         progress)
-{
-  self->progress += progress - entry->progress;
-  entry->progress = progress;
 }
 
 /* The oldest placeholder of @path the engine has not finished. */
@@ -394,7 +354,6 @@ entry_finished (KsUploadQueue *self,
   gboolean was_busy = ks_upload_queue_get_busy (self);
 
   take_entry (self, entry);
-  set_progress (self, entry, 0);
   if (error != NULL)
     {
       g_free (self->last_error);
@@ -412,15 +371,11 @@ entry_finished (KsUploadQueue *self,
 
   self->n_done++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_DONE]);
-  update_fraction (self);
   if (!ks_upload_queue_get_busy (self))
     {
       self->n_total = self->n_done = 0;
-      self->progress = 0;
-      self->fraction = 0;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TOTAL]);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_DONE]);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
     }
   if (was_busy != ks_upload_queue_get_busy (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
@@ -518,8 +473,6 @@ file_progress_cb (KsUploadQueue *self,
   if (entry == NULL || total == 0)
     return;
   ks_photo_item_set_progress (entry->item, (double) done / total);
-  set_progress (self, entry, (double) done / total);
-  update_fraction (self);
 }
 
 static void
@@ -657,7 +610,6 @@ add_files (KsUploadQueue *self,
       g_autofree char *path = g_file_get_path (file);
       Entry           *entry = g_new0 (Entry, 1);
 
-      entry->queue = self;
       entry->item = ks_photo_item_new_pending (file);
       entry->album_id = g_strdup (album_id);
       /* As the engine names it, here or not (then it fails it). */
@@ -668,7 +620,6 @@ add_files (KsUploadQueue *self,
       g_ptr_array_add (added, entry);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TOTAL]);
-  update_fraction (self);
   if (was_busy != ks_upload_queue_get_busy (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 
@@ -793,7 +744,6 @@ ks_upload_queue_retry_failed (KsUploadQueue *self)
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TOTAL]);
-  update_fraction (self);
   if (was_busy != ks_upload_queue_get_busy (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
   if (self->engine != NULL)

@@ -27,7 +27,6 @@ G_DECLARE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, KS, UPLOAD_QUEUE, GObject)
  *   "n-total"  guint, files since the queue was last idle
  *   "n-done"   guint, of those, finished (well or not)
  *   "n-failed" guint, failures not yet retried
- *   "fraction" double, overall progress of the current run
  *   "paused"   gboolean, the engine's pause (folders too)
  *   "offline"  gboolean, the engine waits (server out of reach,
  *              metered network, low battery): photos wait, none fails
@@ -59,7 +58,6 @@ gboolean ks_upload_queue_get_busy (KsUploadQueue *self);
 guint    ks_upload_queue_get_n_total (KsUploadQueue *self);
 guint    ks_upload_queue_get_n_done (KsUploadQueue *self);
 guint    ks_upload_queue_get_n_failed (KsUploadQueue *self);
-double   ks_upload_queue_get_fraction (KsUploadQueue *self);
 gboolean ks_upload_queue_get_offline (KsUploadQueue *self);
 /* Files waiting for the engine to be set. */
 guint ks_upload_queue_get_n_unsent (KsUploadQueue *self);
