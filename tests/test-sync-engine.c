@@ -676,6 +676,130 @@ test_drops (Fx           *fx,
   g_assert_cmpuint (fx->failed->len, ==, 3);
 }
 
+static KsPhoto *
+server_photo (Fx         *fx,
+              const char *sha)
+{
+  g_autoptr (GHashTable) photos = photo_list_server (fx->client);
+  gpointer photo = NULL;
+
+  g_hash_table_steal_extended (photos, sha, NULL, &photo);
+  return photo;
+}
+
+static void
+delete_photo (Fx         *fx,
+              const char *photo_id)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsPhoto) deleted = NULL;
+
+  ks_api_client_delete_photo_async (fx->client, photo_id, NULL, ks_test_store_result, &result);
+  deleted = ks_api_client_delete_photo_finish (fx->client, ks_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (deleted->deleted_at);
+}
+
+static void
+drop_file (Fx         *fx,
+           const char *path,
+           const char *album_id)
+{
+  g_autolist (GFile) files = g_list_append (NULL, g_file_new_for_path (path));
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (ks_sync_engine_upload_files (fx->engine, files, album_id, KS_SYNC_PRIORITY_USER, &error));
+  g_assert_no_error (error);
+}
+
+/* A photo in the server's trash: the same bytes turning up in a watched
+ * folder leave it there (the user deleted it); a drop of the file, or of
+ * a copy, restores it into the album it was dropped on; once the trash
+ * has been emptied for good, a drop uploads it again. */
+static void
+test_trashed (Fx           *fx,
+              gconstpointer data)
+{
+  KsTestServer    *server = ks_test_api_get_server (api);
+  g_autofree char *loose = g_build_filename (fx->dir, "Loose", NULL);
+  g_autofree char *original = g_build_filename (fx->folder, "original.jpg", NULL);
+  g_autofree char *copy = g_build_filename (fx->folder, "copy.jpg", NULL);
+  g_autofree char *loose_copy = g_build_filename (loose, "again.jpg", NULL);
+  g_autofree char *sha = NULL;
+  g_autofree char *purge = NULL;
+  g_autofree char *first_id = NULL;
+  g_autoptr (GBytes) jpeg = photo_jpeg (640, 480, 1, 401);
+  g_autoptr (KsAlbum) trips = NULL;
+  g_autoptr (KsAlbum) dropped = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  KsPhoto *photo;
+
+  g_assert_cmpint (g_mkdir (loose, 0700), ==, 0);
+  sha = photo_write (original, jpeg);
+  add_folder (fx, fx->folder, KS_SYNC_ALBUM_NAMED, "Trips");
+  ks_sync_engine_start (fx->engine);
+  sync_wait_synced (fx->engine);
+  g_assert_cmpuint (fx->n_done, ==, 1);
+  trips = only_album (fx, "Trips");
+  photo = server_photo (fx, sha);
+  g_assert_nonnull (photo);
+  first_id = g_strdup (photo->id);
+  ks_photo_free (photo);
+  ks_api_client_create_album_async (fx->client, "Dropped", NULL, ks_test_store_result, &result);
+  dropped = ks_api_client_create_album_finish (fx->client, ks_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+
+  /* A copy in the watched folder: known content, left in the trash. */
+  delete_photo (fx, first_id);
+  g_free (photo_write (copy, jpeg));
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (2), "the copy");
+  g_assert_cmpuint (fx->failed->len, ==, 0);
+  g_assert_null (server_photo (fx, sha));
+  g_assert_cmpuint (count_album_photos (fx, trips->id), ==, 0);
+
+  /* The uploaded file dropped on an album: restored, and in it. */
+  drop_file (fx, original, dropped->id);
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (3), "the drop");
+  g_assert_cmpuint (fx->failed->len, ==, 0);
+  photo = server_photo (fx, sha);
+  g_assert_nonnull (photo);
+  g_assert_cmpstr (photo->id, ==, first_id);
+  ks_photo_free (photo);
+  g_assert_cmpuint (count_album_photos (fx, dropped->id), ==, 1);
+  g_assert_cmpuint (count_album_photos (fx, trips->id), ==, 1);
+
+  /* A copy the journal has never seen, dropped: the server knows it. */
+  delete_photo (fx, first_id);
+  g_free (photo_write (loose_copy, jpeg));
+  drop_file (fx, loose_copy, NULL);
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (4), "the dropped copy");
+  g_assert_cmpuint (fx->failed->len, ==, 0);
+  photo = server_photo (fx, sha);
+  g_assert_nonnull (photo);
+  g_assert_cmpstr (photo->id, ==, first_id);
+  ks_photo_free (photo);
+
+  /* Deleted long enough ago that the sweep removes it for good. */
+  delete_photo (fx, first_id);
+  purge = g_strdup_printf ("UPDATE photos SET deleted_at = deleted_at - 31 * 86400 WHERE id = '%s'", first_id);
+  ks_test_api_sql (api, purge);
+  ks_test_server_stop (server);
+  ks_test_server_add_args (server, "--sweep-interval", "1", NULL);
+  ks_test_server_restart (server);
+  g_assert_true (ks_test_server_wait_for_log (server, "removed 0 photos never committed and 1 deleted", 10000));
+  drop_file (fx, original, dropped->id);
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (5), "the drop after the purge");
+  g_assert_cmpuint (fx->failed->len, ==, 0);
+  photo = server_photo (fx, sha);
+  g_assert_nonnull (photo);
+  g_assert_cmpstr (photo->id, !=, first_id);
+  g_assert_null (photo->deleted_at);
+  ks_photo_free (photo);
+  g_assert_cmpuint (count_album_photos (fx, dropped->id), ==, 1);
+}
+
 /* The server goes away mid-sync: offline, then done once it is back. */
 static void
 test_offline (Fx           *fx,
@@ -735,6 +859,8 @@ main (int    argc,
   g_test_add ("/sync-engine/dedupe", Fx, NULL, fx_set_up, test_dedupe, fx_tear_down);
   g_test_add ("/sync-engine/offline", Fx, NULL, fx_set_up, test_offline, fx_tear_down);
   g_test_add ("/sync-engine/drops", Fx, NULL, fx_set_up, test_drops, fx_tear_down);
+  /* Last: it leaves the server sweeping every second. */
+  g_test_add ("/sync-engine/trashed", Fx, NULL, fx_set_up, test_trashed, fx_tear_down);
   ret = g_test_run ();
   ks_test_api_free (api);
   return ret;

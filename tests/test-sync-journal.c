@@ -412,11 +412,11 @@ test_lifecycle (Fixture      *fx,
   g_autoptr (KsJournalFile) done = NULL;
   g_autoptr (KsJournalFile) edited = NULL;
   g_autoptr (KsJournalFile) touched = NULL;
-  g_autofree char *photo = NULL;
-  gint64           id = add_file (fx, "a.jpg", 10);
-  KsJournalStat    stale = make_stat (11, 1000);
-  KsJournalStat    edit = make_stat (20, 2000);
-  KsJournalStat    touch = make_stat (20, 3000);
+  g_autoptr (KsJournalFile) forgotten = NULL;
+  gint64        id = add_file (fx, "a.jpg", 10);
+  KsJournalStat stale = make_stat (11, 1000);
+  KsJournalStat edit = make_stat (20, 2000);
+  KsJournalStat touch = make_stat (20, 3000);
 
   set_state (fx, id, KS_JOURNAL_FILE_HASHING);
   /* An edit while hashing: the digest is not recorded. */
@@ -438,14 +438,8 @@ test_lifecycle (Fixture      *fx,
   g_assert_cmpstr (done->photo_id, ==, "photo-1");
   g_assert_cmpstr (done->sha256, ==, SHA_A);
 
-  photo = ks_journal_lookup_photo (fx->journal, SHA_A, &error);
-  g_assert_cmpstr (photo, ==, "photo-1");
-  g_assert_null (ks_journal_lookup_photo (fx->journal, SHA_B, &error));
-  g_assert_no_error (error);
-
   /* Edited: new bytes become a new version of photo-1. */
   g_assert_true (ks_journal_upsert_file (fx->journal, fx->folder, "a.jpg", &edit, NULL, NULL, &error));
-  g_assert_null (ks_journal_lookup_photo (fx->journal, SHA_A, &error));
   hash_file (fx, id, SHA_B);
   edited = get_file (fx, id);
   g_assert_cmpint (edited->state, ==, KS_JOURNAL_FILE_QUEUED);
@@ -462,6 +456,24 @@ test_lifecycle (Fixture      *fx,
   g_assert_cmpstr (touched->photo_id, ==, "photo-2");
   g_assert_no_error (error);
 
+  /* Its photo purged on the server: uploaded again as a new file, the
+   * same bytes included (no version of a photo that is gone). */
+  g_assert_true (ks_journal_forget_photo (fx->journal, id, &error));
+  g_assert_no_error (error);
+  forgotten = get_file (fx, id);
+  g_assert_cmpint (forgotten->state, ==, KS_JOURNAL_FILE_NEW);
+  g_assert_null (forgotten->photo_id);
+  g_assert_null (forgotten->sha256);
+  hash_file (fx, id, SHA_B);
+  g_clear_pointer (&forgotten, ks_journal_file_free);
+  forgotten = get_file (fx, id);
+  g_assert_cmpint (forgotten->state, ==, KS_JOURNAL_FILE_QUEUED);
+  g_assert_null (forgotten->replaces_photo_id);
+  /* Only an uploaded file has a photo to forget. */
+  g_assert_false (ks_journal_forget_photo (fx->journal, id, &error));
+  g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
   g_assert_false (ks_journal_set_state (fx->journal, 999, KS_JOURNAL_FILE_DONE, &error));
   g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND);
 }
@@ -473,6 +485,7 @@ test_queue_order (Fixture      *fx,
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) next = NULL;
   g_autoptr (GPtrArray) none = NULL;
+  g_autoptr (KsJournalFile) done = NULL;
   gint64        ids[5];
   gint64        paused_folder, paused_file;
   KsJournalStat st = make_stat (1, 1);
@@ -503,6 +516,12 @@ test_queue_order (Fixture      *fx,
   none = ks_journal_next_files (fx->journal, KS_JOURNAL_FILE_UPLOADING, g_get_real_time (), 10, &error);
   g_assert_cmpuint (none->len, ==, 0);
   g_assert_cmpuint (count_state (fx, KS_JOURNAL_FILE_QUEUED), ==, 6);
+
+  /* A drop's priority lasts until its upload is done. */
+  g_assert_true (ks_journal_set_done (fx->journal, ids[3], SHA_A, "photo-3", &error));
+  g_assert_no_error (error);
+  done = get_file (fx, ids[3]);
+  g_assert_cmpint (done->priority, ==, 0);
 }
 
 static void

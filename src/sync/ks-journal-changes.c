@@ -506,7 +506,7 @@ ks_journal_set_done (KsJournal  *self,
                                "DELETE FROM file_errors WHERE file_id = ?1"
                                "  AND (SELECT sha256 FROM files WHERE id = ?1) IS ?2\0"
                                "UPDATE files SET state = 'done', photo_id = ?3, attempts = 0, next_attempt_at = 0,"
-                               "  last_error = NULL WHERE id = ?1 AND sha256 IS ?2\0",
+                               "  last_error = NULL, priority = 0 WHERE id = ?1 AND sha256 IS ?2\0",
                                &p, &changes, error);
   if (ok && changes == 0)
     {
@@ -582,4 +582,20 @@ ks_journal_retry (KsJournal *self,
   if (out_n_retried != NULL)
     *out_n_retried = changes;
   return TRUE;
+}
+
+gboolean
+ks_journal_forget_photo (KsJournal *self,
+                         gint64     file_id,
+                         GError   **error)
+{
+  KsJournalParams p = { .id = file_id };
+
+  g_return_val_if_fail (KS_IS_JOURNAL (self), FALSE);
+
+  return ks_journal_update_file (self,
+                                 "UPDATE files SET state = 'new', sha256 = NULL, prev_sha256 = NULL, photo_id = NULL,"
+                                 "  replaces_photo_id = NULL, attempts = 0, next_attempt_at = 0, last_error = NULL"
+                                 " WHERE id = ?1 AND state = 'done'\0",
+                                 &p, error);
 }

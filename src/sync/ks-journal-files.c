@@ -325,27 +325,3 @@ ks_journal_count_states (KsJournal *self,
     }
   return TRUE;
 }
-
-static gpointer
-text_from_row (KsJournalStmt *stmt)
-{
-  return ks_journal_column_text (stmt, 0);
-}
-
-char *
-ks_journal_lookup_photo (KsJournal  *self,
-                         const char *sha256,
-                         GError    **error)
-{
-  KsJournalParams p = { .text2 = sha256 };
-  g_autoptr (GPtrArray) rows = NULL;
-
-  g_return_val_if_fail (KS_IS_JOURNAL (self), NULL);
-  g_return_val_if_fail (sha256 != NULL, NULL);
-
-  rows = query (self,
-                "SELECT photo_id FROM files"
-                " WHERE sha256 = ?2 AND state = 'done' AND photo_id IS NOT NULL LIMIT 1",
-                &p, text_from_row, g_free, error);
-  return rows != NULL && rows->len > 0 ? g_ptr_array_steal_index (rows, 0) : NULL;
-}

@@ -285,6 +285,12 @@ gboolean ks_journal_retry (KsJournal *self,
                            gint64     file_id,
                            guint     *out_n_retried,
                            GError   **error);
+/* A DONE file whose photo the server no longer has (purged from its
+ * trash): back to NEW with no digest and no photo, to be uploaded as if
+ * never seen. */
+gboolean ks_journal_forget_photo (KsJournal *self,
+                                  gint64     file_id,
+                                  GError   **error);
 
 /* Files in @state that are due at @now (µs) in folders not paused,
  * highest priority first, then oldest change. (element-type
@@ -303,11 +309,6 @@ gboolean ks_journal_count_states (KsJournal *self,
 GPtrArray *ks_journal_list_errors (KsJournal *self,
                                    guint      limit,
                                    GError   **error);
-/* The photo a DONE file with this content became, so a copy or a file
- * in another folder costs no upload. NULL without an error if none. */
-char *ks_journal_lookup_photo (KsJournal  *self,
-                               const char *sha256,
-                               GError    **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsJournalFolder, ks_journal_folder_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsJournalFile, ks_journal_file_free)

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "ks-cloud-error.h"
 #include "ks-sync-engine-private.h"
 
 #define STOP_TIMEOUT_US (30 * G_USEC_PER_SEC)
@@ -424,12 +425,15 @@ drop_clear (Drop *drop)
   g_free (drop->path);
 }
 
-/* A file already on the server: into the album, then done. */
+/* A file already uploaded: its photo out of the trash (the user asks
+ * for it by dropping it), into the album, then done. */
 typedef struct
 {
   KsSyncEngine *engine; /* owned */
+  gint64        file_id;
   char         *path;
   char         *photo_id;
+  char         *album_id; /* nullable */
 } DoneDrop;
 
 static void
@@ -438,18 +442,15 @@ done_drop_free (DoneDrop *done)
   g_object_unref (done->engine);
   g_free (done->path);
   g_free (done->photo_id);
+  g_free (done->album_id);
   g_free (done);
 }
 
 static void
-done_drop_added_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+done_drop_finish (DoneDrop     *done,
+                  const GError *error)
 {
-  DoneDrop *done = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!ks_api_client_add_album_photos_finish (KS_API_CLIENT (source), result, NULL, NULL, &error))
+  if (error != NULL)
     g_signal_emit (done->engine, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0, done->path, error);
   else
     g_signal_emit (done->engine, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_DONE], 0, done->path,
@@ -458,24 +459,61 @@ done_drop_added_cb (GObject      *source,
 }
 
 static void
-finish_done_drop (KsSyncEngine *self,
-                  const Drop   *drop,
-                  const char   *photo_id,
-                  const char   *album_id)
+done_drop_added_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
-  DoneDrop   *done;
-  const char *ids[] = { photo_id, NULL };
+  g_autoptr (GError) error = NULL;
 
-  if (album_id == NULL)
+  ks_api_client_add_album_photos_finish (KS_API_CLIENT (source), result, NULL, NULL, &error);
+  done_drop_finish (user_data, error);
+}
+
+static void
+done_drop_restored_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  DoneDrop     *done = user_data;
+  KsSyncEngine *self = done->engine;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsPhoto) photo = ks_api_client_restore_photo_finish (KS_API_CLIENT (source), result, &error);
+  const char *ids[] = { done->photo_id, NULL };
+
+  /* Gone for good (its trash emptied): uploaded again from the start. */
+  if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NOT_FOUND))
     {
-      g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_DONE], 0, drop->path, photo_id, TRUE);
+      g_clear_error (&error);
+      if (ks_journal_forget_photo (self->journal, done->file_id, &error))
+        {
+          ks_sync_queue_pump (self);
+          ks_sync_engine_queue_refresh (self);
+          done_drop_free (done);
+          return;
+        }
+    }
+  if (error != NULL || done->album_id == NULL)
+    {
+      done_drop_finish (done, error);
       return;
     }
-  done = g_new0 (DoneDrop, 1);
+  ks_api_client_add_album_photos_async (self->api, done->album_id, ids, NULL, done_drop_added_cb, done);
+}
+
+static void
+finish_done_drop (KsSyncEngine        *self,
+                  const KsJournalFile *row,
+                  const Drop          *drop,
+                  const char          *album_id)
+{
+  DoneDrop *done = g_new0 (DoneDrop, 1);
+
   done->engine = g_object_ref (self);
+  done->file_id = row->id;
   done->path = g_strdup (drop->path);
-  done->photo_id = g_strdup (photo_id);
-  ks_api_client_add_album_photos_async (self->api, album_id, ids, NULL, done_drop_added_cb, done);
+  done->photo_id = g_strdup (row->photo_id);
+  done->album_id = g_strdup (album_id);
+  ks_api_client_restore_photo_async (self->api, row->photo_id, NULL, done_drop_restored_cb, done);
 }
 
 /* Where @file goes: its watched folder, or none yet (the drop record).
@@ -573,7 +611,7 @@ ks_sync_engine_upload_files (KsSyncEngine *self,
       if (row == NULL)
         continue;
       if (row->state == KS_JOURNAL_FILE_DONE && row->photo_id != NULL)
-        finish_done_drop (self, drop, row->photo_id, album_id);
+        finish_done_drop (self, row, drop, album_id);
       /* Dropped again: the user wants another try. */
       else if (row->state == KS_JOURNAL_FILE_FAILED)
         ks_journal_retry (self->journal, row->id, NULL, NULL);

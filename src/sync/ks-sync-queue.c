@@ -276,7 +276,6 @@ hash_done_cb (GObject      *source,
   KsSyncEngine *self = job->engine;
   g_autoptr (GError) error = NULL;
   g_autoptr (KsJournalFile) row = NULL;
-  g_autofree char *photo_id = NULL;
 
   self->n_hashing--;
   job->thumbs = ks_thumbnails_make_finish (result, &error);
@@ -311,16 +310,9 @@ hash_done_cb (GObject      *source,
       ks_sync_job_finish (job);
       return;
     }
-  /* The same bytes elsewhere (a copy, another folder): no upload. */
-  photo_id = ks_journal_lookup_photo (self->journal, job->sha256, NULL);
-  if (photo_id != NULL)
-    {
-      job->photo_id = g_steal_pointer (&photo_id);
-      job->existed = TRUE;
-      job->stage = KS_SYNC_JOB_ALBUM_WAIT;
-      ks_sync_album_resolve (self, job);
-      return;
-    }
+  /* The same bytes elsewhere (a copy, another folder) cost no upload
+   * either: the server says so when asked, before any byte is sent, and
+   * it alone knows whether that photo has since been deleted. */
   enqueue_ready (job);
 }
 

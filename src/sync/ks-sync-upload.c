@@ -198,6 +198,25 @@ ks_sync_queue_album_ready (KsSyncJob    *job,
 }
 
 static void
+restored_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  KsSyncJob *job = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsPhoto) photo = ks_api_client_restore_photo_finish (KS_API_CLIENT (source), result, &error);
+
+  if (photo == NULL)
+    {
+      upload_failed (job, error);
+      return;
+    }
+  job->deleted = FALSE;
+  job->stage = KS_SYNC_JOB_ALBUM_WAIT;
+  ks_sync_album_resolve (job->engine, job);
+}
+
+static void
 upload_done_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
@@ -214,6 +233,13 @@ upload_done_cb (GObject      *source,
     }
   job->photo_id = g_strdup (photo->id);
   job->deleted = photo->deleted_at != NULL;
+  /* Deleted by the user: a watched folder leaves it so, but a file
+   * dropped by hand is asked for again. */
+  if (job->deleted && job->priority >= KS_SYNC_PRIORITY_USER)
+    {
+      ks_api_client_restore_photo_async (job->engine->api, job->photo_id, job->cancellable, restored_cb, job);
+      return;
+    }
   job->stage = KS_SYNC_JOB_ALBUM_WAIT;
   ks_sync_album_resolve (job->engine, job);
 }
