@@ -117,16 +117,6 @@ row_drop_cb (GtkDropTarget *target,
 
   if (index < 0 || (guint) index >= self->albums->len)
     return FALSE;
-  /* Uploads would only fail: say so now. */
-  if (self->shared_cache != NULL && ks_cache_get_offline (self->shared_cache))
-    {
-      GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-
-      if (overlay != NULL)
-        adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay),
-                                     adw_toast_new (ks_cached_offline_bar_cannot_upload_message ()));
-      return TRUE;
-    }
   for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
     g_list_store_append (files, l->data);
   g_signal_emit (self, signals[FILES_DROPPED], 0, g_ptr_array_index (self->albums, index), files);

@@ -9,7 +9,6 @@
 
 #include "ks-application.h"
 #include "ks-cached-offline-bar.h"
-#include "ks-photo-export.h"
 
 /* "updated 3 minutes ago" moves on while the bar shows. */
 #define REFRESH_SECONDS 30
@@ -18,22 +17,14 @@ struct _KsCachedOfflineBar
 {
   GtkWidget parent_instance;
 
-  KsCache            *cache;     /* nullable */
-  GtkWidget          *drop_area; /* weak, nullable */
-  GtkEventController *drop_target;
-  guint               refresh_id;
+  KsCache *cache; /* nullable */
+  guint    refresh_id;
 
   GtkInfoBar *info_bar;
   GtkLabel   *label;
 };
 
 G_DEFINE_FINAL_TYPE (KsCachedOfflineBar, ks_cached_offline_bar, GTK_TYPE_WIDGET)
-
-const char *
-ks_cached_offline_bar_cannot_upload_message (void)
-{
-  return _ ("Offline: photos cannot be uploaded until the server can be reached again.");
-}
 
 /* One sentence each, so translators see the whole. */
 static char *
@@ -82,8 +73,6 @@ update (KsCachedOfflineBar *self)
   else
     g_clear_handle_id (&self->refresh_id, g_source_remove);
   gtk_info_bar_set_revealed (self->info_bar, offline);
-  if (self->drop_target != NULL)
-    gtk_event_controller_set_propagation_phase (self->drop_target, offline ? GTK_PHASE_BUBBLE : GTK_PHASE_NONE);
 }
 
 static gboolean
@@ -134,42 +123,6 @@ ks_cached_offline_bar_get_revealed (KsCachedOfflineBar *self)
   return gtk_info_bar_get_revealed (self->info_bar);
 }
 
-/* --- Drops while offline */
-
-static gboolean
-drop_cb (GtkDropTarget      *target,
-         const GValue       *value,
-         double              x,
-         double              y,
-         KsCachedOfflineBar *self)
-{
-  GtkWidget *overlay = self->drop_area != NULL ? gtk_widget_get_ancestor (self->drop_area, ADW_TYPE_TOAST_OVERLAY) : NULL;
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay),
-                                 adw_toast_new (ks_cached_offline_bar_cannot_upload_message ()));
-  return TRUE;
-}
-
-void
-ks_cached_offline_bar_refuse_drops_on (KsCachedOfflineBar *self,
-                                       GtkWidget          *widget)
-{
-  GtkDropTarget *target;
-
-  g_return_if_fail (KS_IS_CACHED_OFFLINE_BAR (self));
-  g_return_if_fail (GTK_IS_WIDGET (widget));
-  g_return_if_fail (self->drop_target == NULL);
-
-  target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
-  g_signal_connect (target, "accept", G_CALLBACK (ks_photo_export_accept_external_drop), NULL);
-  g_signal_connect (target, "drop", G_CALLBACK (drop_cb), self);
-  self->drop_target = GTK_EVENT_CONTROLLER (target);
-  g_set_weak_pointer (&self->drop_area, widget);
-  gtk_widget_add_controller (widget, self->drop_target);
-  update (self);
-}
-
 /* --- GObject */
 
 static void
@@ -179,10 +132,6 @@ ks_cached_offline_bar_dispose (GObject *object)
 
   ks_cached_offline_bar_set_cache (self, NULL);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
-  if (self->drop_area != NULL && self->drop_target != NULL)
-    gtk_widget_remove_controller (self->drop_area, self->drop_target);
-  self->drop_target = NULL;
-  g_clear_weak_pointer (&self->drop_area);
   if (self->info_bar != NULL)
     gtk_widget_unparent (GTK_WIDGET (self->info_bar));
   self->info_bar = NULL;

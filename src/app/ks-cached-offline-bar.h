@@ -27,13 +27,4 @@ void     ks_cached_offline_bar_set_cache (KsCachedOfflineBar *self,
                                           KsCache            *cache);
 gboolean ks_cached_offline_bar_get_revealed (KsCachedOfflineBar *self);
 
-/* While offline, files dropped on @widget (an album that takes photos)
- * are refused with a toast saying they cannot be uploaded now, instead
- * of going to uploads that fail. Until the bar goes away. */
-void ks_cached_offline_bar_refuse_drops_on (KsCachedOfflineBar *self,
-                                            GtkWidget          *widget);
-
-/* The toast's sentence (also for drops on the album list). */
-const char *ks_cached_offline_bar_cannot_upload_message (void);
-
 G_END_DECLS

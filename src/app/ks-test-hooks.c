@@ -243,11 +243,12 @@ drag_export (KsPhotoGrid *grid,
 
 /* What dropping files (@uris, space-separated) on @widget does: the
  * "drop" of its own file drop target, if one is listening. */
+/* Files dropped on @widget: its drop target takes them, or the nearest
+ * ancestor's, as when GTK delivers a drop. */
 static gboolean
 drop_uris (GtkWidget  *widget,
            const char *uris)
 {
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
   g_auto (GStrv) list = g_strsplit (uris, " ", -1);
   g_auto (GValue) value = G_VALUE_INIT;
   GSList  *files = NULL;
@@ -257,13 +258,18 @@ drop_uris (GtkWidget  *widget,
     files = g_slist_append (files, g_file_new_for_uri (list[i]));
   g_value_init (&value, GDK_TYPE_FILE_LIST);
   g_value_take_boxed (&value, files);
-  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !done; i++)
+  for (; widget != NULL && !done; widget = gtk_widget_get_parent (widget))
     {
-      g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
+      g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
 
-      if (GTK_IS_DROP_TARGET (controller) &&
-          gtk_event_controller_get_propagation_phase (controller) != GTK_PHASE_NONE)
-        g_signal_emit_by_name (controller, "drop", &value, 0.0, 0.0, &done);
+      for (guint i = 0; i < g_list_model_get_n_items (controllers) && !done; i++)
+        {
+          g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+          if (GTK_IS_DROP_TARGET (controller) &&
+              gtk_event_controller_get_propagation_phase (controller) != GTK_PHASE_NONE)
+            g_signal_emit_by_name (controller, "drop", &value, 0.0, 0.0, &done);
+        }
     }
   return done;
 }

@@ -161,7 +161,6 @@ ks_window_open_album (KsWindow      *self,
     {
       bar = ks_cached_offline_bar_new ();
       ks_cached_offline_bar_set_cache (KS_CACHED_OFFLINE_BAR (bar), shared);
-      ks_cached_offline_bar_refuse_drops_on (KS_CACHED_OFFLINE_BAR (bar), GTK_WIDGET (self->album_grid));
       self->album_photos = ks_cached_photo_list_new (shared, album->id);
     }
   else
@@ -188,16 +187,28 @@ album_activated_cb (KsWindow      *self,
   ks_window_open_album (self, album);
 }
 
+/* Into the journal at once, whether the server can be reached or not:
+ * they go up when it can. */
+static void
+upload_files (KsWindow   *self,
+              GListModel *files,
+              const char *album_id)
+{
+  KsCache *cache = shared_cache (self);
+
+  ks_upload_queue_add_files (self->queue, files, album_id);
+  if (cache != NULL && ks_cache_get_offline (cache))
+    ks_window_toast (self, _ ("Offline: the photos will be uploaded once the server can be reached again."));
+  ks_window_offer_folder_sync (self, files, album_id);
+}
+
 static void
 album_files_dropped_cb (KsWindow      *self,
                         const KsAlbum *album,
                         GListModel    *files)
 {
   if (self->queue != NULL)
-    {
-      ks_upload_queue_add_files (self->queue, files, album->id);
-      ks_window_offer_folder_sync (self, files, album->id);
-    }
+    upload_files (self, files, album->id);
 }
 
 /* --- Uploads */
@@ -249,8 +260,7 @@ ks_window_import_files (KsWindow   *self,
   if (to_album && ks_window_album_accepts_photos (self) &&
       g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "album") == 0)
     album_id = self->album->id;
-  ks_upload_queue_add_files (self->queue, files, album_id);
-  ks_window_offer_folder_sync (self, files, album_id);
+  upload_files (self, files, album_id);
 }
 
 /* --- Signing in and out */
