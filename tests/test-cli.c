@@ -395,6 +395,94 @@ test_partial_upload (CliFixture   *fx,
   }
 }
 
+/* What the app would do: @user's access token, signed in with the
+ * password, to call the API directly. */
+static char *
+api_token (CliFixture *fx,
+           CliUser    *user)
+{
+  guint status = 0;
+  g_autoptr (JsonNode) discovery = ks_test_server_get_json (fx->server, "/.well-known/keepsake.json", &status);
+  g_autofree char *body = NULL;
+  g_autoptr (SoupMessage) msg = ks_test_server_new_message (fx->server, "POST", "/cognito");
+  g_autoptr (GBytes) request = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  g_autoptr (JsonNode) result = NULL;
+
+  g_assert_cmpuint (status, ==, 200);
+  body = g_strdup_printf ("{\"AuthFlow\":\"USER_PASSWORD_AUTH\",\"ClientId\":\"%s\","
+                          "\"AuthParameters\":{\"USERNAME\":\"%s\",\"PASSWORD\":\"%s\"}}",
+                          ks_test_json_get_string (discovery, "cognito.client_id"), user->username, CLI_PASSWORD);
+  request = g_bytes_new (body, strlen (body));
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Amz-Target",
+                                "AWSCognitoIdentityProviderService.InitiateAuth");
+  soup_message_set_request_body_from_bytes (msg, "application/x-amz-json-1.1", request);
+  reply = ks_test_server_send (fx->server, msg);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  result = ks_test_parse_json (reply);
+  return g_strdup (ks_test_json_get_string (result, "AuthenticationResult.AccessToken"));
+}
+
+/* A photo deleted in the app and uploaded again comes back from the
+ * trash, into the album asked for, instead of failing to be added. */
+static void
+test_upload_trashed (CliFixture   *fx,
+                     gconstpointer data)
+{
+  CliUser         *alice = &fx->users[0];
+  g_autofree char *photo = cli_write_png (alice->home, "lost.png", 32, 24, 9);
+  g_autofree char *token = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *auth = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) reply = NULL;
+
+  cli_sign_up (fx, alice, FILE_STORE);
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "upload", photo);
+    g_autoptr (JsonNode) root = cli_json (&run);
+
+    id = g_strdup (json_object_get_string_member (json_array_get_object_element (get_array (root, "photos"), 0), "id"));
+  }
+  token = api_token (fx, alice);
+  path = g_strconcat ("/v1/photos/", id, NULL);
+  msg = ks_test_server_new_message (fx->server, "DELETE", path);
+  auth = g_strconcat ("Bearer ", token, NULL);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  reply = ks_test_server_send (fx->server, msg);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "ls");
+    g_autoptr (JsonNode) root = cli_json (&run);
+
+    g_assert_cmpuint (json_array_get_length (get_array (root, "photos")), ==, 0);
+  }
+
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "upload", photo, "--album", "Found");
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "restored"));
+    g_assert_nonnull (strstr (run.out, id));
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "ls", "Found");
+    g_autoptr (JsonNode) root = cli_json (&run);
+    JsonArray *photos = get_array (root, "photos");
+
+    g_assert_cmpuint (json_array_get_length (photos), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (photos, 0), "id"), ==, id);
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "upload", photo);
+    g_autoptr (JsonNode) root = cli_json (&run);
+
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (get_array (root, "photos"), 0), "status"),
+                     ==, "exists");
+  }
+}
+
 static void
 test_albums_and_links (CliFixture   *fx,
                        gconstpointer data)
@@ -647,6 +735,7 @@ main (int    argc,
   g_test_add ("/cli/wrong-password", CliFixture, NULL, cli_fixture_setup, test_wrong_password, cli_fixture_teardown);
   g_test_add ("/cli/server-down", CliFixture, NULL, cli_fixture_setup, test_server_down, cli_fixture_teardown);
   g_test_add ("/cli/partial-upload", CliFixture, NULL, cli_fixture_setup, test_partial_upload, cli_fixture_teardown);
+  g_test_add ("/cli/upload-trashed", CliFixture, NULL, cli_fixture_setup, test_upload_trashed, cli_fixture_teardown);
   g_test_add ("/cli/albums-and-links", CliFixture, NULL, cli_fixture_setup, test_albums_and_links, cli_fixture_teardown);
 
   g_test_add ("/cli/no-keyring", CliFixture, NULL, cli_fixture_setup, test_no_keyring, cli_fixture_teardown);

@@ -108,6 +108,7 @@ upload_one (Upload     *up,
             GFile      *file,
             const char *label,
             gboolean   *out_existed,
+            gboolean   *out_restored,
             GError    **error)
 {
   g_autoptr (GAsyncResult) result = NULL;
@@ -132,6 +133,19 @@ upload_one (Upload     *up,
   ks_cli_wait (&result);
   photo = ks_uploader_upload_photo_finish (up->uploader, result, out_existed, error);
   delete_thumbnails (thumbs);
+  /* Deleted before: uploading it again is asking for it back. */
+  if (photo != NULL && photo->deleted_at != NULL)
+    {
+      g_autofree char *id = g_strdup (photo->id);
+
+      g_clear_object (&result);
+      g_clear_pointer (&photo, ks_photo_free);
+      ks_api_client_restore_photo_async (up->cli->api, id, up->cli->cancellable,
+                                         ks_cli_store_result_cb, &result);
+      ks_cli_wait (&result);
+      photo = ks_api_client_restore_photo_finish (up->cli->api, result, error);
+      *out_restored = photo != NULL;
+    }
   return photo;
 }
 
@@ -154,19 +168,24 @@ static void
 note_success (Upload     *up,
               const char *path,
               KsPhoto    *photo,
-              gboolean    existed)
+              gboolean    existed,
+              gboolean    restored)
 {
   const char *album_ids[] = { up->album_id, NULL };
   JsonNode   *node = ks_cli_photo_to_json (photo, album_ids);
 
   json_object_set_string_member (json_node_get_object (node), "path", path);
-  json_object_set_string_member (json_node_get_object (node), "status", existed ? "exists" : "uploaded");
+  json_object_set_string_member (json_node_get_object (node), "status",
+                                 restored ? "restored" : existed ? "exists"
+                                                                 : "uploaded");
   json_array_add_element (up->done, node);
   g_ptr_array_add (up->ids, g_strdup (photo->id));
 
   if (!up->cli->json)
     {
-      if (existed)
+      if (restored)
+        g_print (_ ("%s was in the trash: restored (%s).\n"), path, photo->id);
+      else if (existed)
         g_print (_ ("%s was already uploaded (%s).\n"), path, photo->id);
       else
         g_print (_ ("Uploaded %s (%s).\n"), path, photo->id);
@@ -187,8 +206,9 @@ upload_all (Upload  *up,
       g_autofree char *label = n_files > 1 ? g_strdup_printf ("[%d/%d] %s", i + 1, n_files, files[i])
                                            : g_strdup (files[i]);
       gboolean         existed = FALSE;
+      gboolean         restored = FALSE;
 
-      photo = upload_one (up, file, label, &existed, &local_error);
+      photo = upload_one (up, file, label, &existed, &restored, &local_error);
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
@@ -197,7 +217,7 @@ upload_all (Upload  *up,
       if (photo == NULL)
         note_failure (up, files[i], local_error);
       else
-        note_success (up, files[i], photo, existed);
+        note_success (up, files[i], photo, existed, restored);
     }
   return TRUE;
 }
