@@ -300,6 +300,7 @@ test_foreign (Fixture      *f,
               gconstpointer data)
 {
   g_autofree char  *temp = g_strconcat (f->names[0], ".Ab12Cd", NULL);
+  g_autofree char  *leftover = g_strconcat (f->names[1], ".Xy34Zw", NULL);
   g_autofree char  *png = g_strdup (f->names[1]);
   g_autofree char  *subdir = name_for ("a directory");
   g_autofree char  *link = name_for ("a symlink");
@@ -311,13 +312,18 @@ test_foreign (Fixture      *f,
   /* Older and larger than any of ours: first to go, were they ours. */
   memcpy (png + 64, ".png", 4);
   for (guint i = 0; i < G_N_ELEMENTS (foreign); i++)
-    write_file (f, foreign[i], 50000, 30 * DAY);
+    write_file (f, foreign[i], 50000, i == 1 ? 60 : 30 * DAY);
+  /* Ours, a temporary file an hour old: a crash left it. */
+  write_file (f, leftover, 50000, 61 * 60);
   g_assert_cmpint (g_mkdir (subdir_path, 0700), ==, 0);
   g_assert_cmpint (symlink ("notes.txt", link_path), ==, 0);
 
   trim (f, &report);
   g_assert_cmpuint (report.n_removed, ==, N_TRIMMED);
   g_assert_cmpint (report.total, ==, (N_FILES - N_TRIMMED) * FILE_SIZE);
+  g_assert_cmpuint (report.n_leftovers, ==, 1);
+  g_assert_false (exists (f, leftover));
+  /* The temporary file of a minute ago may be being written. */
   for (guint i = 0; i < G_N_ELEMENTS (foreign); i++)
     g_assert_true (exists (f, foreign[i]));
   g_assert_true (exists (f, subdir));

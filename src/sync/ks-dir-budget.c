@@ -216,8 +216,25 @@ ks_dir_budget_touch (KsDirBudget *self,
 
 /* --- Trimming, blocking */
 
+/* g_file_set_contents()'s temporary file for one of ours,
+ * "<name>.XXXXXX", that a crash left behind. */
+static gboolean
+is_leftover (KsDirBudget       *self,
+             const char        *name,
+             const struct stat *st)
+{
+  gsize            ours = SHA256_HEX_LEN + strlen (self->suffix);
+  g_autofree char *base = NULL;
+
+  if (strlen (name) != ours + 7 || name[ours] != '.' || !S_ISREG (st->st_mode))
+    return FALSE;
+  base = g_strndup (name, ours);
+  return ks_dir_budget_name_is_ours (base, self->suffix) &&
+         g_get_real_time () - stat_mtime (st) / 1000 > KS_DIR_BUDGET_LEFTOVER_AGE;
+}
+
 /* Our files in @dir (open), into @entries; their sizes added to
- * @report. */
+ * @report. Temporary files left by a crash are removed. */
 static void
 scan (KsDirBudget       *self,
       DIR               *dir,
@@ -231,8 +248,15 @@ scan (KsDirBudget       *self,
       struct stat st;
       Entry       entry;
 
-      if (!ks_dir_budget_name_is_ours (dent->d_name, self->suffix) ||
-          fstatat (dirfd (dir), dent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG (st.st_mode))
+      if (dent->d_name[0] == '.' || fstatat (dirfd (dir), dent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        continue;
+      if (is_leftover (self, dent->d_name, &st))
+        {
+          if (unlinkat (dirfd (dir), dent->d_name, 0) == 0)
+            report->n_leftovers++;
+          continue;
+        }
+      if (!S_ISREG (st.st_mode) || !ks_dir_budget_name_is_ours (dent->d_name, self->suffix))
         continue;
       entry.name = g_strdup (dent->d_name);
       entry.size = st.st_size;

@@ -15,9 +15,14 @@ typedef struct
   guint  n_files; /* our files left */
   guint  n_removed;
   gint64 removed_bytes;
-  guint  n_skipped; /* in use, or used or replaced since the scan */
-  guint  n_failed;  /* could not be removed */
+  guint  n_skipped;   /* in use, or used or replaced since the scan */
+  guint  n_failed;    /* could not be removed */
+  guint  n_leftovers; /* temporary files a crash left, removed */
 } KsDirBudgetReport;
+
+/* A temporary file of ours ("<name>.XXXXXX", as g_file_set_contents()
+ * writes them) older than this (µs) was left by a crash. */
+#define KS_DIR_BUDGET_LEFTOVER_AGE ((gint64) G_USEC_PER_SEC * 60 * 60)
 
 #define KS_TYPE_DIR_BUDGET (ks_dir_budget_get_type ())
 G_DECLARE_FINAL_TYPE (KsDirBudget, ks_dir_budget, KS, DIR_BUDGET, GObject)
@@ -26,8 +31,9 @@ G_DECLARE_FINAL_TYPE (KsDirBudget, ks_dir_budget, KS, DIR_BUDGET, GObject)
  * Keeps the files of @dir named <64 hex digits><@suffix> (a SHA-256 and,
  * say, ".jpg") under @budget bytes, least recently used removed first:
  * once they go over it, down to 80% of it, so that trims are rare. Any
- * other name (a temporary file, someone else's) is left alone, and so
- * are subdirectories and symlinks.
+ * other name (someone else's, a temporary file being written) is left
+ * alone, and so are subdirectories and symlinks; only a temporary file
+ * of ours an hour old, which a crash left, is removed by the scan.
  *
  * "Used" is the file's mtime: a file is used when written, and readers
  * say they used one with ks_dir_budget_touch() (atime is not reliable
