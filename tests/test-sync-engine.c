@@ -607,7 +607,7 @@ test_drops (Fx           *fx,
   g_autoptr (GError) error = NULL;
   g_autolist (GFile) files = NULL;
   g_autolist (GFile) again = NULL;
-  guint n_prepared = 0, n_progress = 0;
+  guint n_prepared = 0, n_progress = 0, puts;
 
   g_assert_cmpint (g_mkdir (loose, 0700), ==, 0);
   g_free (write_photo (fx, "original.jpg", 300));
@@ -666,12 +666,15 @@ test_drops (Fx           *fx,
   photos = photo_list_server (fx->client);
   g_assert_cmpuint (g_hash_table_size (photos), ==, 3);
 
-  /* Dropped again, uploaded already: done at once. */
+  /* Dropped again, uploaded already: asked for, not sent. */
+  puts = count_puts ();
   again = g_list_append (again, g_file_new_for_path (a));
   g_assert_true (ks_sync_engine_upload_files (fx->engine, again, NULL, KS_SYNC_PRIORITY_USER, &error));
   g_assert_no_error (error);
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (5), "the photo dropped again");
   spin (fx, 200);
   g_assert_cmpuint (fx->n_done, ==, 5);
+  g_assert_cmpuint (count_puts (), ==, puts);
   g_assert_cmpuint (fx->n_existed, ==, 2);
   g_assert_cmpuint (fx->failed->len, ==, 3);
 }

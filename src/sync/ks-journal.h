@@ -285,9 +285,9 @@ gboolean ks_journal_retry (KsJournal *self,
                            gint64     file_id,
                            guint     *out_n_retried,
                            GError   **error);
-/* A DONE file whose photo the server no longer has (purged from its
- * trash): back to NEW with no digest and no photo, to be uploaded as if
- * never seen. */
+/* A DONE file the user dropped again: back to NEW with no digest and
+ * no photo, to go through the queue as if never seen (the server says
+ * whether it still has the photo, in the trash or not at all). */
 gboolean ks_journal_forget_photo (KsJournal *self,
                                   gint64     file_id,
                                   GError   **error);

@@ -13,7 +13,6 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "ks-cloud-error.h"
 #include "ks-sync-engine-private.h"
 
 #define STOP_TIMEOUT_US (30 * G_USEC_PER_SEC)
@@ -417,6 +416,7 @@ typedef struct
   const char   *rel; /* in path */
   KsJournalStat stat;
   gint64        file_id;
+  gboolean      skipped; /* known not to be a photo */
 } Drop;
 
 static void
@@ -425,95 +425,37 @@ drop_clear (Drop *drop)
   g_free (drop->path);
 }
 
-/* A file already uploaded: its photo out of the trash (the user asks
- * for it by dropping it), into the album, then done. */
-typedef struct
+/* A file dropped again, in the drop's transaction. Uploaded before:
+ * through the queue again, which asks the server (the photo may have
+ * been deleted, or purged, since), restores it and adds it to the
+ * album. Failed: another try. */
+static gboolean
+drop_requeue (KsSyncEngine *self,
+              Drop         *drop,
+              GError      **error)
 {
-  KsSyncEngine *engine; /* owned */
-  gint64        file_id;
-  char         *path;
-  char         *photo_id;
-  char         *album_id; /* nullable */
-} DoneDrop;
+  g_autoptr (KsJournalFile) row = ks_journal_get_file (self->journal, drop->file_id, error);
 
-static void
-done_drop_free (DoneDrop *done)
-{
-  g_object_unref (done->engine);
-  g_free (done->path);
-  g_free (done->photo_id);
-  g_free (done->album_id);
-  g_free (done);
-}
-
-static void
-done_drop_finish (DoneDrop     *done,
-                  const GError *error)
-{
-  if (error != NULL)
-    g_signal_emit (done->engine, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0, done->path, error);
-  else
-    g_signal_emit (done->engine, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_DONE], 0, done->path,
-                   done->photo_id, TRUE);
-  done_drop_free (done);
-}
-
-static void
-done_drop_added_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr (GError) error = NULL;
-
-  ks_api_client_add_album_photos_finish (KS_API_CLIENT (source), result, NULL, NULL, &error);
-  done_drop_finish (user_data, error);
-}
-
-static void
-done_drop_restored_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  DoneDrop     *done = user_data;
-  KsSyncEngine *self = done->engine;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KsPhoto) photo = ks_api_client_restore_photo_finish (KS_API_CLIENT (source), result, &error);
-  const char *ids[] = { done->photo_id, NULL };
-
-  /* Gone for good (its trash emptied): uploaded again from the start. */
-  if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NOT_FOUND))
+  if (row == NULL)
+    return FALSE;
+  switch (row->state)
     {
-      g_clear_error (&error);
-      if (ks_journal_forget_photo (self->journal, done->file_id, &error))
-        {
-          ks_sync_queue_pump (self);
-          ks_sync_engine_queue_refresh (self);
-          done_drop_free (done);
-          return;
-        }
+    case KS_JOURNAL_FILE_DONE:
+      return ks_journal_forget_photo (self->journal, row->id, error);
+    case KS_JOURNAL_FILE_FAILED:
+      return ks_journal_retry (self->journal, row->id, NULL, error);
+    case KS_JOURNAL_FILE_SKIPPED:
+      drop->skipped = TRUE;
+      return TRUE;
+    case KS_JOURNAL_FILE_NEW:
+    case KS_JOURNAL_FILE_SETTLING:
+    case KS_JOURNAL_FILE_HASHING:
+    case KS_JOURNAL_FILE_QUEUED:
+    case KS_JOURNAL_FILE_UPLOADING:
+    case KS_JOURNAL_N_FILE_STATES:
+    default:
+      return TRUE;
     }
-  if (error != NULL || done->album_id == NULL)
-    {
-      done_drop_finish (done, error);
-      return;
-    }
-  ks_api_client_add_album_photos_async (self->api, done->album_id, ids, NULL, done_drop_added_cb, done);
-}
-
-static void
-finish_done_drop (KsSyncEngine        *self,
-                  const KsJournalFile *row,
-                  const Drop          *drop,
-                  const char          *album_id)
-{
-  DoneDrop *done = g_new0 (DoneDrop, 1);
-
-  done->engine = g_object_ref (self);
-  done->file_id = row->id;
-  done->path = g_strdup (drop->path);
-  done->photo_id = g_strdup (row->photo_id);
-  done->album_id = g_strdup (album_id);
-  ks_api_client_restore_photo_async (self->api, row->photo_id, NULL, done_drop_restored_cb, done);
 }
 
 /* Where @file goes: its watched folder, or none yet (the drop record).
@@ -594,7 +536,8 @@ ks_sync_engine_upload_files (KsSyncEngine *self,
 
       if (!ks_journal_upsert_file (self->journal, drop->folder->id, drop->rel, &drop->stat, NULL, &drop->file_id,
                                    error) ||
-          !ks_journal_set_priority (self->journal, drop->file_id, priority, error))
+          !ks_journal_set_priority (self->journal, drop->file_id, priority, error) ||
+          !drop_requeue (self, drop, error))
         {
           ks_journal_rollback (self->journal);
           return FALSE;
@@ -606,22 +549,12 @@ ks_sync_engine_upload_files (KsSyncEngine *self,
   for (guint i = 0; i < drops->len; i++)
     {
       Drop *drop = &g_array_index (drops, Drop, i);
-      g_autoptr (KsJournalFile) row = ks_journal_get_file (self->journal, drop->file_id, NULL);
+      g_autoptr (GError) not_image = NULL;
 
-      if (row == NULL)
+      if (!drop->skipped)
         continue;
-      if (row->state == KS_JOURNAL_FILE_DONE && row->photo_id != NULL)
-        finish_done_drop (self, row, drop, album_id);
-      /* Dropped again: the user wants another try. */
-      else if (row->state == KS_JOURNAL_FILE_FAILED)
-        ks_journal_retry (self->journal, row->id, NULL, NULL);
-      else if (row->state == KS_JOURNAL_FILE_SKIPPED)
-        {
-          g_autoptr (GError) not_image = g_error_new (KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE,
-                                                      _ ("%s is not a photo."), drop->path);
-
-          g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0, drop->path, not_image);
-        }
+      not_image = g_error_new (KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE, _ ("%s is not a photo."), drop->path);
+      g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0, drop->path, not_image);
     }
   ks_sync_queue_pump (self);
   ks_sync_engine_queue_refresh (self);
