@@ -416,8 +416,20 @@ test_uploads_outlive_window (void)
   ui_widget ("type:KsPreferencesWindow", "close", "");
   g_variant_unref (ui_wait_for ("Preferences to close", ui_check_no_window, "KsPreferencesWindow", 30));
 
+  /* A folder, closed at once: its photos, listed on a worker thread
+   * among many other files, keep the app running too. */
   ui_make_photos ("late", N_LATE, 90);
-  ui_activate (WINDOW_PATH, "import-uris", ui_photo_uris ("late", N_LATE));
+  {
+    g_autofree char *folder = g_build_filename (ui.photo_dir, "Late", NULL);
+    g_autofree char *script = g_strdup_printf ("mkdir '%s' && mv '%s'/late-*.jpg '%s' && cd '%s' && "
+                                               "seq -f 'notes-%%05g.txt' 40000 | xargs touch",
+                                               folder, ui.photo_dir, folder, folder);
+    g_autofree char *uri = g_filename_to_uri (folder, NULL, NULL);
+    const char      *uris[] = { uri, NULL };
+
+    ui_run_shell (script);
+    ui_activate (WINDOW_PATH, "import-uris", g_variant_new_strv (uris, -1));
+  }
   ui_widget ("type:KsWindow", "close", "");
 
   deadline = g_get_monotonic_time () + (gint64) (120 * ui.time_scale * G_USEC_PER_SEC);

@@ -42,6 +42,7 @@ struct _KsUploadQueue
   GPtrArray        *unsent;  /* Entry, while there is no engine */
   GPtrArray        *failed;  /* Entry */
   guint             n_entries;
+  guint             n_expanding; /* drops whose folders are being listed */
   guint             n_total;
   guint             n_done;
   gboolean          paused;
@@ -231,7 +232,7 @@ ks_upload_queue_get_busy (KsUploadQueue *self)
 {
   g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), FALSE);
 
-  return self->n_entries > 0;
+  return self->n_entries > 0 || self->n_expanding > 0;
 }
 
 guint
@@ -692,8 +693,11 @@ expanded_cb (GObject      *source,
   g_autofree char *album_id = user_data;
   g_autoptr (GPtrArray) files = g_task_propagate_pointer (G_TASK (result), NULL);
 
-  if (files != NULL)
+  self->n_expanding--;
+  if (files != NULL && files->len > 0)
     add_files (self, files, album_id);
+  else if (!ks_upload_queue_get_busy (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
 void
@@ -711,6 +715,10 @@ ks_upload_queue_add_files (KsUploadQueue *self,
   for (guint i = 0; i < g_list_model_get_n_items (files); i++)
     g_ptr_array_add (dropped, g_list_model_get_item (files, i));
 
+  /* Busy from now: closing the window while a dropped folder is being
+   * listed must not end the app before its photos are in the journal. */
+  if (self->n_expanding++ == 0 && self->n_entries == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
   task = g_task_new (self, self->cancellable, expanded_cb, g_strdup (album_id));
   g_task_set_source_tag (task, ks_upload_queue_add_files);
   g_task_set_task_data (task, dropped, (GDestroyNotify) g_ptr_array_unref);
