@@ -60,6 +60,27 @@ assert_downloaded (const char *dir,
   g_assert_cmpstr (hex, ==, sha256);
 }
 
+/* Requests for an album's photo list the server has answered so far. */
+static guint
+count_album_listings (CliFixture *fx)
+{
+  static guint     n_marks;
+  g_autofree char *mark = g_strdup_printf ("/v1/log-mark-%u", ++n_marks);
+  guint            status = 0;
+  g_autoptr (JsonNode) reply = ks_test_server_get_json (fx->server, mark, &status);
+  g_autofree char *log = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint count = 0;
+
+  g_assert_true (ks_test_server_wait_for_log (fx->server, mark, 10000));
+  log = ks_test_server_dup_log (fx->server);
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "\"GET /v1/albums/") != NULL && strstr (lines[i], "/photos") != NULL)
+      count++;
+  return count;
+}
+
 static void
 test_session (CliFixture   *fx,
               gconstpointer data)
@@ -147,6 +168,17 @@ test_session (CliFixture   *fx,
     g_assert_cmpuint (json_array_get_length (members), ==, 2);
     g_assert_cmpstr (json_object_get_string_member (find_by (members, "username", "alice"), "role"), ==, "owner");
     g_assert_cmpstr (json_object_get_string_member (find_by (members, "username", "bob"), "role"), ==, "contributor");
+  }
+
+  /* ls, as a table: one listing, whatever the number of albums. */
+  {
+    guint listings = count_album_listings (fx);
+    g_auto (CliRun) run = cli_run (alice, NULL, "ls");
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "beach.png"));
+    g_assert_nonnull (strstr (run.out, "sunset.png"));
+    g_assert_cmpuint (count_album_listings (fx), ==, listings);
   }
 
   /* ls --json, as each of them sees it. */

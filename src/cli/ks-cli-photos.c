@@ -22,10 +22,9 @@ album_ids_of (GHashTable *map,
 }
 
 static void
-print_photos (KsCli      *cli,
-              GPtrArray  *photos,
-              GHashTable *map,
-              gboolean    with_owner)
+print_photos (KsCli     *cli,
+              GPtrArray *photos,
+              gboolean   with_owner)
 {
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
 
@@ -66,14 +65,18 @@ ks_cli_cmd_ls (KsCli              *cli,
     return ks_cli_fail (error);
 
   photos = album != NULL ? ks_cli_list_album_photos (cli, album->id, &error) : ks_cli_list_own_photos (cli, &error);
-  if (photos == NULL || (map = ks_cli_map_photo_albums (cli, &error)) == NULL)
+  if (photos == NULL)
     return ks_cli_fail (error);
-
   if (!cli->json)
     {
-      print_photos (cli, photos, map, album != NULL);
+      print_photos (cli, photos, album != NULL);
       return KS_CLI_EXIT_OK;
     }
+
+  /* Which albums hold each photo: a listing of every album, so only
+   * for the JSON, which says. */
+  if ((map = ks_cli_map_photo_albums (cli, &error)) == NULL)
+    return ks_cli_fail (error);
 
   array = json_array_new ();
   for (guint i = 0; i < photos->len; i++)
