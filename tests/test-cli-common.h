@@ -115,8 +115,28 @@ cli_fixture_teardown (CliFixture   *fx,
   g_free (fx->root);
 }
 
+/* Longer than any command takes under the sanitizers, shorter than
+ * meson's limit for the whole test. */
+#define CLI_RUN_TIMEOUT_S 180
+
+static G_GNUC_UNUSED void
+cli_run_store_result (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static G_GNUC_UNUSED gboolean
+cli_run_timed_out (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 /* Runs keepsake-cli with @first_arg... as @user, feeding @input (nullable)
- * on stdin. A crash (a signal, a sanitizer abort) fails the test. */
+ * on stdin. A crash (a signal, a sanitizer abort) fails the test, and so
+ * does a run that takes more than CLI_RUN_TIMEOUT_S. */
 static G_GNUC_UNUSED CliRun
 cli_runv (CliUser           *user,
           const char        *input,
@@ -128,6 +148,10 @@ cli_runv (CliUser           *user,
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *line = NULL;
+  GMainContext    *context;
+  GSource         *timeout;
+  GAsyncResult    *result = NULL;
+  gboolean         timed_out = FALSE;
   CliRun           run = { 0 };
 
   g_assert_nonnull (binary);
@@ -142,12 +166,32 @@ cli_runv (CliUser           *user,
   g_subprocess_launcher_set_cwd (launcher, user->home);
   process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, input != NULL ? input : "", NULL, &run.out, &run.err, &error);
+  line = g_strjoinv (" ", (char **) args);
+
+  /* Bounded: a command that hangs fails the test with its name. */
+  context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
+  timeout = g_timeout_source_new_seconds (CLI_RUN_TIMEOUT_S);
+  g_source_set_callback (timeout, cli_run_timed_out, &timed_out, NULL);
+  g_source_attach (timeout, context);
+  g_subprocess_communicate_utf8_async (process, input != NULL ? input : "", NULL, cli_run_store_result, &result);
+  while (result == NULL && !timed_out)
+    g_main_context_iteration (context, TRUE);
+  if (timed_out)
+    {
+      g_subprocess_force_exit (process);
+      g_error ("keepsake-cli %s did not finish in %d s", line, CLI_RUN_TIMEOUT_S);
+    }
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+  g_subprocess_communicate_utf8_finish (process, result, &run.out, &run.err, &error);
   g_assert_no_error (error);
   g_subprocess_wait (process, NULL, &error);
   g_assert_no_error (error);
+  g_clear_object (&result);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
 
-  line = g_strjoinv (" ", (char **) args);
   g_test_message ("%s$ keepsake-cli %s\n%s%s[exit %d]", user->username, line, run.out, run.err,
                   g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1);
   g_assert_true (g_subprocess_get_if_exited (process));
