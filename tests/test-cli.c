@@ -427,6 +427,15 @@ test_partial_upload (CliFixture   *fx,
   }
 }
 
+static guint
+count_photos (CliUser *user)
+{
+  g_auto (CliRun) run = cli_run (user, NULL, "--json", "ls");
+  g_autoptr (JsonNode) root = cli_json (&run);
+
+  return json_array_get_length (get_array (root, "photos"));
+}
+
 /* What the app would do: @user's access token, signed in with the
  * password, to call the API directly. */
 static char *
@@ -484,12 +493,7 @@ test_upload_trashed (CliFixture   *fx,
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
   reply = ks_test_server_send (fx->server, msg);
   g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-  {
-    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "ls");
-    g_autoptr (JsonNode) root = cli_json (&run);
-
-    g_assert_cmpuint (json_array_get_length (get_array (root, "photos")), ==, 0);
-  }
+  g_assert_cmpuint (count_photos (alice), ==, 0);
 
   {
     g_auto (CliRun) run = cli_run (alice, NULL, "upload", photo, "--album", "Found");
@@ -616,15 +620,6 @@ cli_run_interrupted (CliUser           *user,
 
 #define cli_run_interrupted(user, delay_ms, ...) \
   cli_run_interrupted ((user), (delay_ms), (const char *const[]){ __VA_ARGS__, NULL })
-
-static guint
-count_photos (CliUser *user)
-{
-  g_auto (CliRun) run = cli_run (user, NULL, "--json", "ls");
-  g_autoptr (JsonNode) root = cli_json (&run);
-
-  return json_array_get_length (get_array (root, "photos"));
-}
 
 /* Ctrl+C in the middle of a (slowed down) transfer: nothing committed,
  * nothing half-written where the file belongs; the next run finishes. */

@@ -679,15 +679,26 @@ test_drops (Fx           *fx,
   g_assert_cmpuint (fx->failed->len, ==, 3);
 }
 
-static KsPhoto *
-server_photo (Fx         *fx,
-              const char *sha)
+/* The id of the photo with these bytes the server lists (not deleted),
+ * or NULL. */
+static char *
+server_photo_id (Fx         *fx,
+                 const char *sha)
 {
   g_autoptr (GHashTable) photos = photo_list_server (fx->client);
-  gpointer photo = NULL;
+  KsPhoto *photo = g_hash_table_lookup (photos, sha);
 
-  g_hash_table_steal_extended (photos, sha, NULL, &photo);
-  return photo;
+  return photo != NULL ? g_strdup (photo->id) : NULL;
+}
+
+/* Waits for the @n_done-th file done, with no failure on the way. */
+static void
+wait_done (Fx         *fx,
+           guint       n_done,
+           const char *what)
+{
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (n_done), what);
+  g_assert_cmpuint (fx->failed->len, ==, 0);
 }
 
 static void
@@ -731,13 +742,13 @@ test_trashed (Fx           *fx,
   g_autofree char *loose_copy = g_build_filename (loose, "again.jpg", NULL);
   g_autofree char *sha = NULL;
   g_autofree char *purge = NULL;
+  g_autofree char *again = NULL;
   g_autofree char *first_id = NULL;
   g_autoptr (GBytes) jpeg = photo_jpeg (640, 480, 1, 401);
   g_autoptr (KsAlbum) trips = NULL;
   g_autoptr (KsAlbum) dropped = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) error = NULL;
-  KsPhoto *photo;
 
   g_assert_cmpint (g_mkdir (loose, 0700), ==, 0);
   sha = photo_write (original, jpeg);
@@ -746,10 +757,8 @@ test_trashed (Fx           *fx,
   sync_wait_synced (fx->engine);
   g_assert_cmpuint (fx->n_done, ==, 1);
   trips = only_album (fx, "Trips");
-  photo = server_photo (fx, sha);
-  g_assert_nonnull (photo);
-  first_id = g_strdup (photo->id);
-  ks_photo_free (photo);
+  first_id = server_photo_id (fx, sha);
+  g_assert_nonnull (first_id);
   ks_api_client_create_album_async (fx->client, "Dropped", NULL, ks_test_store_result, &result);
   dropped = ks_api_client_create_album_finish (fx->client, ks_test_wait_result (&result), &error);
   g_assert_no_error (error);
@@ -757,19 +766,15 @@ test_trashed (Fx           *fx,
   /* A copy in the watched folder: known content, left in the trash. */
   delete_photo (fx, first_id);
   g_free (photo_write (copy, jpeg));
-  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (2), "the copy");
-  g_assert_cmpuint (fx->failed->len, ==, 0);
-  g_assert_null (server_photo (fx, sha));
+  wait_done (fx, 2, "the copy");
+  g_assert_null (server_photo_id (fx, sha));
   g_assert_cmpuint (count_album_photos (fx, trips->id), ==, 0);
 
   /* The uploaded file dropped on an album: restored, and in it. */
   drop_file (fx, original, dropped->id);
-  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (3), "the drop");
-  g_assert_cmpuint (fx->failed->len, ==, 0);
-  photo = server_photo (fx, sha);
-  g_assert_nonnull (photo);
-  g_assert_cmpstr (photo->id, ==, first_id);
-  ks_photo_free (photo);
+  wait_done (fx, 3, "the drop");
+  g_assert_cmpstr (again = server_photo_id (fx, sha), ==, first_id);
+  g_clear_pointer (&again, g_free);
   g_assert_cmpuint (count_album_photos (fx, dropped->id), ==, 1);
   g_assert_cmpuint (count_album_photos (fx, trips->id), ==, 1);
 
@@ -777,12 +782,9 @@ test_trashed (Fx           *fx,
   delete_photo (fx, first_id);
   g_free (photo_write (loose_copy, jpeg));
   drop_file (fx, loose_copy, NULL);
-  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (4), "the dropped copy");
-  g_assert_cmpuint (fx->failed->len, ==, 0);
-  photo = server_photo (fx, sha);
-  g_assert_nonnull (photo);
-  g_assert_cmpstr (photo->id, ==, first_id);
-  ks_photo_free (photo);
+  wait_done (fx, 4, "the dropped copy");
+  g_assert_cmpstr (again = server_photo_id (fx, sha), ==, first_id);
+  g_clear_pointer (&again, g_free);
 
   /* Deleted long enough ago that the sweep removes it for good. */
   delete_photo (fx, first_id);
@@ -793,13 +795,10 @@ test_trashed (Fx           *fx,
   ks_test_server_restart (server);
   g_assert_true (ks_test_server_wait_for_log (server, "removed 0 photos never committed and 1 deleted", 10000));
   drop_file (fx, original, dropped->id);
-  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (5), "the drop after the purge");
-  g_assert_cmpuint (fx->failed->len, ==, 0);
-  photo = server_photo (fx, sha);
-  g_assert_nonnull (photo);
-  g_assert_cmpstr (photo->id, !=, first_id);
-  g_assert_null (photo->deleted_at);
-  ks_photo_free (photo);
+  wait_done (fx, 5, "the drop after the purge");
+  again = server_photo_id (fx, sha);
+  g_assert_nonnull (again);
+  g_assert_cmpstr (again, !=, first_id);
   g_assert_cmpuint (count_album_photos (fx, dropped->id), ==, 1);
 }
 
