@@ -221,16 +221,24 @@ cli_assert_one_line_error (const CliRun *run)
   g_assert_true (strchr (run->err, '\n') == run->err + strlen (run->err) - 1);
 }
 
+/* A run that exited with @status, and its JSON output. */
 static G_GNUC_UNUSED JsonNode *
-cli_json (const CliRun *run)
+cli_json_with_status (const CliRun *run,
+                      int           status)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
 
-  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpint (run->status, ==, status);
   json_parser_load_from_data (parser, run->out, -1, &error);
   g_assert_no_error (error);
   return json_node_ref (json_parser_get_root (parser));
+}
+
+static G_GNUC_UNUSED JsonNode *
+cli_json (const CliRun *run)
+{
+  return cli_json_with_status (run, 0);
 }
 
 static G_GNUC_UNUSED char *

@@ -325,13 +325,9 @@ test_commands (CliFixture   *fx,
   }
   {
     g_auto (CliRun) run = cli_run (alice, NULL, "--json", "sync", "run", "--once");
-    g_autoptr (JsonNode) root = NULL;
-    JsonObject *summary;
+    g_autoptr (JsonNode) root = cli_json_with_status (&run, 5);
+    JsonObject *summary = object_of (root);
 
-    g_assert_cmpint (run.status, ==, 5);
-    root = json_from_string (run.out, NULL);
-    g_assert_nonnull (root);
-    summary = object_of (root);
     g_assert_cmpint (json_object_get_int_member (summary, "uploaded"), ==, 0);
     g_assert_cmpint (json_object_get_int_member (summary, "failed"), ==, 1);
     g_assert_cmpint (json_object_get_int_member (summary, "done"), ==, 4);
@@ -725,13 +721,9 @@ test_metered (CliFixture   *fx,
   fake_nm_set_metered (nm, FAKE_NM_METERED_GUESS_YES);
   {
     g_auto (CliRun) run = cli_run (alice, NULL, "--json", "sync", "run", "--once");
-    g_autoptr (JsonNode) root = NULL;
-    JsonObject *summary;
+    g_autoptr (JsonNode) root = cli_json_with_status (&run, 4);
+    JsonObject *summary = object_of (root);
 
-    g_assert_cmpint (run.status, ==, 4);
-    root = json_from_string (run.out, NULL);
-    g_assert_nonnull (root);
-    summary = object_of (root);
     g_assert_cmpint (json_object_get_int_member (summary, "uploaded"), ==, 0);
     g_assert_cmpint (json_object_get_int_member (summary, "failed"), ==, 0);
     g_assert_cmpint (json_object_get_int_member (summary, "done"), ==, 0);

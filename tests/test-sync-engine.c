@@ -192,6 +192,20 @@ only_album (Fx         *fx,
   return g_ptr_array_steal_index (albums, 0);
 }
 
+static KsAlbum *
+create_album (Fx         *fx,
+              const char *name)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  KsAlbum *album;
+
+  ks_api_client_create_album_async (fx->client, name, NULL, ks_test_store_result, &result);
+  album = ks_api_client_create_album_finish (fx->client, ks_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  return album;
+}
+
 static guint
 count_album_photos (Fx         *fx,
                     const char *album_id)
@@ -220,6 +234,18 @@ add_folder (Fx         *fx,
   g_autoptr (GError) error = NULL;
 
   g_assert_true (ks_sync_engine_add_folder (fx->engine, file, album, value, &error));
+  g_assert_no_error (error);
+}
+
+static void
+drop_file (Fx         *fx,
+           const char *path,
+           const char *album_id)
+{
+  g_autolist (GFile) files = g_list_append (NULL, g_file_new_for_path (path));
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (ks_sync_engine_upload_files (fx->engine, files, album_id, KS_SYNC_PRIORITY_USER, &error));
   g_assert_no_error (error);
 }
 
@@ -599,14 +625,12 @@ test_drops (Fx           *fx,
   g_autofree char *missing = g_build_filename (loose, "missing.jpg", NULL);
   g_autofree char *watched = g_build_filename (fx->folder, "original.jpg", NULL);
   g_autofree char *drop_path = NULL;
-  g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (KsAlbum) album = NULL;
   g_autoptr (KsJournalFolder) record = NULL;
   g_autoptr (KsJournalFile) row = NULL;
   g_autoptr (GHashTable) photos = NULL;
   g_autoptr (GError) error = NULL;
   g_autolist (GFile) files = NULL;
-  g_autolist (GFile) again = NULL;
   guint n_prepared = 0, n_progress = 0, puts;
 
   g_assert_cmpint (g_mkdir (loose, 0700), ==, 0);
@@ -616,9 +640,7 @@ test_drops (Fx           *fx,
   sync_wait_synced (fx->engine);
   g_assert_cmpuint (fx->n_done, ==, 1);
 
-  ks_api_client_create_album_async (fx->client, "Dropped", NULL, ks_test_store_result, &result);
-  album = ks_api_client_create_album_finish (fx->client, ks_test_wait_result (&result), &error);
-  g_assert_no_error (error);
+  album = create_album (fx, "Dropped");
   {
     g_autoptr (GBytes) jpeg_a = photo_jpeg (640, 480, 6, 301);
     g_autoptr (GBytes) jpeg_b = photo_jpeg (480, 640, 1, 302);
@@ -668,9 +690,7 @@ test_drops (Fx           *fx,
 
   /* Dropped again, uploaded already: asked for, not sent. */
   puts = count_puts ();
-  again = g_list_append (again, g_file_new_for_path (a));
-  g_assert_true (ks_sync_engine_upload_files (fx->engine, again, NULL, KS_SYNC_PRIORITY_USER, &error));
-  g_assert_no_error (error);
+  drop_file (fx, a, NULL);
   sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (5), "the photo dropped again");
   spin (fx, 200);
   g_assert_cmpuint (fx->n_done, ==, 5);
@@ -715,18 +735,6 @@ delete_photo (Fx         *fx,
   g_assert_nonnull (deleted->deleted_at);
 }
 
-static void
-drop_file (Fx         *fx,
-           const char *path,
-           const char *album_id)
-{
-  g_autolist (GFile) files = g_list_append (NULL, g_file_new_for_path (path));
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (ks_sync_engine_upload_files (fx->engine, files, album_id, KS_SYNC_PRIORITY_USER, &error));
-  g_assert_no_error (error);
-}
-
 /* A photo in the server's trash: the same bytes turning up in a watched
  * folder leave it there (the user deleted it); a drop of the file, or of
  * a copy, restores it into the album it was dropped on; once the trash
@@ -747,8 +755,6 @@ test_trashed (Fx           *fx,
   g_autoptr (GBytes) jpeg = photo_jpeg (640, 480, 1, 401);
   g_autoptr (KsAlbum) trips = NULL;
   g_autoptr (KsAlbum) dropped = NULL;
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autoptr (GError) error = NULL;
 
   g_assert_cmpint (g_mkdir (loose, 0700), ==, 0);
   sha = photo_write (original, jpeg);
@@ -759,9 +765,7 @@ test_trashed (Fx           *fx,
   trips = only_album (fx, "Trips");
   first_id = server_photo_id (fx, sha);
   g_assert_nonnull (first_id);
-  ks_api_client_create_album_async (fx->client, "Dropped", NULL, ks_test_store_result, &result);
-  dropped = ks_api_client_create_album_finish (fx->client, ks_test_wait_result (&result), &error);
-  g_assert_no_error (error);
+  dropped = create_album (fx, "Dropped");
 
   /* A copy in the watched folder: known content, left in the trash. */
   delete_photo (fx, first_id);
