@@ -512,8 +512,8 @@ submit (KsUploadQueue *self,
           g_ptr_array_add (paths, g_strdup (entries[i]->path));
         }
       files = g_list_reverse (files);
-      /* Files already uploaded or unreadable finish inside, so only
-       * their paths are safe to use afterwards. */
+      /* Files that cannot be read finish inside, so only their paths
+       * are safe to use afterwards. */
       if (!ks_sync_engine_upload_files (self->engine, files, album_id, KS_SYNC_PRIORITY_USER, &error))
         for (guint k = 0; k < paths->len; k++)
           {

@@ -213,9 +213,12 @@ void ks_sync_engine_rescan (KsSyncEngine *self);
  * work and into @album_id (nullable), in one journal transaction, so a
  * crash or reboot loses none of them. A file of a watched folder whose
  * photos go to that album stays the folder's; others are tracked under
- * a hidden "dropped files" record of the journal. Each file ends with
- * "file-done" or "file-failed" (at once for one already uploaded, or
- * one that cannot be read). FALSE only when the journal failed. */
+ * a hidden "dropped files" record of the journal. A file uploaded
+ * before goes through the queue again (its photo restored from the
+ * server's trash, or uploaded again if purged since). Each file ends
+ * with "file-done" or "file-failed" (at once for one that cannot be
+ * read, or is known not to be a photo). FALSE only when the journal
+ * failed. */
 gboolean ks_sync_engine_upload_files (KsSyncEngine *self,
                                       GList        *files,
                                       const char   *album_id,
