@@ -162,6 +162,34 @@ sqlite_int (const char *path,
   return value;
 }
 
+/* The counts the journal keeps (by triggers) are what counting its rows
+ * gives, for the whole journal and for each folder. */
+static void
+assert_counts_kept (const char *path,
+                    KsJournal  *journal)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) folders = ks_journal_list_folders (journal, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i <= folders->len; i++)
+    {
+      gint64  folder_id = i < folders->len ? ((KsJournalFolder *) folders->pdata[i])->id : 0;
+      guint64 counts[KS_JOURNAL_N_FILE_STATES];
+
+      g_assert_true (ks_journal_count_states (journal, folder_id, counts, &error));
+      g_assert_no_error (error);
+      for (int state = 0; state < KS_JOURNAL_N_FILE_STATES; state++)
+        {
+          g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM files WHERE state = '%s'"
+                                                  " AND (%" G_GINT64_FORMAT " = 0 OR folder_id = %" G_GINT64_FORMAT ")",
+                                                  ks_journal_file_state_to_string (state), folder_id, folder_id);
+
+          g_assert_cmpuint (counts[state], ==, (guint64) sqlite_int (path, sql));
+        }
+    }
+}
+
 /* ---- opening ---- */
 
 static void
@@ -228,16 +256,72 @@ test_open_refuses (Fixture      *fx,
   assert_open_refused (foreign, "not a Keepsake sync journal");
 
   g_assert_cmpint (sqlite3_open (newer, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE future (x); PRAGMA application_id = 1263750732;"
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE future (x); PRAGMA application_id = 1263749708;"
                                      "PRAGMA user_version = 99;",
                                  NULL, NULL, NULL),
                    ==, SQLITE_OK);
   sqlite3_close (db);
-  assert_open_refused (newer, "newer");
+  assert_open_refused (newer, "written by a newer Keepsake");
 
   g_unlink (garbage);
   g_unlink (foreign);
   g_unlink (newer);
+}
+
+/* A journal schema version 1 wrote (tests/journal-v1.sql) opens with
+ * every row kept, its files counted, and the unused index gone. */
+static void
+test_open_upgrade (Fixture      *fx,
+                   gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dump_path = g_test_build_filename (G_TEST_DIST, "journal-v1.sql", NULL);
+  g_autofree char *dump = NULL;
+  g_autofree char *path = g_build_filename (fx->dir, "v1.db", NULL);
+  g_autoptr (KsJournal) journal = NULL;
+  g_autoptr (KsJournalFile) failed = NULL;
+  g_autoptr (GPtrArray) errors = NULL;
+  guint64  counts[KS_JOURNAL_N_FILE_STATES];
+  sqlite3 *db = NULL;
+
+  g_assert_true (g_file_get_contents (dump_path, &dump, NULL, &error));
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, dump, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (sqlite_int (path, "PRAGMA user_version"), ==, 1);
+
+  journal = ks_journal_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite_int (path, "PRAGMA user_version"), ==, ks_journal_get_schema_version ());
+  g_assert_cmpint (sqlite_int (path, "SELECT count(*) FROM sqlite_schema WHERE name = 'files_sha256'"), ==, 0);
+
+  g_assert_true (ks_journal_count_states (journal, 0, counts, &error));
+  g_assert_cmpuint (counts[KS_JOURNAL_FILE_DONE], ==, 2);
+  g_assert_cmpuint (counts[KS_JOURNAL_FILE_QUEUED], ==, 1);
+  g_assert_cmpuint (counts[KS_JOURNAL_FILE_SKIPPED], ==, 1);
+  g_assert_cmpuint (counts[KS_JOURNAL_FILE_FAILED], ==, 1);
+  g_assert_cmpuint (counts[KS_JOURNAL_FILE_NEW], ==, 2);
+  g_assert_true (ks_journal_count_states (journal, 2, counts, &error));
+  g_assert_cmpuint (counts[KS_JOURNAL_FILE_NEW], ==, 2);
+  g_assert_cmpuint (counts[KS_JOURNAL_FILE_DONE], ==, 0);
+  failed = ks_journal_get_file (journal, 5, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (failed->path, ==, "broken.jpg");
+  g_assert_cmpstr (failed->last_error, ==, "Not a JPEG file: starts with 0x00 0x00");
+  errors = ks_journal_list_errors (journal, 10, &error);
+  g_assert_cmpuint (errors->len, ==, 1);
+
+  /* Counted from then on: a change of state, a folder removed. */
+  g_assert_true (ks_journal_set_state (journal, 6, KS_JOURNAL_FILE_QUEUED, &error));
+  g_assert_no_error (error);
+  assert_counts_kept (path, journal);
+  g_assert_true (ks_journal_remove_folder (journal, 2, &error));
+  g_assert_no_error (error);
+  assert_counts_kept (path, journal);
+  g_assert_cmpint (sqlite_int (path, "SELECT count(*) FROM file_counts WHERE folder_id = 2"), ==, 0);
+
+  g_clear_object (&journal);
+  g_unlink (path);
 }
 
 /* Real damage: pages of a journal with content overwritten. */
@@ -335,6 +419,7 @@ test_folders (Fixture      *fx,
   g_assert_cmpuint (folders->len, ==, 0);
   g_assert_false (ks_journal_remove_folder (fx->journal, fx->folder, &error));
   g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND);
+  assert_counts_kept (fx->path, fx->journal);
 }
 
 /* ---- files ---- */
@@ -476,6 +561,7 @@ test_lifecycle (Fixture      *fx,
 
   g_assert_false (ks_journal_set_state (fx->journal, 999, KS_JOURNAL_FILE_DONE, &error));
   g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND);
+  assert_counts_kept (fx->path, fx->journal);
 }
 
 static void
@@ -588,6 +674,7 @@ test_errors_and_retry (Fixture      *fx,
 
   g_assert_false (ks_journal_retry (fx->journal, 999, NULL, &error));
   g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND);
+  assert_counts_kept (fx->path, fx->journal);
 }
 
 static void
@@ -639,6 +726,7 @@ test_renames (Fixture      *fx,
   g_assert_true (ks_journal_remove_file (fx->journal, c, &error));
   g_assert_false (ks_journal_remove_file (fx->journal, c, &error));
   g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND);
+  assert_counts_kept (fx->path, fx->journal);
 }
 
 static void
@@ -670,6 +758,7 @@ test_scan (Fixture      *fx,
 
   g_assert_false (ks_journal_begin_scan (fx->journal, 999, &error));
   g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND);
+  assert_counts_kept (fx->path, fx->journal);
 }
 
 /* The size of the journal's write-ahead log: every page a transaction
@@ -752,6 +841,7 @@ test_scan_unchanged (Fixture      *fx,
   /* Finished: a second finish has nothing to go by. */
   g_assert_false (ks_journal_finish_scan (fx->journal, fx->folder, &removed, &error));
   g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_FAILED);
+  assert_counts_kept (fx->path, fx->journal);
 }
 
 /* ---- transactions ---- */
@@ -768,6 +858,7 @@ test_batches (Fixture      *fx,
   add_file (fx, "rolled-back.jpg", 2);
   set_state (fx, before, KS_JOURNAL_FILE_SKIPPED);
   ks_journal_rollback (fx->journal);
+  assert_counts_kept (fx->path, fx->journal);
   g_assert_null (ks_journal_find_file (fx->journal, fx->folder, "rolled-back.jpg", &error));
   assert_state (fx, before, KS_JOURNAL_FILE_NEW);
 
@@ -783,6 +874,7 @@ test_batches (Fixture      *fx,
   assert_state (fx, before, KS_JOURNAL_FILE_NEW);
   committed = ks_journal_find_file (fx->journal, fx->folder, "committed.jpg", &error);
   g_assert_nonnull (committed);
+  assert_counts_kept (fx->path, fx->journal);
 }
 
 /* A full disk, as SQLite sees one: writes fail cleanly, the change is
@@ -820,6 +912,7 @@ test_disk_full (Fixture      *fx,
   add_file (fx, "after.jpg", 1);
   reopen (fx);
   g_assert_cmpuint (count_state (fx, KS_JOURNAL_FILE_NEW), ==, added + 1);
+  assert_counts_kept (fx->path, fx->journal);
 }
 
 /* ---- resume records ---- */
@@ -940,6 +1033,7 @@ main (int   argc,
   ADD ("open/reopen", test_open_reopen);
   ADD ("open/refuses", test_open_refuses);
   ADD ("open/corrupt", test_open_corrupt);
+  ADD ("open/upgrade", test_open_upgrade);
   ADD ("folders", test_folders);
   ADD ("files/upsert", test_upsert);
   ADD ("files/lifecycle", test_lifecycle);

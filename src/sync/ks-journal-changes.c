@@ -229,7 +229,7 @@ ks_journal_upsert_file (KsJournal           *self,
   g_return_val_if_fail (path != NULL && stat != NULL, FALSE);
 
   /* The common case of a rescan, a file as it was: nothing written. */
-  g_rec_mutex_lock (&self->lock);
+  ks_journal_lock (self);
   ok = lookup (self, folder_id, path, stat, &id, &same, error);
   if (ok && !same)
     ok = ks_journal_change_begin (self, error) &&

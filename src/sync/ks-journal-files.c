@@ -190,7 +190,7 @@ query (KsJournal             *self,
   KsJournalStmt *stmt;
   int            rc = SQLITE_ERROR;
 
-  g_rec_mutex_lock (&self->lock);
+  ks_journal_lock (self);
   stmt = ks_journal_prepare (self, sql, error);
   if (stmt != NULL)
     {
@@ -311,7 +311,7 @@ ks_journal_count_states (KsJournal *self,
 
   g_return_val_if_fail (KS_IS_JOURNAL (self), FALSE);
 
-  rows = query (self, "SELECT state, count(*) FROM files WHERE ?1 = 0 OR folder_id = ?1 GROUP BY state",
+  rows = query (self, "SELECT state, sum(n) FROM file_counts WHERE ?1 = 0 OR folder_id = ?1 GROUP BY state",
                 &p, count_from_row, g_free, error);
   if (rows == NULL)
     return FALSE;

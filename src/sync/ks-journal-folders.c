@@ -49,7 +49,7 @@ query_folders (KsJournal  *self,
   KsJournalStmt *stmt;
   int            rc = SQLITE_ERROR;
 
-  g_rec_mutex_lock (&self->lock);
+  ks_journal_lock (self);
   stmt = ks_journal_prepare (self, sql, error);
   if (stmt != NULL)
     {

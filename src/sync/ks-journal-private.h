@@ -19,8 +19,9 @@ struct _KsJournal
   char       *path;
   GHashTable *statements; /* const char *sql -> sqlite3_stmt *, owned */
   GRecMutex   lock;
-  gboolean    in_batch; /* the lock is held by the batch's thread */
-  GHashTable *scans;    /* folder id -> KsJournalSeen, while it is scanned */
+  gint        n_waiting; /* atomic: threads waiting for the lock */
+  gboolean    in_batch;  /* the lock is held by the batch's thread */
+  GHashTable *scans;     /* folder id -> KsJournalSeen, while it is scanned */
 };
 
 /* The files a scan in progress found unchanged, as a bitmap of row ids:
@@ -33,6 +34,16 @@ typedef struct
   guint8 *bits; /* owned */
   gsize   n_bytes;
 } KsJournalSeen;
+
+/* Takes the lock, counted while waiting for it (see
+ * ks_journal_let_waiters_in()). */
+static inline void
+ks_journal_lock (KsJournal *self)
+{
+  g_atomic_int_inc (&self->n_waiting);
+  g_rec_mutex_lock (&self->lock);
+  g_atomic_int_dec_and_test (&self->n_waiting);
+}
 
 void ks_journal_seen_free (KsJournalSeen *seen);
 /* Registers the SQL function finishing a scan uses. */

@@ -16,7 +16,7 @@ ks_journal_resume_load (KsResumeStore *store,
   KsJournalStmt  *stmt;
   int             rc = SQLITE_ERROR;
 
-  g_rec_mutex_lock (&self->lock);
+  ks_journal_lock (self);
   stmt = ks_journal_prepare (self,
                              "SELECT u.photo_id, u.upload_id, u.part_size, u.file_size, u.file_mtime,"
                              "       p.part_number, p.etag"
@@ -75,7 +75,7 @@ static gboolean
 durable_change_begin (KsJournal *self,
                       GError   **error)
 {
-  g_rec_mutex_lock (&self->lock);
+  ks_journal_lock (self);
   if (!self->in_batch)
     sqlite3_exec (self->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
   if (ks_journal_change_begin (self, error))

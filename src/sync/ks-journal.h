@@ -141,6 +141,10 @@ gboolean ks_journal_begin (KsJournal *self,
 gboolean ks_journal_commit (KsJournal *self,
                             GError   **error);
 void     ks_journal_rollback (KsJournal *self);
+/* Between the transactions of a long run of them: returns once every
+ * thread that was waiting for the journal has had it (or after 2 ms),
+ * so that a batch begun at once does not keep them waiting. */
+void ks_journal_let_waiters_in (KsJournal *self);
 
 /* ---- watched folders ---- */
 

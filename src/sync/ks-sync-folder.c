@@ -11,6 +11,10 @@
 #include "ks-scanner.h"
 #include "ks-sync-engine-private.h"
 
+/* How long a scan's transaction holds the journal before letting in
+ * whoever waits for it. */
+#define SCAN_TRANSACTION_USEC (4 * G_TIME_SPAN_MILLISECOND)
+
 gboolean
 ks_sync_folder_is_drop (const char *record_path)
 {
@@ -95,18 +99,35 @@ skip_early (ScanData   *data,
 }
 
 /* One transaction per batch: a warm rescan is mostly lookups that find
- * the file unchanged and write nothing. */
+ * the file unchanged and write nothing. A batch of new files takes
+ * longer (each is inserted, and sniffed unless its name says photo), so
+ * the transaction ends every few milliseconds and lets in the main
+ * thread, which may be waiting to read the counts or record an upload. */
 static void
 scan_batch_cb (KsScanner *scanner,
                GPtrArray *entries,
                gpointer   user_data)
 {
   ScanData *data = user_data;
+  gint64    begun = g_get_monotonic_time ();
+  guint     committed = 0;
 
   if (data->batch_error != NULL || !ks_journal_begin (data->journal, &data->batch_error))
     return;
   for (guint i = 0; i < entries->len; i++)
     {
+      if (i > committed && g_get_monotonic_time () - begun > SCAN_TRANSACTION_USEC)
+        {
+          if (!ks_journal_commit (data->journal, &data->batch_error))
+            return;
+          data->n_files += i - committed;
+          committed = i;
+          ks_journal_let_waiters_in (data->journal);
+          if (!ks_journal_begin (data->journal, &data->batch_error))
+            return;
+          begun = g_get_monotonic_time ();
+        }
+
       KsScanEntry    *entry = g_ptr_array_index (entries, i);
       KsJournalStat   st = { entry->size, entry->mtime, entry->inode, entry->device };
       KsJournalUpsert change = KS_JOURNAL_UPSERT_UNCHANGED;
@@ -123,7 +144,7 @@ scan_batch_cb (KsScanner *scanner,
     }
   if (!ks_journal_commit (data->journal, &data->batch_error))
     return;
-  data->n_files += entries->len;
+  data->n_files += entries->len - committed;
 }
 
 static void
