@@ -11,12 +11,16 @@
 
 #include "ks-server-db.h"
 #include "ks-server-error.h"
+#include "ks-sqlite-checkpointer.h"
 
 /* How long a writer waits for another one before SQLITE_BUSY. */
 #define BUSY_TIMEOUT_MS 5000
 
-/* WAL sizes, in pages, that start a checkpoint on the worker (SQLite's
- * own default), and one in the COMMIT itself: see checkpoint_job(). */
+/* WAL sizes, in pages, that start a checkpoint on the worker and one in
+ * the COMMIT itself (ks-sqlite-checkpointer.h). The worker waits for
+ * 4,000 rather than SQLite's 1,000: new rows land on random B-tree
+ * pages, rewritten by many transactions in between, and a checkpoint
+ * copies each page once. */
 #define CHECKPOINT_PAGES 4000
 #define CHECKPOINT_INLINE_PAGES 16000
 
@@ -43,10 +47,7 @@ struct _KsServerDb
   gboolean opened;  /* open succeeded: a clean close leaves the marker */
   gboolean checked; /* open ran quick_check */
 
-  /* Checkpoints run on a worker with a connection of their own. */
-  GThreadPool *checkpointer;      /* owned, nullable */
-  sqlite3     *checkpoint_handle; /* owned, nullable: the worker's */
-  gint         checkpoint_queued; /* atomic */
+  KsSqliteCheckpointer *checkpointer; /* owned, nullable */
 };
 
 G_DEFINE_FINAL_TYPE (KsServerDb, ks_server_db, G_TYPE_OBJECT)
@@ -320,11 +321,7 @@ ks_server_db_finalize (GObject *object)
 {
   KsServerDb *self = (KsServerDb *) object;
 
-  /* Waits for a running checkpoint. */
-  if (self->checkpointer != NULL)
-    g_thread_pool_free (self->checkpointer, TRUE, TRUE);
-  if (self->checkpoint_handle != NULL)
-    sqlite3_close (self->checkpoint_handle);
+  g_clear_pointer (&self->checkpointer, ks_sqlite_checkpointer_free);
   if (self->handle != NULL && sqlite3_close (self->handle) != SQLITE_OK)
     g_critical ("Closing %s: %s", self->path, sqlite3_errmsg (self->handle));
   else if (self->opened)
@@ -467,73 +464,6 @@ configure (KsServerDb *self,
   return ks_server_db_exec (self, CONNECTION_PRAGMAS, error);
 }
 
-/* ---- Checkpoints ---- */
-
-/*
- * SQLite checkpoints (copies the WAL into the database file and fsyncs
- * it) in the COMMIT that takes the WAL past its limit, which put a few
- * milliseconds into one request in every few hundred. Here a commit only
- * queues the checkpoint, which a worker runs with its own connection;
- * PASSIVE, so it never blocks a writer. But the WAL only starts over
- * once a checkpoint has caught up with the last COMMIT, which a worker
- * racing a busy writer may never do; so past CHECKPOINT_INLINE_PAGES the
- * COMMIT checkpoints too, and has little left to copy by then.
- */
-static void
-checkpoint_job (gpointer data,
-                gpointer user_data)
-{
-  KsServerDb *self = data;
-  int         rc;
-  int         log_pages = 0;
-  int         done_pages = 0;
-
-  g_atomic_int_set (&self->checkpoint_queued, 0);
-
-  if (self->checkpoint_handle == NULL)
-    {
-      rc = sqlite3_open_v2 (self->path, &self->checkpoint_handle, SQLITE_OPEN_READWRITE, NULL);
-      /* A connection only sees the WAL once it has read something. */
-      if (rc == SQLITE_OK)
-        rc = sqlite3_exec (self->checkpoint_handle, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
-      if (rc != SQLITE_OK)
-        {
-          g_warning ("Cannot open %s to checkpoint it: %s", self->path, sqlite3_errstr (rc));
-          g_clear_pointer (&self->checkpoint_handle, sqlite3_close);
-          return;
-        }
-    }
-
-  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_handle, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                  &log_pages, &done_pages);
-  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-    g_warning ("Checkpointing %s: %s", self->path, sqlite3_errmsg (self->checkpoint_handle));
-}
-
-static int
-wal_hook_cb (void       *user_data,
-             sqlite3    *handle,
-             const char *name,
-             int         pages)
-{
-  KsServerDb *self = user_data;
-
-  if (pages >= CHECKPOINT_INLINE_PAGES)
-    sqlite3_wal_checkpoint_v2 (handle, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-  else if (pages >= CHECKPOINT_PAGES && g_atomic_int_compare_and_exchange (&self->checkpoint_queued, 0, 1))
-    g_thread_pool_push (self->checkpointer, self, NULL);
-
-  return SQLITE_OK;
-}
-
-static void
-checkpoint_in_background (KsServerDb *self)
-{
-  self->checkpointer = g_thread_pool_new (checkpoint_job, NULL, 1, FALSE, NULL);
-  /* Replaces the automatic checkpoint. */
-  sqlite3_wal_hook (self->handle, wal_hook_cb, self);
-}
-
 static gboolean
 apply_migration (KsServerDb *self,
                  guint       index,
@@ -626,7 +556,7 @@ ks_server_db_open (const char *path,
       !migrate (self, error))
     return NULL;
 
-  checkpoint_in_background (self);
+  self->checkpointer = ks_sqlite_checkpointer_new (self->handle, path, CHECKPOINT_PAGES, CHECKPOINT_INLINE_PAGES);
   self->opened = TRUE;
 
   return g_steal_pointer (&self);
@@ -699,7 +629,7 @@ ks_server_db_open_connection (KsServerDb *self,
       sqlite3_close (handle);
       return NULL;
     }
-  sqlite3_wal_hook (handle, wal_hook_cb, self);
+  ks_sqlite_checkpointer_add_connection (self->checkpointer, handle);
 
   return handle;
 }

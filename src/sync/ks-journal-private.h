@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "ks-journal.h"
+#include "ks-sqlite-checkpointer.h"
 #include "ks-sync-error.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,8 @@ struct _KsJournal
   gint        n_waiting; /* atomic: threads waiting for the lock */
   gboolean    in_batch;  /* the lock is held by the batch's thread */
   GHashTable *scans;     /* folder id -> KsJournalSeen, while it is scanned */
+
+  KsSqliteCheckpointer *checkpointer; /* owned, nullable */
 };
 
 /* The files a scan in progress found unchanged, as a bitmap of row ids:

@@ -9,6 +9,10 @@
 /* How long a writer waits for another connection (the CLI while the app
  * runs) before SQLITE_BUSY. */
 #define BUSY_TIMEOUT_MS 10000
+/* WAL sizes, in pages, that start a checkpoint on a worker (SQLite's
+ * own threshold) and one in the COMMIT (ks-sqlite-checkpointer.h). */
+#define CHECKPOINT_PAGES 1000
+#define CHECKPOINT_INLINE_PAGES 16000
 /* "KSJL": tells our file from any other SQLite database. */
 #define APPLICATION_ID 0x4b534a4c
 
@@ -515,6 +519,9 @@ ks_journal_open (const char *path,
       !migrate (self, version, error))
     return NULL;
 
+  /* Its commits run on the app's main thread: the copying and fsyncing
+   * goes to a worker. */
+  self->checkpointer = ks_sqlite_checkpointer_new (self->db, path, CHECKPOINT_PAGES, CHECKPOINT_INLINE_PAGES);
   return g_steal_pointer (&self);
 }
 
@@ -534,6 +541,7 @@ ks_journal_finalize (GObject *object)
 
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->scans, g_hash_table_unref);
+  g_clear_pointer (&self->checkpointer, ks_sqlite_checkpointer_free);
   if (self->db != NULL && sqlite3_close (self->db) != SQLITE_OK)
     g_critical ("Closing the sync journal %s: %s", self->path, sqlite3_errmsg (self->db));
   g_free (self->path);
