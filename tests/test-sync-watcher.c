@@ -600,6 +600,37 @@ test_polling (Fixture      *f,
   g_assert_cmpuint (count (f, "degraded"), ==, 1);
 }
 
+/* Hundreds of directories are watched a slice at a time, after the
+ * callback that listed them: set-up ends only once every one is
+ * watched, and stopping midway leaves none watched and nothing queued. */
+static void
+test_wide_tree (Fixture      *f,
+                gconstpointer data)
+{
+  for (guint i = 0; i < 400; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("d%03u/sub", i);
+
+      make_dir (f, rel);
+    }
+  start (f, FALSE);
+  g_assert_cmpuint (ks_watcher_get_n_monitored (f->watcher), ==, 801);
+  g_assert_cmpuint (f->watcher->pending_id, ==, 0);
+  write_file (f, "d399/sub/a.jpg", "a");
+  WAIT_FOR (count (f, "settled d399/sub/a.jpg") == 1);
+
+  ks_watcher_stop (f->watcher);
+  ks_watcher_start (f->watcher);
+  WAIT_FOR (f->watcher->pending_id != 0);
+  ks_watcher_stop (f->watcher);
+  g_assert_cmpuint (ks_watcher_get_n_monitored (f->watcher), ==, 0);
+  g_assert_cmpuint (g_queue_get_length (&f->watcher->pending), ==, 0);
+  g_assert_cmpuint (f->watcher->pending_id, ==, 0);
+  spin (QUIET_MS);
+  g_assert_cmpuint (ks_watcher_get_n_monitored (f->watcher), ==, 0);
+  g_assert_cmpint (ks_watcher_get_state (f->watcher), ==, KS_WATCHER_STOPPED);
+}
+
 /* Nothing pending: no timer left behind. */
 static void
 test_idle (Fixture      *f,
@@ -611,6 +642,7 @@ test_idle (Fixture      *f,
   WAIT_FOR (count (f, "settled sub/a.jpg") == 1);
   WAIT_FOR (f->watcher->tick_id == 0);
   g_assert_cmpuint (f->watcher->poll_id, ==, 0);
+  g_assert_cmpuint (f->watcher->pending_id, ==, 0);
   g_assert_cmpuint (f->watcher->retry_id, ==, 0);
   g_assert_cmpuint (f->watcher->resume_idle_id, ==, 0);
   g_assert_null (f->watcher->ancestor_monitor);
@@ -635,6 +667,7 @@ main (int   argc,
   ADD ("/watcher/unmounted", test_unmounted);
   ADD ("/watcher/ignored", test_ignored);
   ADD ("/watcher/polling", test_polling);
+  ADD ("/watcher/wide-tree", test_wide_tree);
   ADD ("/watcher/idle", test_idle);
 #undef ADD
 

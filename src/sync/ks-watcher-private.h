@@ -80,7 +80,9 @@ struct _KsWatcher
   GHashTable   *watches;     /* rel -> KsWatch */
   guint         next_serial;
   guint         n_polled;
-  guint         listings; /* in flight */
+  guint         listings; /* in flight, and directories waiting in pending */
+  GQueue        pending;  /* PendingDir: found, not watched yet */
+  guint         pending_id;
   guint         poll_id;
   gboolean      polling;     /* a poll round is in flight */
   guint         degraded_id; /* "degraded" waits for an idle */
