@@ -12,9 +12,13 @@ SERVER="$BUILD/src/server/keepsake-server"
 CLI="${KS_CLI:-$BUILD/src/cli/keepsake-cli}"
 WORK=$(mktemp -d /tmp/ks-sync-bench-XXXXXX)
 SERVER_PID=
+# Preloaded into the CLI, it reports how long the main loop stopped
+# answering (bench/ks-bench-stalls.c): `env LD_PRELOAD="$STALLS"
+# KS_BENCH_STALLS=FILE "$CLI" …`.
+STALLS="$BUILD/bench/libks-bench-stalls.so"
 
-for tool in "$SERVER" "$CLI"; do
-  [ -x "$tool" ] || { echo "missing $tool: build first" >&2; exit 1; }
+for tool in "$SERVER" "$CLI" "$STALLS"; do
+  [ -e "$tool" ] || { echo "missing $tool: build first" >&2; exit 1; }
 done
 "$CLI" --help 2>&1 | grep -q 'sync run' || { echo "$CLI has no sync commands" >&2; exit 1; }
 

@@ -23,16 +23,18 @@ for d in "$WORK"/files/d*; do
 done
 "$CLI" sync add --no-album "$WORK/files" >/dev/null
 
-/usr/bin/time -f '%e %M' -o "$WORK/first" "$CLI" sync run --once >/dev/null
+/usr/bin/time -f '%e %M' -o "$WORK/first" env LD_PRELOAD="$STALLS" KS_BENCH_STALLS="$WORK/stalls-first" "$CLI" sync run --once >/dev/null
 read -r first_s first_rss <"$WORK/first"
 printf 'files: %s\n' "$(find "$WORK/files" -type f | wc -l)"
 printf 'first run (scan + sniff every file): %s s, peak RSS %s MiB\n' "$first_s" "$((first_rss / 1024))"
+printf '  %s\n' "$(cat "$WORK/stalls-first")"
 # CPU time beside the wall clock: on a shared machine it moves less.
 for run in 1 2 3 4 5; do
-  /usr/bin/time -f '%e %M %U %S' -o "$WORK/warm" "$CLI" sync run --once >/dev/null
+  /usr/bin/time -f '%e %M %U %S' -o "$WORK/warm" env LD_PRELOAD="$STALLS" KS_BENCH_STALLS="$WORK/stalls-$run" "$CLI" sync run --once >/dev/null
   read -r warm_s warm_rss warm_user warm_sys <"$WORK/warm"
   printf 'warm rescan %s: %s s (CPU %s s user, %s s system), peak RSS %s MiB\n' \
     "$run" "$warm_s" "$warm_user" "$warm_sys" "$((warm_rss / 1024))"
+  printf '  %s\n' "$(cat "$WORK/stalls-$run")"
 done
 printf 'load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -18,9 +18,10 @@ server_cpu () { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / h
 "$CLI" sync add "$WORK/photos" >/dev/null
 c0=$(server_cpu)
 t0=$(now)
-/usr/bin/time -f "sync cpu: %U user %S sys, %M KiB max RSS" "$CLI" sync run --once >/dev/null
+/usr/bin/time -f "sync cpu: %U user %S sys, %M KiB max RSS" env LD_PRELOAD="$STALLS" KS_BENCH_STALLS="$WORK/stalls" "$CLI" sync run --once >/dev/null
 t1=$(now)
 sync_s=$(elapsed "$t0" "$t1")
+echo "sync's $(cat "$WORK/stalls")"
 echo "server cpu during the sync: $(echo "$(server_cpu) - $c0" | bc) s"
 
 creds=$("$SERVER" --data-dir "$WORK/data" credentials)

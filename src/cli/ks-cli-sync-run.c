@@ -227,11 +227,13 @@ ks_cli_cmd_sync_run (KsCli              *cli,
 
   if (!ks_cli_parse_command (cli, command, entries, &argc, &argv, 0, 0, &exit_code))
     return exit_code;
-  if (!ks_cli_connect (cli, &error))
-    return ks_cli_fail (error);
+  /* Before the connection, whose requests run the main loop: opening
+   * reads the whole journal (quick_check), which would stall it. */
   g_mkdir_with_parents (dir, 0700);
   journal = ks_journal_open (path, &error);
   if (journal == NULL)
+    return ks_cli_fail (error);
+  if (!ks_cli_connect (cli, &error))
     return ks_cli_fail (error);
 
   engine = engine_new (cli, journal);
