@@ -8,6 +8,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -48,10 +50,10 @@ report (void)
   const char *path = g_getenv ("KS_BENCH_STALLS");
   FILE       *out = path != NULL ? fopen (path, "a") : stderr;
 
-  if (out == NULL)
+  if (out == NULL || n_ticks == 0)
     return;
-  fprintf (out, "main loop: %.2f s, longest stall %.1f ms (from %.2f s), %u stalls over a frame (16.7 ms), %u ticks\n",
-           (double) (last_tick - first_tick) / G_USEC_PER_SEC, (double) longest / 1000.0,
+  fprintf (out, "%s's main loop: %.2f s, longest stall %.1f ms (from %.2f s), %u stalls over a frame (16.7 ms), %u ticks\n",
+           program_invocation_short_name, (double) (last_tick - first_tick) / G_USEC_PER_SEC, (double) longest / 1000.0,
            (double) longest_at / G_USEC_PER_SEC, n_over_frame, n_ticks);
   if (out != stderr)
     fclose (out);

@@ -21,7 +21,7 @@ t0=$(now)
 /usr/bin/time -f "sync cpu: %U user %S sys, %M KiB max RSS" env LD_PRELOAD="$STALLS" KS_BENCH_STALLS="$WORK/stalls" "$CLI" sync run --once >/dev/null
 t1=$(now)
 sync_s=$(elapsed "$t0" "$t1")
-echo "sync's $(cat "$WORK/stalls")"
+cat "$WORK/stalls"
 echo "server cpu during the sync: $(echo "$(server_cpu) - $c0" | bc) s"
 
 creds=$("$SERVER" --data-dir "$WORK/data" credentials)
