@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <sqlite3.h>
+
+#include "ks-sync-error.h"
 #include "test-sync-photos.h"
 
 #define SETTLE_MS 300
@@ -237,6 +240,20 @@ add_folder (Fx         *fx,
   g_assert_no_error (error);
 }
 
+/* Drops @files and waits until they are in the journal (or failed). */
+static gboolean
+drop_files (Fx         *fx,
+            GList      *files,
+            const char *album_id,
+            GError    **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  ks_sync_engine_upload_files_async (fx->engine, files, album_id, KS_SYNC_PRIORITY_USER, NULL, ks_test_store_result,
+                                     &result);
+  return ks_sync_engine_upload_files_finish (fx->engine, ks_test_wait_result (&result), error);
+}
+
 static void
 drop_file (Fx         *fx,
            const char *path,
@@ -245,7 +262,7 @@ drop_file (Fx         *fx,
   g_autolist (GFile) files = g_list_append (NULL, g_file_new_for_path (path));
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (ks_sync_engine_upload_files (fx->engine, files, album_id, KS_SYNC_PRIORITY_USER, &error));
+  g_assert_true (drop_files (fx, files, album_id, &error));
   g_assert_no_error (error);
 }
 
@@ -631,6 +648,7 @@ test_drops (Fx           *fx,
   g_autoptr (GHashTable) photos = NULL;
   g_autoptr (GError) error = NULL;
   g_autolist (GFile) files = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
   guint n_prepared = 0, n_progress = 0, puts;
 
   g_assert_cmpint (g_mkdir (loose, 0700), ==, 0);
@@ -658,9 +676,13 @@ test_drops (Fx           *fx,
   files = g_list_append (files, g_file_new_for_path (missing));
   files = g_list_append (files, g_file_new_for_path (watched));
   files = g_list_append (files, g_file_new_for_uri ("sftp://example.invalid/elsewhere.jpg"));
-  g_assert_true (ks_sync_engine_upload_files (fx->engine, files, album->id, KS_SYNC_PRIORITY_USER, &error));
+  ks_sync_engine_upload_files_async (fx->engine, files, album->id, KS_SYNC_PRIORITY_USER, NULL, ks_test_store_result,
+                                     &result);
+  /* The files are looked at on a worker. */
+  g_assert_cmpuint (fx->failed->len, ==, 0);
+  g_assert_true (ks_sync_engine_upload_files_finish (fx->engine, ks_test_wait_result (&result), &error));
   g_assert_no_error (error);
-  /* Not there, or not here: said at once. */
+  /* Not there, or not here: said once they are in the journal. */
   g_assert_cmpuint (fx->failed->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (fx->failed, 0), ==, "missing.jpg");
   g_assert_cmpstr (g_ptr_array_index (fx->failed, 1), ==, "elsewhere.jpg");
@@ -850,6 +872,99 @@ test_offline (Fx           *fx,
   }
 }
 
+/* The journal's size in pages, as another connection reads it. */
+static gint64
+journal_pages (const char *path)
+{
+  sqlite3      *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64        pages;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA page_count", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  pages = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return pages;
+}
+
+/* A big drop, given up on, then with the journal filling up halfway
+ * through: what was written in the drop's earlier transactions stays,
+ * every other file gets "file-failed" with the reason, and dropped
+ * again once there is room, they go in. */
+static void
+test_drop_journal_full (Fx           *fx,
+                        gconstpointer data)
+{
+  g_autofree char *loose = g_build_filename (fx->dir, "Big", NULL);
+  g_autofree char *journal_path = g_build_filename (fx->dir, "journal.db", NULL);
+  g_autoptr (GBytes) jpeg = photo_jpeg (64, 48, 1, 400);
+  g_autolist (GFile) files = NULL;
+  g_autolist (GFile) again = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsJournalFolder) record = NULL;
+  guint64 counts[KS_JOURNAL_N_FILE_STATES] = { 0 };
+  guint   n_files = 600, n_journaled;
+  gint64  pages;
+
+  g_assert_cmpint (g_mkdir (loose, 0700), ==, 0);
+  for (guint i = 0; i < n_files; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/IMG_%05u_with_a_long_name_as_cameras_never_make.jpg", loose, i);
+      g_autoptr (GByteArray) bytes = g_byte_array_new ();
+
+      g_byte_array_append (bytes, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg));
+      g_byte_array_append (bytes, (const guint8 *) &i, sizeof i);
+      g_assert_true (g_file_set_contents (path, (const char *) bytes->data, bytes->len, NULL));
+      files = g_list_prepend (files, g_file_new_for_path (path));
+    }
+  files = g_list_reverse (files);
+
+  /* Given up on before it started: nothing written, nothing said. */
+  {
+    g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr (GAsyncResult) result = NULL;
+
+    g_cancellable_cancel (cancellable);
+    ks_sync_engine_upload_files_async (fx->engine, files, NULL, KS_SYNC_PRIORITY_USER, cancellable,
+                                       ks_test_store_result, &result);
+    g_assert_false (ks_sync_engine_upload_files_finish (fx->engine, ks_test_wait_result (&result), &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    g_assert_true (ks_journal_count_states (fx->journal, 0, counts, &error));
+    g_assert_cmpuint (counts[KS_JOURNAL_FILE_NEW], ==, 0);
+    g_assert_cmpuint (fx->failed->len, ==, 0);
+  }
+
+  /* Room for about half of them. */
+  drop_file (fx, g_file_peek_path (files->data), NULL);
+  pages = journal_pages (journal_path);
+  ks_journal_set_size_limit (fx->journal, (pages + 12) * 4096);
+  g_assert_false (drop_files (fx, files->next, NULL, &error));
+  g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL);
+  g_assert_nonnull (strstr (error->message, "full"));
+  g_clear_error (&error);
+
+  record = ks_journal_find_folder (fx->journal, "drop:", &error);
+  g_assert_nonnull (record);
+  g_assert_true (ks_journal_count_states (fx->journal, record->id, counts, &error));
+  n_journaled = (guint) counts[KS_JOURNAL_FILE_NEW];
+  g_assert_cmpuint (n_journaled, >, 1);
+  g_assert_cmpuint (n_journaled, <, n_files);
+  g_assert_cmpuint (fx->failed->len, ==, n_files - n_journaled);
+  g_assert_cmpstr (g_ptr_array_index (fx->failed, fx->failed->len - 1), ==,
+                   "IMG_00599_with_a_long_name_as_cameras_never_make.jpg");
+
+  ks_journal_set_size_limit (fx->journal, 0);
+  for (GList *l = g_list_nth (files, n_journaled); l != NULL; l = l->next)
+    again = g_list_prepend (again, g_object_ref (l->data));
+  g_assert_true (drop_files (fx, again, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ks_journal_count_states (fx->journal, record->id, counts, &error));
+  g_assert_cmpuint (counts[KS_JOURNAL_FILE_NEW], ==, n_files);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -865,6 +980,7 @@ main (int    argc,
   g_test_add ("/sync-engine/dedupe", Fx, NULL, fx_set_up, test_dedupe, fx_tear_down);
   g_test_add ("/sync-engine/offline", Fx, NULL, fx_set_up, test_offline, fx_tear_down);
   g_test_add ("/sync-engine/drops", Fx, NULL, fx_set_up, test_drops, fx_tear_down);
+  g_test_add ("/sync-engine/drop-journal-full", Fx, NULL, fx_set_up, test_drop_journal_full, fx_tear_down);
   /* Last: it leaves the server sweeping every second. */
   g_test_add ("/sync-engine/trashed", Fx, NULL, fx_set_up, test_trashed, fx_tear_down);
   ret = g_test_run ();

@@ -493,7 +493,21 @@ engine_state_cb (KsUploadQueue *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE]);
 }
 
-/* Hands @entries to the engine, those of one album together. */
+/* Each file failed has had "file-failed" already. */
+static void
+files_journaled_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!ks_sync_engine_upload_files_finish (KS_SYNC_ENGINE (source), result, &error))
+    g_debug ("Dropped files not all recorded: %s", error->message);
+}
+
+/* Hands @entries to the engine, those of one album together. Not
+ * cancelled with the queue: what the user dropped is written to the
+ * journal as long as the app runs. */
 static void
 submit (KsUploadQueue *self,
         Entry        **entries,
@@ -501,28 +515,14 @@ submit (KsUploadQueue *self,
 {
   for (guint i = 0; i < n_entries;)
     {
-      g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
       g_autofree char *album_id = g_strdup (entries[i]->album_id);
-      g_autoptr (GError) error = NULL;
-      GList *files = NULL;
+      g_autolist (GFile) files = NULL;
 
       for (; i < n_entries && g_strcmp0 (entries[i]->album_id, album_id) == 0; i++)
-        {
-          files = g_list_prepend (files, ks_photo_item_get_original (entries[i]->item));
-          g_ptr_array_add (paths, g_strdup (entries[i]->path));
-        }
+        files = g_list_prepend (files, g_object_ref (ks_photo_item_get_original (entries[i]->item)));
       files = g_list_reverse (files);
-      /* Files that cannot be read finish inside, so only their paths
-       * are safe to use afterwards. */
-      if (!ks_sync_engine_upload_files (self->engine, files, album_id, KS_SYNC_PRIORITY_USER, &error))
-        for (guint k = 0; k < paths->len; k++)
-          {
-            Entry *entry = find_entry (self, g_ptr_array_index (paths, k));
-
-            if (entry != NULL)
-              entry_finished (self, entry, error);
-          }
-      g_list_free (files);
+      ks_sync_engine_upload_files_async (self->engine, files, album_id, KS_SYNC_PRIORITY_USER, NULL,
+                                         files_journaled_cb, NULL);
     }
 }
 

@@ -16,11 +16,13 @@ G_DECLARE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, KS, UPLOAD_QUEUE, GObject)
 
 /*
  * Placeholders for what the user drops or picks; the sync engine
- * (ks_sync_engine_upload_files) hashes, makes thumbnails, uploads and
- * adds to the album, before its background work. Its journal holds
- * every file from the moment it is dropped: a crash or a reboot loses
- * none (they go on without placeholders after a restart). Files wait
- * here, placeholders shown, until the engine is set.
+ * (ks_sync_engine_upload_files_async) hashes, makes thumbnails,
+ * uploads and adds to the album, before its background work. Its
+ * journal holds every file a few milliseconds after the drop (written
+ * on a worker): from then a crash or a reboot loses none (they go on
+ * without placeholders after a restart). Files wait here, placeholders
+ * shown, until the engine is set; the queue is busy, which keeps the
+ * app running, until each has finished.
  *
  * Properties (notify on change):
  *   "busy"     gboolean, something is waiting or running

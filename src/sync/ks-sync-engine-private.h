@@ -173,6 +173,11 @@ void     ks_sync_engine_complete_sync_tasks (KsSyncEngine *self,
 void     ks_sync_engine_notify_paused (KsSyncEngine *self);
 void     ks_sync_engine_notify_rescan_interval (KsSyncEngine *self);
 
+/* ks-sync-engine-run.c */
+/* Watches the folder of @record (started with the engine). */
+KsSyncFolder *ks_sync_engine_add_record (KsSyncEngine          *self,
+                                         const KsJournalFolder *record);
+
 /* ks-sync-network.c */
 void ks_sync_engine_watch_network (KsSyncEngine *self,
                                    gboolean      watch);

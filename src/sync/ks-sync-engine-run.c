@@ -1,4 +1,4 @@
-/* ks-sync-engine-run.c: starting, stopping, folders, pause, drops
+/* ks-sync-engine-run.c: starting, stopping, folders, pause, retries
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -75,9 +75,9 @@ clean_thumbnails (KsSyncEngine *self)
     }
 }
 
-static KsSyncFolder *
-add_record (KsSyncEngine          *self,
-            const KsJournalFolder *record)
+KsSyncFolder *
+ks_sync_engine_add_record (KsSyncEngine          *self,
+                           const KsJournalFolder *record)
 {
   KsSyncFolder *folder = ks_sync_folder_new (self, record);
 
@@ -115,7 +115,7 @@ load_folders (KsSyncEngine *self)
 
       g_hash_table_add (seen, &record->id);
       if (!g_hash_table_contains (self->folders, &record->id))
-        add_record (self, record);
+        ks_sync_engine_add_record (self, record);
     }
   ids = g_hash_table_get_keys (self->folders);
   for (GList *l = ids; l != NULL; l = l->next)
@@ -312,7 +312,7 @@ ks_sync_engine_add_folder (KsSyncEngine *self,
     return FALSE;
   ks_sync_control_touch_folders (ks_journal_get_path (self->journal), NULL);
   self->control_folders = ks_sync_control_get_folders (ks_journal_get_path (self->journal));
-  add_record (self, record);
+  ks_sync_engine_add_record (self, record);
   ks_sync_engine_queue_refresh (self);
   return TRUE;
 }
@@ -352,211 +352,6 @@ ks_sync_engine_remove_folder (KsSyncEngine *self,
     return FALSE;
   ks_sync_control_touch_folders (ks_journal_get_path (self->journal), NULL);
   self->control_folders = ks_sync_control_get_folders (ks_journal_get_path (self->journal));
-  ks_sync_engine_queue_refresh (self);
-  return TRUE;
-}
-
-/* ---- drag and drop ---- */
-
-/* The drop record of @album_id (nullable), made on first use. */
-static KsSyncFolder *
-drop_record (KsSyncEngine *self,
-             const char   *album_id,
-             GError      **error)
-{
-  g_autofree char *drop_path = g_strconcat (KS_SYNC_DROP_PREFIX, album_id != NULL ? album_id : "", NULL);
-  g_autoptr (KsJournalFolder) record = NULL;
-  KsSyncFolder *folder;
-  gint64        id;
-
-  record = ks_journal_find_folder (self->journal, drop_path, error);
-  if (record == NULL)
-    {
-      if (error != NULL && *error != NULL)
-        return NULL;
-      id = ks_journal_add_folder (self->journal, drop_path, album_id, error);
-      if (id == 0 || (record = ks_journal_get_folder (self->journal, id, error)) == NULL)
-        return NULL;
-    }
-  folder = g_hash_table_lookup (self->folders, &record->id);
-  return folder != NULL ? folder : add_record (self, record);
-}
-
-/* The watched folder holding @path when its photos go where the drop
- * says (and it is not paused), else NULL. */
-static KsSyncFolder *
-watched_folder_for (KsSyncEngine *self,
-                    const char   *path,
-                    const char   *album_id,
-                    const char  **out_rel)
-{
-  GHashTableIter iter;
-  gpointer       value;
-
-  g_hash_table_iter_init (&iter, self->folders);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      KsSyncFolder *folder = value;
-      gsize         len = strlen (folder->path);
-
-      if (folder->root == NULL || strncmp (path, folder->path, len) != 0 || path[len] != '/')
-        continue;
-      if (folder->paused || (album_id != NULL && g_strcmp0 (folder->album_id, album_id) != 0))
-        return NULL;
-      *out_rel = path + len + 1;
-      return folder;
-    }
-  return NULL;
-}
-
-typedef struct
-{
-  char         *path; /* canonical */
-  KsSyncFolder *folder;
-  const char   *rel; /* in path */
-  KsJournalStat stat;
-  gint64        file_id;
-  gboolean      skipped; /* known not to be a photo */
-} Drop;
-
-static void
-drop_clear (Drop *drop)
-{
-  g_free (drop->path);
-}
-
-/* A file dropped again, in the drop's transaction. Uploaded before:
- * through the queue again, which asks the server (the photo may have
- * been deleted, or purged, since), restores it and adds it to the
- * album. Failed: another try. */
-static gboolean
-drop_requeue (KsSyncEngine *self,
-              Drop         *drop,
-              GError      **error)
-{
-  g_autoptr (KsJournalFile) row = ks_journal_get_file (self->journal, drop->file_id, error);
-
-  if (row == NULL)
-    return FALSE;
-  switch (row->state)
-    {
-    case KS_JOURNAL_FILE_DONE:
-      return ks_journal_forget_photo (self->journal, row->id, error);
-    case KS_JOURNAL_FILE_FAILED:
-      return ks_journal_retry (self->journal, row->id, NULL, error);
-    case KS_JOURNAL_FILE_SKIPPED:
-      drop->skipped = TRUE;
-      return TRUE;
-    case KS_JOURNAL_FILE_NEW:
-    case KS_JOURNAL_FILE_SETTLING:
-    case KS_JOURNAL_FILE_HASHING:
-    case KS_JOURNAL_FILE_QUEUED:
-    case KS_JOURNAL_FILE_UPLOADING:
-    case KS_JOURNAL_N_FILE_STATES:
-    default:
-      return TRUE;
-    }
-}
-
-/* Where @file goes: its watched folder, or none yet (the drop record).
- * FALSE with @error when it is not a regular file here; drop->path, its
- * canonical path (or URI), names it either way, as the signals do. */
-static gboolean
-drop_prepare (KsSyncEngine *self,
-              GFile        *file,
-              const char   *album_id,
-              Drop         *drop,
-              GError      **error)
-{
-  g_autofree char *path = g_file_get_path (file);
-  GStatBuf         buf;
-
-  if (path == NULL)
-    {
-      drop->path = g_file_get_uri (file);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("%s is not a file on this computer."),
-                   drop->path);
-      return FALSE;
-    }
-  drop->path = g_canonicalize_filename (path, NULL);
-  if (g_stat (drop->path, &buf) != 0 || !S_ISREG (buf.st_mode))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _ ("%s is not a file."), drop->path);
-      return FALSE;
-    }
-  drop->stat = (KsJournalStat){ buf.st_size, (gint64) buf.st_mtim.tv_sec * G_USEC_PER_SEC + buf.st_mtim.tv_nsec / 1000,
-                                buf.st_ino, buf.st_dev };
-  drop->folder = watched_folder_for (self, drop->path, album_id, &drop->rel);
-  return TRUE;
-}
-
-gboolean
-ks_sync_engine_upload_files (KsSyncEngine *self,
-                             GList        *files,
-                             const char   *album_id,
-                             int           priority,
-                             GError      **error)
-{
-  g_autoptr (GArray) drops = g_array_new (FALSE, TRUE, sizeof (Drop));
-  KsSyncFolder *dropped = NULL;
-
-  g_return_val_if_fail (KS_IS_SYNC_ENGINE (self), FALSE);
-
-  g_array_set_clear_func (drops, (GDestroyNotify) drop_clear);
-  for (GList *l = files; l != NULL; l = l->next)
-    {
-      Drop drop = { 0 };
-      g_autoptr (GError) local_error = NULL;
-
-      if (!drop_prepare (self, l->data, album_id, &drop, &local_error))
-        {
-          g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0, drop.path, local_error);
-          drop_clear (&drop);
-          continue;
-        }
-      if (drop.folder == NULL)
-        {
-          if (dropped == NULL && (dropped = drop_record (self, album_id, error)) == NULL)
-            {
-              drop_clear (&drop);
-              return FALSE;
-            }
-          drop.folder = dropped;
-          drop.rel = drop.path + 1;
-        }
-      g_array_append_val (drops, drop);
-    }
-
-  /* All or none: a crash halfway through a big drop leaves no half. */
-  if (!ks_journal_begin (self->journal, error))
-    return FALSE;
-  for (guint i = 0; i < drops->len; i++)
-    {
-      Drop *drop = &g_array_index (drops, Drop, i);
-
-      if (!ks_journal_upsert_file (self->journal, drop->folder->id, drop->rel, &drop->stat, NULL, &drop->file_id,
-                                   error) ||
-          !ks_journal_set_priority (self->journal, drop->file_id, priority, error) ||
-          !drop_requeue (self, drop, error))
-        {
-          ks_journal_rollback (self->journal);
-          return FALSE;
-        }
-    }
-  if (!ks_journal_commit (self->journal, error))
-    return FALSE;
-
-  for (guint i = 0; i < drops->len; i++)
-    {
-      Drop *drop = &g_array_index (drops, Drop, i);
-      g_autoptr (GError) not_image = NULL;
-
-      if (!drop->skipped)
-        continue;
-      not_image = g_error_new (KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE, _ ("%s is not a photo."), drop->path);
-      g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0, drop->path, not_image);
-    }
-  ks_sync_queue_pump (self);
   ks_sync_engine_queue_refresh (self);
   return TRUE;
 }

@@ -32,7 +32,7 @@ typedef enum
   KS_SYNC_ALBUM_NONE,    /* no album */
 } KsSyncAlbum;
 
-/* Priorities of ks_sync_engine_upload_files(): higher goes first. */
+/* Priorities of ks_sync_engine_upload_files_async(): higher goes first. */
 #define KS_SYNC_PRIORITY_BACKGROUND 0
 #define KS_SYNC_PRIORITY_USER 100
 
@@ -210,20 +210,28 @@ gboolean ks_sync_engine_remove_folder (KsSyncEngine *self,
 void ks_sync_engine_rescan (KsSyncEngine *self);
 
 /* Drag and drop: @files (GFile, regular files) go before background
- * work and into @album_id (nullable), in one journal transaction, so a
- * crash or reboot loses none of them. A file of a watched folder whose
+ * work and into @album_id (nullable). A file of a watched folder whose
  * photos go to that album stays the folder's; others are tracked under
  * a hidden "dropped files" record of the journal. A file uploaded
  * before goes through the queue again (its photo restored from the
- * server's trash, or uploaded again if purged since). Each file ends
- * with "file-done" or "file-failed" (at once for one that cannot be
- * read, or is known not to be a photo). FALSE only when the journal
- * failed. */
-gboolean ks_sync_engine_upload_files (KsSyncEngine *self,
-                                      GList        *files,
-                                      const char   *album_id,
-                                      int           priority,
-                                      GError      **error);
+ * server's trash, or uploaded again if purged since). The files are
+ * looked at and written to the journal on a worker, a few milliseconds
+ * a transaction; once it completes every file is in the journal (so no
+ * crash or reboot loses it) or has had "file-failed" (not a file here,
+ * known not to be a photo, or the journal failed: then the error says
+ * why too). Each journaled file then ends with "file-done" or
+ * "file-failed". Cancelling stops the journaling between transactions;
+ * the files not written get no signal. */
+void     ks_sync_engine_upload_files_async (KsSyncEngine       *self,
+                                            GList              *files,
+                                            const char         *album_id,
+                                            int                 priority,
+                                            GCancellable       *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer            user_data);
+gboolean ks_sync_engine_upload_files_finish (KsSyncEngine *self,
+                                             GAsyncResult *result,
+                                             GError      **error);
 
 /* FAILED files (one, or all with @file_id 0) back into the queue. */
 gboolean ks_sync_engine_retry (KsSyncEngine *self,
