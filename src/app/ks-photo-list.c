@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "ks-photo-list.h"
 
 #define PAGE_SIZE 200
@@ -428,16 +430,43 @@ void
 ks_photo_list_prepend (KsPhotoList *self,
                        KsPhotoItem *item)
 {
+  g_autoptr (GPtrArray) items = g_ptr_array_new ();
+
+  g_ptr_array_add (items, item);
+  ks_photo_list_prepend_items (self, items);
+}
+
+void
+ks_photo_list_prepend_items (KsPhotoList *self,
+                             GPtrArray   *items)
+{
+  guint n, old_len;
+
   g_return_if_fail (KS_IS_PHOTO_LIST (self));
-  g_return_if_fail (KS_IS_PHOTO_ITEM (item));
+  g_return_if_fail (items != NULL);
 
-  g_ptr_array_insert (self->items, 0, g_object_ref (item));
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, 1);
+  n = items->len;
+  for (guint i = 0; i < n; i++)
+    g_return_if_fail (KS_IS_PHOTO_ITEM (g_ptr_array_index (items, i)));
+  if (n == 0)
+    return;
+  /* One move of what was listed, not one per item. */
+  old_len = self->items->len;
+  g_ptr_array_set_size (self->items, old_len + n);
+  memmove (self->items->pdata + n, self->items->pdata, old_len * sizeof (gpointer));
+  for (guint i = 0; i < n; i++)
+    self->items->pdata[i] = g_object_ref (g_ptr_array_index (items, n - 1 - i));
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, n);
 
-  if (ks_photo_item_get_state (item) != KS_PHOTO_ITEM_READY)
-    g_signal_connect (item, "notify::state", G_CALLBACK (item_state_cb), self);
-  else
-    item_state_cb (item, NULL, self);
+  for (guint i = 0; i < n; i++)
+    {
+      KsPhotoItem *item = g_ptr_array_index (self->items, i);
+
+      if (ks_photo_item_get_state (item) != KS_PHOTO_ITEM_READY)
+        g_signal_connect (item, "notify::state", G_CALLBACK (item_state_cb), self);
+      else
+        item_state_cb (item, NULL, self);
+    }
 }
 
 void

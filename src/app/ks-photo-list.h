@@ -55,6 +55,10 @@ const char *ks_photo_list_get_error (KsPhotoList *self);
 void ks_photo_list_reload (KsPhotoList *self);
 void ks_photo_list_prepend (KsPhotoList *self,
                             KsPhotoItem *item);
+/* @items (KsPhotoItem) go first, the last of them first, as if each
+ * were prepended in turn; one change for all. */
+void ks_photo_list_prepend_items (KsPhotoList *self,
+                                  GPtrArray   *items);
 void ks_photo_list_remove (KsPhotoList *self,
                            KsPhotoItem *item);
 

@@ -35,8 +35,9 @@ G_DECLARE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, KS, UPLOAD_QUEUE, GObject)
  *              for it
  *
  * Signals:
- *   "item-added" (KsPhotoItem *item, const char *album_id (nullable)):
- *     a placeholder to show at once
+ *   "items-added" (GPtrArray *items of KsPhotoItem, const char *album_id
+ *     (nullable)): placeholders for what was just dropped, in the order
+ *     dropped; put them first, the last first, all at once.
  *   "item-uploaded" (KsPhotoItem *item, const char *album_id (nullable))
  */
 KsUploadQueue *ks_upload_queue_new (KsAccount        *account,

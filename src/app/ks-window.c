@@ -214,14 +214,14 @@ album_files_dropped_cb (KsWindow      *self,
 /* --- Uploads */
 
 static void
-item_added_cb (KsWindow    *self,
-               KsPhotoItem *item,
-               const char  *album_id)
+items_added_cb (KsWindow   *self,
+                GPtrArray  *items,
+                const char *album_id)
 {
-  ks_photo_list_prepend (self->library, item);
+  ks_photo_list_prepend_items (self->library, items);
   if (album_id != NULL && self->album_photos != NULL &&
       g_strcmp0 (ks_photo_list_get_album_id (self->album_photos), album_id) == 0)
-    ks_photo_list_prepend (self->album_photos, item);
+    ks_photo_list_prepend_items (self->album_photos, items);
 }
 
 static void
@@ -298,7 +298,7 @@ start_library (KsWindow *self)
   /* Both belong to the application: uploads go on with the window closed. */
   g_set_object (&self->cache, ks_sync_service_get_thumbnails (sync));
   self->queue = g_object_ref (ks_sync_service_get_upload_queue (sync));
-  g_signal_connect_swapped (self->queue, "item-added", G_CALLBACK (item_added_cb), self);
+  g_signal_connect_swapped (self->queue, "items-added", G_CALLBACK (items_added_cb), self);
   g_signal_connect_swapped (self->queue, "item-uploaded", G_CALLBACK (item_uploaded_cb), self);
   ks_sync_indicator_set_queue (self->sync_indicator, self->queue);
 
