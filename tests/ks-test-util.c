@@ -7,6 +7,7 @@
 #include <openssl/bio.h>
 #include <openssl/encoder.h>
 #include <openssl/pem.h>
+#include <sqlite3.h>
 
 #include "ks-encoding.h"
 #include "ks-test-util.h"
@@ -271,4 +272,21 @@ ks_test_jwt_assert_verify_fails (const char        *token,
 
   g_assert_error (error, KS_JWT_ERROR, (gint) code);
   g_assert_null (claims);
+}
+
+gint64
+ks_test_sqlite_int (const char *path,
+                    const char *sql)
+{
+  sqlite3      *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64        value;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
 }

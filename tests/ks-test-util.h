@@ -11,7 +11,11 @@
 
 G_BEGIN_DECLS
 
-char  *ks_test_shared_path (const char *relative_path);
+char *ks_test_shared_path (const char *relative_path);
+/* The first column of @sql's first row, read through a connection of
+ * its own (read-only) to the SQLite database at @path. */
+gint64 ks_test_sqlite_int (const char *path,
+                           const char *sql);
 char  *ks_test_read_shared (const char *relative_path,
                             gsize      *out_len);
 char **ks_test_garbage_strings (guint32 seed,

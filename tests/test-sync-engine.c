@@ -4,9 +4,8 @@
  */
 #include "config.h"
 
-#include <sqlite3.h>
-
 #include "ks-sync-error.h"
+#include "ks-test-util.h"
 #include "test-sync-photos.h"
 
 #define SETTLE_MS 300
@@ -872,23 +871,6 @@ test_offline (Fx           *fx,
   }
 }
 
-/* The journal's size in pages, as another connection reads it. */
-static gint64
-journal_pages (const char *path)
-{
-  sqlite3      *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64        pages;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA page_count", -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  pages = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return pages;
-}
-
 /* A big drop, given up on, then with the journal filling up halfway
  * through: what was written in the drop's earlier transactions stays,
  * every other file gets "file-failed" with the reason, and dropped
@@ -939,7 +921,7 @@ test_drop_journal_full (Fx           *fx,
 
   /* Room for about half of them. */
   drop_file (fx, g_file_peek_path (files->data), NULL);
-  pages = journal_pages (journal_path);
+  pages = ks_test_sqlite_int (journal_path, "PRAGMA page_count");
   ks_journal_set_size_limit (fx->journal, (pages + 12) * 4096);
   g_assert_false (drop_files (fx, files->next, NULL, &error));
   g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL);

@@ -9,6 +9,7 @@
 
 #include "ks-journal.h"
 #include "ks-sync-error.h"
+#include "ks-test-util.h"
 
 #define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -145,23 +146,6 @@ count_state (Fixture           *fx,
   return counts[state];
 }
 
-static gint64
-sqlite_int (const char *path,
-            const char *sql)
-{
-  sqlite3      *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64        value;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
-}
-
 /* The counts the journal keeps (by triggers) are what counting its rows
  * gives, for the whole journal and for each folder. */
 static void
@@ -185,7 +169,7 @@ assert_counts_kept (const char *path,
                                                   " AND (%" G_GINT64_FORMAT " = 0 OR folder_id = %" G_GINT64_FORMAT ")",
                                                   ks_journal_file_state_to_string (state), folder_id, folder_id);
 
-          g_assert_cmpuint (counts[state], ==, (guint64) sqlite_int (path, sql));
+          g_assert_cmpuint (counts[state], ==, (guint64) ks_test_sqlite_int (path, sql));
         }
     }
 }
@@ -208,9 +192,9 @@ test_open_reopen (Fixture      *fx,
   g_assert_cmpstr (ks_journal_get_path (fx->journal), ==, fx->path);
 
   g_clear_object (&fx->journal);
-  g_assert_cmpint (sqlite_int (fx->path, "PRAGMA user_version"), ==, ks_journal_get_schema_version ());
-  g_assert_cmpint (sqlite_int (fx->path, "PRAGMA application_id"), ==, 0x4b534a4c);
-  g_assert_cmpint (sqlite_int (fx->path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), ==, 1);
+  g_assert_cmpint (ks_test_sqlite_int (fx->path, "PRAGMA user_version"), ==, ks_journal_get_schema_version ());
+  g_assert_cmpint (ks_test_sqlite_int (fx->path, "PRAGMA application_id"), ==, 0x4b534a4c);
+  g_assert_cmpint (ks_test_sqlite_int (fx->path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), ==, 1);
   reopen (fx);
 }
 
@@ -288,12 +272,12 @@ test_open_upgrade (Fixture      *fx,
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, dump, NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
-  g_assert_cmpint (sqlite_int (path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (ks_test_sqlite_int (path, "PRAGMA user_version"), ==, 1);
 
   journal = ks_journal_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (sqlite_int (path, "PRAGMA user_version"), ==, ks_journal_get_schema_version ());
-  g_assert_cmpint (sqlite_int (path, "SELECT count(*) FROM sqlite_schema WHERE name = 'files_sha256'"), ==, 0);
+  g_assert_cmpint (ks_test_sqlite_int (path, "PRAGMA user_version"), ==, ks_journal_get_schema_version ());
+  g_assert_cmpint (ks_test_sqlite_int (path, "SELECT count(*) FROM sqlite_schema WHERE name = 'files_sha256'"), ==, 0);
 
   g_assert_true (ks_journal_count_states (journal, 0, counts, &error));
   g_assert_cmpuint (counts[KS_JOURNAL_FILE_DONE], ==, 2);
@@ -318,7 +302,7 @@ test_open_upgrade (Fixture      *fx,
   g_assert_true (ks_journal_remove_folder (journal, 2, &error));
   g_assert_no_error (error);
   assert_counts_kept (path, journal);
-  g_assert_cmpint (sqlite_int (path, "SELECT count(*) FROM file_counts WHERE folder_id = 2"), ==, 0);
+  g_assert_cmpint (ks_test_sqlite_int (path, "SELECT count(*) FROM file_counts WHERE folder_id = 2"), ==, 0);
 
   g_clear_object (&journal);
   g_unlink (path);
