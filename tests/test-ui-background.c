@@ -24,6 +24,7 @@
 #define BACKGROUND_HINT_ID "background"
 #define N_LATE 6
 #define N_KILLED 8
+#define N_QUIT 4
 
 /* --- The notification server */
 
@@ -447,14 +448,17 @@ test_uploads_outlive_window (void)
   ui_quit_app ();
 }
 
+/* Paused, with the drops in the journal (written on a worker). */
 static gboolean
 check_paused_drops (GVariant     *state,
                     gconstpointer count)
 {
   gboolean paused = FALSE;
+  gboolean recording = TRUE;
 
   g_variant_lookup (state, "uploads-paused", "b", &paused);
-  return paused && ui_state_uint (state, "uploads-total") == GPOINTER_TO_UINT (count) &&
+  g_variant_lookup (state, "uploads-recording", "b", &recording);
+  return paused && !recording && ui_state_uint (state, "uploads-total") == GPOINTER_TO_UINT (count) &&
          ui_state_uint (state, "uploads-done") == 0;
 }
 
@@ -476,8 +480,8 @@ check_one_failed (GVariant     *state,
   return !busy && ui_state_uint (state, "uploads-failed") == 1;
 }
 
-/* Photos dropped and not yet uploaded are in the sync journal from the
- * moment they are dropped: the app killed before it could upload any,
+/* Photos dropped and not yet uploaded are in the sync journal a moment
+ * after they are dropped: the app killed before it could upload any,
  * they all arrive after a relaunch, once each. A dropped file that is
  * not a photo fails, saying so. */
 static void
@@ -524,6 +528,32 @@ test_drops_survive_kill (void)
   ui_quit_app ();
 }
 
+/* Quitting right after a folder was dropped waits, with no window,
+ * until its photos are in the journal (the folder, among many other
+ * files, takes a while to list): they upload at the next launch. */
+static void
+test_quit_keeps_drops (void)
+{
+  g_autofree char *folder = g_build_filename (ui.photo_dir, "Quit", NULL);
+  g_autofree char *script = g_strdup_printf ("mkdir '%s' && mv '%s'/quit-*.jpg '%s' && cd '%s' && "
+                                             "seq -f 'notes-%%05g.txt' 40000 | xargs touch",
+                                             folder, ui.photo_dir, folder, folder);
+  g_autofree char *uri = g_filename_to_uri (folder, NULL, NULL);
+  const char      *uris[] = { uri, NULL };
+
+  ui_launch_app ();
+  g_variant_unref (ui_wait_for ("the library", ui_check_library, GUINT_TO_POINTER (N_LATE + N_KILLED), 60));
+  ui_make_photos ("quit", N_QUIT, 150);
+  ui_run_shell (script);
+  ui_activate (WINDOW_PATH, "import-uris", g_variant_new_strv (uris, -1));
+  ui_quit_app ();
+
+  ui_launch_app ();
+  g_variant_unref (ui_wait_for ("the photos dropped just before quitting", ui_check_library,
+                                GUINT_TO_POINTER (N_LATE + N_KILLED + N_QUIT), 120));
+  ui_quit_app ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -537,6 +567,7 @@ main (int   argc,
   g_test_add_func ("/ui-background/service", test_service);
   g_test_add_func ("/ui-background/uploads-outlive-window", test_uploads_outlive_window);
   g_test_add_func ("/ui-background/drops-survive-kill", test_drops_survive_kill);
+  g_test_add_func ("/ui-background/quit-keeps-drops", test_quit_keeps_drops);
   status = g_test_run ();
   g_clear_pointer (&added, g_ptr_array_unref);
   g_clear_pointer (&removed, g_ptr_array_unref);

@@ -34,6 +34,7 @@ struct _KsApplication
   gboolean       opening;
   gboolean       held;
   gboolean       quitting;
+  guint          quit_timeout_id; /* quitting, waiting for drops to be recorded */
 };
 
 G_DEFINE_FINAL_TYPE (KsApplication, ks_application, ADW_TYPE_APPLICATION)
@@ -360,6 +361,46 @@ signed_in_changed_cb (KsApplication *self)
 
 /* --- Actions */
 
+/* How long quitting waits for dropped files to reach the journal (a
+ * folder of tens of thousands is listed in a second or two). */
+#define QUIT_WAIT_S 30
+
+static void recording_cb (KsApplication *self);
+
+static void
+quit_now (KsApplication *self)
+{
+  if (self->quit_timeout_id != 0)
+    {
+      g_clear_handle_id (&self->quit_timeout_id, g_source_remove);
+      if (self->queue != NULL)
+        g_signal_handlers_disconnect_by_func (self->queue, recording_cb, self);
+      g_application_release (G_APPLICATION (self));
+    }
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+recording_cb (KsApplication *self)
+{
+  if (!ks_upload_queue_get_recording (self->queue))
+    quit_now (self);
+}
+
+static gboolean
+quit_timeout_cb (gpointer user_data)
+{
+  KsApplication *self = user_data;
+
+  g_warning ("Quitting with dropped files not yet recorded: they were not uploaded");
+  if (self->queue != NULL)
+    g_signal_handlers_disconnect_by_func (self->queue, recording_cb, self);
+  self->quit_timeout_id = 0;
+  g_application_release (G_APPLICATION (self));
+  g_application_quit (G_APPLICATION (self));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
@@ -378,7 +419,20 @@ quit_activated (GSimpleAction *action,
   for (GList *l = windows; l != NULL; l = l->next)
     gtk_window_close (l->data);
   g_list_free_full (windows, g_object_unref);
-  g_application_quit (G_APPLICATION (self));
+
+  /* Photos just dropped are lost unless they reach the journal, which
+   * a worker writes: wait for it, with no window left. */
+  if (self->quit_timeout_id != 0)
+    return;
+  if (self->queue != NULL && ks_upload_queue_get_recording (self->queue))
+    {
+      g_application_hold (G_APPLICATION (self));
+      self->quit_timeout_id = g_timeout_add_seconds (QUIT_WAIT_S, quit_timeout_cb, self);
+      g_signal_connect_object (self->queue, "notify::recording", G_CALLBACK (recording_cb), self,
+                               G_CONNECT_SWAPPED);
+      return;
+    }
+  quit_now (self);
 }
 
 /* The default action of a friend's-photos notification. */
@@ -524,6 +578,7 @@ ks_application_shutdown (GApplication *application)
   KsApplication *self = KS_APPLICATION (application);
 
   self->quitting = TRUE;
+  g_clear_handle_id (&self->quit_timeout_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   if (self->portal_response_id != 0)
     g_dbus_connection_signal_unsubscribe (g_application_get_dbus_connection (application),

@@ -144,6 +144,8 @@ add_window_state (GVariantBuilder *builder,
     {
       g_variant_builder_add (builder, "{sv}", "uploads-busy",
                              g_variant_new_boolean (ks_upload_queue_get_busy (window->queue)));
+      g_variant_builder_add (builder, "{sv}", "uploads-recording",
+                             g_variant_new_boolean (ks_upload_queue_get_recording (window->queue)));
       g_variant_builder_add (builder, "{sv}", "uploads-total",
                              g_variant_new_uint32 (ks_upload_queue_get_n_total (window->queue)));
       g_variant_builder_add (builder, "{sv}", "uploads-done",

@@ -42,7 +42,8 @@ struct _KsUploadQueue
   GPtrArray        *unsent;  /* Entry, while there is no engine */
   GPtrArray        *failed;  /* Entry */
   guint             n_entries;
-  guint             n_expanding; /* drops whose folders are being listed */
+  guint             n_expanding;  /* drops whose folders are being listed */
+  guint             n_journaling; /* drops the engine is writing down */
   guint             n_total;
   guint             n_done;
   gboolean          paused;
@@ -61,6 +62,7 @@ enum
   PROP_N_FAILED,
   PROP_PAUSED,
   PROP_OFFLINE,
+  PROP_RECORDING,
   N_PROPS
 };
 
@@ -142,6 +144,9 @@ ks_upload_queue_get_property (GObject    *object,
     case PROP_PAUSED:
       g_value_set_boolean (value, self->paused);
       break;
+    case PROP_RECORDING:
+      g_value_set_boolean (value, ks_upload_queue_get_recording (self));
+      break;
     case PROP_OFFLINE:
       g_value_set_boolean (value, ks_upload_queue_get_offline (self));
       break;
@@ -193,6 +198,9 @@ ks_upload_queue_class_init (KsUploadQueueClass *klass)
   properties[PROP_PAUSED] =
       g_param_spec_boolean ("paused", NULL, NULL, FALSE,
                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_RECORDING] =
+      g_param_spec_boolean ("recording", NULL, NULL, FALSE,
+                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_OFFLINE] =
       g_param_spec_boolean ("offline", NULL, NULL, FALSE,
                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -233,6 +241,22 @@ ks_upload_queue_get_busy (KsUploadQueue *self)
   g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), FALSE);
 
   return self->n_entries > 0 || self->n_expanding > 0;
+}
+
+gboolean
+ks_upload_queue_get_recording (KsUploadQueue *self)
+{
+  g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), FALSE);
+
+  return self->n_expanding > 0 || self->n_journaling > 0 || self->unsent->len > 0;
+}
+
+static void
+notify_recording (KsUploadQueue *self,
+                  gboolean       was_recording)
+{
+  if (was_recording != ks_upload_queue_get_recording (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDING]);
 }
 
 guint
@@ -499,10 +523,13 @@ files_journaled_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
+  g_autoptr (KsUploadQueue) self = user_data;
   g_autoptr (GError) error = NULL;
 
   if (!ks_sync_engine_upload_files_finish (KS_SYNC_ENGINE (source), result, &error))
     g_debug ("Dropped files not all recorded: %s", error->message);
+  self->n_journaling--;
+  notify_recording (self, TRUE);
 }
 
 /* Hands @entries to the engine, those of one album together. Not
@@ -521,8 +548,9 @@ submit (KsUploadQueue *self,
       for (; i < n_entries && g_strcmp0 (entries[i]->album_id, album_id) == 0; i++)
         files = g_list_prepend (files, g_object_ref (ks_photo_item_get_original (entries[i]->item)));
       files = g_list_reverse (files);
+      self->n_journaling++;
       ks_sync_engine_upload_files_async (self->engine, files, album_id, KS_SYNC_PRIORITY_USER, NULL,
-                                         files_journaled_cb, NULL);
+                                         files_journaled_cb, g_object_ref (self));
     }
 }
 
@@ -564,7 +592,7 @@ ks_upload_queue_set_engine (KsUploadQueue *self,
       self->pause_asked = -1;
       engine_paused_cb (self);
       unsent = (Entry **) g_ptr_array_steal (self->unsent, &n_unsent);
-      submit (self, unsent, (guint) n_unsent);
+      submit (self, unsent, (guint) n_unsent); /* still recording: no notify */
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE]);
 }
@@ -702,6 +730,7 @@ expanded_cb (GObject      *source,
     add_files (self, files, album_id);
   else if (!ks_upload_queue_get_busy (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  notify_recording (self, TRUE);
 }
 
 void
@@ -711,6 +740,7 @@ ks_upload_queue_add_files (KsUploadQueue *self,
 {
   g_autoptr (GTask) task = NULL;
   GPtrArray *dropped;
+  gboolean   was_recording;
 
   g_return_if_fail (KS_IS_UPLOAD_QUEUE (self));
   g_return_if_fail (G_IS_LIST_MODEL (files));
@@ -721,8 +751,10 @@ ks_upload_queue_add_files (KsUploadQueue *self,
 
   /* Busy from now: closing the window while a dropped folder is being
    * listed must not end the app before its photos are in the journal. */
+  was_recording = ks_upload_queue_get_recording (self);
   if (self->n_expanding++ == 0 && self->n_entries == 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  notify_recording (self, was_recording);
   task = g_task_new (self, self->cancellable, expanded_cb, g_strdup (album_id));
   g_task_set_source_tag (task, ks_upload_queue_add_files);
   g_task_set_task_data (task, dropped, (GDestroyNotify) g_ptr_array_unref);
@@ -733,13 +765,14 @@ void
 ks_upload_queue_retry_failed (KsUploadQueue *self)
 {
   g_autoptr (GPtrArray) again = NULL;
-  gboolean was_busy;
+  gboolean was_busy, was_recording;
 
   g_return_if_fail (KS_IS_UPLOAD_QUEUE (self));
 
   if (self->failed->len == 0)
     return;
   was_busy = ks_upload_queue_get_busy (self);
+  was_recording = ks_upload_queue_get_recording (self);
   again = g_steal_pointer (&self->failed);
   self->failed = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
   g_ptr_array_set_free_func (again, NULL);
@@ -763,4 +796,5 @@ ks_upload_queue_retry_failed (KsUploadQueue *self)
   else
     for (guint i = 0; i < again->len; i++)
       g_ptr_array_add (self->unsent, g_ptr_array_index (again, i));
+  notify_recording (self, was_recording);
 }

@@ -33,6 +33,9 @@ G_DECLARE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, KS, UPLOAD_QUEUE, GObject)
  *   "offline"  gboolean, the engine waits (server out of reach,
  *              metered network, low battery): photos wait, none fails
  *              for it
+ *   "recording" gboolean, some dropped files are not in the engine's
+ *              journal yet (a folder being listed, a drop being written,
+ *              or no engine yet): quitting now would lose them
  *
  * Signals:
  *   "items-added" (GPtrArray *items of KsPhotoItem, const char *album_id
@@ -58,6 +61,7 @@ void     ks_upload_queue_set_paused (KsUploadQueue *self,
                                      gboolean       paused);
 
 gboolean ks_upload_queue_get_busy (KsUploadQueue *self);
+gboolean ks_upload_queue_get_recording (KsUploadQueue *self);
 guint    ks_upload_queue_get_n_total (KsUploadQueue *self);
 guint    ks_upload_queue_get_n_done (KsUploadQueue *self);
 guint    ks_upload_queue_get_n_failed (KsUploadQueue *self);
