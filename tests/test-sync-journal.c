@@ -861,6 +861,34 @@ test_batches (Fixture      *fx,
   assert_counts_kept (fx->path, fx->journal);
 }
 
+/* A long batch commits what it has once it has held the journal a few
+ * milliseconds, and goes on in a new transaction. */
+static void
+test_yield (Fixture      *fx,
+            gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean yielded = TRUE;
+
+  g_assert_true (ks_journal_begin (fx->journal, &error));
+  add_file (fx, "first.jpg", 1);
+  g_assert_true (ks_journal_yield (fx->journal, &yielded, &error));
+  g_assert_false (yielded);
+  g_assert_cmpint (ks_test_sqlite_int (fx->path, "SELECT count(*) FROM files"), ==, 0);
+
+  g_usleep (10 * 1000);
+  g_assert_true (ks_journal_yield (fx->journal, &yielded, &error));
+  g_assert_no_error (error);
+  g_assert_true (yielded);
+  g_assert_cmpint (ks_test_sqlite_int (fx->path, "SELECT count(*) FROM files"), ==, 1);
+
+  /* Still a batch: the rest goes with its commit, or not at all. */
+  add_file (fx, "second.jpg", 2);
+  ks_journal_rollback (fx->journal);
+  g_assert_cmpint (ks_test_sqlite_int (fx->path, "SELECT count(*) FROM files"), ==, 1);
+  assert_counts_kept (fx->path, fx->journal);
+}
+
 /* A full disk, as SQLite sees one: writes fail cleanly, the change is
  * undone, and the journal works again once there is room. */
 static void
@@ -1027,6 +1055,7 @@ main (int   argc,
   ADD ("files/scan", test_scan);
   ADD ("files/scan-unchanged", test_scan_unchanged);
   ADD ("transactions/batches", test_batches);
+  ADD ("transactions/yield", test_yield);
   ADD ("transactions/disk-full", test_disk_full);
   ADD ("resume-store", test_resume_store);
   ADD ("threads", test_threads);

@@ -20,9 +20,10 @@ struct _KsJournal
   char       *path;
   GHashTable *statements; /* const char *sql -> sqlite3_stmt *, owned */
   GRecMutex   lock;
-  gint        n_waiting; /* atomic: threads waiting for the lock */
-  gboolean    in_batch;  /* the lock is held by the batch's thread */
-  GHashTable *scans;     /* folder id -> KsJournalSeen, while it is scanned */
+  gint        n_waiting;   /* atomic: threads waiting for the lock */
+  gboolean    in_batch;    /* the lock is held by the batch's thread */
+  gint64      batch_began; /* monotonic µs, while in_batch */
+  GHashTable *scans;       /* folder id -> KsJournalSeen, while it is scanned */
 
   KsSqliteCheckpointer *checkpointer; /* owned, nullable */
 };
@@ -39,7 +40,7 @@ typedef struct
 } KsJournalSeen;
 
 /* Takes the lock, counted while waiting for it (see
- * ks_journal_let_waiters_in()). */
+ * ks_journal_yield()). */
 static inline void
 ks_journal_lock (KsJournal *self)
 {

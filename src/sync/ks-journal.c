@@ -13,6 +13,10 @@
  * own threshold) and one in the COMMIT (ks-sqlite-checkpointer.h). */
 #define CHECKPOINT_PAGES 1000
 #define CHECKPOINT_INLINE_PAGES 16000
+/* How long a batch holds the journal before ks_journal_yield() lets
+ * the others in, and how long it waits for them at most. */
+#define BATCH_HOLD_USEC (4 * G_TIME_SPAN_MILLISECOND)
+#define BATCH_YIELD_USEC (2 * G_TIME_SPAN_MILLISECOND)
 /* "KSJL": tells our file from any other SQLite database. */
 #define APPLICATION_ID 0x4b534a4c
 
@@ -301,6 +305,7 @@ ks_journal_begin (KsJournal *self,
       return FALSE;
     }
   self->in_batch = TRUE;
+  self->batch_began = g_get_monotonic_time ();
   return TRUE; /* the lock stays held until commit or rollback */
 }
 
@@ -332,17 +337,29 @@ ks_journal_rollback (KsJournal *self)
   g_rec_mutex_unlock (&self->lock);
 }
 
-void
-ks_journal_let_waiters_in (KsJournal *self)
+gboolean
+ks_journal_yield (KsJournal *self,
+                  gboolean  *out_committed,
+                  GError   **error)
 {
-  gint64 deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_MILLISECOND;
+  gint64 deadline;
 
-  g_return_if_fail (KS_IS_JOURNAL (self));
+  g_return_val_if_fail (KS_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (self->in_batch, FALSE);
+
+  *out_committed = FALSE;
+  if (g_get_monotonic_time () - self->batch_began < BATCH_HOLD_USEC)
+    return TRUE;
+  if (!ks_journal_commit (self, error))
+    return FALSE;
+  *out_committed = TRUE;
 
   /* A mutex gives no turns: a thread that unlocks and locks again at
    * once gets it back before the one it woke has run. */
+  deadline = g_get_monotonic_time () + BATCH_YIELD_USEC;
   while (g_atomic_int_get (&self->n_waiting) > 0 && g_get_monotonic_time () < deadline)
     g_thread_yield ();
+  return ks_journal_begin (self, error);
 }
 
 void

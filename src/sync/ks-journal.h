@@ -141,10 +141,15 @@ gboolean ks_journal_begin (KsJournal *self,
 gboolean ks_journal_commit (KsJournal *self,
                             GError   **error);
 void     ks_journal_rollback (KsJournal *self);
-/* Between the transactions of a long run of them: returns once every
- * thread that was waiting for the journal has had it (or after 2 ms),
- * so that a batch begun at once does not keep them waiting. */
-void ks_journal_let_waiters_in (KsJournal *self);
+/* In a long batch, called between its changes: once the batch has
+ * held the journal a few milliseconds, commits it, lets the threads
+ * waiting for the journal have it, and begins the next, so that a big
+ * scan or drop never keeps the main thread waiting long.
+ * @out_committed says whether a commit happened, even on error; on
+ * error the batch is over, as after a failed commit. */
+gboolean ks_journal_yield (KsJournal *self,
+                           gboolean  *out_committed,
+                           GError   **error);
 
 /* ---- watched folders ---- */
 

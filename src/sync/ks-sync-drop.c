@@ -18,8 +18,6 @@
 
 #include "ks-sync-engine-private.h"
 
-#define DROP_TRANSACTION_USEC (4 * G_TIME_SPAN_MILLISECOND)
-
 typedef struct
 {
   char         *path; /* canonical, or the URI of a file elsewhere */
@@ -228,26 +226,24 @@ drop_thread (GTask        *task,
   DropJob *job = task_data;
   GError  *error = NULL;
   guint    uncommitted = 0; /* the first drop since the last COMMIT */
-  gint64   begun;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, &error) || !ks_journal_begin (job->journal, &error))
     goto failed;
-  begun = g_get_monotonic_time ();
   for (guint i = 0; i < job->drops->len; i++)
     {
-      Drop *drop = &g_array_index (job->drops, Drop, i);
+      Drop    *drop = &g_array_index (job->drops, Drop, i);
+      gboolean yielded, ok;
 
-      if (g_get_monotonic_time () - begun > DROP_TRANSACTION_USEC)
+      ok = ks_journal_yield (job->journal, &yielded, &error);
+      if (yielded)
+        uncommitted = i;
+      if (!ok)
+        goto failed;
+      /* Given up on: what is written stays, the rest is not written. */
+      if (yielded && g_cancellable_set_error_if_cancelled (cancellable, &error))
         {
-          if (!ks_journal_commit (job->journal, &error))
-            goto failed;
-          uncommitted = i;
-          if (g_cancellable_set_error_if_cancelled (cancellable, &error))
-            goto failed;
-          ks_journal_let_waiters_in (job->journal);
-          if (!ks_journal_begin (job->journal, &error))
-            goto failed;
-          begun = g_get_monotonic_time ();
+          ks_journal_rollback (job->journal);
+          goto failed;
         }
       if (drop->error != NULL || !drop_stat (drop))
         continue;

@@ -11,10 +11,6 @@
 #include "ks-scanner.h"
 #include "ks-sync-engine-private.h"
 
-/* How long a scan's transaction holds the journal before letting in
- * whoever waits for it. */
-#define SCAN_TRANSACTION_USEC (4 * G_TIME_SPAN_MILLISECOND)
-
 gboolean
 ks_sync_folder_is_drop (const char *record_path)
 {
@@ -109,30 +105,26 @@ scan_batch_cb (KsScanner *scanner,
                gpointer   user_data)
 {
   ScanData *data = user_data;
-  gint64    begun = g_get_monotonic_time ();
   guint     committed = 0;
 
   if (data->batch_error != NULL || !ks_journal_begin (data->journal, &data->batch_error))
     return;
   for (guint i = 0; i < entries->len; i++)
     {
-      if (i > committed && g_get_monotonic_time () - begun > SCAN_TRANSACTION_USEC)
-        {
-          if (!ks_journal_commit (data->journal, &data->batch_error))
-            return;
-          data->n_files += i - committed;
-          committed = i;
-          ks_journal_let_waiters_in (data->journal);
-          if (!ks_journal_begin (data->journal, &data->batch_error))
-            return;
-          begun = g_get_monotonic_time ();
-        }
-
       KsScanEntry    *entry = g_ptr_array_index (entries, i);
       KsJournalStat   st = { entry->size, entry->mtime, entry->inode, entry->device };
       KsJournalUpsert change = KS_JOURNAL_UPSERT_UNCHANGED;
       gint64          id = 0;
+      gboolean        yielded, ok;
 
+      ok = ks_journal_yield (data->journal, &yielded, &data->batch_error);
+      if (yielded)
+        {
+          data->n_files += i - committed;
+          committed = i;
+        }
+      if (!ok)
+        return;
       if (!ks_journal_upsert_file (data->journal, data->folder_id, entry->path, &st, &change, &id,
                                    &data->batch_error) ||
           (change != KS_JOURNAL_UPSERT_UNCHANGED && skip_early (data, entry->path) &&
