@@ -367,16 +367,14 @@ signed_in_changed_cb (KsApplication *self)
 
 static void recording_cb (KsApplication *self);
 
+/* Ends the wait quit_activated() began, and quits. */
 static void
-quit_now (KsApplication *self)
+stop_waiting_and_quit (KsApplication *self)
 {
-  if (self->quit_timeout_id != 0)
-    {
-      g_clear_handle_id (&self->quit_timeout_id, g_source_remove);
-      if (self->queue != NULL)
-        g_signal_handlers_disconnect_by_func (self->queue, recording_cb, self);
-      g_application_release (G_APPLICATION (self));
-    }
+  g_clear_handle_id (&self->quit_timeout_id, g_source_remove);
+  if (self->queue != NULL)
+    g_signal_handlers_disconnect_by_func (self->queue, recording_cb, self);
+  g_application_release (G_APPLICATION (self));
   g_application_quit (G_APPLICATION (self));
 }
 
@@ -384,7 +382,7 @@ static void
 recording_cb (KsApplication *self)
 {
   if (!ks_upload_queue_get_recording (self->queue))
-    quit_now (self);
+    stop_waiting_and_quit (self);
 }
 
 static gboolean
@@ -393,11 +391,8 @@ quit_timeout_cb (gpointer user_data)
   KsApplication *self = user_data;
 
   g_warning ("Quitting with dropped files not yet recorded: they were not uploaded");
-  if (self->queue != NULL)
-    g_signal_handlers_disconnect_by_func (self->queue, recording_cb, self);
   self->quit_timeout_id = 0;
-  g_application_release (G_APPLICATION (self));
-  g_application_quit (G_APPLICATION (self));
+  stop_waiting_and_quit (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -432,7 +427,7 @@ quit_activated (GSimpleAction *action,
                                G_CONNECT_SWAPPED);
       return;
     }
-  quit_now (self);
+  g_application_quit (G_APPLICATION (self));
 }
 
 /* The default action of a friend's-photos notification. */
