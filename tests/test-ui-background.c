@@ -399,6 +399,26 @@ test_service (void)
   ui_quit_app ();
 }
 
+/* Drops @name: a folder of @n_photos new photos ("@prefix-*.jpg", from
+ * @seed) among 40,000 other files, so that listing it takes a while. */
+static void
+drop_crowded_folder (const char *name,
+                     const char *prefix,
+                     guint       n_photos,
+                     guint       seed)
+{
+  g_autofree char *folder = g_build_filename (ui.photo_dir, name, NULL);
+  g_autofree char *script = g_strdup_printf ("mkdir '%s' && mv '%s'/%s-*.jpg '%s' && cd '%s' && "
+                                             "seq -f 'notes-%%05g.txt' 40000 | xargs touch",
+                                             folder, ui.photo_dir, prefix, folder, folder);
+  g_autofree char *uri = g_filename_to_uri (folder, NULL, NULL);
+  const char      *uris[] = { uri, NULL };
+
+  ui_make_photos (prefix, n_photos, seed);
+  ui_run_shell (script);
+  ui_activate (WINDOW_PATH, "import-uris", g_variant_new_strv (uris, -1));
+}
+
 /* With "run-in-background" off, closing the window mid-upload still
  * finishes the upload (the queue belongs to the application), then the
  * app exits by itself. */
@@ -419,18 +439,7 @@ test_uploads_outlive_window (void)
 
   /* A folder, closed at once: its photos, listed on a worker thread
    * among many other files, keep the app running too. */
-  ui_make_photos ("late", N_LATE, 90);
-  {
-    g_autofree char *folder = g_build_filename (ui.photo_dir, "Late", NULL);
-    g_autofree char *script = g_strdup_printf ("mkdir '%s' && mv '%s'/late-*.jpg '%s' && cd '%s' && "
-                                               "seq -f 'notes-%%05g.txt' 40000 | xargs touch",
-                                               folder, ui.photo_dir, folder, folder);
-    g_autofree char *uri = g_filename_to_uri (folder, NULL, NULL);
-    const char      *uris[] = { uri, NULL };
-
-    ui_run_shell (script);
-    ui_activate (WINDOW_PATH, "import-uris", g_variant_new_strv (uris, -1));
-  }
+  drop_crowded_folder ("Late", "late", N_LATE, 90);
   ui_widget ("type:KsWindow", "close", "");
 
   deadline = g_get_monotonic_time () + (gint64) (120 * ui.time_scale * G_USEC_PER_SEC);
@@ -534,18 +543,9 @@ test_drops_survive_kill (void)
 static void
 test_quit_keeps_drops (void)
 {
-  g_autofree char *folder = g_build_filename (ui.photo_dir, "Quit", NULL);
-  g_autofree char *script = g_strdup_printf ("mkdir '%s' && mv '%s'/quit-*.jpg '%s' && cd '%s' && "
-                                             "seq -f 'notes-%%05g.txt' 40000 | xargs touch",
-                                             folder, ui.photo_dir, folder, folder);
-  g_autofree char *uri = g_filename_to_uri (folder, NULL, NULL);
-  const char      *uris[] = { uri, NULL };
-
   ui_launch_app ();
   g_variant_unref (ui_wait_for ("the library", ui_check_library, GUINT_TO_POINTER (N_LATE + N_KILLED), 60));
-  ui_make_photos ("quit", N_QUIT, 150);
-  ui_run_shell (script);
-  ui_activate (WINDOW_PATH, "import-uris", g_variant_new_strv (uris, -1));
+  drop_crowded_folder ("Quit", "quit", N_QUIT, 150);
   ui_quit_app ();
 
   ui_launch_app ();
