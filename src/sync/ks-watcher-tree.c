@@ -314,6 +314,14 @@ static void add_dir_listed_cb (GObject      *source,
  * before it is read, so nothing written meanwhile is missed. */
 #define PENDING_SLICE_USEC (4 * G_TIME_SPAN_MILLISECOND)
 
+/* Set-up is done once nothing is being listed or waits to be watched. */
+static void
+check_setup_done (KsWatcher *self)
+{
+  if (self->listings == 0 && self->state == KS_WATCHER_STARTING)
+    ks_watcher_setup_done (self);
+}
+
 typedef struct
 {
   char    *rel;
@@ -347,8 +355,7 @@ watch_pending_cb (gpointer user_data)
     return G_SOURCE_CONTINUE;
 
   self->pending_id = 0;
-  if (self->listings == 0 && self->state == KS_WATCHER_STARTING)
-    ks_watcher_setup_done (self);
+  check_setup_done (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -446,8 +453,7 @@ add_dir_listed_cb (GObject      *source,
   else if (listing->error != 0 && listing->error != ENOENT)
     g_debug ("Cannot read %s/%s: %s", self->root_path, listing->rel, g_strerror (listing->error));
 
-  if (self->listings == 0 && self->state == KS_WATCHER_STARTING)
-    ks_watcher_setup_done (self);
+  check_setup_done (self);
 }
 
 static gboolean
