@@ -60,14 +60,14 @@ file_size (const char *path)
   return g_stat (path, &st) == 0 ? (gint64) st.st_size : 0;
 }
 
-/* About @n_pages pages of the WAL, in one transaction. */
+/* About @n_pages pages of the WAL, in one transaction of @db's. */
 static void
-write_pages (Fixture *fx,
+write_pages (sqlite3 *db,
              int      n_pages)
 {
   g_autofree char *sql = g_strdup_printf ("INSERT INTO t VALUES (randomblob (%d))", n_pages * PAGE);
 
-  g_assert_cmpint (sqlite3_exec (fx->db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
 }
 
 /* Until @path is at least @size bytes; FALSE after 10 s. */
@@ -95,7 +95,7 @@ test_replaces_automatic (Fixture      *fx,
   g_autoptr (KsSqliteCheckpointer) checkpointer = ks_sqlite_checkpointer_new (fx->db, fx->path, 5000, 10000);
   gint64 before = file_size (fx->path);
 
-  write_pages (fx, 1500);
+  write_pages (fx->db, 1500);
   g_assert_cmpint (file_size (fx->wal), >=, 1500 * PAGE);
   g_assert_cmpint (file_size (fx->path), ==, before);
 }
@@ -110,12 +110,12 @@ test_worker (Fixture      *fx,
   gint64 before = file_size (fx->path);
   gint64 wal;
 
-  write_pages (fx, 150);
+  write_pages (fx->db, 150);
   g_assert_true (wait_for_size (fx->path, before + 150 * PAGE));
   /* Waits for the checkpoint to finish. */
   g_clear_pointer (&checkpointer, ks_sqlite_checkpointer_free);
   wal = file_size (fx->wal);
-  write_pages (fx, 10);
+  write_pages (fx->db, 10);
   g_assert_cmpint (file_size (fx->wal), ==, wal);
 }
 
@@ -130,8 +130,7 @@ test_other_connection (Fixture      *fx,
 
   g_assert_cmpint (sqlite3_open (fx->path, &other), ==, SQLITE_OK);
   ks_sqlite_checkpointer_add_connection (checkpointer, other);
-  g_assert_cmpint (sqlite3_exec (other, "INSERT INTO t VALUES (randomblob (150 * 4096))", NULL, NULL, NULL), ==,
-                   SQLITE_OK);
+  write_pages (other, 150);
   g_assert_true (wait_for_size (fx->path, before + 150 * PAGE));
   sqlite3_close (other);
 }
@@ -144,7 +143,7 @@ test_inline (Fixture      *fx,
   g_autoptr (KsSqliteCheckpointer) checkpointer = ks_sqlite_checkpointer_new (fx->db, fx->path, 100, 100);
   gint64 before = file_size (fx->path);
 
-  write_pages (fx, 150);
+  write_pages (fx->db, 150);
   g_assert_cmpint (file_size (fx->path), >=, before + 150 * PAGE);
 }
 
@@ -158,7 +157,7 @@ test_free_and_close (Fixture      *fx,
   sqlite3_stmt         *stmt = NULL;
 
   for (int i = 0; i < 5; i++)
-    write_pages (fx, 120);
+    write_pages (fx->db, 120);
   ks_sqlite_checkpointer_free (checkpointer);
   g_assert_cmpint (sqlite3_close (fx->db), ==, SQLITE_OK);
   fx->db = NULL;
