@@ -862,20 +862,18 @@ test_batches (Fixture      *fx,
 }
 
 /* A long batch commits what it has once it has held the journal a few
- * milliseconds, and goes on in a new transaction. */
+ * milliseconds, and goes on in a new transaction. (Whether it commits
+ * sooner depends on the clock, and on how loaded the machine is: not
+ * checked.) */
 static void
 test_yield (Fixture      *fx,
             gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  gboolean yielded = TRUE;
+  gboolean yielded = FALSE;
 
   g_assert_true (ks_journal_begin (fx->journal, &error));
   add_file (fx, "first.jpg", 1);
-  g_assert_true (ks_journal_yield (fx->journal, &yielded, &error));
-  g_assert_false (yielded);
-  g_assert_cmpint (ks_test_sqlite_int (fx->path, "SELECT count(*) FROM files"), ==, 0);
-
   g_usleep (10 * 1000);
   g_assert_true (ks_journal_yield (fx->journal, &yielded, &error));
   g_assert_no_error (error);
