@@ -68,7 +68,7 @@ ks_api_album_photos_list (KsApiRequest *req,
   if (stmt == NULL)
     return NULL;
 
-  ks_api_bind_text (stmt, 1, album.id);
+  ks_sqlite_bind_text (stmt, 1, album.id);
   sqlite3_bind_int64 (stmt, 2, cursor);
   sqlite3_bind_int64 (stmt, 3, limit + 1);
   while ((rc = ks_api_step (req->api, stmt, error)) == SQLITE_ROW)
@@ -110,8 +110,8 @@ ks_api_album_photos_get (KsApiRequest *req,
   if (stmt == NULL)
     return NULL;
 
-  ks_api_bind_text (stmt, 1, album.id);
-  ks_api_bind_text (stmt, 2, photo_id);
+  ks_sqlite_bind_text (stmt, 1, album.id);
+  ks_sqlite_bind_text (stmt, 2, photo_id);
   rc = ks_api_step (req->api, stmt, error);
   if (rc == SQLITE_DONE)
     g_set_error (error, KS_API_ERROR, KS_API_ERROR_NOT_FOUND,
@@ -177,8 +177,8 @@ check_own_photo (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, id);
-  ks_api_bind_text (stmt, 2, req->sub);
+  ks_sqlite_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 2, req->sub);
   rc = ks_api_step (req->api, stmt, error);
   if (rc == SQLITE_DONE)
     g_set_error (error, KS_API_ERROR, KS_API_ERROR_NOT_FOUND,
@@ -204,9 +204,9 @@ add_one (KsApiRequest *req,
   if (stmt == NULL || !check_own_photo (req, photo_id, error))
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, album_id);
-  ks_api_bind_text (stmt, 2, photo_id);
-  ks_api_bind_text (stmt, 3, req->sub);
+  ks_sqlite_bind_text (stmt, 1, album_id);
+  ks_sqlite_bind_text (stmt, 2, photo_id);
+  ks_sqlite_bind_text (stmt, 3, req->sub);
   sqlite3_bind_int64 (stmt, 4, req->now);
   if (!ks_api_step_done (req->api, stmt, error))
     return FALSE;
@@ -272,8 +272,8 @@ find_added_by (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, album_id);
-  ks_api_bind_text (stmt, 2, photo_id);
+  ks_sqlite_bind_text (stmt, 1, album_id);
+  ks_sqlite_bind_text (stmt, 2, photo_id);
   rc = ks_api_step (req->api, stmt, error);
   if (rc == SQLITE_DONE)
     g_set_error_literal (error, KS_API_ERROR, KS_API_ERROR_NOT_FOUND,
@@ -298,8 +298,8 @@ remove_one (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, album_id);
-  ks_api_bind_text (stmt, 2, photo_id);
+  ks_sqlite_bind_text (stmt, 1, album_id);
+  ks_sqlite_bind_text (stmt, 2, photo_id);
   return ks_api_step_done (req->api, stmt, error);
 }
 

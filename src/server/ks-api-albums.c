@@ -57,8 +57,8 @@ ks_api_album_lookup (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, id);
-  ks_api_bind_text (stmt, 2, req->sub);
+  ks_sqlite_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 2, req->sub);
   rc = ks_api_step (req->api, stmt, error);
   if (rc < 0)
     return FALSE;
@@ -119,7 +119,7 @@ album_reply (KsApiRequest *req,
   if (stmt == NULL)
     return NULL;
 
-  ks_api_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 1, id);
   if (ks_api_step (req->api, stmt, error) != SQLITE_ROW)
     return NULL;
 
@@ -162,9 +162,9 @@ insert_album (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, id);
-  ks_api_bind_text (stmt, 2, req->sub);
-  ks_api_bind_text (stmt, 3, name);
+  ks_sqlite_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 2, req->sub);
+  ks_sqlite_bind_text (stmt, 3, name);
   sqlite3_bind_int64 (stmt, 4, req->now);
 
   return ks_api_step_done (req->api, stmt, error);
@@ -222,7 +222,7 @@ ks_api_albums_list (KsApiRequest *req,
   if (stmt == NULL)
     return NULL;
 
-  ks_api_bind_text (stmt, 1, req->sub);
+  ks_sqlite_bind_text (stmt, 1, req->sub);
   while ((rc = ks_api_step (req->api, stmt, error)) == SQLITE_ROW)
     json_array_add_object_element (albums,
                                    album_from_row (stmt, ks_api_role_from_string (ks_api_column_text (stmt, 6))));
@@ -264,8 +264,8 @@ update_name (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, id);
-  ks_api_bind_text (stmt, 2, name);
+  ks_sqlite_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 2, name);
   sqlite3_bind_int64 (stmt, 3, req->now);
   if (!ks_api_step_done (req->api, stmt, error))
     return FALSE;
@@ -312,7 +312,7 @@ delete_album (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 1, id);
   return ks_api_step_done (req->api, stmt, error);
 }
 

@@ -91,7 +91,7 @@ query_events (KsApi      *api,
   if (stmt == NULL)
     return NULL;
 
-  ks_api_bind_text (stmt, 1, sub);
+  ks_sqlite_bind_text (stmt, 1, sub);
   sqlite3_bind_int64 (stmt, 2, cursor);
   sqlite3_bind_int64 (stmt, 3, limit + 1);
   while ((rc = ks_api_step (api, stmt, error)) == SQLITE_ROW)

@@ -20,6 +20,14 @@ set_db_error (sqlite3 *db,
                "database: %s (%s)", sqlite3_errmsg (db), sqlite3_errstr (rc));
 }
 
+static void
+set_db_error_cb (gpointer owner,
+                 int      rc,
+                 GError **error)
+{
+  set_db_error (owner, rc, error);
+}
+
 void
 ks_api_set_db_error (KsApi   *api,
                      int      rc,
@@ -42,21 +50,9 @@ ks_api_stmt_on (sqlite3    *db,
                 const char *sql,
                 GError    **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (stmts, sql);
-  int           rc;
+  const KsSqlite on = { db, set_db_error_cb, db };
 
-  if (stmt != NULL)
-    return stmt;
-
-  rc = sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_db_error (db, rc, error);
-      return NULL;
-    }
-
-  g_hash_table_insert (stmts, (gpointer) sql, stmt);
-  return stmt;
+  return ks_sqlite_prepare_cached (&on, stmts, sql, error);
 }
 
 /* SQLITE_ROW or SQLITE_DONE, or -1 with @error set. */
@@ -125,18 +121,6 @@ ks_api_step_done (KsApi     *api,
 
   ks_api_set_db_error (api, rc, error);
   return FALSE;
-}
-
-/* @text: (nullable): NULL binds NULL */
-void
-ks_api_bind_text (KsApiStmt  *stmt,
-                  int         index,
-                  const char *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, index);
-  else
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
 }
 
 const char *

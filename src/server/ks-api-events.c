@@ -37,9 +37,9 @@ collect_audience (KsApiRequest     *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, audience == KS_API_AUDIENCE_PHOTO ? event->photo_id : event->album_id);
+  ks_sqlite_bind_text (stmt, 1, audience == KS_API_AUDIENCE_PHOTO ? event->photo_id : event->album_id);
   if (audience != KS_API_AUDIENCE_ALBUM)
-    ks_api_bind_text (stmt, 2, req->sub);
+    ks_sqlite_bind_text (stmt, 2, req->sub);
   while ((rc = ks_api_step (req->api, stmt, error)) == SQLITE_ROW)
     g_hash_table_add (subs, g_strdup (ks_api_column_text (stmt, 0)));
 
@@ -60,13 +60,13 @@ insert_event (KsApiRequest     *req,
   if (stmt == NULL)
     return -1;
 
-  ks_api_bind_text (stmt, 1, event->type);
-  ks_api_bind_text (stmt, 2, event->album_id);
-  ks_api_bind_text (stmt, 3, event->photo_id);
-  ks_api_bind_text (stmt, 4, req->sub);
-  ks_api_bind_text (stmt, 5, event->member);
-  ks_api_bind_text (stmt, 6, event->role);
-  ks_api_bind_text (stmt, 7, event->name);
+  ks_sqlite_bind_text (stmt, 1, event->type);
+  ks_sqlite_bind_text (stmt, 2, event->album_id);
+  ks_sqlite_bind_text (stmt, 3, event->photo_id);
+  ks_sqlite_bind_text (stmt, 4, req->sub);
+  ks_sqlite_bind_text (stmt, 5, event->member);
+  ks_sqlite_bind_text (stmt, 6, event->role);
+  ks_sqlite_bind_text (stmt, 7, event->name);
   sqlite3_bind_int64 (stmt, 8, req->now);
   if (!ks_api_step_done (req->api, stmt, error))
     return -1;
@@ -86,7 +86,7 @@ insert_recipient (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, sub);
+  ks_sqlite_bind_text (stmt, 1, sub);
   sqlite3_bind_int64 (stmt, 2, seq);
   if (!ks_api_step_done (req->api, stmt, error))
     return FALSE;

@@ -55,10 +55,10 @@ insert_link (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, id);
-  ks_api_bind_text (stmt, 2, album_id);
-  ks_api_bind_text (stmt, 3, token_hash);
-  ks_api_bind_text (stmt, 4, req->sub);
+  ks_sqlite_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 2, album_id);
+  ks_sqlite_bind_text (stmt, 3, token_hash);
+  ks_sqlite_bind_text (stmt, 4, req->sub);
   sqlite3_bind_int64 (stmt, 5, req->now);
   sqlite3_bind_int64 (stmt, 6, expires_at);
 
@@ -129,7 +129,7 @@ ks_api_links_list (KsApiRequest *req,
   if (stmt == NULL)
     return NULL;
 
-  ks_api_bind_text (stmt, 1, album.id);
+  ks_sqlite_bind_text (stmt, 1, album.id);
   while ((rc = ks_api_step (req->api, stmt, error)) == SQLITE_ROW)
     json_array_add_object_element (links, link_object (ks_api_column_text (stmt, 0),
                                                        sqlite3_column_int64 (stmt, 1),
@@ -165,8 +165,8 @@ ks_api_links_revoke (KsApiRequest *req,
   if (stmt == NULL)
     return NULL;
 
-  ks_api_bind_text (stmt, 1, link_id);
-  ks_api_bind_text (stmt, 2, album.id);
+  ks_sqlite_bind_text (stmt, 1, link_id);
+  ks_sqlite_bind_text (stmt, 2, album.id);
   sqlite3_bind_int64 (stmt, 3, req->now);
   if (!ks_api_step_done (req->api, stmt, error))
     return NULL;
@@ -225,7 +225,7 @@ open_link (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, token_hash);
+  ks_sqlite_bind_text (stmt, 1, token_hash);
   rc = ks_api_step (req->api, stmt, error);
   if (rc == SQLITE_DONE)
     g_set_error_literal (error, KS_API_ERROR, KS_API_ERROR_NOT_FOUND, "There is no such link");
@@ -275,7 +275,7 @@ ks_api_links_open (KsApiRequest *req,
   if (stmt == NULL)
     return NULL;
 
-  ks_api_bind_text (stmt, 1, album_id);
+  ks_sqlite_bind_text (stmt, 1, album_id);
   sqlite3_bind_int64 (stmt, 2, cursor);
   sqlite3_bind_int64 (stmt, 3, limit + 1);
   while ((rc = ks_api_step (req->api, stmt, error)) == SQLITE_ROW)

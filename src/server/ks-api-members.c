@@ -65,7 +65,7 @@ ks_api_members_list (KsApiRequest *req,
   if (stmt == NULL)
     return NULL;
 
-  ks_api_bind_text (stmt, 1, album.id);
+  ks_sqlite_bind_text (stmt, 1, album.id);
   while ((rc = ks_api_step (req->api, stmt, error)) == SQLITE_ROW)
     json_array_add_object_element (members,
                                    member_object (ks_api_column_text (stmt, 0),
@@ -101,8 +101,8 @@ find_user (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, username);
-  ks_api_bind_text (stmt, 2, album_id);
+  ks_sqlite_bind_text (stmt, 1, username);
+  ks_sqlite_bind_text (stmt, 2, album_id);
   rc = ks_api_step (req->api, stmt, error);
   if (rc == SQLITE_DONE)
     g_set_error (error, KS_API_ERROR, KS_API_ERROR_NOT_FOUND,
@@ -150,9 +150,9 @@ write_member (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, album_id);
-  ks_api_bind_text (stmt, 2, member->sub);
-  ks_api_bind_text (stmt, 3, ks_api_role_to_string (member->role));
+  ks_sqlite_bind_text (stmt, 1, album_id);
+  ks_sqlite_bind_text (stmt, 2, member->sub);
+  ks_sqlite_bind_text (stmt, 3, ks_api_role_to_string (member->role));
   sqlite3_bind_int64 (stmt, 4, req->now);
 
   return ks_api_step_done (req->api, stmt, error);

@@ -199,7 +199,7 @@ mark_committed (KsApiRequest *req,
                  : NULL;
   if (stmt == NULL)
     return FALSE;
-  ks_api_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 1, id);
   sqlite3_bind_int64 (stmt, 2, req->now);
   sqlite3_bind_int64 (stmt, 3, seq);
 
@@ -217,8 +217,8 @@ committed_reply (KsApiRequest *req,
 
   if (stmt == NULL)
     return NULL;
-  ks_api_bind_text (stmt, 1, id);
-  ks_api_bind_text (stmt, 2, req->sub);
+  ks_sqlite_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 2, req->sub);
   if (ks_api_step (req->api, stmt, error) != SQLITE_ROW)
     return NULL;
 
@@ -241,7 +241,7 @@ forget_upload (KsApiRequest *req,
   if (txn == NULL ||
       (stmt = ks_api_stmt (req->api, "UPDATE photos SET upload_id = NULL WHERE id = ?1", NULL)) == NULL)
     return;
-  ks_api_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 1, id);
   if (ks_api_step_done (req->api, stmt, NULL))
     ks_api_transaction_commit (txn, NULL);
 }
@@ -262,8 +262,8 @@ commit_photo (KsApiRequest *req,
 
   if (photo == NULL)
     return NULL;
-  ks_api_bind_text (photo, 1, id);
-  ks_api_bind_text (photo, 2, req->sub);
+  ks_sqlite_bind_text (photo, 1, id);
+  ks_sqlite_bind_text (photo, 2, req->sub);
   rc = ks_api_step (req->api, photo, error);
   if (rc == SQLITE_DONE)
     fail (error, KS_API_ERROR_NOT_FOUND, "You have no photo with this id");
@@ -425,8 +425,8 @@ ks_api_photos_commit (KsApiRequest *req,
   if (photo == NULL)
     return NULL;
 
-  ks_api_bind_text (photo, 1, id);
-  ks_api_bind_text (photo, 2, req->sub);
+  ks_sqlite_bind_text (photo, 1, id);
+  ks_sqlite_bind_text (photo, 2, req->sub);
   rc = ks_api_step (req->api, photo, error);
   if (rc == SQLITE_DONE)
     fail (error, KS_API_ERROR_NOT_FOUND, "You have no photo with this id");

@@ -34,7 +34,7 @@ ks_api_me_get (KsApiRequest *req,
   stmt = ks_api_stmt (req->api, "SELECT created_at FROM api_users WHERE sub = ?1", error);
   if (stmt == NULL)
     return NULL;
-  ks_api_bind_text (stmt, 1, req->sub);
+  ks_sqlite_bind_text (stmt, 1, req->sub);
   if (ks_api_step (req->api, stmt, error) != SQLITE_ROW)
     return NULL;
 
@@ -76,7 +76,7 @@ ks_api_photos_list (KsApiRequest *req,
   if (stmt == NULL)
     return NULL;
 
-  ks_api_bind_text (stmt, 1, req->sub);
+  ks_sqlite_bind_text (stmt, 1, req->sub);
   sqlite3_bind_int64 (stmt, 2, cursor);
   sqlite3_bind_int (stmt, 3, deleted);
   sqlite3_bind_int64 (stmt, 4, limit + 1);
@@ -105,8 +105,8 @@ own_photo_reply (KsApiRequest *req,
   if (stmt == NULL)
     return NULL;
 
-  ks_api_bind_text (stmt, 1, id);
-  ks_api_bind_text (stmt, 2, req->sub);
+  ks_sqlite_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 2, req->sub);
   rc = ks_api_step (req->api, stmt, error);
   if (rc == SQLITE_DONE)
     not_found (error);
@@ -148,8 +148,8 @@ set_deleted (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, id);
-  ks_api_bind_text (stmt, 2, req->sub);
+  ks_sqlite_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 2, req->sub);
   sqlite3_bind_int (stmt, 3, deleted);
   sqlite3_bind_int64 (stmt, 4, req->now);
   if (!ks_api_step_done (req->api, stmt, error))

@@ -166,8 +166,8 @@ find_existing (KsApiRequest *req,
   if (stmt == NULL)
     return FALSE;
 
-  ks_api_bind_text (stmt, 1, req->sub);
-  ks_api_bind_text (stmt, 2, in->sha256);
+  ks_sqlite_bind_text (stmt, 1, req->sub);
+  ks_sqlite_bind_text (stmt, 2, in->sha256);
   rc = ks_api_step (req->api, stmt, error);
   if (rc != SQLITE_ROW)
     return rc == SQLITE_DONE;
@@ -207,22 +207,22 @@ bind_pending (KsApiStmt    *stmt,
               const char   *upload_id,
               gint64        now)
 {
-  ks_api_bind_text (stmt, 1, id);
-  ks_api_bind_text (stmt, 2, owner);
-  ks_api_bind_text (stmt, 3, in->sha256);
+  ks_sqlite_bind_text (stmt, 1, id);
+  ks_sqlite_bind_text (stmt, 2, owner);
+  ks_sqlite_bind_text (stmt, 3, in->sha256);
   sqlite3_bind_int64 (stmt, 4, in->size);
-  ks_api_bind_text (stmt, 5, in->content_type);
-  ks_api_bind_text (stmt, 6, in->file_name);
-  ks_api_bind_text (stmt, 7, in->taken_at);
+  ks_sqlite_bind_text (stmt, 5, in->content_type);
+  ks_sqlite_bind_text (stmt, 6, in->file_name);
+  ks_sqlite_bind_text (stmt, 7, in->taken_at);
   sqlite3_bind_int64 (stmt, 8, in->width);
   sqlite3_bind_int64 (stmt, 9, in->height);
   for (int i = 0; i < N_THUMBS; i++)
     {
       if (in->thumb_size[i] >= 0)
         sqlite3_bind_int64 (stmt, 10 + 2 * i, in->thumb_size[i]);
-      ks_api_bind_text (stmt, 11 + 2 * i, in->thumb_sha256[i]);
+      ks_sqlite_bind_text (stmt, 11 + 2 * i, in->thumb_sha256[i]);
     }
-  ks_api_bind_text (stmt, 14, upload_id);
+  ks_sqlite_bind_text (stmt, 14, upload_id);
   sqlite3_bind_int64 (stmt, 15, now);
 }
 
@@ -438,8 +438,8 @@ prepare_write_run (KsApiWrite  *write,
 
   if (find == NULL)
     return FALSE;
-  ks_api_bind_text (find, 1, self->owner);
-  ks_api_bind_text (find, 2, self->in.sha256);
+  ks_sqlite_bind_text (find, 1, self->owner);
+  ks_sqlite_bind_text (find, 2, self->in.sha256);
   rc = ks_api_writer_step (writer, find, error);
   if (rc < 0)
     return FALSE;

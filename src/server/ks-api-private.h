@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "ks-api.h"
+#include "ks-sqlite.h"
 
 G_BEGIN_DECLS
 
@@ -130,9 +131,6 @@ int         ks_api_step (KsApi     *api,
 gboolean    ks_api_step_done (KsApi     *api,
                               KsApiStmt *stmt,
                               GError   **error);
-void        ks_api_bind_text (KsApiStmt  *stmt,
-                              int         index,
-                              const char *text);
 const char *ks_api_column_text (KsApiStmt *stmt,
                                 int        column);
 void        ks_api_set_db_error (KsApi   *api,

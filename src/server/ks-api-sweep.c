@@ -109,14 +109,14 @@ delete_photo (KsApi      *api,
 
   if (from_albums == NULL)
     return FALSE;
-  ks_api_bind_text (from_albums, 1, id);
+  ks_sqlite_bind_text (from_albums, 1, id);
   if (!ks_api_step_done (api, from_albums, error))
     return FALSE;
 
   photo = ks_api_stmt (api, "DELETE FROM photos WHERE id = ?1", error);
   if (photo == NULL)
     return FALSE;
-  ks_api_bind_text (photo, 1, id);
+  ks_sqlite_bind_text (photo, 1, id);
   return ks_api_step_done (api, photo, error);
 }
 

@@ -273,8 +273,8 @@ ensure_user (KsApi         *api,
                       error);
   if (stmt == NULL)
     return FALSE;
-  ks_api_bind_text (stmt, 1, identity->sub);
-  ks_api_bind_text (stmt, 2, identity->username);
+  ks_sqlite_bind_text (stmt, 1, identity->sub);
+  ks_sqlite_bind_text (stmt, 2, identity->username);
   sqlite3_bind_int64 (stmt, 3, now);
   rc = sqlite3_step (stmt);
   if ((rc & 0xff) == SQLITE_CONSTRAINT)

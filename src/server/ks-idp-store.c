@@ -5,6 +5,7 @@
 #include "ks-hash.h"
 #include "ks-idp-private.h"
 #include "ks-idp-store.h"
+#include "ks-sqlite.h"
 
 void
 ks_idp_user_free (KsIdpUser *user)
@@ -32,21 +33,6 @@ ks_idp_session_free (KsIdpSession *session)
 }
 
 /* ---- Statements ---- */
-
-static void
-bind_text (KsServerDbStmt *stmt,
-           int             index,
-           const char     *text)
-{
-  sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
-static char *
-column_text (KsServerDbStmt *stmt,
-             int             index)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, index));
-}
 
 /* Steps a statement that returns no rows. */
 static gboolean
@@ -137,18 +123,18 @@ find_user (KsServerDb *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, key);
+  ks_sqlite_bind_text (stmt, 1, key);
   if (!step_row (db, stmt, &row, error))
     return FALSE;
   if (!row)
     return TRUE;
 
   user = g_new0 (KsIdpUser, 1);
-  user->sub = column_text (stmt, 0);
-  user->username = column_text (stmt, 1);
-  user->email = column_text (stmt, 2);
-  user->salt = column_text (stmt, 3);
-  user->verifier = column_text (stmt, 4);
+  user->sub = ks_sqlite_column_dup_text (stmt, 0);
+  user->username = ks_sqlite_column_dup_text (stmt, 1);
+  user->email = ks_sqlite_column_dup_text (stmt, 2);
+  user->salt = ks_sqlite_column_dup_text (stmt, 3);
+  user->verifier = ks_sqlite_column_dup_text (stmt, 4);
   user->confirmed = sqlite3_column_int (stmt, 5) != 0;
   user->email_verified = sqlite3_column_int (stmt, 6) != 0;
 
@@ -190,9 +176,9 @@ insert_user_row (KsServerDb      *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, user->sub);
-  bind_text (stmt, 2, user->username);
-  bind_text (stmt, 3, user->email);
+  ks_sqlite_bind_text (stmt, 1, user->sub);
+  ks_sqlite_bind_text (stmt, 2, user->username);
+  ks_sqlite_bind_text (stmt, 3, user->email);
   sqlite3_bind_int64 (stmt, 4, now);
 
   rc = sqlite3_step (stmt);
@@ -230,9 +216,9 @@ ks_idp_store_add_user (KsServerDb      *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, user->sub);
-  bind_text (stmt, 2, user->salt);
-  bind_text (stmt, 3, user->verifier);
+  ks_sqlite_bind_text (stmt, 1, user->sub);
+  ks_sqlite_bind_text (stmt, 2, user->salt);
+  ks_sqlite_bind_text (stmt, 3, user->verifier);
   sqlite3_bind_int (stmt, 4, user->confirmed);
   sqlite3_bind_int (stmt, 5, user->email_verified);
   sqlite3_bind_int64 (stmt, 6, now);
@@ -255,7 +241,7 @@ ks_idp_store_confirm_user (KsServerDb *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, sub);
+  ks_sqlite_bind_text (stmt, 1, sub);
   sqlite3_bind_int64 (stmt, 2, now);
   return step_done (db, stmt, error);
 }
@@ -277,9 +263,9 @@ ks_idp_store_set_password (KsServerDb *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, sub);
-  bind_text (stmt, 2, salt);
-  bind_text (stmt, 3, verifier);
+  ks_sqlite_bind_text (stmt, 1, sub);
+  ks_sqlite_bind_text (stmt, 2, salt);
+  ks_sqlite_bind_text (stmt, 3, verifier);
   sqlite3_bind_int64 (stmt, 4, now);
   return step_done (db, stmt, error);
 }
@@ -306,8 +292,8 @@ count_sends (KsServerDb *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, sub);
-  bind_text (stmt, 2, purpose);
+  ks_sqlite_bind_text (stmt, 1, sub);
+  ks_sqlite_bind_text (stmt, 2, purpose);
   sqlite3_bind_int64 (stmt, 3, now - KS_IDP_SEND_WINDOW);
   if (!step_row (db, stmt, &row, error))
     return FALSE;
@@ -347,9 +333,9 @@ ks_idp_store_put_code (KsServerDb *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, sub);
-  bind_text (stmt, 2, purpose);
-  bind_text (stmt, 3, code);
+  ks_sqlite_bind_text (stmt, 1, sub);
+  ks_sqlite_bind_text (stmt, 2, purpose);
+  ks_sqlite_bind_text (stmt, 3, code);
   sqlite3_bind_int64 (stmt, 4, expires_at);
   sqlite3_bind_int64 (stmt, 5, sends + 1);
   sqlite3_bind_int64 (stmt, 6, first_sent);
@@ -368,8 +354,8 @@ update_code (KsServerDb *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, sub);
-  bind_text (stmt, 2, purpose);
+  ks_sqlite_bind_text (stmt, 1, sub);
+  ks_sqlite_bind_text (stmt, 2, purpose);
   return step_done (db, stmt, error);
 }
 
@@ -411,8 +397,8 @@ ks_idp_store_check_code (KsServerDb *db,
   if (stmt == NULL)
     return KS_IDP_CODE_NONE;
 
-  bind_text (stmt, 1, sub);
-  bind_text (stmt, 2, purpose);
+  ks_sqlite_bind_text (stmt, 1, sub);
+  ks_sqlite_bind_text (stmt, 2, purpose);
   if (!step_row (db, stmt, &row, error) || !row)
     return KS_IDP_CODE_NONE;
 
@@ -447,9 +433,9 @@ ks_idp_store_add_session (KsServerDb         *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, token_hash);
-  bind_text (stmt, 2, session->sub);
-  bind_text (stmt, 3, session->origin_jti);
+  ks_sqlite_bind_text (stmt, 1, token_hash);
+  ks_sqlite_bind_text (stmt, 2, session->sub);
+  ks_sqlite_bind_text (stmt, 3, session->origin_jti);
   sqlite3_bind_int64 (stmt, 4, session->auth_time);
   sqlite3_bind_int64 (stmt, 5, session->expires_at);
   return step_done (db, stmt, error);
@@ -471,13 +457,13 @@ ks_idp_store_find_session (KsServerDb *db,
   if (stmt == NULL)
     return NULL;
 
-  bind_text (stmt, 1, token_hash);
+  ks_sqlite_bind_text (stmt, 1, token_hash);
   if (!step_row (db, stmt, &row, error) || !row)
     return NULL;
 
   session = g_new0 (KsIdpSession, 1);
-  session->sub = column_text (stmt, 0);
-  session->origin_jti = column_text (stmt, 1);
+  session->sub = ks_sqlite_column_dup_text (stmt, 0);
+  session->origin_jti = ks_sqlite_column_dup_text (stmt, 1);
   session->auth_time = sqlite3_column_int64 (stmt, 2);
   session->expires_at = sqlite3_column_int64 (stmt, 3);
   session->revoked = sqlite3_column_int (stmt, 4) != 0;
@@ -498,7 +484,7 @@ ks_idp_store_is_session_revoked (KsServerDb *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, origin_jti);
+  ks_sqlite_bind_text (stmt, 1, origin_jti);
   if (!step_row (db, stmt, &row, error))
     return FALSE;
 
@@ -517,7 +503,7 @@ exec_with_key (KsServerDb *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, key);
+  ks_sqlite_bind_text (stmt, 1, key);
   return step_done (db, stmt, error);
 }
 
@@ -574,7 +560,7 @@ ks_idp_store_use_challenge (KsServerDb *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, challenge_hash);
+  ks_sqlite_bind_text (stmt, 1, challenge_hash);
   sqlite3_bind_int64 (stmt, 2, expires_at);
   if (!step_done (db, stmt, error))
     return FALSE;
@@ -602,7 +588,7 @@ ks_idp_store_get_lockout (KsServerDb *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, username);
+  ks_sqlite_bind_text (stmt, 1, username);
   sqlite3_bind_int64 (stmt, 2, now);
   if (!step_row (db, stmt, &row, error))
     return FALSE;
@@ -635,7 +621,7 @@ ks_idp_store_add_failure (KsServerDb *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, username);
+  ks_sqlite_bind_text (stmt, 1, username);
   sqlite3_bind_int64 (stmt, 2, now);
   if (!step_done (db, stmt, error))
     return FALSE;
@@ -647,7 +633,7 @@ ks_idp_store_add_failure (KsServerDb *db,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, username);
+  ks_sqlite_bind_text (stmt, 1, username);
   sqlite3_bind_int64 (stmt, 2, now);
   return step_done (db, stmt, error);
 }

@@ -12,6 +12,7 @@
 #include "ks-server-db.h"
 #include "ks-server-error.h"
 #include "ks-sqlite-checkpointer.h"
+#include "ks-sqlite.h"
 
 /* How long a writer waits for another one before SQLITE_BUSY. */
 #define BUSY_TIMEOUT_MS 5000
@@ -40,7 +41,7 @@ struct _KsServerDb
 {
   GObject parent_instance;
 
-  sqlite3 *handle; /* owned, nullable */
+  KsSqlite sql; /* .db owned, nullable */
   char    *path;
   char    *clean_path; /* the clean-shutdown marker */
   int      schema_version;
@@ -322,8 +323,8 @@ ks_server_db_finalize (GObject *object)
   KsServerDb *self = (KsServerDb *) object;
 
   g_clear_pointer (&self->checkpointer, ks_sqlite_checkpointer_free);
-  if (self->handle != NULL && sqlite3_close (self->handle) != SQLITE_OK)
-    g_critical ("Closing %s: %s", self->path, sqlite3_errmsg (self->handle));
+  if (self->sql.db != NULL && sqlite3_close (self->sql.db) != SQLITE_OK)
+    g_critical ("Closing %s: %s", self->path, sqlite3_errmsg (self->sql.db));
   else if (self->opened)
     leave_clean_marker (self);
   g_free (self->path);
@@ -339,8 +340,18 @@ ks_server_db_class_init (KsServerDbClass *klass)
 }
 
 static void
+set_error_cb (gpointer owner,
+              int      rc,
+              GError **error)
+{
+  ks_server_db_set_error (owner, rc, error);
+}
+
+static void
 ks_server_db_init (KsServerDb *self)
 {
+  self->sql.set_error = set_error_cb;
+  self->sql.owner = self;
 }
 
 void
@@ -348,7 +359,7 @@ ks_server_db_set_error (KsServerDb *self,
                         int         rc,
                         GError    **error)
 {
-  const char *detail = self->handle != NULL ? sqlite3_errmsg (self->handle) : sqlite3_errstr (rc);
+  const char *detail = self->sql.db != NULL ? sqlite3_errmsg (self->sql.db) : sqlite3_errstr (rc);
   int         primary = rc & 0xff;
 
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
@@ -364,18 +375,9 @@ ks_server_db_exec (KsServerDb *self,
                    const char *sql,
                    GError    **error)
 {
-  int rc;
-
   g_return_val_if_fail (KS_IS_SERVER_DB (self), FALSE);
 
-  rc = sqlite3_exec (self->handle, sql, NULL, NULL, NULL);
-  if (rc != SQLITE_OK)
-    {
-      ks_server_db_set_error (self, rc, error);
-      return FALSE;
-    }
-
-  return TRUE;
+  return ks_sqlite_exec (&self->sql, sql, error);
 }
 
 KsServerDbStmt *
@@ -388,7 +390,7 @@ ks_server_db_prepare (KsServerDb *self,
 
   g_return_val_if_fail (KS_IS_SERVER_DB (self), NULL);
 
-  rc = sqlite3_prepare_v2 (self->handle, sql, -1, &stmt, NULL);
+  rc = sqlite3_prepare_v2 (self->sql.db, sql, -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     {
       ks_server_db_set_error (self, rc, error);
@@ -398,47 +400,19 @@ ks_server_db_prepare (KsServerDb *self,
   return stmt;
 }
 
-/* Runs a statement that returns one row and gives its first column. */
-static gboolean
-query_text (KsServerDb *self,
-            const char *sql,
-            char      **out_text,
-            GError    **error)
-{
-  g_autoptr (KsServerDbStmt) stmt = ks_server_db_prepare (self, sql, error);
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      ks_server_db_set_error (self, rc, error);
-      return FALSE;
-    }
-
-  *out_text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  return TRUE;
-}
-
-/* quick_check reads every page but skips the index cross-checks, so it
- * stays fast on a large library while catching a damaged file. */
 static gboolean
 check_integrity (KsServerDb *self,
                  GError    **error)
 {
-  g_autofree char *result = NULL;
+  g_autofree char *problem = NULL;
 
-  if (!query_text (self, "PRAGMA quick_check", &result, error))
+  if (!ks_sqlite_quick_check (&self->sql, &problem, error))
     return FALSE;
 
-  if (g_strcmp0 (result, "ok") != 0)
+  if (problem != NULL)
     {
-      /* "*** in database main ***\nPage 5: …": one line, for the log. */
-      g_strdelimit (result, "\r\n", ' ');
       g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_CORRUPT,
-                   "database %s is corrupt (%s)", self->path, result);
+                   "database %s is corrupt (%s)", self->path, problem);
       return FALSE;
     }
 
@@ -451,10 +425,10 @@ configure (KsServerDb *self,
 {
   g_autofree char *mode = NULL;
 
-  if (!query_text (self, "PRAGMA journal_mode = WAL", &mode, error))
+  if (!ks_sqlite_query_text (&self->sql, "PRAGMA journal_mode = WAL", &mode, error))
     return FALSE;
 
-  if (g_ascii_strcasecmp (mode, "wal") != 0)
+  if (g_ascii_strcasecmp (mode != NULL ? mode : "", "wal") != 0)
     {
       g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_DATABASE,
                    "database %s: cannot switch to WAL mode (got %s)", self->path, mode);
@@ -465,51 +439,30 @@ configure (KsServerDb *self,
 }
 
 static gboolean
-apply_migration (KsServerDb *self,
-                 guint       index,
-                 GError    **error)
-{
-  g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %u;", index + 1);
-
-  if (!ks_server_db_exec (self, "BEGIN IMMEDIATE;", error))
-    return FALSE;
-
-  if (!ks_server_db_exec (self, migrations[index], error) ||
-      !ks_server_db_exec (self, set_version, error))
-    {
-      sqlite3_exec (self->handle, "ROLLBACK;", NULL, NULL, NULL);
-      g_prefix_error (error, "upgrading to schema %u: ", index + 1);
-      return FALSE;
-    }
-
-  return ks_server_db_exec (self, "COMMIT;", error);
-}
-
-static gboolean
 migrate (KsServerDb *self,
          GError    **error)
 {
-  g_autofree char *text = NULL;
-  int              version;
+  gint64 version, reached;
 
-  if (!query_text (self, "PRAGMA user_version", &text, error))
+  if (!ks_sqlite_query_int (&self->sql, "PRAGMA user_version", &version, error))
     return FALSE;
 
-  version = (int) g_ascii_strtoll (text, NULL, 10);
   if (version < 0 || version > ks_server_db_get_latest_version ())
     {
       g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_DATABASE,
-                   "database %s has schema version %d; this keepsake-server only knows up to %d",
+                   "database %s has schema version %" G_GINT64_FORMAT "; this keepsake-server only knows up to %d",
                    self->path, version, ks_server_db_get_latest_version ());
       return FALSE;
     }
 
-  for (guint i = (guint) version; i < G_N_ELEMENTS (migrations); i++)
+  reached = version;
+  if (!ks_sqlite_migrate (&self->sql, migrations, G_N_ELEMENTS (migrations), 0, &reached, error))
     {
-      if (!apply_migration (self, i, error))
-        return FALSE;
-      g_debug ("Upgraded %s to schema %u", self->path, i + 1);
+      g_prefix_error (error, "upgrading to schema %" G_GINT64_FORMAT ": ", reached + 1);
+      return FALSE;
     }
+  if (reached > version)
+    g_debug ("Upgraded %s from schema %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, self->path, version, reached);
 
   self->schema_version = ks_server_db_get_latest_version ();
   return TRUE;
@@ -540,14 +493,14 @@ ks_server_db_open (const char *path,
   if (!remove_clean_marker (self, error))
     return NULL;
 
-  rc = sqlite3_open_v2 (path, &self->handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  rc = sqlite3_open_v2 (path, &self->sql.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
   if (rc != SQLITE_OK)
     {
       ks_server_db_set_error (self, rc, error);
       return NULL;
     }
 
-  sqlite3_busy_timeout (self->handle, BUSY_TIMEOUT_MS);
+  sqlite3_busy_timeout (self->sql.db, BUSY_TIMEOUT_MS);
 
   if (!self->checked)
     g_debug ("%s closed cleanly: no quick_check", path);
@@ -556,7 +509,7 @@ ks_server_db_open (const char *path,
       !migrate (self, error))
     return NULL;
 
-  self->checkpointer = ks_sqlite_checkpointer_new (self->handle, path, CHECKPOINT_PAGES, CHECKPOINT_INLINE_PAGES);
+  self->checkpointer = ks_sqlite_checkpointer_new (self->sql.db, path, CHECKPOINT_PAGES, CHECKPOINT_INLINE_PAGES);
   self->opened = TRUE;
 
   return g_steal_pointer (&self);
@@ -585,7 +538,7 @@ ks_server_db_open_sibling (KsServerDb *self,
     return NULL;
 
   sibling = g_object_new (KS_TYPE_SERVER_DB, NULL);
-  sibling->handle = handle;
+  sibling->sql.db = handle;
   sibling->path = g_strdup (self->path);
   sibling->schema_version = self->schema_version;
   return sibling;
@@ -647,7 +600,7 @@ ks_server_db_get_handle (KsServerDb *self)
 {
   g_return_val_if_fail (KS_IS_SERVER_DB (self), NULL);
 
-  return self->handle;
+  return self->sql.db;
 }
 
 int

@@ -57,9 +57,9 @@ put_blob (KsCacheDb      *self,
                               error);
   if (stmt == NULL)
     return FALSE;
-  ks_cache_db_bind_text (stmt, 1, photo_id);
-  ks_cache_db_bind_text (stmt, 2, ks_cache_file_kind_to_string (kind));
-  ks_cache_db_bind_text (stmt, 3, sha256);
+  ks_sqlite_bind_text (stmt, 1, photo_id);
+  ks_sqlite_bind_text (stmt, 2, ks_cache_file_kind_to_string (kind));
+  ks_sqlite_bind_text (stmt, 3, sha256);
   sqlite3_bind_int64 (stmt, 4, size);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     g_ptr_array_add (unlink, ks_cache_blob_path (photo_id, kind));
@@ -73,9 +73,9 @@ put_blob (KsCacheDb      *self,
                               error);
   if (stmt == NULL)
     return FALSE;
-  ks_cache_db_bind_text (stmt, 1, photo_id);
-  ks_cache_db_bind_text (stmt, 2, ks_cache_file_kind_to_string (kind));
-  ks_cache_db_bind_text (stmt, 3, sha256);
+  ks_sqlite_bind_text (stmt, 1, photo_id);
+  ks_sqlite_bind_text (stmt, 2, ks_cache_file_kind_to_string (kind));
+  ks_sqlite_bind_text (stmt, 3, sha256);
   sqlite3_bind_int64 (stmt, 4, size);
   return ks_cache_db_step_done (self, stmt, error);
 }
@@ -98,18 +98,18 @@ put_photo (KsCacheDb     *self,
 
   if (stmt == NULL)
     return FALSE;
-  ks_cache_db_bind_text (stmt, 1, photo->id);
-  ks_cache_db_bind_text (stmt, 2, photo->owner);
-  ks_cache_db_bind_text (stmt, 3, photo->content_type);
+  ks_sqlite_bind_text (stmt, 1, photo->id);
+  ks_sqlite_bind_text (stmt, 2, photo->owner);
+  ks_sqlite_bind_text (stmt, 3, photo->content_type);
   sqlite3_bind_int64 (stmt, 4, MAX (photo->width, 0));
   sqlite3_bind_int64 (stmt, 5, MAX (photo->height, 0));
-  ks_cache_db_bind_text (stmt, 6, photo->taken_at);
-  ks_cache_db_bind_text (stmt, 7, photo->sha256 != NULL ? photo->sha256 : "");
+  ks_sqlite_bind_text (stmt, 6, photo->taken_at);
+  ks_sqlite_bind_text (stmt, 7, photo->sha256 != NULL ? photo->sha256 : "");
   sqlite3_bind_int64 (stmt, 8, MAX (photo->size, 0));
-  ks_cache_db_bind_text (stmt, 9, photo->file_name);
-  ks_cache_db_bind_text (stmt, 10, photo->url_original);
-  ks_cache_db_bind_text (stmt, 11, photo->url_grid);
-  ks_cache_db_bind_text (stmt, 12, photo->url_preview);
+  ks_sqlite_bind_text (stmt, 9, photo->file_name);
+  ks_sqlite_bind_text (stmt, 10, photo->url_original);
+  ks_sqlite_bind_text (stmt, 11, photo->url_grid);
+  ks_sqlite_bind_text (stmt, 12, photo->url_preview);
   sqlite3_bind_int64 (stmt, 13, parse_time (photo->urls_expire_at));
   sqlite3_bind_int64 (stmt, 14, now);
   if (!ks_cache_db_step_done (self, stmt, error))
@@ -172,11 +172,11 @@ blob_from_row (sqlite3_stmt *stmt)
 {
   KsCacheBlob *blob = g_new0 (KsCacheBlob, 1);
 
-  blob->photo_id = ks_cache_db_column_text (stmt, 0);
+  blob->photo_id = ks_sqlite_column_dup_text (stmt, 0);
   ks_cache_file_kind_from_string ((const char *) sqlite3_column_text (stmt, 1), &blob->kind);
-  blob->sha256 = ks_cache_db_column_text (stmt, 2);
+  blob->sha256 = ks_sqlite_column_dup_text (stmt, 2);
   blob->size = sqlite3_column_int64 (stmt, 3);
-  blob->url = ks_cache_db_column_text (stmt, 4);
+  blob->url = ks_sqlite_column_dup_text (stmt, 4);
   blob->expires = sqlite3_column_int64 (stmt, 5);
   return blob;
 }
@@ -221,7 +221,7 @@ ks_cache_db_next_blobs (KsCacheDb  *self,
       g_rec_mutex_unlock (&self->lock);
       return NULL;
     }
-  ks_cache_db_bind_text (stmt, 1, album_id);
+  ks_sqlite_bind_text (stmt, 1, album_id);
   sqlite3_bind_int64 (stmt, 2, max + (busy != NULL ? g_hash_table_size (busy) : 0));
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW && blobs->len < max)
     {
@@ -254,8 +254,8 @@ ks_cache_db_get_blob (KsCacheDb      *self,
   stmt = ks_cache_db_prepare (self, BLOB_COLUMNS "WHERE b.photo_id = ? AND b.kind = ?", error);
   if (stmt != NULL)
     {
-      ks_cache_db_bind_text (stmt, 1, photo_id);
-      ks_cache_db_bind_text (stmt, 2, ks_cache_file_kind_to_string (kind));
+      ks_sqlite_bind_text (stmt, 1, photo_id);
+      ks_sqlite_bind_text (stmt, 2, ks_cache_file_kind_to_string (kind));
       if (sqlite3_step (stmt) == SQLITE_ROW)
         blob = blob_from_row (stmt);
       else
@@ -282,7 +282,7 @@ ks_cache_db_set_blob_state (KsCacheDb      *self,
                               "UPDATE blobs SET state = ? WHERE photo_id = ? AND kind = ? AND (?4 = '' OR sha256 = ?4)",
                               error, state, photo_id, ks_cache_file_kind_to_string (kind),
                               sha256 != NULL ? sha256 : "", NULL) &&
-       sqlite3_changes (self->db) > 0;
+       sqlite3_changes (self->sql.db) > 0;
   g_rec_mutex_unlock (&self->lock);
   return ok;
 }
@@ -302,7 +302,7 @@ collect_present (KsCacheDb  *self,
 
   if (stmt == NULL)
     return FALSE;
-  ks_cache_db_bind_text (stmt, 1, photo_id);
+  ks_sqlite_bind_text (stmt, 1, photo_id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       KsCacheFileKind kind;
@@ -353,7 +353,7 @@ ks_cache_db_evict (KsCacheDb *self,
       if (stmt == NULL)
         return FALSE;
       if (sqlite3_step (stmt) == SQLITE_ROW)
-        victim = ks_cache_db_column_text (stmt, 0);
+        victim = ks_sqlite_column_dup_text (stmt, 0);
       sqlite3_reset (stmt);
       if (victim == NULL)
         break; /* only pinned albums left: they stay, over budget */
@@ -389,7 +389,7 @@ ks_cache_db_blob_states (KsCacheDb *self,
 
       if (ks_cache_file_kind_from_string ((const char *) sqlite3_column_text (stmt, 1), &kind))
         g_hash_table_insert (states, ks_cache_blob_path ((const char *) sqlite3_column_text (stmt, 0), kind),
-                             ks_cache_db_column_text (stmt, 2));
+                             ks_sqlite_column_dup_text (stmt, 2));
     }
   sqlite3_reset (stmt);
   g_rec_mutex_unlock (&self->lock);
@@ -424,7 +424,7 @@ ks_cache_db_set_pinned (KsCacheDb  *self,
   g_rec_mutex_lock (&self->lock);
   ok = ks_cache_db_exec_args (self, "UPDATE albums SET pinned = ?, keep_originals = ? WHERE id = ?", error,
                               pinned ? "1" : "0", pinned && keep_originals ? "1" : "0", album_id, NULL);
-  if (ok && sqlite3_changes (self->db) == 0)
+  if (ok && sqlite3_changes (self->sql.db) == 0)
     {
       g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND, _ ("No such album in the cache"));
       ok = FALSE;

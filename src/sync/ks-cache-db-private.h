@@ -8,13 +8,14 @@
 #include <sqlite3.h>
 
 #include "ks-cache-db.h"
+#include "ks-sqlite.h"
 #include "ks-sync-error.h"
 
 G_BEGIN_DECLS
 
 struct _KsCacheDb
 {
-  sqlite3    *db;
+  KsSqlite    sql; /* .db owned */
   char       *path;
   GRecMutex   lock;
   GHashTable *statements; /* SQL text (static) -> sqlite3_stmt, owned */
@@ -30,11 +31,6 @@ sqlite3_stmt *ks_cache_db_prepare (KsCacheDb  *self,
 gboolean      ks_cache_db_step_done (KsCacheDb    *self,
                                      sqlite3_stmt *stmt,
                                      GError      **error);
-void          ks_cache_db_bind_text (sqlite3_stmt *stmt,
-                                     int           index,
-                                     const char   *text);
-char         *ks_cache_db_column_text (sqlite3_stmt *stmt,
-                                       int           column);
 /* Text parameters, NULL-terminated (a NULL value cannot be passed). */
 gboolean ks_cache_db_exec_args (KsCacheDb  *self,
                                 const char *sql,

@@ -70,8 +70,8 @@ query_rows (KsCacheDb     *self,
       g_rec_mutex_unlock (&self->lock);
       return NULL;
     }
-  ks_cache_db_bind_text (stmt, 1, arg1);
-  ks_cache_db_bind_text (stmt, 2, arg2);
+  ks_sqlite_bind_text (stmt, 1, arg1);
+  ks_sqlite_bind_text (stmt, 2, arg2);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (rows, row_func (stmt));
   sqlite3_reset (stmt);
@@ -89,13 +89,13 @@ album_from_row (sqlite3_stmt *stmt)
 {
   KsCachedAlbum *album = g_new0 (KsCachedAlbum, 1);
 
-  album->id = ks_cache_db_column_text (stmt, 0);
-  album->name = ks_cache_db_column_text (stmt, 1);
-  album->owner = ks_cache_db_column_text (stmt, 2);
-  album->role = ks_cache_db_column_text (stmt, 3);
+  album->id = ks_sqlite_column_dup_text (stmt, 0);
+  album->name = ks_sqlite_column_dup_text (stmt, 1);
+  album->owner = ks_sqlite_column_dup_text (stmt, 2);
+  album->role = ks_sqlite_column_dup_text (stmt, 3);
   album->photo_count = sqlite3_column_int64 (stmt, 4);
-  album->created_at = ks_cache_db_column_text (stmt, 5);
-  album->updated_at = ks_cache_db_column_text (stmt, 6);
+  album->created_at = ks_sqlite_column_dup_text (stmt, 5);
+  album->updated_at = ks_sqlite_column_dup_text (stmt, 6);
   album->pinned = sqlite3_column_int (stmt, 7) != 0;
   album->keep_originals = sqlite3_column_int (stmt, 8) != 0;
   return album;
@@ -138,9 +138,9 @@ member_from_row (sqlite3_stmt *stmt)
 {
   KsCachedMember *member = g_new0 (KsCachedMember, 1);
 
-  member->username = ks_cache_db_column_text (stmt, 0);
-  member->role = ks_cache_db_column_text (stmt, 1);
-  member->added_at = ks_cache_db_column_text (stmt, 2);
+  member->username = ks_sqlite_column_dup_text (stmt, 0);
+  member->role = ks_sqlite_column_dup_text (stmt, 1);
+  member->added_at = ks_sqlite_column_dup_text (stmt, 2);
   return member;
 }
 
@@ -160,14 +160,14 @@ photo_from_row (sqlite3_stmt *stmt)
 {
   KsCachedPhoto *photo = g_new0 (KsCachedPhoto, 1);
 
-  photo->id = ks_cache_db_column_text (stmt, 0);
-  photo->owner = ks_cache_db_column_text (stmt, 1);
-  photo->added_by = ks_cache_db_column_text (stmt, 2);
-  photo->added_at = ks_cache_db_column_text (stmt, 3);
-  photo->file_name = ks_cache_db_column_text (stmt, 4);
-  photo->content_type = ks_cache_db_column_text (stmt, 5);
-  photo->taken_at = ks_cache_db_column_text (stmt, 6);
-  photo->sha256 = ks_cache_db_column_text (stmt, 7);
+  photo->id = ks_sqlite_column_dup_text (stmt, 0);
+  photo->owner = ks_sqlite_column_dup_text (stmt, 1);
+  photo->added_by = ks_sqlite_column_dup_text (stmt, 2);
+  photo->added_at = ks_sqlite_column_dup_text (stmt, 3);
+  photo->file_name = ks_sqlite_column_dup_text (stmt, 4);
+  photo->content_type = ks_sqlite_column_dup_text (stmt, 5);
+  photo->taken_at = ks_sqlite_column_dup_text (stmt, 6);
+  photo->sha256 = ks_sqlite_column_dup_text (stmt, 7);
   photo->size = sqlite3_column_int64 (stmt, 8);
   photo->width = sqlite3_column_int64 (stmt, 9);
   photo->height = sqlite3_column_int64 (stmt, 10);

@@ -94,7 +94,7 @@ ks_cache_db_set_error (KsCacheDb *self,
                        int        rc,
                        GError   **error)
 {
-  const char *detail = self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
+  const char *detail = self->sql.db != NULL ? sqlite3_errmsg (self->sql.db) : sqlite3_errstr (rc);
 
   g_debug ("Cache %s: %s (%d)", self->path, detail, rc);
   switch (rc & 0xff)
@@ -116,27 +116,26 @@ ks_cache_db_set_error (KsCacheDb *self,
     }
 }
 
+static void
+set_error_cb (gpointer owner,
+              int      rc,
+              GError **error)
+{
+  ks_cache_db_set_error (owner, rc, error);
+}
+
 sqlite3_stmt *
 ks_cache_db_prepare (KsCacheDb  *self,
                      const char *sql,
                      GError    **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
-  int           rc;
+  sqlite3_stmt *stmt = ks_sqlite_prepare_cached (&self->sql, self->statements, sql, error);
 
   if (stmt != NULL)
     {
       sqlite3_reset (stmt);
       sqlite3_clear_bindings (stmt);
-      return stmt;
     }
-  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    {
-      ks_cache_db_set_error (self, rc, error);
-      return NULL;
-    }
-  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
   return stmt;
 }
 
@@ -145,35 +144,10 @@ ks_cache_db_step_done (KsCacheDb    *self,
                        sqlite3_stmt *stmt,
                        GError      **error)
 {
-  int rc;
+  gboolean ok = ks_sqlite_run (&self->sql, stmt, error);
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    ;
   sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      ks_cache_db_set_error (self, rc, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-void
-ks_cache_db_bind_text (sqlite3_stmt *stmt,
-                       int           index,
-                       const char   *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, index);
-  else
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
-char *
-ks_cache_db_column_text (sqlite3_stmt *stmt,
-                         int           column)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+  return ok;
 }
 
 /* One statement with text parameters (NULL-terminated), run to its end. */
@@ -198,40 +172,11 @@ ks_cache_db_exec_args (KsCacheDb  *self,
     }
   va_start (args, error);
   while ((arg = va_arg (args, const char *)) != NULL)
-    ks_cache_db_bind_text (stmt, i++, arg);
+    ks_sqlite_bind_text (stmt, i++, arg);
   va_end (args);
   ok = ks_cache_db_step_done (self, stmt, error);
   g_rec_mutex_unlock (&self->lock);
   return ok;
-}
-
-static gboolean
-exec (KsCacheDb  *self,
-      const char *sql,
-      GError    **error)
-{
-  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      ks_cache_db_set_error (self, rc, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gint64
-query_int (KsCacheDb  *self,
-           const char *sql,
-           gint64      fallback)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64        value = fallback;
-
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
 }
 
 char *
@@ -251,7 +196,7 @@ ks_cache_db_begin (KsCacheDb *self,
                    GError   **error)
 {
   g_rec_mutex_lock (&self->lock);
-  if (!exec (self, "BEGIN IMMEDIATE", error))
+  if (!ks_sqlite_exec (&self->sql, "BEGIN IMMEDIATE", error))
     {
       g_rec_mutex_unlock (&self->lock);
       return FALSE;
@@ -263,10 +208,10 @@ gboolean
 ks_cache_db_commit (KsCacheDb *self,
                     GError   **error)
 {
-  gboolean ok = exec (self, "COMMIT", error);
+  gboolean ok = ks_sqlite_exec (&self->sql, "COMMIT", error);
 
   if (!ok)
-    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_exec (self->sql.db, "ROLLBACK", NULL, NULL, NULL);
   g_rec_mutex_unlock (&self->lock);
   return ok;
 }
@@ -274,7 +219,7 @@ ks_cache_db_commit (KsCacheDb *self,
 void
 ks_cache_db_rollback (KsCacheDb *self)
 {
-  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_exec (self->sql.db, "ROLLBACK", NULL, NULL, NULL);
   g_rec_mutex_unlock (&self->lock);
 }
 
@@ -284,11 +229,12 @@ static gboolean
 migrate (KsCacheDb *self,
          GError   **error)
 {
-  gint64 app_id = query_int (self, "PRAGMA application_id", 0);
-  gint64 version = query_int (self, "PRAGMA user_version", 0);
-  gint64 n_objects = query_int (self, "SELECT count(*) FROM sqlite_schema", 0);
+  gint64   version;
+  gboolean foreign;
 
-  if ((n_objects > 0 || version != 0) && app_id != APPLICATION_ID)
+  if (!ks_sqlite_read_schema (&self->sql, APPLICATION_ID, &version, &foreign, error))
+    return FALSE;
+  if (foreign)
     {
       g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL, _ ("%s is not a Keepsake album cache"), self->path);
       return FALSE;
@@ -300,23 +246,7 @@ migrate (KsCacheDb *self,
       return FALSE;
     }
 
-  for (gint64 step = version; step < (gint64) G_N_ELEMENTS (migrations); step++)
-    {
-      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT ";"
-                                               "PRAGMA application_id = %d;",
-                                               step + 1, APPLICATION_ID);
-
-      if (!ks_cache_db_begin (self, error))
-        return FALSE;
-      if (!exec (self, migrations[step], error) || !exec (self, bump, error))
-        {
-          ks_cache_db_rollback (self);
-          return FALSE;
-        }
-      if (!ks_cache_db_commit (self, error))
-        return FALSE;
-    }
-  return TRUE;
+  return ks_sqlite_migrate (&self->sql, migrations, G_N_ELEMENTS (migrations), APPLICATION_ID, &version, error);
 }
 
 KsCacheDb *
@@ -324,37 +254,36 @@ ks_cache_db_open (const char *path,
                   GError    **error)
 {
   g_autoptr (KsCacheDb) self = g_new0 (KsCacheDb, 1);
-  int           rc;
-  gboolean      wal = FALSE;
-  sqlite3_stmt *stmt = NULL;
+  g_autofree char *mode = NULL;
+  int              rc;
 
   g_rec_mutex_init (&self->lock);
   self->path = g_strdup (path);
-  self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
-                                            (GDestroyNotify) sqlite3_finalize);
+  self->sql.set_error = set_error_cb;
+  self->sql.owner = self;
+  self->statements = ks_sqlite_statements_new ();
 
-  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+  rc = sqlite3_open_v2 (path, &self->sql.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
       ks_cache_db_set_error (self, rc, error);
       return NULL;
     }
-  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+  sqlite3_busy_timeout (self->sql.db, BUSY_TIMEOUT_MS);
 
-  if (sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    wal = g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") == 0;
-  sqlite3_finalize (stmt);
-  if (!wal)
+  if (!ks_sqlite_query_text (&self->sql, "PRAGMA journal_mode = WAL", &mode, error))
+    return NULL;
+  if (g_ascii_strcasecmp (mode != NULL ? mode : "", "wal") != 0)
     {
-      ks_cache_db_set_error (self, sqlite3_errcode (self->db), error);
+      ks_cache_db_set_error (self, sqlite3_errcode (self->sql.db), error);
       return NULL;
     }
   /* NORMAL: a crash of the program loses nothing in WAL mode; a power cut
    * may lose the last commits, which the feed's cursor then replays. */
-  if (!exec (self, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
-                   "CREATE TEMP TABLE listed (photo_id TEXT PRIMARY KEY) STRICT;",
-             error) ||
+  if (!ks_sqlite_exec (&self->sql,
+                       "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+                       "CREATE TEMP TABLE listed (photo_id TEXT PRIMARY KEY) STRICT;",
+                       error) ||
       !migrate (self, error))
     return NULL;
 
@@ -367,8 +296,8 @@ ks_cache_db_free (KsCacheDb *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->statements, g_hash_table_unref);
-  if (self->db != NULL)
-    sqlite3_close (self->db);
+  if (self->sql.db != NULL)
+    sqlite3_close (self->sql.db);
   g_rec_mutex_clear (&self->lock);
   g_free (self->path);
   g_free (self);
@@ -387,9 +316,9 @@ ks_cache_db_get_meta (KsCacheDb  *self,
   stmt = ks_cache_db_prepare (self, "SELECT value FROM meta WHERE key = ?", NULL);
   if (stmt != NULL)
     {
-      ks_cache_db_bind_text (stmt, 1, key);
+      ks_sqlite_bind_text (stmt, 1, key);
       if (sqlite3_step (stmt) == SQLITE_ROW)
-        value = ks_cache_db_column_text (stmt, 0);
+        value = ks_sqlite_column_dup_text (stmt, 0);
       sqlite3_reset (stmt);
     }
   g_rec_mutex_unlock (&self->lock);
@@ -463,7 +392,7 @@ ks_cache_db_has_album (KsCacheDb  *self,
   stmt = ks_cache_db_prepare (self, "SELECT 1 FROM albums WHERE id = ?", NULL);
   if (stmt != NULL)
     {
-      ks_cache_db_bind_text (stmt, 1, album_id);
+      ks_sqlite_bind_text (stmt, 1, album_id);
       found = sqlite3_step (stmt) == SQLITE_ROW;
       sqlite3_reset (stmt);
     }
@@ -482,7 +411,7 @@ ks_cache_db_albums_of_photo (KsCacheDb  *self,
   stmt = ks_cache_db_prepare (self, "SELECT album_id FROM album_photos WHERE photo_id = ? ORDER BY album_id", NULL);
   if (stmt != NULL)
     {
-      ks_cache_db_bind_text (stmt, 1, photo_id);
+      ks_sqlite_bind_text (stmt, 1, photo_id);
       while (sqlite3_step (stmt) == SQLITE_ROW)
         g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
       sqlite3_reset (stmt);
@@ -541,7 +470,7 @@ collect_paths (KsCacheDb  *self,
 
   if (stmt == NULL)
     return FALSE;
-  ks_cache_db_bind_text (stmt, 1, arg);
+  ks_sqlite_bind_text (stmt, 1, arg);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       KsCacheFileKind kind;
@@ -605,8 +534,8 @@ ks_cache_db_clear (KsCacheDb *self,
 {
   return collect_paths (self, "SELECT photo_id, kind FROM blobs WHERE state = 'present' AND ?1 IS NULL", NULL,
                         unlink, error) &&
-         exec (self,
-               "DELETE FROM album_photos; DELETE FROM blobs; DELETE FROM photos; DELETE FROM members;"
-               "DELETE FROM albums; DELETE FROM meta WHERE key != 'budget';",
-               error);
+         ks_sqlite_exec (&self->sql,
+                         "DELETE FROM album_photos; DELETE FROM blobs; DELETE FROM photos; DELETE FROM members;"
+                         "DELETE FROM albums; DELETE FROM meta WHERE key != 'budget';",
+                         error);
 }

@@ -15,7 +15,7 @@ bind_stat (KsJournalStmt       *stmt,
            const KsJournalStat *st)
 {
   sqlite3_bind_int64 (stmt, 1, folder_id);
-  ks_journal_bind_text (stmt, 2, path);
+  ks_sqlite_bind_text (stmt, 2, path);
   sqlite3_bind_int64 (stmt, 3, st->size);
   sqlite3_bind_int64 (stmt, 4, st->mtime);
   sqlite3_bind_int64 (stmt, 5, (gint64) st->inode);
@@ -106,7 +106,7 @@ gboolean
 ks_journal_register_functions (KsJournal *self,
                                GError   **error)
 {
-  int rc = sqlite3_create_function_v2 (self->db, "ks_scan_seen", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, self,
+  int rc = sqlite3_create_function_v2 (self->sql.db, "ks_scan_seen", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, self,
                                        scan_seen_fn, NULL, NULL, NULL);
 
   if (rc != SQLITE_OK)
@@ -140,7 +140,7 @@ lookup (KsJournal           *self,
   *out_id = 0;
   *out_same = FALSE;
   sqlite3_bind_int64 (stmt, 1, folder_id);
-  ks_journal_bind_text (stmt, 2, path);
+  ks_sqlite_bind_text (stmt, 2, path);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     {

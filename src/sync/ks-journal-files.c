@@ -74,18 +74,18 @@ file_from_row (KsJournalStmt *stmt)
 
   file->id = sqlite3_column_int64 (stmt, 0);
   file->folder_id = sqlite3_column_int64 (stmt, 1);
-  file->path = ks_journal_column_text (stmt, 2);
+  file->path = ks_sqlite_column_dup_text (stmt, 2);
   file->stat.size = sqlite3_column_int64 (stmt, 3);
   file->stat.mtime = sqlite3_column_int64 (stmt, 4);
   file->stat.inode = (guint64) sqlite3_column_int64 (stmt, 5);
   file->stat.device = (guint64) sqlite3_column_int64 (stmt, 6);
-  file->sha256 = ks_journal_column_text (stmt, 7);
-  file->photo_id = ks_journal_column_text (stmt, 8);
-  file->replaces_photo_id = ks_journal_column_text (stmt, 9);
+  file->sha256 = ks_sqlite_column_dup_text (stmt, 7);
+  file->photo_id = ks_sqlite_column_dup_text (stmt, 8);
+  file->replaces_photo_id = ks_sqlite_column_dup_text (stmt, 9);
   file->state = state_from_string ((const char *) sqlite3_column_text (stmt, 10));
   file->attempts = sqlite3_column_int (stmt, 11);
   file->next_attempt_at = sqlite3_column_int64 (stmt, 12);
-  file->last_error = ks_journal_column_text (stmt, 13);
+  file->last_error = ks_sqlite_column_dup_text (stmt, 13);
   file->priority = sqlite3_column_int (stmt, 14);
   file->changed_at = sqlite3_column_int64 (stmt, 15);
   return file;
@@ -97,12 +97,12 @@ error_from_row (KsJournalStmt *stmt)
   KsJournalError *entry = g_new0 (KsJournalError, 1);
 
   entry->file_id = sqlite3_column_int64 (stmt, 0);
-  entry->folder_path = ks_journal_column_text (stmt, 1);
-  entry->path = ks_journal_column_text (stmt, 2);
+  entry->folder_path = ks_sqlite_column_dup_text (stmt, 1);
+  entry->path = ks_sqlite_column_dup_text (stmt, 2);
   entry->at = sqlite3_column_int64 (stmt, 3);
-  entry->domain = ks_journal_column_text (stmt, 4);
+  entry->domain = ks_sqlite_column_dup_text (stmt, 4);
   entry->code = sqlite3_column_int (stmt, 5);
-  entry->message = ks_journal_column_text (stmt, 6);
+  entry->message = ks_sqlite_column_dup_text (stmt, 6);
   return entry;
 }
 
@@ -111,8 +111,8 @@ bind_params (KsJournalStmt         *stmt,
              const KsJournalParams *p)
 {
   sqlite3_bind_int64 (stmt, 1, p->id);
-  ks_journal_bind_text (stmt, 2, p->text2);
-  ks_journal_bind_text (stmt, 3, p->text3);
+  ks_sqlite_bind_text (stmt, 2, p->text2);
+  ks_sqlite_bind_text (stmt, 3, p->text3);
   sqlite3_bind_int64 (stmt, 4, p->num4);
   sqlite3_bind_int64 (stmt, 5, p->num5);
   sqlite3_bind_int64 (stmt, 6, p->num6);
@@ -150,7 +150,7 @@ ks_journal_change_file (KsJournal             *self,
   for (const char *s = sql; ok && *s != '\0'; s += strlen (s) + 1)
     ok = ks_journal_run_params (self, s, p, error);
   if (out_changes != NULL)
-    *out_changes = ok ? (guint) sqlite3_changes (self->db) : 0;
+    *out_changes = ok ? (guint) sqlite3_changes (self->sql.db) : 0;
   return ok;
 }
 

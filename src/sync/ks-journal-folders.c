@@ -26,12 +26,12 @@ folder_from_row (KsJournalStmt *stmt)
   KsJournalFolder *folder = g_new0 (KsJournalFolder, 1);
 
   folder->id = sqlite3_column_int64 (stmt, 0);
-  folder->path = ks_journal_column_text (stmt, 1);
-  folder->album_id = ks_journal_column_text (stmt, 2);
+  folder->path = ks_sqlite_column_dup_text (stmt, 1);
+  folder->album_id = ks_sqlite_column_dup_text (stmt, 2);
   folder->root_device = (guint64) sqlite3_column_int64 (stmt, 3);
   folder->root_inode = (guint64) sqlite3_column_int64 (stmt, 4);
   folder->paused = sqlite3_column_int (stmt, 5) != 0;
-  folder->pause_reason = ks_journal_column_text (stmt, 6);
+  folder->pause_reason = ks_sqlite_column_dup_text (stmt, 6);
   folder->added_at = sqlite3_column_int64 (stmt, 7);
   folder->last_scan_at = sqlite3_column_int64 (stmt, 8);
   return folder;
@@ -54,7 +54,7 @@ query_folders (KsJournal  *self,
   if (stmt != NULL)
     {
       if (path != NULL)
-        ks_journal_bind_text (stmt, 1, path);
+        ks_sqlite_bind_text (stmt, 1, path);
       else if (id != 0)
         sqlite3_bind_int64 (stmt, 1, id);
 
@@ -146,11 +146,11 @@ ks_journal_add_folder (KsJournal  *self,
   ok = stmt != NULL;
   if (ok)
     {
-      ks_journal_bind_text (stmt, 1, path);
-      ks_journal_bind_text (stmt, 2, album_id);
+      ks_sqlite_bind_text (stmt, 1, path);
+      ks_sqlite_bind_text (stmt, 2, album_id);
       sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
       ok = ks_journal_run (self, stmt, error);
-      id = sqlite3_last_insert_rowid (self->db);
+      id = sqlite3_last_insert_rowid (self->sql.db);
       ks_journal_stmt_release (stmt);
     }
 
@@ -180,13 +180,13 @@ change_folder (KsJournal  *self,
   if (ok)
     {
       sqlite3_bind_int64 (stmt, 1, folder_id);
-      ks_journal_bind_text (stmt, 2, text);
+      ks_sqlite_bind_text (stmt, 2, text);
       sqlite3_bind_int64 (stmt, 3, a);
       sqlite3_bind_int64 (stmt, 4, b);
       ok = ks_journal_run (self, stmt, error);
       ks_journal_stmt_release (stmt);
     }
-  if (ok && sqlite3_changes (self->db) == 0)
+  if (ok && sqlite3_changes (self->sql.db) == 0)
     {
       ks_journal_set_not_found (error, "folder", folder_id);
       ok = FALSE;

@@ -8,6 +8,7 @@
 
 #include "ks-journal.h"
 #include "ks-sqlite-checkpointer.h"
+#include "ks-sqlite.h"
 #include "ks-sync-error.h"
 
 G_BEGIN_DECLS
@@ -16,7 +17,7 @@ struct _KsJournal
 {
   GObject parent_instance;
 
-  sqlite3    *db; /* owned, nullable */
+  KsSqlite    sql; /* .db owned, nullable */
   char       *path;
   GHashTable *statements; /* const char *sql -> sqlite3_stmt *, owned */
   GRecMutex   lock;
@@ -117,11 +118,5 @@ gboolean ks_journal_update_file (KsJournal             *self,
                                  GError               **error);
 
 void ks_journal_resume_store_init (KsResumeStoreInterface *iface);
-
-void  ks_journal_bind_text (KsJournalStmt *stmt,
-                            int            index,
-                            const char    *text);
-char *ks_journal_column_text (KsJournalStmt *stmt,
-                              int            column);
 
 G_END_DECLS

@@ -25,7 +25,7 @@ ks_journal_resume_load (KsResumeStore *store,
                              error);
   if (stmt != NULL)
     {
-      ks_journal_bind_text (stmt, 1, sha256);
+      ks_sqlite_bind_text (stmt, 1, sha256);
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         {
           if (record == NULL)
@@ -35,7 +35,7 @@ ks_journal_resume_load (KsResumeStore *store,
                                            sqlite3_column_int64 (stmt, 4));
           if (sqlite3_column_type (stmt, 5) != SQLITE_NULL)
             g_hash_table_insert (record->etags, GINT_TO_POINTER (sqlite3_column_int (stmt, 5)),
-                                 ks_journal_column_text (stmt, 6));
+                                 ks_sqlite_column_dup_text (stmt, 6));
         }
       if (rc != SQLITE_DONE)
         {
@@ -61,9 +61,9 @@ insert_part (KsJournal  *self,
 
   if (stmt == NULL)
     return FALSE;
-  ks_journal_bind_text (stmt, 1, sha256);
+  ks_sqlite_bind_text (stmt, 1, sha256);
   sqlite3_bind_int (stmt, 2, part_number);
-  ks_journal_bind_text (stmt, 3, etag);
+  ks_sqlite_bind_text (stmt, 3, etag);
   ok = ks_journal_run (self, stmt, error);
   ks_journal_stmt_release (stmt);
   return ok;
@@ -77,11 +77,11 @@ durable_change_begin (KsJournal *self,
 {
   ks_journal_lock (self);
   if (!self->in_batch)
-    sqlite3_exec (self->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+    sqlite3_exec (self->sql.db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
   if (ks_journal_change_begin (self, error))
     return TRUE;
   if (!self->in_batch)
-    sqlite3_exec (self->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    sqlite3_exec (self->sql.db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
   g_rec_mutex_unlock (&self->lock);
   return FALSE;
 }
@@ -93,7 +93,7 @@ durable_change_end (KsJournal *self,
 {
   ok = ks_journal_change_end (self, ok, error);
   if (!self->in_batch)
-    sqlite3_exec (self->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    sqlite3_exec (self->sql.db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
   g_rec_mutex_unlock (&self->lock);
   return ok;
 }
@@ -117,9 +117,9 @@ ks_journal_resume_begin (KsResumeStore        *store,
   ok = stmt != NULL;
   if (ok)
     {
-      ks_journal_bind_text (stmt, 1, record->sha256);
-      ks_journal_bind_text (stmt, 2, record->photo_id != NULL ? record->photo_id : "");
-      ks_journal_bind_text (stmt, 3, record->upload_id);
+      ks_sqlite_bind_text (stmt, 1, record->sha256);
+      ks_sqlite_bind_text (stmt, 2, record->photo_id != NULL ? record->photo_id : "");
+      ks_sqlite_bind_text (stmt, 3, record->upload_id);
       sqlite3_bind_int64 (stmt, 4, record->part_size);
       sqlite3_bind_int64 (stmt, 5, record->file_size);
       sqlite3_bind_int64 (stmt, 6, record->file_mtime);
@@ -162,8 +162,8 @@ ks_journal_resume_add_part (KsResumeStore *store,
   ok = stmt != NULL;
   if (ok)
     {
-      ks_journal_bind_text (stmt, 1, sha256);
-      ks_journal_bind_text (stmt, 2, upload_id);
+      ks_sqlite_bind_text (stmt, 1, sha256);
+      ks_sqlite_bind_text (stmt, 2, upload_id);
       current = sqlite3_step (stmt) == SQLITE_ROW;
       ks_journal_stmt_release (stmt);
     }
@@ -196,7 +196,7 @@ ks_journal_resume_remove (KsResumeStore *store,
   ok = stmt != NULL;
   if (ok)
     {
-      ks_journal_bind_text (stmt, 1, sha256);
+      ks_sqlite_bind_text (stmt, 1, sha256);
       ok = ks_journal_run (self, stmt, error);
       ks_journal_stmt_release (stmt);
     }

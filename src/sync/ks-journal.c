@@ -141,7 +141,7 @@ ks_journal_set_error (KsJournal *self,
                       int        rc,
                       GError   **error)
 {
-  const char *detail = self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
+  const char *detail = self->sql.db != NULL ? sqlite3_errmsg (self->sql.db) : sqlite3_errstr (rc);
 
   g_debug ("Journal %s: %s (%d)", self->path, detail, rc);
   switch (rc & 0xff)
@@ -170,6 +170,14 @@ ks_journal_set_error (KsJournal *self,
     }
 }
 
+static void
+set_error_cb (gpointer owner,
+              int      rc,
+              GError **error)
+{
+  ks_journal_set_error (owner, rc, error);
+}
+
 void
 ks_journal_set_not_found (GError    **error,
                           const char *what,
@@ -184,21 +192,7 @@ ks_journal_prepare (KsJournal  *self,
                     const char *sql,
                     GError    **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
-  int           rc;
-
-  if (stmt != NULL)
-    return stmt;
-
-  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    {
-      ks_journal_set_error (self, rc, error);
-      return NULL;
-    }
-
-  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
-  return stmt;
+  return ks_sqlite_prepare_cached (&self->sql, self->statements, sql, error);
 }
 
 gboolean
@@ -206,34 +200,7 @@ ks_journal_run (KsJournal     *self,
                 KsJournalStmt *stmt,
                 GError       **error)
 {
-  int rc;
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    ;
-  if (rc != SQLITE_DONE)
-    {
-      ks_journal_set_error (self, rc, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-void
-ks_journal_bind_text (KsJournalStmt *stmt,
-                      int            index,
-                      const char    *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, index);
-  else
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
-char *
-ks_journal_column_text (KsJournalStmt *stmt,
-                        int            column)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+  return ks_sqlite_run (&self->sql, stmt, error);
 }
 
 static gboolean
@@ -241,20 +208,8 @@ exec (KsJournal  *self,
       const char *sql,
       GError    **error)
 {
-  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      ks_journal_set_error (self, rc, error);
-      return FALSE;
-    }
-  return TRUE;
+  return ks_sqlite_exec (&self->sql, sql, error);
 }
-
-static gboolean query_int (KsJournal  *self,
-                           const char *sql,
-                           gint64     *out,
-                           GError    **error);
 
 /* ---- transactions ---- */
 
@@ -283,7 +238,7 @@ ks_journal_change_end (KsJournal *self,
   if (ok)
     ok = exec (self, self->in_batch ? "RELEASE change" : "COMMIT", error);
   if (!ok)
-    sqlite3_exec (self->db, self->in_batch ? "ROLLBACK TO change; RELEASE change" : "ROLLBACK",
+    sqlite3_exec (self->sql.db, self->in_batch ? "ROLLBACK TO change; RELEASE change" : "ROLLBACK",
                   NULL, NULL, NULL);
 
   g_rec_mutex_unlock (&self->lock);
@@ -320,7 +275,7 @@ ks_journal_commit (KsJournal *self,
 
   ok = exec (self, "COMMIT", error);
   if (!ok)
-    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_exec (self->sql.db, "ROLLBACK", NULL, NULL, NULL);
   self->in_batch = FALSE;
   g_rec_mutex_unlock (&self->lock);
   return ok;
@@ -332,7 +287,7 @@ ks_journal_rollback (KsJournal *self)
   g_return_if_fail (KS_IS_JOURNAL (self));
   g_return_if_fail (self->in_batch);
 
-  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_exec (self->sql.db, "ROLLBACK", NULL, NULL, NULL);
   self->in_batch = FALSE;
   g_rec_mutex_unlock (&self->lock);
 }
@@ -372,33 +327,14 @@ ks_journal_set_size_limit (KsJournal *self,
   g_return_if_fail (KS_IS_JOURNAL (self));
 
   ks_journal_lock (self);
-  query_int (self, "PRAGMA page_size", &page_size, NULL);
+  ks_sqlite_query_int (&self->sql, "PRAGMA page_size", &page_size, NULL);
   sql = g_strdup_printf ("PRAGMA max_page_count = %" G_GINT64_FORMAT,
                          max_bytes > 0 ? MAX (max_bytes / page_size, 1) : G_MAXINT32);
-  sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+  sqlite3_exec (self->sql.db, sql, NULL, NULL, NULL);
   g_rec_mutex_unlock (&self->lock);
 }
 
 /* ---- opening ---- */
-
-static gboolean
-query_int (KsJournal  *self,
-           const char *sql,
-           gint64     *out,
-           GError    **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int           rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
-
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    *out = sqlite3_column_int64 (stmt, 0);
-  else
-    ks_journal_set_error (self, rc, error);
-  sqlite3_finalize (stmt);
-  return rc == SQLITE_ROW;
-}
 
 /* quick_check reads every page, so a damaged file is refused at open and
  * not halfway through a sync. */
@@ -406,22 +342,13 @@ static gboolean
 check_integrity (KsJournal *self,
                  GError   **error)
 {
-  sqlite3_stmt    *stmt = NULL;
-  g_autofree char *result = NULL;
-  int              rc = sqlite3_prepare_v2 (self->db, "PRAGMA quick_check", -1, &stmt, NULL);
+  g_autofree char *problem = NULL;
 
-  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    result = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-
-  if (result == NULL)
+  if (!ks_sqlite_quick_check (&self->sql, &problem, error))
+    return FALSE;
+  if (problem != NULL)
     {
-      ks_journal_set_error (self, rc, error);
-      return FALSE;
-    }
-  if (g_strcmp0 (result, "ok") != 0)
-    {
-      g_debug ("Journal %s: quick_check: %s", self->path, result);
+      g_debug ("Journal %s: quick_check: %s", self->path, problem);
       ks_journal_set_error (self, SQLITE_CORRUPT, error);
       return FALSE;
     }
@@ -433,14 +360,12 @@ check_identity (KsJournal *self,
                 gint64    *out_version,
                 GError   **error)
 {
-  gint64 app_id, n_objects;
+  gboolean foreign;
 
-  if (!query_int (self, "PRAGMA application_id", &app_id, error) ||
-      !query_int (self, "PRAGMA user_version", out_version, error) ||
-      !query_int (self, "SELECT count(*) FROM sqlite_schema", &n_objects, error))
+  if (!ks_sqlite_read_schema (&self->sql, APPLICATION_ID, out_version, &foreign, error))
     return FALSE;
 
-  if ((n_objects > 0 || *out_version != 0) && app_id != APPLICATION_ID)
+  if (foreign)
     {
       g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL,
                    "%s is not a Keepsake sync journal", self->path);
@@ -461,15 +386,10 @@ static gboolean
 configure (KsJournal *self,
            GError   **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  gboolean      wal = FALSE;
+  g_autofree char *mode = NULL;
 
-  if (sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    wal = g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") == 0;
-  sqlite3_finalize (stmt);
-
-  if (!wal)
+  if (!ks_sqlite_query_text (&self->sql, "PRAGMA journal_mode = WAL", &mode, NULL) ||
+      g_ascii_strcasecmp (mode != NULL ? mode : "", "wal") != 0)
     {
       g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL,
                    "The sync journal %s cannot use write-ahead logging", self->path);
@@ -488,24 +408,15 @@ migrate (KsJournal *self,
          gint64     version,
          GError   **error)
 {
-  for (gint64 i = version; i < ks_journal_get_schema_version (); i++)
-    {
-      g_autofree char *stamp = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT ";"
-                                                "PRAGMA application_id = %d;",
-                                                i + 1, APPLICATION_ID);
-      gboolean         ok;
+  gint64 reached = version;
 
-      if (!exec (self, "BEGIN IMMEDIATE", error))
-        return FALSE;
-      ok = exec (self, migrations[i], error) && exec (self, stamp, error);
-      if (!ok || !exec (self, "COMMIT", error))
-        {
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-          g_prefix_error (error, "Upgrading the sync journal to schema %" G_GINT64_FORMAT ": ", i + 1);
-          return FALSE;
-        }
-      g_debug ("Upgraded %s to schema %" G_GINT64_FORMAT, self->path, i + 1);
+  if (!ks_sqlite_migrate (&self->sql, migrations, G_N_ELEMENTS (migrations), APPLICATION_ID, &reached, error))
+    {
+      g_prefix_error (error, "Upgrading the sync journal to schema %" G_GINT64_FORMAT ": ", reached + 1);
+      return FALSE;
     }
+  if (reached > version)
+    g_debug ("Upgraded %s from schema %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, self->path, version, reached);
   return TRUE;
 }
 
@@ -521,14 +432,14 @@ ks_journal_open (const char *path,
 
   self = g_object_new (KS_TYPE_JOURNAL, NULL);
   self->path = g_strdup (path);
-  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  rc = sqlite3_open_v2 (path, &self->sql.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
   if (rc != SQLITE_OK)
     {
       ks_journal_set_error (self, rc, error);
       return NULL;
     }
-  sqlite3_extended_result_codes (self->db, TRUE);
-  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+  sqlite3_extended_result_codes (self->sql.db, TRUE);
+  sqlite3_busy_timeout (self->sql.db, BUSY_TIMEOUT_MS);
 
   if (!check_integrity (self, error) ||
       !check_identity (self, &version, error) ||
@@ -538,7 +449,7 @@ ks_journal_open (const char *path,
 
   /* Its commits run on the app's main thread: the copying and fsyncing
    * goes to a worker. */
-  self->checkpointer = ks_sqlite_checkpointer_new (self->db, path, CHECKPOINT_PAGES, CHECKPOINT_INLINE_PAGES);
+  self->checkpointer = ks_sqlite_checkpointer_new (self->sql.db, path, CHECKPOINT_PAGES, CHECKPOINT_INLINE_PAGES);
   return g_steal_pointer (&self);
 }
 
@@ -559,8 +470,8 @@ ks_journal_finalize (GObject *object)
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->scans, g_hash_table_unref);
   g_clear_pointer (&self->checkpointer, ks_sqlite_checkpointer_free);
-  if (self->db != NULL && sqlite3_close (self->db) != SQLITE_OK)
-    g_critical ("Closing the sync journal %s: %s", self->path, sqlite3_errmsg (self->db));
+  if (self->sql.db != NULL && sqlite3_close (self->sql.db) != SQLITE_OK)
+    g_critical ("Closing the sync journal %s: %s", self->path, sqlite3_errmsg (self->sql.db));
   g_free (self->path);
   g_rec_mutex_clear (&self->lock);
 
@@ -577,6 +488,8 @@ static void
 ks_journal_init (KsJournal *self)
 {
   g_rec_mutex_init (&self->lock);
-  self->statements = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) sqlite3_finalize);
+  self->sql.set_error = set_error_cb;
+  self->sql.owner = self;
+  self->statements = ks_sqlite_statements_new ();
   self->scans = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, (GDestroyNotify) ks_journal_seen_free);
 }
