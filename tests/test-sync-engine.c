@@ -947,6 +947,79 @@ test_drop_journal_full (Fx           *fx,
   g_assert_cmpuint (counts[KS_JOURNAL_FILE_NEW], ==, n_files);
 }
 
+static GPtrArray *
+list_dropped (Fx *fx)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *dropped;
+
+  ks_sync_engine_list_dropped_async (fx->engine, NULL, ks_test_store_result, &result);
+  dropped = ks_sync_engine_list_dropped_finish (fx->engine, ks_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (dropped);
+  return dropped;
+}
+
+static gboolean
+file_journaled (Fx           *fx,
+                gconstpointer path)
+{
+  g_autoptr (KsJournalFolder) folder = ks_journal_find_folder (fx->journal, fx->folder, NULL);
+  g_autoptr (KsJournalFile) row = folder != NULL ? ks_journal_find_file (fx->journal, folder->id, path, NULL) : NULL;
+
+  return row != NULL;
+}
+
+/* What a restarted app shows as still on its way: the dropped files not
+ * yet uploaded, by the path the signals give, with their album; not
+ * what the background sync found, nor what is done. */
+static void
+test_drops_listed (Fx           *fx,
+                   gconstpointer data)
+{
+  g_autofree char *loose = g_build_filename (fx->dir, "Loose", NULL);
+  g_autofree char *a = g_build_filename (loose, "a.jpg", NULL);
+  g_autofree char *watched = g_build_filename (fx->folder, "dropped.jpg", NULL);
+  g_autoptr (GBytes) jpeg = photo_jpeg (320, 240, 1, 501);
+  g_autoptr (GPtrArray) dropped = NULL;
+  g_autoptr (KsAlbum) album = NULL;
+
+  g_assert_cmpint (g_mkdir (loose, 0700), ==, 0);
+  g_free (photo_write (a, jpeg));
+  g_free (write_photo (fx, "background.jpg", 502));
+  g_free (write_photo (fx, "dropped.jpg", 503));
+  add_folder (fx, fx->folder, KS_SYNC_ALBUM_NONE, NULL);
+  album = create_album (fx, "Dropped");
+
+  ks_sync_engine_set_paused (fx->engine, TRUE);
+  ks_sync_engine_start (fx->engine);
+  sync_wait_for (fx->engine, (SyncDone) file_journaled, fx, "background.jpg", "the scan");
+  dropped = list_dropped (fx);
+  g_assert_cmpuint (dropped->len, ==, 0);
+  g_clear_pointer (&dropped, g_ptr_array_unref);
+
+  drop_file (fx, a, album->id);
+  drop_file (fx, watched, NULL);
+  dropped = list_dropped (fx);
+  g_assert_cmpuint (dropped->len, ==, 2);
+  for (guint i = 0; i < dropped->len; i++)
+    {
+      KsSyncDropped *file = g_ptr_array_index (dropped, i);
+
+      /* The watched one was in the journal first: the scan found it. */
+      g_assert_cmpstr (file->path, ==, i == 0 ? watched : a);
+      g_assert_cmpstr (file->album_id, ==, i == 0 ? NULL : album->id);
+    }
+  g_clear_pointer (&dropped, g_ptr_array_unref);
+
+  ks_sync_engine_set_paused (fx->engine, FALSE);
+  sync_wait_synced (fx->engine);
+  g_assert_cmpuint (fx->n_done, ==, 3);
+  dropped = list_dropped (fx);
+  g_assert_cmpuint (dropped->len, ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -962,6 +1035,7 @@ main (int    argc,
   g_test_add ("/sync-engine/dedupe", Fx, NULL, fx_set_up, test_dedupe, fx_tear_down);
   g_test_add ("/sync-engine/offline", Fx, NULL, fx_set_up, test_offline, fx_tear_down);
   g_test_add ("/sync-engine/drops", Fx, NULL, fx_set_up, test_drops, fx_tear_down);
+  g_test_add ("/sync-engine/drops-listed", Fx, NULL, fx_set_up, test_drops_listed, fx_tear_down);
   g_test_add ("/sync-engine/drop-journal-full", Fx, NULL, fx_set_up, test_drop_journal_full, fx_tear_down);
   /* Last: it leaves the server sweeping every second. */
   g_test_add ("/sync-engine/trashed", Fx, NULL, fx_set_up, test_trashed, fx_tear_down);

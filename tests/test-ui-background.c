@@ -471,6 +471,16 @@ check_paused_drops (GVariant     *state,
          ui_state_uint (state, "uploads-done") == 0;
 }
 
+/* After a restart, paused still: the photos dropped before it wait with
+ * their placeholders back, in the queue and first in the library. */
+static gboolean
+check_restored_drops (GVariant     *state,
+                      gconstpointer count)
+{
+  return check_paused_drops (state, count) &&
+         ui_check_library (state, GUINT_TO_POINTER (N_LATE + GPOINTER_TO_UINT (count)));
+}
+
 static gboolean
 check_engine_paused (GVariant     *state,
                      gconstpointer data)
@@ -491,7 +501,8 @@ check_one_failed (GVariant     *state,
 
 /* Photos dropped and not yet uploaded are in the sync journal a moment
  * after they are dropped: the app killed before it could upload any,
- * they all arrive after a relaunch, once each. A dropped file that is
+ * their placeholders are back after a relaunch, and they all arrive,
+ * once each. A dropped file that is
  * not a photo fails, saying so. */
 static void
 test_drops_survive_kill (void)
@@ -521,9 +532,11 @@ test_drops_survive_kill (void)
   /* Paused still: the engine remembers. */
   ui_launch_app ();
   g_variant_unref (ui_wait_for ("the paused uploads", check_engine_paused, NULL, 60));
+  g_variant_unref (ui_wait_for ("the placeholders of the drops", check_restored_drops, GUINT_TO_POINTER (N_KILLED), 60));
+  ui_screenshot ("restored-after-crash");
   ui_widget ("type:KsWindow", "action", "win.resume-uploads");
-  state = ui_wait_for ("the photos dropped before the crash", ui_check_library,
-                       GUINT_TO_POINTER (N_LATE + N_KILLED), 120);
+  g_variant_unref (ui_wait_for ("the photos dropped before the crash", ui_check_uploads_done, NULL, 120));
+  state = ui_wait_for ("the library with them", ui_check_library, GUINT_TO_POINTER (N_LATE + N_KILLED), 30);
   ui_screenshot ("after-crash");
 
   g_assert_true (g_file_set_contents (note, "Not a photo, whatever its name says.\n", -1, NULL));

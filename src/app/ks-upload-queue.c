@@ -28,6 +28,7 @@ typedef struct
   char        *path;     /* canonical: how the engine names it */
   char        *album_id; /* nullable */
   gboolean     fetching; /* uploaded; asking the server for the photo */
+  guint64      seq;      /* the order of the placeholders */
 } Entry;
 
 struct _KsUploadQueue
@@ -38,10 +39,12 @@ struct _KsUploadQueue
   KsThumbnailCache *cache;
   KsSyncEngine     *engine; /* nullable until the journal is open */
   GCancellable     *cancellable;
-  GHashTable       *entries; /* path → GQueue of Entry, oldest first */
-  GPtrArray        *unsent;  /* Entry, while there is no engine */
-  GPtrArray        *failed;  /* Entry */
+  GHashTable       *entries;   /* path → GQueue of Entry, oldest first */
+  GPtrArray        *unsent;    /* Entry, while there is no engine */
+  GPtrArray        *failed;    /* Entry */
+  GHashTable       *restoring; /* unowned, nullable: the listing of earlier drops under way */
   guint             n_entries;
+  guint64           next_seq;
   guint             n_expanding;  /* drops whose folders are being listed */
   guint             n_journaling; /* drops the engine is writing down */
   guint             n_total;
@@ -92,6 +95,7 @@ entries_free (GQueue *entries)
 }
 
 static void disconnect_engine (KsUploadQueue *self);
+static void restore_dropped (KsUploadQueue *self);
 
 static void
 ks_upload_queue_dispose (GObject *object)
@@ -343,6 +347,7 @@ insert_entry (KsUploadQueue *self,
       g_hash_table_insert (self->entries, g_strdup (entry->path), entries);
     }
   g_queue_push_tail (entries, entry);
+  entry->seq = self->next_seq++;
   self->n_entries++;
 }
 
@@ -450,6 +455,8 @@ file_done_cb (KsUploadQueue *self,
   Entry *entry = find_entry (self, path);
   Fetch *fetch;
 
+  if (self->restoring != NULL)
+    g_hash_table_add (self->restoring, g_strdup (path));
   if (entry == NULL)
     return;
   /* Its listing entry: URLs to show it with. Until then the engine's
@@ -469,6 +476,8 @@ file_failed_cb (KsUploadQueue *self,
 {
   Entry *entry = find_entry (self, path);
 
+  if (self->restoring != NULL)
+    g_hash_table_add (self->restoring, g_strdup (path));
   if (entry != NULL)
     entry_finished (self, entry, error);
 }
@@ -593,6 +602,7 @@ ks_upload_queue_set_engine (KsUploadQueue *self,
       engine_paused_cb (self);
       unsent = (Entry **) g_ptr_array_steal (self->unsent, &n_unsent);
       submit (self, unsent, (guint) n_unsent); /* still recording: no notify */
+      restore_dropped (self);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE]);
 }
@@ -624,13 +634,13 @@ ks_upload_queue_set_paused (KsUploadQueue *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
 }
 
-/* Placeholders for @files, then into the engine (or until it comes). */
-static void
-add_files (KsUploadQueue *self,
-           GPtrArray     *files,
-           const char    *album_id)
+/* Placeholders for @files (GFile), shown at once; the new entries. */
+static GPtrArray *
+add_placeholders (KsUploadQueue *self,
+                  GPtrArray     *files,
+                  const char    *album_id)
 {
-  g_autoptr (GPtrArray) added = g_ptr_array_new ();
+  GPtrArray *added = g_ptr_array_new ();
   g_autoptr (GPtrArray) items = g_ptr_array_new_full (files->len, NULL);
   gboolean was_busy = ks_upload_queue_get_busy (self);
 
@@ -655,11 +665,124 @@ add_files (KsUploadQueue *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TOTAL]);
   if (was_busy != ks_upload_queue_get_busy (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  return added;
+}
+
+/* Placeholders for @files, then into the engine (or until it comes). */
+static void
+add_files (KsUploadQueue *self,
+           GPtrArray     *files,
+           const char    *album_id)
+{
+  g_autoptr (GPtrArray) added = add_placeholders (self, files, album_id);
 
   if (self->engine != NULL)
     submit (self, (Entry **) added->pdata, added->len);
   else
     g_ptr_array_extend_and_steal (self->unsent, g_steal_pointer (&added));
+}
+
+/* A listing of the drops of an earlier run, and the paths the engine
+ * finished while it ran. */
+typedef struct
+{
+  KsUploadQueue *queue; /* owned */
+  GHashTable    *finished;
+} Restore;
+
+static void
+restore_free (Restore *restore)
+{
+  if (restore->queue->restoring == restore->finished)
+    restore->queue->restoring = NULL;
+  g_object_unref (restore->queue);
+  g_hash_table_unref (restore->finished);
+  g_free (restore);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Restore, restore_free)
+
+/* Files dropped in an earlier run (the app quit or crashed before they
+ * were up) get their placeholders back; the engine already has them.
+ * Those it finished while they were being listed are left out. */
+static void
+dropped_listed_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (Restore) restore = user_data;
+  KsUploadQueue *self = restore->queue;
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) dropped = NULL;
+  g_autoptr (GError) error = NULL;
+
+  dropped = ks_sync_engine_list_dropped_finish (KS_SYNC_ENGINE (source), result, &error);
+  if (dropped == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Listing the photos still to upload: %s", error->message);
+      return;
+    }
+  if (self->engine != KS_SYNC_ENGINE (source) || self->restoring != restore->finished)
+    return; /* another engine since, or another listing */
+
+  /* One batch of placeholders for each run of the same album. */
+  for (guint i = 0; i < dropped->len; i++)
+    {
+      KsSyncDropped *file = g_ptr_array_index (dropped, i);
+      KsSyncDropped *next = i + 1 < dropped->len ? g_ptr_array_index (dropped, i + 1) : NULL;
+
+      if (!g_hash_table_contains (restore->finished, file->path) && !ks_upload_queue_has_file (self, file->path))
+        g_ptr_array_add (files, g_file_new_for_path (file->path));
+      if (files->len > 0 && (next == NULL || g_strcmp0 (next->album_id, file->album_id) != 0))
+        {
+          g_ptr_array_unref (add_placeholders (self, files, file->album_id));
+          g_ptr_array_set_size (files, 0);
+        }
+    }
+}
+
+static void
+restore_dropped (KsUploadQueue *self)
+{
+  Restore *restore = g_new0 (Restore, 1);
+
+  restore->queue = g_object_ref (self);
+  restore->finished = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->restoring = restore->finished;
+  ks_sync_engine_list_dropped_async (self->engine, self->cancellable, dropped_listed_cb, restore);
+}
+
+static int
+compare_seq (gconstpointer a,
+             gconstpointer b)
+{
+  const Entry *entry_a = *(Entry *const *) a;
+  const Entry *entry_b = *(Entry *const *) b;
+
+  return entry_a->seq < entry_b->seq ? -1 : entry_a->seq > entry_b->seq;
+}
+
+GPtrArray *
+ks_upload_queue_list_items (KsUploadQueue *self)
+{
+  g_autoptr (GPtrArray) entries = g_ptr_array_new ();
+  GPtrArray     *items;
+  GHashTableIter iter;
+  gpointer       value;
+
+  g_return_val_if_fail (KS_IS_UPLOAD_QUEUE (self), NULL);
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    for (GList *l = ((GQueue *) value)->head; l != NULL; l = l->next)
+      g_ptr_array_add (entries, l->data);
+  g_ptr_array_sort (entries, compare_seq);
+
+  items = g_ptr_array_new_full (entries->len, g_object_unref);
+  for (guint i = 0; i < entries->len; i++)
+    g_ptr_array_add (items, g_object_ref (((Entry *) g_ptr_array_index (entries, i))->item));
+  return items;
 }
 
 /* --- Folders: their images, found on a worker thread */

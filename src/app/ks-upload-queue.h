@@ -19,8 +19,9 @@ G_DECLARE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, KS, UPLOAD_QUEUE, GObject)
  * (ks_sync_engine_upload_files_async) hashes, makes thumbnails,
  * uploads and adds to the album, before its background work. Its
  * journal holds every file a few milliseconds after the drop (written
- * on a worker): from then a crash or a reboot loses none (they go on
- * without placeholders after a restart). Files wait here, placeholders
+ * on a worker): from then a crash or a reboot loses none; after a
+ * restart, their placeholders come back once the engine is set and
+ * has listed them. Files wait here, placeholders
  * shown, until the engine is set; the queue is busy, which keeps the
  * app running, until each has finished.
  *
@@ -39,8 +40,9 @@ G_DECLARE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, KS, UPLOAD_QUEUE, GObject)
  *
  * Signals:
  *   "items-added" (GPtrArray *items of KsPhotoItem, const char *album_id
- *     (nullable)): placeholders for what was just dropped, in the order
- *     dropped; put them first, the last first, all at once.
+ *     (nullable)): placeholders for what was just dropped (or, after a
+ *     restart, is still on its way), in the order dropped; put them
+ *     first, the last first, all at once.
  *   "item-uploaded" (KsPhotoItem *item, const char *album_id (nullable))
  */
 KsUploadQueue *ks_upload_queue_new (KsAccount        *account,
@@ -72,6 +74,10 @@ guint ks_upload_queue_get_n_unsent (KsUploadQueue *self);
  * here: the queue shows it when it is done. */
 gboolean ks_upload_queue_has_file (KsUploadQueue *self,
                                    const char    *path);
+/* The placeholders of the files still on their way, in the order they
+ * came (dropped in this run, or in an earlier one and found in the
+ * engine's journal once it is set). (element-type KsPhotoItem) */
+GPtrArray *ks_upload_queue_list_items (KsUploadQueue *self);
 /* (nullable): the most recent failure, or why photos wait, as a
  * sentence */
 const char *ks_upload_queue_get_last_error (KsUploadQueue *self);

@@ -292,6 +292,7 @@ start_library (KsWindow *self)
   KsApplication *app = KS_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
   KsSyncService *sync = ks_application_get_sync_service (app);
   KsApiClient   *api = ks_account_get_api (self->account);
+  g_autoptr (GPtrArray) waiting = NULL;
 
   if (self->library != NULL)
     return;
@@ -305,6 +306,10 @@ start_library (KsWindow *self)
   self->library = ks_photo_list_new (api, NULL);
   ks_photo_grid_set_model (self->library_grid, self->library, self->cache);
   ks_photo_list_reload (self->library);
+  /* Dropped before this window opened (on another, or before a
+   * restart), and still on their way. */
+  waiting = ks_upload_queue_list_items (self->queue);
+  ks_photo_list_prepend_items (self->library, waiting);
   ks_albums_view_set_api (self->albums_view, api, self->cache);
   ks_albums_view_set_api (self->shared_view, api, self->cache);
   /* Shared with Me follows the cache, which opens a moment after. */

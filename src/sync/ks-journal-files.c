@@ -275,6 +275,23 @@ ks_journal_next_files (KsJournal         *self,
 }
 
 GPtrArray *
+ks_journal_list_unfinished (KsJournal *self,
+                            int        min_priority,
+                            GError   **error)
+{
+  KsJournalParams p = { .num4 = min_priority };
+
+  g_return_val_if_fail (KS_IS_JOURNAL (self), NULL);
+
+  /* Served by the files_queue index (state, priority): no scan of the table. */
+  return query (self,
+                "SELECT " FILE_COLUMNS " FROM files f"
+                " WHERE f.state IN ('new', 'settling', 'hashing', 'queued', 'uploading') AND f.priority >= ?4"
+                " ORDER BY f.changed_at, f.id",
+                &p, file_from_row, (GDestroyNotify) ks_journal_file_free, error);
+}
+
+GPtrArray *
 ks_journal_list_errors (KsJournal *self,
                         guint      limit,
                         GError   **error)

@@ -309,6 +309,12 @@ GPtrArray *ks_journal_next_files (KsJournal         *self,
                                   gint64             now,
                                   guint              limit,
                                   GError           **error);
+/* Files not yet finished (neither done, failed nor skipped) of at
+ * least @min_priority, in any folder, oldest change first.
+ * (element-type KsJournalFile) */
+GPtrArray *ks_journal_list_unfinished (KsJournal *self,
+                                       int        min_priority,
+                                       GError   **error);
 /* Per state; @folder_id 0 for all folders. */
 gboolean ks_journal_count_states (KsJournal *self,
                                   gint64     folder_id,

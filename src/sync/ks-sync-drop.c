@@ -345,3 +345,80 @@ ks_sync_engine_upload_files_finish (KsSyncEngine *self,
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/* ---- what is still on its way ---- */
+
+void
+ks_sync_dropped_free (KsSyncDropped *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->path);
+  g_free (self->album_id);
+  g_free (self);
+}
+
+static void
+list_dropped_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GError    *error = NULL;
+  GPtrArray *rows = ks_journal_list_unfinished (task_data, KS_SYNC_PRIORITY_USER, &error);
+
+  if (rows == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+ks_sync_engine_list_dropped_async (KsSyncEngine       *self,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (KS_IS_SYNC_ENGINE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ks_sync_engine_list_dropped_async);
+  g_task_set_name (task, "[ks] list dropped");
+  g_task_set_task_data (task, g_object_ref (self->journal), g_object_unref);
+  g_task_run_in_thread (task, list_dropped_thread);
+}
+
+/* Rows to paths, on the thread of the engine's folders. */
+GPtrArray *
+ks_sync_engine_list_dropped_finish (KsSyncEngine *self,
+                                    GAsyncResult *result,
+                                    GError      **error)
+{
+  g_autoptr (GPtrArray) rows = NULL;
+  GPtrArray *dropped;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, ks_sync_engine_list_dropped_async), NULL);
+
+  rows = g_task_propagate_pointer (G_TASK (result), error);
+  if (rows == NULL)
+    return NULL;
+
+  dropped = g_ptr_array_new_full (rows->len, (GDestroyNotify) ks_sync_dropped_free);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      KsJournalFile *row = g_ptr_array_index (rows, i);
+      KsSyncFolder  *folder = g_hash_table_lookup (self->folders, &row->folder_id);
+      KsSyncDropped *file;
+
+      if (folder == NULL) /* removed since */
+        continue;
+      file = g_new0 (KsSyncDropped, 1);
+      file->path = ks_sync_folder_file_path (folder, row->path);
+      file->album_id = g_strdup (folder->album_id);
+      g_ptr_array_add (dropped, file);
+    }
+  return dropped;
+}

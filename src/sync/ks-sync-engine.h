@@ -233,6 +233,28 @@ gboolean ks_sync_engine_upload_files_finish (KsSyncEngine *self,
                                              GAsyncResult *result,
                                              GError      **error);
 
+/* A dropped file (above background priority) not finished yet. */
+typedef struct
+{
+  char *path;     /* as the signals name it */
+  char *album_id; /* nullable: its folder's album, if known */
+} KsSyncDropped;
+
+void ks_sync_dropped_free (KsSyncDropped *self);
+
+/* The files dropped, in this run or an earlier one, still on their way
+ * up, oldest first: read from the journal on a worker. One that
+ * finishes while they are read may be listed still, its "file-done" or
+ * "file-failed" emitted before @callback runs. (element-type
+ * KsSyncDropped) */
+void       ks_sync_engine_list_dropped_async (KsSyncEngine       *self,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+GPtrArray *ks_sync_engine_list_dropped_finish (KsSyncEngine *self,
+                                               GAsyncResult *result,
+                                               GError      **error);
+
 /* FAILED files (one, or all with @file_id 0) back into the queue. */
 gboolean ks_sync_engine_retry (KsSyncEngine *self,
                                gint64        file_id,
