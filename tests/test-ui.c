@@ -13,6 +13,7 @@
 #define N_LIBRARY 12
 #define N_ALBUM 2
 #define N_PAUSED 3
+#define N_PAUSED_ALBUM 1
 
 /* --- The steps: each test starts where the previous one ended */
 
@@ -218,6 +219,23 @@ test_share (void)
   state = ui_wait_for ("the share dialog to close", ui_check_no_window, "KsShareDialog", 30);
 }
 
+/* Placeholders included: nothing needs to be uploaded. */
+static gboolean
+check_album_photos (GVariant     *state,
+                    gconstpointer count)
+{
+  return ui_check_page (state, "album") && ui_state_uint (state, "album-count") == GPOINTER_TO_UINT (count);
+}
+
+static void
+open_holidays (void)
+{
+  ui_widget ("type:KsWindow", "action", "win.show-page::albums");
+  g_variant_unref (ui_wait_for ("the albums page", ui_check_page, "albums", 30));
+  ui_widget ("type:KsAlbumsView>type:AdwActionRow", "activate", "");
+  g_variant_unref (ui_wait_for ("the album", check_album, "Holidays", 30));
+}
+
 static gboolean
 check_paused (GVariant     *state,
               gconstpointer count)
@@ -254,15 +272,33 @@ test_pause_resume (void)
       g_usleep (200 * 1000);
     }
 
+  ui_widget ("type:KsSyncIndicator>type:GtkMenuButton", "popdown", "");
+
+  /* One dropped on an album meanwhile: its placeholder is there again
+   * when the album is opened again, before it is uploaded. */
+  open_holidays ();
+  ui_make_photos ("paused-album", N_PAUSED_ALBUM, 75);
+  ui_activate (WINDOW_PATH, "import-uris", ui_photo_uris ("paused-album", N_PAUSED_ALBUM));
+  g_variant_unref (ui_wait_for ("its placeholder in the album", check_album_photos,
+                                GUINT_TO_POINTER (N_ALBUM + N_PAUSED_ALBUM), 30));
+  ui_widget ("type:KsWindow", "action", "win.go-back");
+  g_variant_unref (ui_wait_for ("the albums page", ui_check_page, "albums", 30));
+  open_holidays ();
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("the placeholder in the album opened again", check_album_photos,
+                       GUINT_TO_POINTER (N_ALBUM + N_PAUSED_ALBUM), 30);
+  g_assert_cmpuint (ui_state_uint (state, "uploads-done"), ==, 0);
+  ui_screenshot ("album-paused");
+  ui_widget ("type:KsWindow", "action", "win.show-page::library");
+
   ui_widget ("type:KsWindow", "action", "win.resume-uploads");
   g_clear_pointer (&state, g_variant_unref);
   state = ui_wait_for ("the uploads after resuming", ui_check_uploads_done, NULL, 120);
-  ui_widget ("type:KsSyncIndicator>type:GtkMenuButton", "popdown", "");
 
   ui_widget ("type:KsWindow", "action", "win.reload");
   g_clear_pointer (&state, g_variant_unref);
   state = ui_wait_for ("the resumed photos in the library", ui_check_library,
-                       GUINT_TO_POINTER (N_LIBRARY + N_ALBUM + N_PAUSED), 60);
+                       GUINT_TO_POINTER (N_LIBRARY + N_ALBUM + N_PAUSED + N_PAUSED_ALBUM), 60);
 }
 
 static void
@@ -277,7 +313,7 @@ test_relaunch (void)
    * session from the keyring. */
   ui_launch_app ();
   state = ui_wait_for ("the library after a relaunch", ui_check_library,
-                       GUINT_TO_POINTER (N_LIBRARY + N_ALBUM + N_PAUSED), 60);
+                       GUINT_TO_POINTER (N_LIBRARY + N_ALBUM + N_PAUSED + N_PAUSED_ALBUM), 60);
   g_assert_cmpstr (ui_state_string (state, "user"), ==, "alice");
   ui_screenshot ("relaunched");
 

@@ -764,7 +764,8 @@ compare_seq (gconstpointer a,
 }
 
 GPtrArray *
-ks_upload_queue_list_items (KsUploadQueue *self)
+ks_upload_queue_list_items (KsUploadQueue *self,
+                            const char    *album_id)
 {
   g_autoptr (GPtrArray) entries = g_ptr_array_new ();
   GPtrArray     *items;
@@ -776,7 +777,8 @@ ks_upload_queue_list_items (KsUploadQueue *self)
   g_hash_table_iter_init (&iter, self->entries);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     for (GList *l = ((GQueue *) value)->head; l != NULL; l = l->next)
-      g_ptr_array_add (entries, l->data);
+      if (album_id == NULL || g_strcmp0 (((Entry *) l->data)->album_id, album_id) == 0)
+        g_ptr_array_add (entries, l->data);
   g_ptr_array_sort (entries, compare_seq);
 
   items = g_ptr_array_new_full (entries->len, g_object_unref);

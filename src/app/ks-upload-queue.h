@@ -76,8 +76,10 @@ gboolean ks_upload_queue_has_file (KsUploadQueue *self,
                                    const char    *path);
 /* The placeholders of the files still on their way, in the order they
  * came (dropped in this run, or in an earlier one and found in the
- * engine's journal once it is set). (element-type KsPhotoItem) */
-GPtrArray *ks_upload_queue_list_items (KsUploadQueue *self);
+ * engine's journal once it is set): all of them, or those going to
+ * @album_id (nullable). (element-type KsPhotoItem) */
+GPtrArray *ks_upload_queue_list_items (KsUploadQueue *self,
+                                       const char    *album_id);
 /* (nullable): the most recent failure, or why photos wait, as a
  * sentence */
 const char *ks_upload_queue_get_last_error (KsUploadQueue *self);

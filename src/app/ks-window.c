@@ -144,6 +144,7 @@ ks_window_open_album (KsWindow      *self,
   KsCache    *shared;
   GtkWidget  *bar = NULL;
   g_autoptr (KsCachedAlbum) cached = NULL;
+  g_autoptr (GPtrArray) waiting = NULL;
 
   if (g_strcmp0 (current, "album") != 0)
     {
@@ -168,6 +169,13 @@ ks_window_open_album (KsWindow      *self,
   ks_photo_grid_set_model (self->album_grid, self->album_photos, self->cache);
   ks_photo_grid_set_banner (self->album_grid, bar);
   ks_photo_list_reload (self->album_photos);
+  /* Dropped on it earlier (it may have been opened since, or not at
+   * all in this run), and still on their way. */
+  if (self->queue != NULL)
+    {
+      waiting = ks_upload_queue_list_items (self->queue, album->id);
+      ks_photo_list_prepend_items (self->album_photos, waiting);
+    }
   ks_window_show_page (self, "album");
 }
 
@@ -308,7 +316,7 @@ start_library (KsWindow *self)
   ks_photo_list_reload (self->library);
   /* Dropped before this window opened (on another, or before a
    * restart), and still on their way. */
-  waiting = ks_upload_queue_list_items (self->queue);
+  waiting = ks_upload_queue_list_items (self->queue, NULL);
   ks_photo_list_prepend_items (self->library, waiting);
   ks_albums_view_set_api (self->albums_view, api, self->cache);
   ks_albums_view_set_api (self->shared_view, api, self->cache);
