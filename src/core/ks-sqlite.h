@@ -65,7 +65,9 @@ gboolean ks_sqlite_query_text (const KsSqlite *self,
                                GError        **error);
 
 /* PRAGMA quick_check, which reads every page so that a damaged file is
- * refused when it is opened, not halfway through its work. TRUE when it
+ * refused when it is opened, not halfway through its work (it skips
+ * integrity_check's index cross-checks, so it stays fast on a large
+ * library). TRUE when it
  * could run; *@out_problem is then NULL for a sound file, or what it
  * found, on one line. */
 gboolean ks_sqlite_quick_check (const KsSqlite *self,

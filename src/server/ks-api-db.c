@@ -11,21 +11,14 @@ struct _KsApiTransaction
   gboolean done;
 };
 
+/* A KsSqliteErrorFunc: @db is the connection. */
 static void
-set_db_error (sqlite3 *db,
+set_db_error (gpointer db,
               int      rc,
               GError **error)
 {
   g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_DATABASE,
                "database: %s (%s)", sqlite3_errmsg (db), sqlite3_errstr (rc));
-}
-
-static void
-set_db_error_cb (gpointer owner,
-                 int      rc,
-                 GError **error)
-{
-  set_db_error (owner, rc, error);
 }
 
 void
@@ -50,7 +43,7 @@ ks_api_stmt_on (sqlite3    *db,
                 const char *sql,
                 GError    **error)
 {
-  const KsSqlite on = { db, set_db_error_cb, db };
+  const KsSqlite on = { db, set_db_error, db };
 
   return ks_sqlite_prepare_cached (&on, stmts, sql, error);
 }
