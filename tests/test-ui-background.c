@@ -544,7 +544,7 @@ test_drops_survive_kill (void)
   g_clear_pointer (&state, g_variant_unref);
   g_variant_unref (ui_wait_for ("the note to fail", check_one_failed, NULL, 60));
   ui_widget ("type:KsSyncIndicator>type:GtkMenuButton", "popup", "");
-  state = ui_wait_for ("why it failed", ui_check_label, "This file is not a photo.", 10);
+  state = ui_wait_for ("why it failed", ui_check_label, "“notes.jpg” is not a photo", 10);
   ui_screenshot ("not-a-photo");
   ui_widget ("type:KsSyncIndicator>type:GtkMenuButton", "popdown", "");
   ui_quit_app ();

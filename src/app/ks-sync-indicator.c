@@ -182,7 +182,7 @@ describe (KsSyncIndicator *self,
   else if (n_failed > 0)
     {
       *out_icon = "dialog-warning-symbolic";
-      *out_title = g_strdup_printf (ngettext ("%u Photo Was Not Uploaded", "%u Photos Were Not Uploaded", n_failed),
+      *out_title = g_strdup_printf (ngettext ("%u File Was Not Uploaded", "%u Files Were Not Uploaded", n_failed),
                                     n_failed);
       *out_detail = g_strdup (status->error != NULL ? status->error
                                                     : _ ("The Folders page says why for each of them."));

@@ -7,7 +7,6 @@
 #include <glib/gi18n.h>
 
 #include "ks-image-info.h"
-#include "ks-sync-error.h"
 #include "ks-upload-queue.h"
 
 /* Folders dropped by mistake (a whole home directory) stop here. */
@@ -364,16 +363,6 @@ take_entry (KsUploadQueue *self,
   self->n_entries--;
 }
 
-/* Errors the user can act on get a sentence of ours; the libraries'
- * messages are already sentences. */
-static char *
-user_message (const GError *error)
-{
-  if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE))
-    return g_strdup (_ ("This file is not a photo."));
-  return g_strdup (error->message);
-}
-
 /* An entry ended (@error NULL: well). The counters restart once the
  * queue has nothing left to do. */
 static void
@@ -387,7 +376,7 @@ entry_finished (KsUploadQueue *self,
   if (error != NULL)
     {
       g_free (self->last_error);
-      self->last_error = user_message (error);
+      self->last_error = g_strdup (error->message);
       ks_photo_item_set_failed (entry->item, self->last_error);
       entry->fetching = FALSE;
       g_ptr_array_add (self->failed, entry);

@@ -6,8 +6,6 @@
 
 #include <stdio.h>
 
-#include "ks-sync-error.h"
-
 static gboolean
 is_network_io_error (const GError *error)
 {
@@ -90,8 +88,6 @@ ks_cli_error_sentence (const GError *error)
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_strdup (_ ("Interrupted."));
-  if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE))
-    return g_strdup (_ ("Not an image."));
   if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NO_SECRET_SERVICE))
     return g_strdup (_ ("No keyring is available to keep you signed in: start GNOME Keyring or another "
                         "Secret Service, or keep the sign-in in a file with --token-store=file."));

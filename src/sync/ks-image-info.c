@@ -353,7 +353,7 @@ read_source (KsImageSource *src,
     }
   if (content_type == NULL)
     {
-      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE, _ ("“%s” is not an image"), name);
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE, _ ("“%s” is not a photo"), name);
       return NULL;
     }
 

@@ -277,13 +277,15 @@ drop_journaled_cb (GObject      *source,
   for (guint i = 0; i < job->drops->len; i++)
     {
       Drop *drop = &g_array_index (job->drops, Drop, i);
-      g_autoptr (GError) not_image = NULL;
 
       if (drop->error != NULL && !g_error_matches (drop->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0, drop->path, drop->error);
       else if (drop->error == NULL && drop->skipped)
         {
-          not_image = g_error_new (KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE, _ ("%s is not a photo."), drop->path);
+          g_autofree char *name = g_filename_display_basename (drop->path);
+          g_autoptr (GError) not_image = g_error_new (KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE,
+                                                      _ ("“%s” is not a photo"), name);
+
           g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED], 0, drop->path, not_image);
         }
     }
