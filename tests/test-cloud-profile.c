@@ -60,6 +60,46 @@ test_discover (void)
     }
 }
 
+/* What people type: no scheme means plain HTTP to this computer (where a
+ * local server listens) and HTTPS anywhere else; a scheme stays. */
+static void
+test_server_address (void)
+{
+  const struct
+  {
+    const char *address;
+    const char *url;
+  } cases[] = {
+    { "127.0.0.1:8357", "http://127.0.0.1:8357" },
+    { "  localhost:8357/ ", "http://localhost:8357/" },
+    { "LocalHost", "http://LocalHost" },
+    { "[::1]:8357", "http://[::1]:8357" },
+    { "127.1.2.3", "http://127.1.2.3" },
+    { "photos.example.org", "https://photos.example.org" },
+    { "localhost.example.org:8443", "https://localhost.example.org:8443" },
+    { "192.0.2.1:8357", "https://192.0.2.1:8357" },
+    { "http://photos.example.org", "http://photos.example.org" },
+    { "https://127.0.0.1:8357", "https://127.0.0.1:8357" },
+    { "not a host", "https://not a host" },
+  };
+  g_autofree char *typed = g_strdup_printf ("127.0.0.1:%u", ks_test_server_get_port (server));
+  g_autofree char *url = ks_profile_url_from_address (typed);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsServerInfo) info = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = ks_profile_url_from_address (cases[i].address);
+      g_assert_cmpstr (got, ==, cases[i].url);
+    }
+
+  /* The real server, as typed. */
+  g_assert_cmpstr (url, ==, ks_test_server_get_base_url (server));
+  info = discover (url, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (info);
+}
+
 static void
 test_bad_urls (void)
 {
@@ -460,6 +500,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/cloud/profile/discover", test_discover);
+  g_test_add_func ("/cloud/profile/server-address", test_server_address);
   g_test_add_func ("/cloud/profile/bad-urls", test_bad_urls);
   g_test_add_func ("/cloud/profile/malformed-documents", test_malformed_documents);
   g_test_add_func ("/cloud/profile/profiles", test_profiles);

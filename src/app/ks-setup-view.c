@@ -242,8 +242,7 @@ connect_clicked_cb (KsSetupView *self)
       return;
     }
 
-  /* People type host names; servers other than this machine speak HTTPS. */
-  url = strstr (text, "://") != NULL ? g_steal_pointer (&text) : g_strconcat ("https://", text, NULL);
+  url = ks_profile_url_from_address (text);
   ks_setup_view_set_error (self->server_error, NULL);
   ks_setup_view_set_busy (self->connect_button, TRUE);
   ks_account_connect_async (self->account, url, self->cancellable, connected_cb, g_object_ref (self));

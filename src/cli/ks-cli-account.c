@@ -50,6 +50,7 @@ ks_cli_cmd_server_add (KsCli              *cli,
   g_autoptr (KsProfile) profile = NULL;
   g_autoptr (KsProfile) old = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *url = NULL;
   JsonNode        *node;
   JsonObject      *object;
   KsTokenStoreKind kind = KS_TOKEN_STORE_SECRET_SERVICE;
@@ -60,7 +61,8 @@ ks_cli_cmd_server_add (KsCli              *cli,
   if (cli->token_store_opt != NULL && !ks_cli_parse_token_store (cli->token_store_opt, &kind, &error))
     return ks_cli_fail (error);
 
-  ks_discover_async (ks_cli_get_soup (cli), argv[1], cli->cancellable, ks_cli_store_result_cb, &result);
+  url = ks_profile_url_from_address (argv[1]);
+  ks_discover_async (ks_cli_get_soup (cli), url, cli->cancellable, ks_cli_store_result_cb, &result);
   ks_cli_wait (&result);
   server = ks_discover_finish (result, &error);
   if (server == NULL)
@@ -71,7 +73,7 @@ ks_cli_cmd_server_add (KsCli              *cli,
   if (old != NULL && old->username != NULL)
     forget_user (cli, old);
 
-  profile = ks_profile_new (cli->profile_name, argv[1], server);
+  profile = ks_profile_new (cli->profile_name, url, server);
   profile->token_store = kind;
   if (!ks_profile_save (profile, cli->config_dir, &error))
     return ks_cli_fail (error);

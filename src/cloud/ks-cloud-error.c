@@ -171,8 +171,8 @@ ks_cloud_error_from_transport (const GError *error)
                       _ ("The server could not be reached (%s)."), error->message);
 }
 
-static gboolean
-host_is_loopback (const char *host)
+gboolean
+ks_cloud_host_is_loopback (const char *host)
 {
   g_autoptr (GInetAddress) address = NULL;
 
@@ -212,7 +212,7 @@ ks_cloud_check_url (const char *url,
                    _ ("The %s “%s” must start with https://."), what, url);
       return FALSE;
     }
-  if (!host_is_loopback (host))
+  if (!ks_cloud_host_is_loopback (host))
     {
       g_set_error (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_CONFIG,
                    _ ("The %s “%s” is not encrypted: use https:// (plain http:// is only for this "

@@ -395,6 +395,23 @@ discover_read_cb (GObject      *source,
     g_task_return_pointer (task, info, (GDestroyNotify) ks_server_info_free);
 }
 
+char *
+ks_profile_url_from_address (const char *address)
+{
+  g_autofree char *text = g_strstrip (g_strdup (address));
+  g_autofree char *https = NULL;
+  g_autoptr (GUri) uri = NULL;
+
+  if (strstr (text, "://") != NULL)
+    return g_steal_pointer (&text);
+
+  https = g_strconcat ("https://", text, NULL);
+  uri = g_uri_parse (https, G_URI_FLAGS_NONE, NULL);
+  if (uri != NULL && g_uri_get_host (uri) != NULL && ks_cloud_host_is_loopback (g_uri_get_host (uri)))
+    return g_strconcat ("http://", text, NULL);
+  return g_steal_pointer (&https);
+}
+
 void
 ks_discover_async (SoupSession        *session,
                    const char         *url,

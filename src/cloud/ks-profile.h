@@ -56,6 +56,12 @@ gboolean ks_profile_remove (const char *config_dir,
 GStrv ks_profile_list (const char *config_dir,
                        GError    **error);
 
+/* A server's address as a person types it, as a URL: with its scheme if
+ * it has one; otherwise http:// for this computer (localhost, 127.0.0.1,
+ * [::1], which is how a server here listens) and https:// for any other
+ * host. Blanks around it are dropped; nothing is checked. */
+char *ks_profile_url_from_address (const char *address);
+
 /* GET {url}/.well-known/keepsake.json (also accepts the document's own
  * URL). http:// only for loopback hosts; everything else must be https
  * with certificate checks on. */
