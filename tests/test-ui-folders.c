@@ -283,19 +283,29 @@ check_no_toast (GVariant     *state,
   return !ui_state_has_label (state, "in sync");
 }
 
-/* Added through the album dialog, into no album. */
+/* Added through the album dialog, into no album. The album named after
+ * a folder is one of the user's when they have one by that name. */
 static void
 test_album_dialog (void)
 {
   FolderCheck synced = { screens_dir, "", 1, 0, 0 };
   g_autoptr (GVariant) state = NULL;
+  g_autofree char *other_trips = g_build_filename (screens_dir, "Trips", NULL);
 
   make_dir (screens_dir);
   ui_make_photos ("Screens/screen", 1, 80);
   show_folders ();
+  ui_activate (WINDOW_PATH, "sync-folder", g_variant_new_string (other_trips));
+  state = ui_wait_for ("the album of that name offered", ui_check_label, "“Trips”, one of your albums", 30);
+  ui_widget ("type:AdwMessageDialog", "response", "cancel");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("the dialog closed", ui_check_no_window, "AdwMessageDialog", 30);
+  g_clear_pointer (&state, g_variant_unref);
+
   ui_activate (WINDOW_PATH, "sync-folder", g_variant_new_string (screens_dir));
-  state = ui_wait_for ("the album dialog", ui_check_label, "Keep “Screens” in Sync?", 30);
-  g_assert_true (ui_state_has_label (state, "A new album named after the folder"));
+  state = ui_wait_for ("the album dialog", ui_check_label, "“Screens”, made on the first upload", 30);
+  g_assert_true (ui_state_has_label (state, "Keep “Screens” in Sync?"));
+  g_assert_true (ui_state_has_label (state, "An album named after the folder"));
   g_assert_true (ui_state_has_label (state, "No album"));
   ui_widget ("no_album_check", "activate", "");
   ui_screenshot ("folder-dialog");

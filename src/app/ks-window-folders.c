@@ -111,10 +111,13 @@ albums_listed_cb (GObject      *source,
                   gpointer      user_data)
 {
   g_autoptr (GObject) dialog = user_data;
-  GtkDropDown   *dropdown = g_object_get_data (dialog, "ks-dropdown");
-  AdwActionRow  *row = g_object_get_data (dialog, "ks-existing-row");
-  GtkStringList *names = gtk_string_list_new (NULL);
-  GPtrArray     *ids = g_ptr_array_new_with_free_func (g_free);
+  GtkDropDown     *dropdown = g_object_get_data (dialog, "ks-dropdown");
+  AdwActionRow    *row = g_object_get_data (dialog, "ks-existing-row");
+  const char      *folder_name = g_object_get_data (dialog, "ks-name");
+  gboolean         name_taken = FALSE;
+  g_autofree char *named = NULL;
+  GtkStringList   *names = gtk_string_list_new (NULL);
+  GPtrArray       *ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) albums = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -129,7 +132,13 @@ albums_listed_cb (GObject      *source,
         continue;
       gtk_string_list_append (names, album->name);
       g_ptr_array_add (ids, g_strdup (album->id));
+      name_taken |= g_strcmp0 (album->name, folder_name) == 0;
     }
+  /* The engine takes an album of that name before it makes one. */
+  named = g_strdup_printf (name_taken ? _ ("“%s”, one of your albums") : _ ("“%s”, made on the first upload"),
+                           folder_name);
+  if (albums != NULL)
+    adw_action_row_set_subtitle (g_object_get_data (dialog, "ks-named-row"), named);
   g_object_set_data_full (dialog, "ks-album-ids", ids, (GDestroyNotify) g_ptr_array_unref);
   gtk_drop_down_set_model (dropdown, G_LIST_MODEL (names));
   g_object_unref (names);
@@ -192,6 +201,8 @@ ask_album (KsWindow   *self,
   adw_action_row_set_subtitle (ADW_ACTION_ROW (gtk_builder_get_object (builder, "new_album_row")), album);
   gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
   g_object_set_data_full (dialog, "ks-path", g_strdup (path), g_free);
+  g_object_set_data_full (dialog, "ks-name", g_strdup (name), g_free);
+  keep_child (dialog, "ks-named-row", builder, "new_album_row");
   keep_child (dialog, "ks-dropdown", builder, "album_dropdown");
   keep_child (dialog, "ks-existing-row", builder, "existing_album_row");
   keep_child (dialog, "ks-existing-check", builder, "existing_album_check");
