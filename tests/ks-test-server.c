@@ -2,9 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define _GNU_SOURCE /* prlimit */
+
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <glib/gstdio.h>
 
@@ -537,6 +540,20 @@ ks_test_server_count_open_files (KsTestServer *self)
     count++;
 
   return count;
+}
+
+void
+ks_test_server_set_file_size_limit (KsTestServer *self,
+                                    guint64       bytes)
+{
+  struct rlimit limit = { 0 };
+  pid_t         pid;
+
+  g_assert_nonnull (self->process);
+  pid = (pid_t) g_ascii_strtoll (g_subprocess_get_identifier (self->process), NULL, 10);
+  g_assert_cmpint (prlimit (pid, RLIMIT_FSIZE, NULL, &limit), ==, 0);
+  limit.rlim_cur = bytes == 0 ? limit.rlim_max : (rlim_t) bytes;
+  g_assert_cmpint (prlimit (pid, RLIMIT_FSIZE, &limit, NULL), ==, 0);
 }
 
 /* Everything the server printed on stderr so far, over all runs. */

@@ -58,10 +58,14 @@ const char *ks_test_server_get_data_dir (KsTestServer *self);
 char       *ks_test_server_dup_data_path (KsTestServer *self,
                                           const char   *name);
 guint       ks_test_server_count_open_files (KsTestServer *self);
-char       *ks_test_server_dup_log (KsTestServer *self);
-gboolean    ks_test_server_wait_for_log (KsTestServer *self,
-                                         const char   *needle,
-                                         guint         timeout_ms);
+/* The running server's file size limit (RLIMIT_FSIZE), in bytes, 0 for
+ * none: writes past it fail as on a full disk. */
+void     ks_test_server_set_file_size_limit (KsTestServer *self,
+                                             guint64       bytes);
+char    *ks_test_server_dup_log (KsTestServer *self);
+gboolean ks_test_server_wait_for_log (KsTestServer *self,
+                                      const char   *needle,
+                                      guint         timeout_ms);
 
 /* HTTP to the running server, through one SoupSession. */
 SoupMessage *ks_test_server_new_message (KsTestServer *self,

@@ -301,6 +301,100 @@ test_part_errors (Fixture      *fixture,
 }
 
 /* UploadPart through presigned URLs, as the Keepsake client does it. */
+/* Files the store was writing that nobody cleaned up. */
+static guint
+count_temp_files (Fixture *fixture)
+{
+  g_autofree char *objects = g_build_filename (ks_test_server_get_data_dir (fixture->server), "objects", NULL);
+  g_autoptr (GPtrArray) files = ks_test_s3_list_files (objects);
+  guint count = 0;
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *name = g_path_get_basename (g_ptr_array_index (files, i));
+
+      count += g_str_has_prefix (name, ".tmp-") ? 1 : 0;
+    }
+  return count;
+}
+
+/* A full disk (here: the server's file size limit, which fails writes
+ * the same way) fails the request that needed the room, with nothing
+ * half-written left behind, and the server carries on: the same
+ * requests succeed once there is room again. A multipart upload whose
+ * completion could not be written keeps its parts for another try. */
+static void
+test_disk_full (Fixture      *fixture,
+                gconstpointer user_data)
+{
+  g_autoptr (GBytes) photo = ks_test_s3_random_bytes (3 * MIB, 7);
+  g_autoptr (GBytes) part1 = ks_test_s3_random_bytes (5 * MIB, 8);
+  g_autoptr (GBytes) part2 = ks_test_s3_random_bytes (2 * MIB, 9);
+  g_autoptr (GBytes) note = static_bytes ("still here");
+  g_autoptr (GByteArray) whole = g_byte_array_new ();
+  g_autoptr (GBytes) expected = NULL;
+  g_autoptr (GBytes) xml = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  g_autoptr (GBytes) object = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autofree char *upload_id = create_upload (fixture, "big.mov");
+  g_autofree char *etag1 = NULL;
+  g_autofree char *etag2 = NULL;
+  g_autofree char *query = g_strdup_printf ("uploadId=%s", upload_id);
+  g_autofree char *etag = NULL;
+  g_autofree char *log = NULL;
+  guint            status = 0;
+
+  ks_test_server_set_file_size_limit (fixture->server, 6 * MIB);
+  etag1 = upload_part_ok (fixture, "big.mov", upload_id, 1, part1);
+  etag2 = upload_part_ok (fixture, "big.mov", upload_id, 2, part2);
+  xml = complete_xml ("1", etag1, "2", etag2, NULL);
+
+  /* The parts fit, the whole does not. */
+  msg = complete (fixture, "big.mov", upload_id, xml, &reply);
+  ks_test_s3_assert_error (msg, reply, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalError");
+  g_clear_object (&msg);
+  g_clear_pointer (&reply, g_bytes_unref);
+  reply = ks_test_s3_request (fixture->s3, "GET", "big.mov", NULL, NULL, &status);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_NOT_FOUND);
+  g_clear_pointer (&reply, g_bytes_unref);
+  reply = ks_test_s3_request (fixture->s3, "GET", "big.mov", query, NULL, &status);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+  g_clear_pointer (&reply, g_bytes_unref);
+
+  /* A photo no longer fits either; a small object still does. */
+  ks_test_server_set_file_size_limit (fixture->server, 1 * MIB);
+  msg = ks_test_s3_message (fixture->s3, "PUT", "photo.jpg", NULL, photo);
+  ks_test_s3_sign (fixture->s3, msg, NULL);
+  reply = ks_test_s3_send (fixture->s3, msg);
+  ks_test_s3_assert_error (msg, reply, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalError");
+  g_clear_object (&msg);
+  g_clear_pointer (&reply, g_bytes_unref);
+  reply = ks_test_s3_request (fixture->s3, "GET", "photo.jpg", NULL, NULL, &status);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_NOT_FOUND);
+  g_clear_pointer (&reply, g_bytes_unref);
+  g_free (ks_test_s3_put (fixture->s3, "note.txt", note));
+  g_assert_cmpuint (count_temp_files (fixture), ==, 0);
+  log = ks_test_server_dup_log (fixture->server);
+  g_assert_nonnull (strstr (log, "File too large"));
+
+  /* Room again: the same requests, as a client retries them. */
+  ks_test_server_set_file_size_limit (fixture->server, 0);
+  etag = ks_test_s3_put (fixture->s3, "photo.jpg", photo);
+  object = ks_test_s3_get (fixture->s3, "photo.jpg");
+  ks_test_s3_assert_bytes (object, photo);
+  g_clear_pointer (&object, g_bytes_unref);
+
+  msg = complete (fixture, "big.mov", upload_id, xml, &reply);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+  g_byte_array_append (whole, g_bytes_get_data (part1, NULL), g_bytes_get_size (part1));
+  g_byte_array_append (whole, g_bytes_get_data (part2, NULL), g_bytes_get_size (part2));
+  expected = g_byte_array_free_to_bytes (g_steal_pointer (&whole));
+  object = ks_test_s3_get (fixture->s3, "big.mov");
+  ks_test_s3_assert_bytes (object, expected);
+  g_assert_cmpuint (count_temp_files (fixture), ==, 0);
+}
+
 static void
 test_presigned_parts (Fixture      *fixture,
                       gconstpointer user_data)
@@ -476,6 +570,7 @@ main (int   argc,
   ADD ("/s3/multipart/complete-errors", test_complete_errors);
   ADD ("/s3/multipart/part-errors", test_part_errors);
   ADD ("/s3/multipart/presigned-parts", test_presigned_parts);
+  ADD ("/s3/store/disk-full", test_disk_full);
   ADD ("/s3/object/large-streamed", test_large_streamed);
   ADD ("/s3/object/refused-body-hang-up", test_refused_body_hang_up);
   ADD ("/s3/object/download-interrupted", test_download_interrupted);

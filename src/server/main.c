@@ -274,6 +274,10 @@ run_server (Options *options,
   if (address == NULL)
     return FALSE;
 
+  /* A file size limit (ulimit -f) reached fails that write, as a full
+   * disk does, instead of ending the server. */
+  signal (SIGXFSZ, SIG_IGN);
+
   /* Before the "listening" line: whoever reads it may signal at once. */
   sigint_id = g_unix_signal_add (SIGINT, quit_cb, loop);
   sigterm_id = g_unix_signal_add (SIGTERM, quit_cb, loop);
