@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include "test-cloud-transfer.h"
 
 #define SIZE (1 * MiB + 123)
@@ -197,6 +200,54 @@ test_checksum_mismatch (Fixture      *fixture,
   assert_file_is (fixture->dest, fixture->bytes);
 }
 
+/* No room for the whole photo (a file size limit on this process fails
+ * writes as a full disk does): the error names the file asked for, the
+ * destination is not created, and what was written is kept and
+ * continued once there is room. */
+static void
+test_disk_full (Fixture      *fixture,
+                gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *key = object_path (fixture);
+  g_autofree char *partial = NULL;
+  gsize            partial_len = 0;
+  struct rlimit    saved, limited;
+  void (*old_handler) (int);
+  gboolean ok;
+
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  limited = saved;
+  limited.rlim_cur = PARTIAL_SIZE;
+  old_handler = signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limited), ==, 0);
+  ok = xfer_download (fixture->xfer->soup, fixture->url, fixture->dest, fixture->sha256, SIZE, NULL, NULL, NULL,
+                      NULL, &error);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  signal (SIGXFSZ, old_handler);
+
+  g_assert_false (ok);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, fixture->dest));
+  g_assert_nonnull (strstr (error->message, g_strerror (EFBIG)));
+  g_assert_null (strstr (error->message, "ks-partial"));
+  g_assert_false (g_file_test (fixture->dest, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (fixture->partial, &partial, &partial_len, NULL));
+  g_assert_cmpuint (partial_len, >, 0);
+  g_assert_cmpuint (partial_len, <=, PARTIAL_SIZE);
+  g_assert_cmpmem (partial, partial_len, g_bytes_get_data (fixture->bytes, NULL), partial_len);
+
+  g_clear_error (&error);
+  g_assert_true (xfer_download (fixture->xfer->soup, fixture->url, fixture->dest, fixture->sha256, SIZE, NULL, NULL,
+                                NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_is (fixture->dest, fixture->bytes);
+  g_assert_false (g_file_test (fixture->partial, G_FILE_TEST_EXISTS));
+  xfer_wait_log (api, key);
+  g_assert_cmpuint (xfer_count_log (api, "GET", key, 206), ==, 1);
+}
+
 /* Cancelled halfway: no destination; the partial is kept and continued. */
 static void
 test_cancel (Fixture      *fixture,
@@ -313,6 +364,7 @@ main (int   argc,
   ADD ("resume", "resume", test_resume);
   ADD ("checksum-mismatch", "mismatch", test_checksum_mismatch);
   ADD ("cancel", "cancel", test_cancel);
+  ADD ("disk-full", "disk-full", test_disk_full);
   ADD ("replace", "replace", test_replace);
   ADD ("faults", "faults", test_faults);
 #undef ADD

@@ -75,13 +75,16 @@ static void send_request (GTask *task);
 static void read_next (GTask *task);
 
 static gboolean
-set_errno_error (GError    **error,
-                 const char *what,
-                 const char *path)
+set_errno_error (GError           **error,
+                 const DownloadJob *job,
+                 const char        *what)
 {
-  int saved_errno = errno;
+  int              saved_errno = errno;
+  g_autofree char *name = g_filename_display_name (job->dest_path);
 
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "%s %s: %s", what, path,
+  /* The partial is ours: the user asked for the destination. */
+  g_debug ("%s %s: %s", what, job->partial_path, g_strerror (saved_errno));
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), _ ("Could not save “%s”: %s."), name,
                g_strerror (saved_errno));
   return FALSE;
 }
@@ -105,7 +108,7 @@ truncate_partial (DownloadJob *job,
                   GError     **error)
 {
   if (ftruncate (job->fd, 0) != 0 || lseek (job->fd, 0, SEEK_SET) != 0)
-    return set_errno_error (error, "Could not truncate", job->partial_path);
+    return set_errno_error (error, job, "Could not truncate");
 
   ks_sha256_free (job->sha);
   job->sha = ks_sha256_new ();
@@ -150,7 +153,7 @@ finish_thread (GTask        *task,
       GError *error = NULL;
 
       job->fd = -1;
-      set_errno_error (&error, "Could not write", job->partial_path);
+      set_errno_error (&error, job, "Could not write");
       g_task_return_error (task, error);
       return;
     }
@@ -160,7 +163,7 @@ finish_thread (GTask        *task,
     {
       GError *error = NULL;
 
-      set_errno_error (&error, "Could not rename to", job->dest_path);
+      set_errno_error (&error, job, "Could not rename");
       g_task_return_error (task, error);
       return;
     }
@@ -215,7 +218,7 @@ write_thread (GTask        *task,
         {
           GError *error = NULL;
 
-          set_errno_error (&error, "Could not write", job->partial_path);
+          set_errno_error (&error, job, "Could not write");
           g_task_return_error (task, error);
           return;
         }
@@ -456,7 +459,7 @@ open_thread (GTask        *task,
   job->fd = open (job->partial_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
   if (job->fd < 0)
     {
-      set_errno_error (&error, "Could not open", job->partial_path);
+      set_errno_error (&error, job, "Could not open");
       g_task_return_error (task, error);
       return;
     }
@@ -475,7 +478,7 @@ open_thread (GTask        *task,
     }
   if (n < 0)
     {
-      set_errno_error (&error, "Could not read", job->partial_path);
+      set_errno_error (&error, job, "Could not read");
       g_task_return_error (task, error);
       return;
     }
