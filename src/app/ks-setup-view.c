@@ -94,14 +94,37 @@ ks_setup_view_replace (KsSetupView *self,
   ks_setup_view_push (self, page);
 }
 
+/* Stops whatever a page was doing (its callbacks see the cancellation
+ * and leave the view alone) and makes its buttons usable again. */
+static void
+stop_pending (KsSetupView *self)
+{
+  GtkButton *buttons[] = {
+    self->connect_button,
+    self->sign_in_button,
+    self->sign_up_button,
+    self->confirm_button,
+    self->forgot_button,
+    self->reset_button,
+  };
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+    ks_setup_view_set_busy (buttons[i], FALSE);
+  gtk_stack_set_visible_child_name (self->local_row_suffix, "arrow");
+  gtk_spinner_stop (self->local_row_spinner);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->local_row), TRUE);
+}
+
 static void
 reset_to (KsSetupView *self,
           const char  *first,
           const char  *second)
 {
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
+  stop_pending (self);
 
   g_ptr_array_set_size (self->history, 0);
   g_ptr_array_add (self->history, g_strdup (first));
@@ -116,6 +139,8 @@ back_clicked_cb (KsSetupView *self)
   if (self->history->len < 2)
     return;
 
+  /* A connection or sign-in still under way belongs to the page left. */
+  stop_pending (self);
   g_ptr_array_set_size (self->history, self->history->len - 1);
   /* Back at the choice of server: forget the one chosen (and stop the
    * local server) so the choice is a real one. */
