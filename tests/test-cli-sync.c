@@ -305,7 +305,7 @@ test_commands (CliFixture   *fx,
     g_assert_nonnull (strstr (run.out, "Uploaded: 4\n"));
     g_assert_nonnull (strstr (run.out, "Waiting: 0\n"));
     g_assert_nonnull (strstr (run.out, "Failed: 1\n"));
-    g_assert_nonnull (strstr (run.out, "Skipped (not photos): 1\n"));
+    g_assert_nonnull (strstr (run.out, "Skipped (not photos, or ignored): 1\n"));
   }
   assert_status (alice, FALSE, FALSE, 4, 1, 1);
 
@@ -331,6 +331,35 @@ test_commands (CliFixture   *fx,
     g_assert_cmpint (json_object_get_int_member (summary, "uploaded"), ==, 0);
     g_assert_cmpint (json_object_get_int_member (summary, "failed"), ==, 1);
     g_assert_cmpint (json_object_get_int_member (summary, "done"), ==, 4);
+  }
+
+  /* ignore: given up on until it changes; a run is clean again. */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "ignore", broken);
+    g_autofree char *said = g_strdup_printf ("%s will not be tried again unless it changes.\n", broken);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.out, ==, said);
+  }
+  assert_status (alice, FALSE, FALSE, 4, 0, 2);
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "errors");
+
+    g_assert_cmpstr (run.out, ==, "No errors.\n");
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "0 uploaded, 0 already there, 0 failed"));
+  }
+  /* Only failed files: not twice, not a good one. */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "ignore", broken);
+
+    g_assert_cmpint (run.status, ==, 1);
+    cli_assert_one_line_error (&run);
+    g_assert_nonnull (strstr (run.err, "sync errors"));
   }
 
   /* The file repaired: uploaded, the error gone, exit 0. */

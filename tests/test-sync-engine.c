@@ -720,6 +720,109 @@ test_drops (Fx           *fx,
   g_assert_cmpuint (fx->failed->len, ==, 3);
 }
 
+static void
+collect_path_cb (GPtrArray  *paths,
+                 const char *path)
+{
+  g_ptr_array_add (paths, g_strdup (path));
+}
+
+static guint64
+engine_n_failed (KsSyncEngine *engine)
+{
+  guint64 n = 0;
+
+  g_object_get (engine, "n-failed", &n, NULL);
+  return n;
+}
+
+static gboolean
+n_failed_is (gpointer      subject,
+             gconstpointer data)
+{
+  return engine_n_failed (subject) == GPOINTER_TO_UINT (data);
+}
+
+/* Failed files the user gives up on: a watched one is left alone until
+ * it changes (a rescan does not bring it back; repaired, it goes up); a
+ * dropped one is forgotten, so that dropping it again tries it anew. */
+static void
+test_dismiss (Fx           *fx,
+              gconstpointer data)
+{
+  g_autoptr (GBytes) jpeg = photo_jpeg (320, 240, 1, 77);
+  g_autoptr (GPtrArray) dismissed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (KsJournalFolder) record = NULL;
+  g_autoptr (KsJournalFolder) drops = NULL;
+  g_autoptr (KsJournalFile) row = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *broken = g_build_filename (fx->folder, "broken.jpg", NULL);
+  g_autofree char *note = g_build_filename (fx->dir, "note.jpg", NULL);
+  gsize            len = 0;
+  const char      *bytes = g_bytes_get_data (jpeg, &len);
+  gint64           id;
+
+  g_assert_true (g_file_set_contents (broken, bytes, len / 2, NULL));
+  g_assert_true (g_file_set_contents (note, "not a photo", -1, NULL));
+  g_signal_connect_swapped (fx->engine, "file-dismissed", G_CALLBACK (collect_path_cb), dismissed);
+  add_folder (fx, fx->folder, KS_SYNC_ALBUM_NONE, NULL);
+  ks_sync_engine_start (fx->engine);
+  sync_wait_synced (fx->engine);
+  g_assert_cmpuint (fx->failed->len, ==, 1);
+  sync_wait_for (fx->engine, n_failed_is, fx->engine, GUINT_TO_POINTER (1), "the failure counted");
+
+  record = ks_journal_find_folder (fx->journal, fx->folder, &error);
+  g_assert_no_error (error);
+  row = ks_journal_find_file (fx->journal, record->id, "broken.jpg", &error);
+  g_assert_cmpint (row->state, ==, KS_JOURNAL_FILE_FAILED);
+  id = row->id;
+  g_clear_pointer (&row, ks_journal_file_free);
+
+  g_assert_true (ks_sync_engine_dismiss (fx->engine, id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (dismissed->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (dismissed, 0), ==, broken);
+  row = ks_journal_find_file (fx->journal, record->id, "broken.jpg", &error);
+  g_assert_cmpint (row->state, ==, KS_JOURNAL_FILE_SKIPPED);
+  g_clear_pointer (&row, ks_journal_file_free);
+  sync_wait_for (fx->engine, n_failed_is, fx->engine, GUINT_TO_POINTER (0), "no failure counted");
+  /* Once only: it is no longer failed. */
+  g_assert_false (ks_sync_engine_dismiss (fx->engine, id, &error));
+  g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* A rescan leaves it alone. */
+  sync_wait_synced (fx->engine);
+  g_assert_cmpuint (fx->failed->len, ==, 1);
+  g_assert_cmpuint (engine_n_failed (fx->engine), ==, 0);
+
+  /* Repaired: a change like any other, seen by the watcher, uploaded. */
+  g_assert_cmpuint (fx->n_done, ==, 0);
+  g_free (photo_write (broken, jpeg));
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (1), "the repaired photo");
+  g_assert_cmpuint (fx->failed->len, ==, 1);
+  row = ks_journal_find_file (fx->journal, record->id, "broken.jpg", &error);
+  g_assert_cmpint (row->state, ==, KS_JOURNAL_FILE_DONE);
+  g_clear_pointer (&row, ks_journal_file_free);
+
+  /* Dropped, failed, dismissed: forgotten; dropped again, tried again. */
+  drop_file (fx, note, NULL);
+  sync_wait_for (fx->engine, (SyncDone) failed_reached, fx, GUINT_TO_POINTER (2), "the note to fail");
+  drops = ks_journal_find_folder (fx->journal, "drop:", &error);
+  g_assert_no_error (error);
+  row = ks_journal_find_file (fx->journal, drops->id, note + 1, &error);
+  g_assert_cmpint (row->state, ==, KS_JOURNAL_FILE_FAILED);
+  g_assert_true (ks_sync_engine_dismiss (fx->engine, row->id, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&row, ks_journal_file_free);
+  g_assert_cmpstr (g_ptr_array_index (dismissed, 1), ==, note);
+  g_assert_null (ks_journal_find_file (fx->journal, drops->id, note + 1, &error));
+  g_assert_no_error (error);
+  sync_wait_for (fx->engine, n_failed_is, fx->engine, GUINT_TO_POINTER (0), "no failure counted");
+  drop_file (fx, note, NULL);
+  sync_wait_for (fx->engine, (SyncDone) failed_reached, fx, GUINT_TO_POINTER (3), "the note to fail again");
+}
+
 /* The id of the photo with these bytes the server lists (not deleted),
  * or NULL. */
 static char *
@@ -1036,6 +1139,7 @@ main (int    argc,
   g_test_add ("/sync-engine/offline", Fx, NULL, fx_set_up, test_offline, fx_tear_down);
   g_test_add ("/sync-engine/drops", Fx, NULL, fx_set_up, test_drops, fx_tear_down);
   g_test_add ("/sync-engine/drops-listed", Fx, NULL, fx_set_up, test_drops_listed, fx_tear_down);
+  g_test_add ("/sync-engine/dismiss", Fx, NULL, fx_set_up, test_dismiss, fx_tear_down);
   g_test_add ("/sync-engine/drop-journal-full", Fx, NULL, fx_set_up, test_drop_journal_full, fx_tear_down);
   /* Last: it leaves the server sweeping every second. */
   g_test_add ("/sync-engine/trashed", Fx, NULL, fx_set_up, test_trashed, fx_tear_down);

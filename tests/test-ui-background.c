@@ -499,6 +499,17 @@ check_one_failed (GVariant     *state,
   return !busy && ui_state_uint (state, "uploads-failed") == 1;
 }
 
+static gboolean
+check_none_failed (GVariant     *state,
+                   gconstpointer count)
+{
+  g_autofree const char **failures = NULL;
+
+  return ui_state_uint (state, "uploads-failed") == 0 && ui_state_uint (state, "library-count") == GPOINTER_TO_UINT (count) &&
+         g_variant_lookup (state, "folder-failures", "^a&s", &failures) && failures[0] == NULL &&
+         g_str_equal (ui_state_string (state, "sync-status"), "Up to Date");
+}
+
 /* Photos dropped and not yet uploaded are in the sync journal a moment
  * after they are dropped: the app killed before it could upload any,
  * their placeholders are back after a relaunch, and they all arrive,
@@ -547,6 +558,15 @@ test_drops_survive_kill (void)
   state = ui_wait_for ("why it failed", ui_check_label, "“notes.jpg” is not a photo", 10);
   ui_screenshot ("not-a-photo");
   ui_widget ("type:KsSyncIndicator>type:GtkMenuButton", "popdown", "");
+  g_assert_cmpuint (ui_state_uint (state, "library-count"), ==, N_LATE + N_KILLED + 1);
+
+  /* Given up on, from the Folders page: its placeholder goes too. */
+  ui_widget ("type:KsWindow", "action", "win.show-page::folders");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("the note listed as failed", ui_check_label, "Ignore", 30);
+  ui_widget ("label:_Ignore", "activate", "");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("nothing failed", check_none_failed, GUINT_TO_POINTER (N_LATE + N_KILLED), 30);
   ui_quit_app ();
 }
 

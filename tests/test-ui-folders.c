@@ -351,6 +351,32 @@ test_folder_missing (void)
   state = ui_wait_for ("its photo still synced", ui_check_label, "No album · 1 photo synced", 30);
 }
 
+static gboolean
+check_no_failures (GVariant     *state,
+                   gconstpointer data)
+{
+  g_autofree const char **failures = NULL;
+
+  return g_variant_lookup (state, "folder-failures", "^a&s", &failures) && failures[0] == NULL &&
+         check_folder (state, data) && !ui_state_has_label (state, "broken.jpg");
+}
+
+/* The damaged photo, given up on: off the list and out of the counts. */
+static void
+test_ignore_failed (void)
+{
+  FolderCheck no_failure = { trips_dir, "Trips", ANY, 0, 0 };
+  g_autoptr (GVariant) state = NULL;
+
+  show_folders ();
+  state = ui_wait_for ("the damaged file listed", check_failure_listed, NULL, 30);
+  g_assert_true (ui_state_has_label (state, "Ignore"));
+  ui_widget ("label:_Ignore", "activate", "");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("no failure left", check_no_failures, &no_failure, 30);
+  ui_screenshot ("failure-ignored");
+}
+
 /* Removed: the row goes, the photos stay. */
 static void
 test_remove_folder (void)
@@ -391,6 +417,7 @@ main (int   argc,
   g_test_add_func ("/ui-folders/drop-folder", test_drop_folder);
   g_test_add_func ("/ui-folders/album-dialog", test_album_dialog);
   g_test_add_func ("/ui-folders/folder-missing", test_folder_missing);
+  g_test_add_func ("/ui-folders/ignore-failed", test_ignore_failed);
   g_test_add_func ("/ui-folders/remove-folder", test_remove_folder);
   status = g_test_run ();
   g_free (trips_dir);

@@ -311,6 +311,7 @@ failure_row_new (const KsFolderFailure *failure)
 {
   GtkWidget       *row = adw_action_row_new ();
   GtkWidget       *retry = gtk_button_new_with_mnemonic (_ ("_Retry"));
+  GtkWidget       *ignore = gtk_button_new_with_mnemonic (_ ("_Ignore"));
   g_autofree char *name = g_path_get_basename (failure->path);
   g_autofree char *path = display_path (failure->path);
 
@@ -323,6 +324,12 @@ failure_row_new (const KsFolderFailure *failure)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (retry), "folders.retry");
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (retry), g_variant_new_int64 (failure->file_id));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), retry);
+  /* Until the file changes, or, dropped, is dropped again. */
+  gtk_widget_set_tooltip_text (ignore, _ ("Stop trying to upload this file"));
+  gtk_widget_set_valign (ignore, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (ignore), "folders.ignore");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (ignore), g_variant_new_int64 (failure->file_id));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), ignore);
   return row;
 }
 
@@ -515,6 +522,21 @@ retry_action (GtkWidget  *widget,
   queue_refresh (self);
 }
 
+static void
+ignore_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  KsFoldersView *self = KS_FOLDERS_VIEW (widget);
+  g_autoptr (GError) error = NULL;
+
+  if (self->engine == NULL)
+    return;
+  if (!ks_sync_engine_dismiss (self->engine, g_variant_get_int64 (parameter), &error))
+    toast (self, error->message);
+  queue_refresh (self);
+}
+
 /* --- GObject */
 
 static void
@@ -568,6 +590,7 @@ ks_folders_view_class_init (KsFoldersViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsFoldersView, failed_list);
   gtk_widget_class_install_action (widget_class, "folders.remove", "s", remove_action);
   gtk_widget_class_install_action (widget_class, "folders.retry", "x", retry_action);
+  gtk_widget_class_install_action (widget_class, "folders.ignore", "x", ignore_action);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

@@ -72,6 +72,7 @@ enum
 {
   ITEMS_ADDED,
   ITEM_UPLOADED,
+  ITEM_DISMISSED,
   N_SIGNALS
 };
 
@@ -215,6 +216,9 @@ ks_upload_queue_class_init (KsUploadQueueClass *klass)
   signals[ITEM_UPLOADED] =
       g_signal_new ("item-uploaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                     NULL, G_TYPE_NONE, 2, KS_TYPE_PHOTO_ITEM, G_TYPE_STRING);
+  signals[ITEM_DISMISSED] =
+      g_signal_new ("item-dismissed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 1, KS_TYPE_PHOTO_ITEM);
 }
 
 static void
@@ -471,6 +475,24 @@ file_failed_cb (KsUploadQueue *self,
     entry_finished (self, entry, error);
 }
 
+/* The user gave up on a failed file: its placeholder goes. */
+static void
+file_dismissed_cb (KsUploadQueue *self,
+                   const char    *path)
+{
+  for (guint i = 0; i < self->failed->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->failed, i);
+
+      if (g_strcmp0 (entry->path, path) != 0)
+        continue;
+      g_signal_emit (self, signals[ITEM_DISMISSED], 0, entry->item);
+      g_ptr_array_remove_index (self->failed, i);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
+      return;
+    }
+}
+
 static void
 file_prepared_cb (KsUploadQueue *self,
                   const char    *path,
@@ -581,6 +603,7 @@ ks_upload_queue_set_engine (KsUploadQueue *self,
       g_signal_connect_swapped (engine, "file-progress", G_CALLBACK (file_progress_cb), self);
       g_signal_connect_swapped (engine, "file-done", G_CALLBACK (file_done_cb), self);
       g_signal_connect_swapped (engine, "file-failed", G_CALLBACK (file_failed_cb), self);
+      g_signal_connect_swapped (engine, "file-dismissed", G_CALLBACK (file_dismissed_cb), self);
       g_signal_connect_swapped (engine, "notify::paused", G_CALLBACK (engine_paused_cb), self);
       g_signal_connect_swapped (engine, "notify::state", G_CALLBACK (engine_state_cb), self);
       /* What the user asked before the engine came wins over what it

@@ -44,6 +44,8 @@ G_DECLARE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, KS, UPLOAD_QUEUE, GObject)
  *     restart, is still on its way), in the order dropped; put them
  *     first, the last first, all at once.
  *   "item-uploaded" (KsPhotoItem *item, const char *album_id (nullable))
+ *   "item-dismissed" (KsPhotoItem *item): a failed placeholder the user
+ *     gave up on; take it away
  */
 KsUploadQueue *ks_upload_queue_new (KsAccount        *account,
                                     KsThumbnailCache *cache);

@@ -245,6 +245,17 @@ item_uploaded_cb (KsWindow    *self,
     }
 }
 
+static void
+item_dismissed_cb (KsWindow    *self,
+                   KsPhotoItem *item)
+{
+  KsPhotoList *lists[] = { self->library, self->album_photos };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    if (lists[i] != NULL)
+      ks_photo_list_remove (lists[i], item);
+}
+
 void
 ks_window_import_files (KsWindow   *self,
                         GListModel *files,
@@ -309,6 +320,7 @@ start_library (KsWindow *self)
   self->queue = g_object_ref (ks_sync_service_get_upload_queue (sync));
   g_signal_connect_swapped (self->queue, "items-added", G_CALLBACK (items_added_cb), self);
   g_signal_connect_swapped (self->queue, "item-uploaded", G_CALLBACK (item_uploaded_cb), self);
+  g_signal_connect_swapped (self->queue, "item-dismissed", G_CALLBACK (item_dismissed_cb), self);
   ks_sync_indicator_set_queue (self->sync_indicator, self->queue);
 
   self->library = ks_photo_list_new (api, NULL);

@@ -1,4 +1,4 @@
-/* ks-cli-sync.c: sync add|remove|list|run|status|pause|resume|errors|retry
+/* ks-cli-sync.c: sync add|remove|list|run|status|pause|resume|errors|retry|ignore
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -262,7 +262,7 @@ ks_cli_cmd_sync_status (KsCli              *cli,
     }
   g_print (_ ("Sync: %s%s\n"), running ? _ ("running") : _ ("not running"), paused ? _ (", paused") : "");
   g_print (_ ("Uploaded: %" G_GUINT64_FORMAT "\nWaiting: %" G_GUINT64_FORMAT "\nFailed: %" G_GUINT64_FORMAT
-              "\nSkipped (not photos): %" G_GUINT64_FORMAT "\n"),
+              "\nSkipped (not photos, or ignored): %" G_GUINT64_FORMAT "\n"),
            counts[KS_JOURNAL_FILE_DONE], count_queued (counts), counts[KS_JOURNAL_FILE_FAILED],
            counts[KS_JOURNAL_FILE_SKIPPED]);
   return KS_CLI_EXIT_OK;
@@ -373,5 +373,89 @@ ks_cli_cmd_sync_retry (KsCli              *cli,
     return ks_cli_fail (error);
   if (!cli->json)
     g_print (g_dngettext (GETTEXT_PACKAGE, "%u file will be tried again.\n", "%u files will be tried again.\n", n), n);
+  return KS_CLI_EXIT_OK;
+}
+
+/* Gives up on the failed file at @path in every folder that has it
+ * (a watched folder, or the drop records of the albums it was dropped
+ * on); FALSE with no error when none has it failed. */
+static gboolean
+ignore_file (KsJournal  *journal,
+             GPtrArray  *folders,
+             const char *path,
+             GError    **error)
+{
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < folders->len; i++)
+    {
+      KsJournalFolder *folder = g_ptr_array_index (folders, i);
+      gboolean         dropped = !g_path_is_absolute (folder->path);
+      gsize            len = strlen (folder->path);
+      const char      *rel = NULL;
+      g_autoptr (KsJournalFile) file = NULL;
+
+      /* Dropped files are kept by their absolute path. */
+      if (dropped)
+        rel = path + 1;
+      else if (strncmp (path, folder->path, len) == 0 && path[len] == '/')
+        rel = path + len + 1;
+      if (rel == NULL)
+        continue;
+      file = ks_journal_find_file (journal, folder->id, rel, error);
+      if (file == NULL && error != NULL && *error != NULL)
+        return FALSE;
+      if (file == NULL || file->state != KS_JOURNAL_FILE_FAILED)
+        continue;
+      if (!ks_journal_dismiss (journal, file->id, dropped, error))
+        return FALSE;
+      found = TRUE;
+    }
+  return found;
+}
+
+int
+ks_cli_cmd_sync_ignore (KsCli              *cli,
+                        const KsCliCommand *command,
+                        int                 argc,
+                        char              **argv)
+{
+  g_autoptr (KsJournal) journal = NULL;
+  g_autoptr (GPtrArray) folders = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonArray *ignored = json_array_new ();
+  int        exit_code;
+
+  if (!ks_cli_parse_command (cli, command, NULL, &argc, &argv, 1, -1, &exit_code))
+    return exit_code;
+  journal = open_journal (cli, &error);
+  folders = journal != NULL ? ks_journal_list_folders (journal, &error) : NULL;
+  if (folders == NULL)
+    {
+      json_array_unref (ignored);
+      return ks_cli_fail (error);
+    }
+
+  json_object_set_array_member (ks_cli_json_root (&node), "ignored", ignored);
+  for (int i = 1; i < argc; i++)
+    {
+      g_autofree char *path = g_canonicalize_filename (argv[i], NULL);
+
+      if (!ignore_file (journal, folders, path, &error))
+        {
+          if (error == NULL)
+            g_set_error (&error, KS_CLI_ERROR, KS_CLI_ERROR_NOT_FOUND,
+                         _ ("%s is not a file that failed to upload (“keepsake-cli sync errors” lists them)."), path);
+          return ks_cli_fail (error);
+        }
+      json_array_add_string_element (ignored, path);
+      if (!cli->json)
+        g_print (_ ("%s will not be tried again unless it changes.\n"), path);
+    }
+  if (!ks_sync_control_touch_folders (ks_journal_get_path (journal), &error))
+    return ks_cli_fail (error);
+  if (cli->json)
+    ks_cli_print_json (node);
   return KS_CLI_EXIT_OK;
 }

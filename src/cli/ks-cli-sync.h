@@ -20,5 +20,6 @@ int ks_cli_cmd_sync_pause (KsCli *cli, const KsCliCommand *command, int argc, ch
 int ks_cli_cmd_sync_resume (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
 int ks_cli_cmd_sync_errors (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
 int ks_cli_cmd_sync_retry (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
+int ks_cli_cmd_sync_ignore (KsCli *cli, const KsCliCommand *command, int argc, char **argv);
 
 G_END_DECLS

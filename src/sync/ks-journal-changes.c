@@ -585,6 +585,27 @@ ks_journal_retry (KsJournal *self,
 }
 
 gboolean
+ks_journal_dismiss (KsJournal *self,
+                    gint64     file_id,
+                    gboolean   forget,
+                    GError   **error)
+{
+  KsJournalParams p = { .id = file_id };
+
+  g_return_val_if_fail (KS_IS_JOURNAL (self), FALSE);
+
+  return ks_journal_update_file (self,
+                                 forget ? "DELETE FROM file_errors WHERE file_id IN"
+                                          "  (SELECT id FROM files WHERE state = 'failed' AND id = ?1)\0"
+                                          "DELETE FROM files WHERE state = 'failed' AND id = ?1\0"
+                                        : "DELETE FROM file_errors WHERE file_id IN"
+                                          "  (SELECT id FROM files WHERE state = 'failed' AND id = ?1)\0"
+                                          "UPDATE files SET state = 'skipped', attempts = 0, next_attempt_at = 0,"
+                                          "  last_error = NULL WHERE state = 'failed' AND id = ?1\0",
+                                 &p, error);
+}
+
+gboolean
 ks_journal_forget_photo (KsJournal *self,
                          gint64     file_id,
                          GError   **error)

@@ -294,6 +294,13 @@ gboolean ks_journal_retry (KsJournal *self,
                            gint64     file_id,
                            guint     *out_n_retried,
                            GError   **error);
+/* A FAILED file the user gave up on: its row removed (@forget), or
+ * SKIPPED until it changes; its errors go. Not failed (any more):
+ * KS_SYNC_ERROR_NOT_FOUND. */
+gboolean ks_journal_dismiss (KsJournal *self,
+                             gint64     file_id,
+                             gboolean   forget,
+                             GError   **error);
 /* A DONE file the user dropped again: back to NEW with no digest and
  * no photo, to go through the queue as if never seen (the server says
  * whether it still has the photo, in the trash or not at all). */

@@ -370,6 +370,37 @@ ks_sync_engine_retry (KsSyncEngine *self,
   return TRUE;
 }
 
+gboolean
+ks_sync_engine_dismiss (KsSyncEngine *self,
+                        gint64        file_id,
+                        GError      **error)
+{
+  g_autoptr (KsJournalFile) file = NULL;
+  g_autofree char *path = NULL;
+  KsSyncFolder    *folder;
+
+  g_return_val_if_fail (KS_IS_SYNC_ENGINE (self), FALSE);
+
+  file = ks_journal_get_file (self->journal, file_id, error);
+  if (file == NULL)
+    return FALSE;
+  folder = g_hash_table_lookup (self->folders, &file->folder_id);
+  if (folder == NULL)
+    {
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND, "No folder with id %" G_GINT64_FORMAT,
+                   file->folder_id);
+      return FALSE;
+    }
+  /* Drops have no scan to find the file again; a watched folder's would. */
+  if (!ks_journal_dismiss (self->journal, file_id, folder->root == NULL, error))
+    return FALSE;
+
+  path = ks_sync_folder_file_path (folder, file->path);
+  g_signal_emit (self, ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_DISMISSED], 0, path);
+  ks_sync_engine_queue_refresh (self);
+  return TRUE;
+}
+
 /* ---- sync once ---- */
 
 void

@@ -479,6 +479,8 @@ ks_sync_engine_class_init (KsSyncEngineClass *klass)
   ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_FAILED] =
       g_signal_new ("file-failed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                     G_TYPE_STRING, G_TYPE_ERROR);
+  ks_sync_engine_signals[KS_SYNC_SIGNAL_FILE_DISMISSED] =
+      g_signal_new ("file-dismissed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   ks_sync_engine_signals[KS_SYNC_SIGNAL_SCAN_FINISHED] =
       g_signal_new ("scan-finished", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                     G_TYPE_STRING, G_TYPE_UINT);

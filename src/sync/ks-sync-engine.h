@@ -131,6 +131,8 @@ G_DECLARE_FINAL_TYPE (KsSyncEngine, ks_sync_engine, KS, SYNC_ENGINE, GObject)
  *   "file-failed" (const char *path, GError *error): a permanent failure,
  *     recorded in the journal's error list (or a dropped file that could
  *     not be read at all)
+ *   "file-dismissed" (const char *path): a failed file the user gave up
+ *     on, no longer failed (ks_sync_engine_dismiss())
  *   "scan-finished" (const char *folder_path, guint n_files)
  *
  * Hashing and thumbnails run on the thumbnailer's pool, scans and their
@@ -259,6 +261,13 @@ GPtrArray *ks_sync_engine_list_dropped_finish (KsSyncEngine *self,
 gboolean ks_sync_engine_retry (KsSyncEngine *self,
                                gint64        file_id,
                                GError      **error);
+
+/* A FAILED file the user gave up on: not tried again until it changes
+ * (a file of a watched folder), or forgotten (a dropped file: dropping
+ * it again tries it anew). Emits "file-dismissed". */
+gboolean ks_sync_engine_dismiss (KsSyncEngine *self,
+                                 gint64        file_id,
+                                 GError      **error);
 
 /* Completes when every folder has been scanned and nothing is left to
  * hash or upload (files waiting for a retry included; FAILED ones are
