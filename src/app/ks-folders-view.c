@@ -306,12 +306,27 @@ update_folder_rows (KsFoldersView *self)
     update_folder_row (self, row, folders->pdata[i++]);
 }
 
+/* A button of a failed file's row: @action on its id. */
+static GtkWidget *
+add_file_button (GtkWidget  *row,
+                 const char *label,
+                 const char *action,
+                 gint64      file_id)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_int64 (file_id));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  return button;
+}
+
 static GtkWidget *
 failure_row_new (const KsFolderFailure *failure)
 {
   GtkWidget       *row = adw_action_row_new ();
-  GtkWidget       *retry = gtk_button_new_with_mnemonic (_ ("_Retry"));
-  GtkWidget       *ignore = gtk_button_new_with_mnemonic (_ ("_Ignore"));
+  GtkWidget       *ignore;
   g_autofree char *name = g_path_get_basename (failure->path);
   g_autofree char *path = display_path (failure->path);
 
@@ -320,16 +335,10 @@ failure_row_new (const KsFolderFailure *failure)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), failure->message != NULL ? failure->message : "");
   gtk_widget_set_tooltip_text (row, path);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("image-missing-symbolic"));
-  gtk_widget_set_valign (retry, GTK_ALIGN_CENTER);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (retry), "folders.retry");
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (retry), g_variant_new_int64 (failure->file_id));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), retry);
+  add_file_button (row, _ ("_Retry"), "folders.retry", failure->file_id);
   /* Until the file changes, or, dropped, is dropped again. */
+  ignore = add_file_button (row, _ ("_Ignore"), "folders.ignore", failure->file_id);
   gtk_widget_set_tooltip_text (ignore, _ ("Stop trying to upload this file"));
-  gtk_widget_set_valign (ignore, GTK_ALIGN_CENTER);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (ignore), "folders.ignore");
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (ignore), g_variant_new_int64 (failure->file_id));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), ignore);
   return row;
 }
 
@@ -507,32 +516,24 @@ remove_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* "folders.retry" and "folders.ignore", of one failed file. */
 static void
-retry_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
+failed_file_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
 {
   KsFoldersView *self = KS_FOLDERS_VIEW (widget);
+  gint64         file_id = g_variant_get_int64 (parameter);
   g_autoptr (GError) error = NULL;
+  gboolean ok;
 
   if (self->engine == NULL)
     return;
-  if (!ks_sync_engine_retry (self->engine, g_variant_get_int64 (parameter), &error))
-    toast (self, error->message);
-  queue_refresh (self);
-}
-
-static void
-ignore_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  KsFoldersView *self = KS_FOLDERS_VIEW (widget);
-  g_autoptr (GError) error = NULL;
-
-  if (self->engine == NULL)
-    return;
-  if (!ks_sync_engine_dismiss (self->engine, g_variant_get_int64 (parameter), &error))
+  if (g_str_equal (action_name, "folders.ignore"))
+    ok = ks_sync_engine_dismiss (self->engine, file_id, &error);
+  else
+    ok = ks_sync_engine_retry (self->engine, file_id, &error);
+  if (!ok)
     toast (self, error->message);
   queue_refresh (self);
 }
@@ -589,8 +590,8 @@ ks_folders_view_class_init (KsFoldersViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsFoldersView, failed_group);
   gtk_widget_class_bind_template_child (widget_class, KsFoldersView, failed_list);
   gtk_widget_class_install_action (widget_class, "folders.remove", "s", remove_action);
-  gtk_widget_class_install_action (widget_class, "folders.retry", "x", retry_action);
-  gtk_widget_class_install_action (widget_class, "folders.ignore", "x", ignore_action);
+  gtk_widget_class_install_action (widget_class, "folders.retry", "x", failed_file_action);
+  gtk_widget_class_install_action (widget_class, "folders.ignore", "x", failed_file_action);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
