@@ -584,6 +584,10 @@ ks_journal_retry (KsJournal *self,
   return TRUE;
 }
 
+/* The error rows of a failed file, before it stops being one. */
+#define FORGET_ERRORS \
+  "DELETE FROM file_errors WHERE file_id IN (SELECT id FROM files WHERE state = 'failed' AND id = ?1)\0"
+
 gboolean
 ks_journal_dismiss (KsJournal *self,
                     gint64     file_id,
@@ -595,13 +599,10 @@ ks_journal_dismiss (KsJournal *self,
   g_return_val_if_fail (KS_IS_JOURNAL (self), FALSE);
 
   return ks_journal_update_file (self,
-                                 forget ? "DELETE FROM file_errors WHERE file_id IN"
-                                          "  (SELECT id FROM files WHERE state = 'failed' AND id = ?1)\0"
-                                          "DELETE FROM files WHERE state = 'failed' AND id = ?1\0"
-                                        : "DELETE FROM file_errors WHERE file_id IN"
-                                          "  (SELECT id FROM files WHERE state = 'failed' AND id = ?1)\0"
-                                          "UPDATE files SET state = 'skipped', attempts = 0, next_attempt_at = 0,"
-                                          "  last_error = NULL WHERE state = 'failed' AND id = ?1\0",
+                                 forget ? FORGET_ERRORS "DELETE FROM files WHERE state = 'failed' AND id = ?1\0"
+                                        : FORGET_ERRORS
+                                     "UPDATE files SET state = 'skipped', attempts = 0, next_attempt_at = 0,"
+                                     "  last_error = NULL WHERE state = 'failed' AND id = ?1\0",
                                  &p, error);
 }
 
