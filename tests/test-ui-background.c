@@ -499,6 +499,18 @@ check_one_failed (GVariant     *state,
   return !busy && ui_state_uint (state, "uploads-failed") == 1;
 }
 
+/* The selection bar is up, its Delete usable or not. */
+static gboolean
+check_delete_enabled (GVariant     *state,
+                      gconstpointer enabled)
+{
+  g_autofree const char **insensitive = NULL;
+
+  if (!ui_state_has_label (state, "Selected") || !g_variant_lookup (state, "insensitive-buttons", "^a&s", &insensitive))
+    return FALSE;
+  return g_strv_contains ((const char *const *) insensitive, "_Delete") != GPOINTER_TO_INT (enabled);
+}
+
 static gboolean
 check_none_failed (GVariant     *state,
                    gconstpointer count)
@@ -559,6 +571,16 @@ test_drops_survive_kill (void)
   ui_screenshot ("not-a-photo");
   ui_widget ("type:KsSyncIndicator>type:GtkMenuButton", "popdown", "");
   g_assert_cmpuint (ui_state_uint (state, "library-count"), ==, N_LATE + N_KILLED + 1);
+
+  /* Selected alone, its placeholder (first in the library) offers
+   * nothing to delete or download; with a photo beside it, it does. */
+  ui_widget ("type:KsPhotoGrid>type:GtkGridView", "action", "list.select-item((uint32 0, false, false))");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("only the placeholder selected", check_delete_enabled, GINT_TO_POINTER (FALSE), 30);
+  ui_widget ("type:KsPhotoGrid>type:GtkGridView", "action", "list.select-item((uint32 1, true, false))");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("a photo selected too", check_delete_enabled, GINT_TO_POINTER (TRUE), 30);
+  ui_widget ("type:KsPhotoGrid", "action", "grid.unselect-all");
 
   /* Given up on, from the Folders page: its placeholder goes too. */
   ui_widget ("type:KsWindow", "action", "win.show-page::folders");

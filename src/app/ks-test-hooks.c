@@ -74,17 +74,23 @@ find_widget (const char *selector)
 
 /* --- State */
 
+/* The texts of mapped labels; and the labels of mapped buttons that
+ * cannot be pressed (their action disabled, or made insensitive). */
 static void
 collect_labels (GtkWidget *widget,
-                GPtrArray *labels)
+                GPtrArray *labels,
+                GPtrArray *insensitive)
 {
   if (!gtk_widget_get_mapped (widget))
     return;
   if (GTK_IS_LABEL (widget) && *gtk_label_get_text (GTK_LABEL (widget)) != '\0')
     g_ptr_array_add (labels, (gpointer) gtk_label_get_text (GTK_LABEL (widget)));
+  if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) != NULL &&
+      !gtk_widget_is_sensitive (widget))
+    g_ptr_array_add (insensitive, (gpointer) gtk_button_get_label (GTK_BUTTON (widget)));
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    collect_labels (child, labels);
+    collect_labels (child, labels, insensitive);
 }
 
 static void
@@ -337,6 +343,7 @@ static GVariant *
 build_state (KsApplication *app)
 {
   g_autoptr (GPtrArray) labels = g_ptr_array_new ();
+  g_autoptr (GPtrArray) insensitive = g_ptr_array_new ();
   g_autoptr (GPtrArray) windows = g_ptr_array_new ();
   g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
   GtkWindow      *active = gtk_application_get_active_window (GTK_APPLICATION (app));
@@ -347,10 +354,12 @@ build_state (KsApplication *app)
     if (gtk_widget_get_mapped (l->data))
       {
         g_ptr_array_add (windows, (gpointer) G_OBJECT_TYPE_NAME (l->data));
-        collect_labels (l->data, labels);
+        collect_labels (l->data, labels, insensitive);
       }
   g_variant_builder_add (&builder, "{sv}", "windows",
                          g_variant_new_strv ((const char *const *) windows->pdata, windows->len));
+  g_variant_builder_add (&builder, "{sv}", "insensitive-buttons",
+                         g_variant_new_strv ((const char *const *) insensitive->pdata, insensitive->len));
   g_variant_builder_add (&builder, "{sv}", "labels",
                          g_variant_new_strv ((const char *const *) labels->pdata, labels->len));
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)

@@ -390,7 +390,11 @@ selection_changed_cb (KsWindow *self)
 {
   KsPhotoGrid *grid = current_grid (self);
   g_autoptr (GPtrArray) items = grid != NULL ? ks_photo_grid_get_selected (grid) : NULL;
-  gboolean any = items != NULL && items->len > 0;
+  gboolean any = FALSE;
+
+  /* Placeholders (on their way, or failed) are not photos yet. */
+  for (guint i = 0; items != NULL && i < items->len && !any; i++)
+    any = ks_photo_item_get_id (g_ptr_array_index (items, i)) != NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-selected-to-album", any);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-selected", any);
