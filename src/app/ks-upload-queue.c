@@ -40,7 +40,7 @@ struct _KsUploadQueue
   GCancellable     *cancellable;
   GHashTable       *entries;   /* path → GQueue of Entry, oldest first */
   GPtrArray        *unsent;    /* Entry, while there is no engine */
-  GPtrArray        *failed;    /* Entry */
+  GPtrArray        *failed;    /* Entry, oldest failure first */
   GHashTable       *restoring; /* unowned, nullable: the listing of earlier drops under way */
   guint             n_entries;
   guint64           next_seq;
@@ -50,7 +50,6 @@ struct _KsUploadQueue
   guint             n_done;
   gboolean          paused;
   int               pause_asked; /* -1, or what was asked before the engine came */
-  char             *last_error;
 };
 
 G_DEFINE_FINAL_TYPE (KsUploadQueue, ks_upload_queue, G_TYPE_OBJECT)
@@ -119,7 +118,6 @@ ks_upload_queue_finalize (GObject *object)
   g_ptr_array_unref (self->unsent);
   g_ptr_array_unref (self->failed);
   g_hash_table_unref (self->entries);
-  g_free (self->last_error);
 
   G_OBJECT_CLASS (ks_upload_queue_parent_class)->finalize (object);
 }
@@ -313,7 +311,10 @@ ks_upload_queue_get_last_error (KsUploadQueue *self)
 
   if (ks_upload_queue_get_offline (self) && self->n_entries > 0)
     return ks_sync_engine_get_last_error (self->engine);
-  return self->failed->len > 0 ? self->last_error : NULL;
+  /* The newest failure still shown, whatever the user dismissed since. */
+  if (self->failed->len == 0)
+    return NULL;
+  return ks_photo_item_get_error (((Entry *) g_ptr_array_index (self->failed, self->failed->len - 1))->item);
 }
 
 gboolean
@@ -379,9 +380,7 @@ entry_finished (KsUploadQueue *self,
   take_entry (self, entry);
   if (error != NULL)
     {
-      g_free (self->last_error);
-      self->last_error = g_strdup (error->message);
-      ks_photo_item_set_failed (entry->item, self->last_error);
+      ks_photo_item_set_failed (entry->item, error->message);
       entry->fetching = FALSE;
       g_ptr_array_add (self->failed, entry);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
