@@ -301,6 +301,19 @@ test_part_errors (Fixture      *fixture,
 }
 
 /* UploadPart through presigned URLs, as the Keepsake client does it. */
+/* GET @key (with @query) answers @status. */
+static void
+assert_get_status (Fixture    *fixture,
+                   const char *key,
+                   const char *query,
+                   guint       status)
+{
+  guint got = 0;
+  g_autoptr (GBytes) reply = ks_test_s3_request (fixture->s3, "GET", key, query, NULL, &got);
+
+  g_assert_cmpuint (got, ==, status);
+}
+
 /* Files the store was writing that nobody cleaned up. */
 static guint
 count_temp_files (Fixture *fixture)
@@ -343,7 +356,6 @@ test_disk_full (Fixture      *fixture,
   g_autofree char *query = g_strdup_printf ("uploadId=%s", upload_id);
   g_autofree char *etag = NULL;
   g_autofree char *log = NULL;
-  guint            status = 0;
 
   ks_test_server_set_file_size_limit (fixture->server, 6 * MIB);
   etag1 = upload_part_ok (fixture, "big.mov", upload_id, 1, part1);
@@ -355,12 +367,8 @@ test_disk_full (Fixture      *fixture,
   ks_test_s3_assert_error (msg, reply, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalError");
   g_clear_object (&msg);
   g_clear_pointer (&reply, g_bytes_unref);
-  reply = ks_test_s3_request (fixture->s3, "GET", "big.mov", NULL, NULL, &status);
-  g_assert_cmpuint (status, ==, SOUP_STATUS_NOT_FOUND);
-  g_clear_pointer (&reply, g_bytes_unref);
-  reply = ks_test_s3_request (fixture->s3, "GET", "big.mov", query, NULL, &status);
-  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
-  g_clear_pointer (&reply, g_bytes_unref);
+  assert_get_status (fixture, "big.mov", NULL, SOUP_STATUS_NOT_FOUND);
+  assert_get_status (fixture, "big.mov", query, SOUP_STATUS_OK);
 
   /* A photo no longer fits either; a small object still does. */
   ks_test_server_set_file_size_limit (fixture->server, 1 * MIB);
@@ -370,9 +378,7 @@ test_disk_full (Fixture      *fixture,
   ks_test_s3_assert_error (msg, reply, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalError");
   g_clear_object (&msg);
   g_clear_pointer (&reply, g_bytes_unref);
-  reply = ks_test_s3_request (fixture->s3, "GET", "photo.jpg", NULL, NULL, &status);
-  g_assert_cmpuint (status, ==, SOUP_STATUS_NOT_FOUND);
-  g_clear_pointer (&reply, g_bytes_unref);
+  assert_get_status (fixture, "photo.jpg", NULL, SOUP_STATUS_NOT_FOUND);
   g_free (ks_test_s3_put (fixture->s3, "note.txt", note));
   g_assert_cmpuint (count_temp_files (fixture), ==, 0);
   log = ks_test_server_dup_log (fixture->server);
