@@ -270,12 +270,14 @@ client_new (Fixture    *fx,
 static G_GNUC_UNUSED void
 client_free (Client *client)
 {
-  ks_feed_follower_stop (client->follower);
-  g_object_unref (client->follower);
-  g_object_run_dispose (G_OBJECT (client->cache));
+  if (client->follower != NULL)
+    ks_feed_follower_stop (client->follower);
+  g_clear_object (&client->follower);
+  if (client->cache != NULL)
+    ks_cache_stop (client->cache);
   /* Cancelled requests and threads still hold the cache: let them end. */
   spin (50);
-  g_object_unref (client->cache);
+  g_clear_object (&client->cache);
   g_object_unref (client->client);
   g_object_unref (client->tokens);
   g_ptr_array_unref (client->notes);

@@ -230,6 +230,71 @@ test_corrupt (Fixture      *fx,
   photos_free (p, 2);
 }
 
+static gboolean
+any_file_cb (gpointer data)
+{
+  Expect *expect = data;
+
+  return ks_cache_get_status (expect->client->cache).n_files > 0;
+}
+
+/* Background downloads hold the cache; stopped, it goes at once, and
+ * nothing more comes down. */
+static void
+test_stop (Fixture      *fx,
+           gconstpointer data)
+{
+  KsTestUser *alice = ks_test_api_user (fx->api, "alice");
+  KsTestUser *bob = ks_test_api_user (fx->api, "bob");
+  g_autoptr (Client) client = client_new (fx, bob, "bob");
+  g_autoptr (KsRateLimiter) limiter = ks_rate_limiter_new (2 * PHOTO_FILES);
+  g_autofree char *album = create_album (fx, alice, "Slow");
+  g_autofree char *files = g_build_filename (client->dir, "files", NULL);
+  Expect           expect = { client, NULL, NULL, NULL, 0 };
+  gpointer         cache = client->cache;
+  gpointer         follower = client->follower;
+  Photo           *p;
+  guint            n_files;
+
+  share_album (fx, alice, album, bob, "viewer");
+  p = add_many (fx, alice, album, "slow", 12);
+  /* 24 files at about four a second, two at a time. */
+  ks_cache_set_rate_limiter (client->cache, limiter);
+  ks_cache_set_download_concurrency (client->cache, 2);
+  ks_feed_follower_start (client->follower);
+  wait_until (any_file_cb, &expect, WAIT_MS, "the first file");
+
+  /* The follower goes first: the downloads hold the last references. */
+  ks_feed_follower_stop (client->follower);
+  g_object_add_weak_pointer (G_OBJECT (client->follower), &follower);
+  g_clear_object (&client->follower);
+  for (guint i = 0; i < 100 && follower != NULL; i++)
+    spin (20);
+  g_assert_null (follower);
+  ks_cache_stop (client->cache);
+  g_object_add_weak_pointer (G_OBJECT (cache), &cache);
+  g_clear_object (&client->cache);
+  for (guint i = 0; i < 100 && cache != NULL; i++)
+    spin (20);
+  g_assert_null (cache);
+
+  n_files = count_files (files);
+  g_assert_cmpuint (n_files, >, 0);
+  g_assert_cmpuint (n_files, <, 24);
+  spin (500);
+  g_assert_cmpuint (count_files (files), ==, n_files);
+
+  /* Opened again, it fetches the rest. */
+  client->cache = open_cache_at (fx, client->dir, bob->username, client->client);
+  client->follower = ks_feed_follower_new (client->cache);
+  ks_feed_follower_start (client->follower);
+  expect.n = 24;
+  wait_until (files_complete_cb, &expect, WAIT_MS, "the rest of the thumbnails");
+  for (guint i = 0; i < 12; i++)
+    assert_file (client, p[i].id, p[i].seed, KS_CACHE_FILE_GRID);
+  photos_free (p, 12);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -238,5 +303,6 @@ main (int    argc,
 
   g_test_add ("/cache/evict", Fixture, NULL, fixture_setup, test_evict, fixture_teardown);
   g_test_add ("/cache/corrupt", Fixture, NULL, fixture_setup, test_corrupt, fixture_teardown);
+  g_test_add ("/cache/stop", Fixture, NULL, fixture_setup, test_stop, fixture_teardown);
   return g_test_run ();
 }

@@ -251,6 +251,8 @@ stop (KsSyncService *self)
       ks_feed_follower_stop (self->follower);
     }
   g_clear_object (&self->follower);
+  if (self->cache != NULL)
+    ks_cache_stop (self->cache);
   g_clear_object (&self->cache);
   /* What was dropped and not uploaded waits in the journal. */
   if (self->queue != NULL)

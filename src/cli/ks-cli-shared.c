@@ -670,7 +670,7 @@ ks_cli_cmd_watch (KsCli              *cli,
   ks_feed_follower_flush_notifications (follower);
   ks_feed_follower_stop (follower);
   g_signal_handlers_disconnect_by_data (cached.cache, cli);
-  g_object_run_dispose (G_OBJECT (cached.cache));
+  ks_cache_stop (cached.cache);
   /* Let the cancelled requests finish before the objects go. */
   while (g_main_context_iteration (NULL, FALSE))
     ;

@@ -321,9 +321,10 @@ job_finish (Job    *job,
   g_clear_error (&error);
   ks_cache_blob_free (job->blob);
   g_free (job->key);
-  g_object_unref (job->self);
   g_free (job);
   ks_cache_kick_downloads (self);
+  /* The job's reference may be the last one: drop it once self is no longer used. */
+  g_object_unref (self);
 }
 
 static void

@@ -36,9 +36,7 @@ static guint       signals[N_SIGNALS];
 static void
 ks_cache_dispose (GObject *object)
 {
-  KsCache *self = KS_CACHE (object);
-
-  g_cancellable_cancel (self->cancellable);
+  ks_cache_stop (KS_CACHE (object));
   G_OBJECT_CLASS (ks_cache_parent_class)->dispose (object);
 }
 
@@ -347,6 +345,13 @@ ks_cache_set_budget (KsCache *self,
 }
 
 void
+ks_cache_stop (KsCache *self)
+{
+  g_return_if_fail (KS_IS_CACHE (self));
+  g_cancellable_cancel (self->cancellable);
+}
+
+void
 ks_cache_set_download_concurrency (KsCache *self,
                                    guint    n)
 {
@@ -369,6 +374,13 @@ ks_cache_set_background_downloads (KsCache *self,
 {
   g_return_if_fail (KS_IS_CACHE (self));
   self->background = enabled;
+  ks_cache_kick_downloads (self);
+}
+
+void
+ks_cache_fetch_missing (KsCache *self)
+{
+  g_return_if_fail (KS_IS_CACHE (self));
   ks_cache_kick_downloads (self);
 }
 

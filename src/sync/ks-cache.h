@@ -127,6 +127,10 @@ void     ks_cache_open_async (const char         *dir,
                               gpointer            user_data);
 KsCache *ks_cache_open_finish (GAsyncResult *result,
                                GError      **error);
+/* Cancels the cache's own downloads, URL refreshes and evictions, and
+ * starts none after. Downloads hold a reference until they end: call
+ * this before dropping the cache so that it goes at once. */
+void ks_cache_stop (KsCache *self);
 
 const char  *ks_cache_get_dir (KsCache *self);
 const char  *ks_cache_get_username (KsCache *self);
@@ -161,6 +165,10 @@ void ks_cache_set_rate_limiter (KsCache       *self,
  * the CLI's one-shot commands turn it off). */
 void ks_cache_set_background_downloads (KsCache *self,
                                         gboolean enabled);
+/* Starts background downloads of the files not on disk yet, such as
+ * those an earlier run stopped before; the follower does this when it
+ * starts. Nothing with background downloads off. */
+void ks_cache_fetch_missing (KsCache *self);
 
 /* ---- Reading: from the database, never the network ---- */
 

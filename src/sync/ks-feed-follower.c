@@ -445,6 +445,7 @@ ks_feed_follower_start (KsFeedFollower *self)
   self->monitor = g_network_monitor_get_default ();
   self->monitor_id = g_signal_connect (self->monitor, "network-changed", G_CALLBACK (network_changed_cb), self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  ks_cache_fetch_missing (self->cache);
   poll_now (self);
 }
 
