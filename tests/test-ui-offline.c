@@ -142,6 +142,15 @@ check_album (GVariant     *state,
          (data == NULL || ui_state_uint (state, "album-cached-files") == N_PHOTOS);
 }
 
+/* "Available Offline" checked, and every original in the cache. */
+static gboolean
+check_kept_offline (GVariant     *state,
+                    gconstpointer data)
+{
+  return check_album (state, "files") && state_bool (state, "album-offline") &&
+         ui_state_uint (state, "album-cached-originals") == N_PHOTOS;
+}
+
 static gboolean
 check_offline (GVariant     *state,
                gconstpointer offline)
@@ -249,6 +258,15 @@ test_shared_online (void)
   g_assert_false (state_bool (state, "offline"));
   g_assert_cmpuint (ui_state_uint (state, "offline-bars"), ==, 0);
   ui_screenshot ("album-online");
+
+  /* A friend's album can be kept whole on this computer. */
+  g_assert_true (state_bool (state, "album-offline-enabled"));
+  g_assert_false (state_bool (state, "album-offline"));
+  g_assert_cmpuint (ui_state_uint (state, "album-cached-originals"), ==, 0);
+  ui_widget ("type:KsWindow", "action", "win.album-offline");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("the originals kept", check_kept_offline, NULL, 60);
+  g_assert_true (ui_state_has_label (state, "“" ALBUM "” is kept on this computer"));
 }
 
 static gboolean
@@ -287,10 +305,11 @@ test_server_gone (void)
   state = ui_wait_for ("Shared with Me, offline", check_shared_offline, NULL, 30);
   ui_screenshot ("shared-offline");
 
-  /* Opened again offline: the rows, the thumbnails, a preview. */
+  /* Opened again offline: the rows, the thumbnails, a preview, and
+   * the originals it keeps. */
   ui_widget ("type:KsAlbumsView>type:AdwActionRow", "activate", "");
   g_clear_pointer (&state, g_variant_unref);
-  state = ui_wait_for ("the album offline", check_album, "files", 30);
+  state = ui_wait_for ("the album offline", check_kept_offline, NULL, 30);
   ui_widget ("album_grid>type:GtkGridView", "action", "list.activate-item(uint32 2)");
   g_clear_pointer (&state, g_variant_unref);
   state = ui_wait_for ("a preview from the cache", check_preview, NULL, 30);

@@ -175,6 +175,13 @@ test_create_album (void)
   ui_widget ("type:AdwMessageDialog", "response", "ok");
   state = ui_wait_for ("the new album", check_album, "Holidays", 30);
   g_assert_cmpuint (ui_state_uint (state, "album-count"), ==, 0);
+  /* "Available Offline" is for friends' albums (ui-offline). */
+  {
+    gboolean offline_enabled = TRUE;
+
+    g_assert_true (g_variant_lookup (state, "album-offline-enabled", "b", &offline_enabled));
+    g_assert_false (offline_enabled);
+  }
 
   /* Dropped on an album on screen: into the album (and the library). */
   ui_make_photos ("album", N_ALBUM, 40);

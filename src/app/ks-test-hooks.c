@@ -311,8 +311,10 @@ add_offline_state (GVariantBuilder *builder,
 {
   KsCachedPhotoList *feeder = window->album_photos != NULL ? ks_cached_photo_list_from_list (window->album_photos) : NULL;
   g_autoptr (GPtrArray) photos = NULL;
-  guint n_tiles = 0, n_thumbnails = 0, n_bars = 0, n_files = 0;
-  int   preview_width = 0;
+  guint    n_tiles = 0, n_thumbnails = 0, n_bars = 0, n_files = 0, n_originals = 0;
+  int      preview_width = 0;
+  GAction *offline_action = g_action_map_lookup_action (G_ACTION_MAP (window), "album-offline");
+  g_autoptr (GVariant) offline_state = g_action_get_state (offline_action);
 
   count_cached_widgets (GTK_WIDGET (window), &n_tiles, &n_thumbnails, &n_bars);
   if (cache != NULL && window->album != NULL)
@@ -322,6 +324,7 @@ add_offline_state (GVariantBuilder *builder,
       KsCachedPhoto *photo = g_ptr_array_index (photos, i);
 
       n_files += photo->has_grid && photo->has_preview;
+      n_originals += photo->has_original;
     }
   ks_viewer_get_preview_size (window->viewer, &preview_width, NULL);
 
@@ -336,6 +339,11 @@ add_offline_state (GVariantBuilder *builder,
   g_variant_builder_add (builder, "{sv}", "mapped-tiles", g_variant_new_uint32 (n_tiles));
   g_variant_builder_add (builder, "{sv}", "album-thumbnails", g_variant_new_uint32 (n_thumbnails));
   g_variant_builder_add (builder, "{sv}", "album-cached-files", g_variant_new_uint32 (n_files));
+  g_variant_builder_add (builder, "{sv}", "album-cached-originals", g_variant_new_uint32 (n_originals));
+  /* "Available Offline": whether the menu offers it, and its check. */
+  g_variant_builder_add (builder, "{sv}", "album-offline-enabled",
+                         g_variant_new_boolean (g_action_get_enabled (offline_action)));
+  g_variant_builder_add (builder, "{sv}", "album-offline", offline_state);
   g_variant_builder_add (builder, "{sv}", "viewer-preview-width", g_variant_new_uint32 ((guint) preview_width));
 }
 

@@ -192,9 +192,40 @@ open_album_activated (GSimpleAction *action,
                                    album_fetched_cb, g_object_ref (self));
 }
 
+/* Pinned with its originals: never evicted, and every photo full size
+ * on this computer. */
+static void
+album_offline_change_state (GSimpleAction *action,
+                            GVariant      *value,
+                            gpointer       user_data)
+{
+  KsWindow        *self = user_data;
+  KsCache         *cache = ks_window_get_shared_cache (self);
+  gboolean         offline = g_variant_get_boolean (value);
+  g_autofree char *message = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->album == NULL || !self->album_cached || cache == NULL)
+    return;
+  if (!ks_cache_set_pinned (cache, self->album->id, offline, offline, &error))
+    {
+      message = g_strdup_printf (_ ("Could not change “%s”: %s"), self->album->name, error->message);
+      ks_window_toast (self, message);
+      return;
+    }
+  g_simple_action_set_state (action, value);
+  if (offline)
+    message = g_strdup_printf (_ ("“%s” is kept on this computer, full size"), self->album->name);
+  else
+    message = g_strdup_printf (_ ("“%s” may be removed from this computer when space is needed"),
+                               self->album->name);
+  ks_window_toast (self, message);
+}
+
 static const GActionEntry window_entries[] = {
   { "import-uris", import_uris_activated, "as" },
   { "open-album", open_album_activated, "s" },
+  { "album-offline", NULL, NULL, "false", album_offline_change_state },
 };
 
 void
@@ -527,6 +558,20 @@ share_album_action (GtkWidget  *widget,
 
 /* --- Wiring */
 
+static void
+update_offline_action (KsWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "album-offline");
+  KsCache *cache = ks_window_get_shared_cache (self);
+  g_autoptr (KsCachedAlbum) cached = NULL;
+
+  if (self->album != NULL && self->album_cached && cache != NULL)
+    cached = ks_cache_get_album (cache, self->album->id, NULL);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), cached != NULL);
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_boolean (cached != NULL && cached->pinned && cached->keep_originals));
+}
+
 void
 ks_window_actions_update (KsWindow *self)
 {
@@ -541,6 +586,7 @@ ks_window_actions_update (KsWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-album", signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-photos", signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reload", signed_in);
+  update_offline_action (self);
 }
 
 void

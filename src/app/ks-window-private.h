@@ -26,6 +26,7 @@ struct _KsWindow
   KsPhotoList      *library;        /* nullable until signed in */
   KsPhotoList      *album_photos;   /* nullable: the album on screen */
   KsAlbum          *album;          /* nullable: the album on screen */
+  gboolean          album_cached;   /* it comes from the shared-album cache */
   char             *return_page;    /* where Back goes from an album */
   GListStore       *pending_import; /* files given before sign-in */
   GCancellable     *cancellable;
@@ -70,6 +71,7 @@ void     ks_window_open_album (KsWindow      *self,
                                const KsAlbum *album);
 void     ks_window_close_album (KsWindow *self);
 gboolean ks_window_album_accepts_photos (KsWindow *self);
+KsCache *ks_window_get_shared_cache (KsWindow *self);
 
 /* ks-window-actions.c */
 void ks_window_actions_class_init (GtkWidgetClass *widget_class);

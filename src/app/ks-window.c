@@ -128,8 +128,8 @@ album_copy (const KsAlbum *album)
 }
 
 /* (nullable) the application's shared-album cache, once open */
-static KsCache *
-shared_cache (KsWindow *self)
+KsCache *
+ks_window_get_shared_cache (KsWindow *self)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
@@ -154,15 +154,17 @@ ks_window_open_album (KsWindow      *self,
   g_clear_pointer (&self->album, ks_album_free);
   g_clear_object (&self->album_photos);
   self->album = album_copy (album);
+  self->album_cached = FALSE;
   /* Albums friends shared come from the cache the change feed keeps
    * current: the same online and offline. */
-  shared = shared_cache (self);
+  shared = ks_window_get_shared_cache (self);
   if (shared != NULL && g_strcmp0 (album->role, "owner") != 0 &&
       (cached = ks_cache_get_album (shared, album->id, NULL)) != NULL)
     {
       bar = ks_cached_offline_bar_new ();
       ks_cached_offline_bar_set_cache (KS_CACHED_OFFLINE_BAR (bar), shared);
       self->album_photos = ks_cached_photo_list_new (shared, album->id);
+      self->album_cached = TRUE;
     }
   else
     self->album_photos = ks_photo_list_new (ks_account_get_api (self->account), album->id);
@@ -186,6 +188,7 @@ ks_window_close_album (KsWindow *self)
   ks_photo_grid_set_banner (self->album_grid, NULL);
   g_clear_object (&self->album_photos);
   g_clear_pointer (&self->album, ks_album_free);
+  self->album_cached = FALSE;
 }
 
 static void
@@ -202,7 +205,7 @@ upload_files (KsWindow   *self,
               GListModel *files,
               const char *album_id)
 {
-  KsCache *cache = shared_cache (self);
+  KsCache *cache = ks_window_get_shared_cache (self);
 
   ks_upload_queue_add_files (self->queue, files, album_id);
   if (cache != NULL && ks_cache_get_offline (cache))
@@ -302,7 +305,7 @@ update_account_labels (KsWindow *self)
 static void
 shared_cache_changed_cb (KsWindow *self)
 {
-  ks_albums_view_set_cache (self->shared_view, shared_cache (self));
+  ks_albums_view_set_cache (self->shared_view, ks_window_get_shared_cache (self));
 }
 
 static void
@@ -455,7 +458,7 @@ static KsAlbum *
 cached_album (KsWindow   *self,
               const char *album_id)
 {
-  KsCache *cache = shared_cache (self);
+  KsCache *cache = ks_window_get_shared_cache (self);
   g_autoptr (KsCachedAlbum) cached = cache != NULL ? ks_cache_get_album (cache, album_id, NULL) : NULL;
   KsAlbum *album;
 
