@@ -139,6 +139,175 @@ test_link_expiry_and_album_delete (void)
   ks_test_api_expect_error (api, NULL, "GET", open_other, NULL, 404, "NotFound");
 }
 
+/* A share link as a browser opens it. */
+typedef struct
+{
+  guint status;
+  char *content_type;
+  char *csp;
+  char *referrer;
+  char *cache;
+  char *body;
+} Page;
+
+static void
+page_clear (Page *page)
+{
+  g_free (page->content_type);
+  g_free (page->csp);
+  g_free (page->referrer);
+  g_free (page->cache);
+  g_free (page->body);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Page, page_clear)
+
+static void
+open_in_browser (KsTestApi  *api,
+                 const char *path,
+                 const char *accept,
+                 Page       *page)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SoupMessage) msg = ks_test_server_new_message (ks_test_api_get_server (api), "GET", path);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) error = NULL;
+  SoupMessageHeaders *headers;
+
+  soup_session_set_proxy_resolver (session, NULL);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", accept);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  headers = soup_message_get_response_headers (msg);
+  page->status = soup_message_get_status (msg);
+  page->content_type = g_strdup (soup_message_headers_get_one (headers, "Content-Type"));
+  page->csp = g_strdup (soup_message_headers_get_one (headers, "Content-Security-Policy"));
+  page->referrer = g_strdup (soup_message_headers_get_one (headers, "Referrer-Policy"));
+  page->cache = g_strdup (soup_message_headers_get_one (headers, "Cache-Control"));
+  page->body = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "Vary"), ==, "Accept");
+}
+
+/* Every page, an album's or an error's: HTML that runs nothing. */
+static void
+assert_html_page (Page *page,
+                  guint status)
+{
+  g_assert_cmpuint (page->status, ==, status);
+  g_assert_cmpstr (page->content_type, ==, "text/html; charset=utf-8");
+  g_assert_nonnull (strstr (page->csp, "default-src 'none'"));
+  g_assert_null (strstr (page->csp, "script-src"));
+  g_assert_cmpstr (page->referrer, ==, "no-referrer");
+  g_assert_cmpstr (page->cache, ==, "no-store");
+  g_assert_true (g_str_has_prefix (page->body, "<!DOCTYPE html>"));
+  g_assert_null (strstr (page->body, "<script"));
+}
+
+/* The src of each <img>, unescaped. */
+static GPtrArray *
+page_images (const char *body)
+{
+  GPtrArray  *urls = g_ptr_array_new_with_free_func (g_free);
+  const char *at = body;
+
+  while ((at = strstr (at, "<img src=\"")) != NULL)
+    {
+      const char      *start = at + strlen ("<img src=\"");
+      const char      *end = strchr (start, '"');
+      g_autofree char *escaped = g_strndup (start, end - start);
+      g_auto (GStrv) parts = g_strsplit (escaped, "&amp;", -1);
+
+      g_assert_null (strchr (escaped, '<'));
+      g_ptr_array_add (urls, g_strjoinv ("&", parts));
+      at = end;
+    }
+  return urls;
+}
+
+static void
+test_link_page (void)
+{
+  g_autoptr (KsTestApi) api = ks_test_api_new ();
+  KsTestUser      *alice = ks_test_api_user (api, "alice");
+  g_autofree char *album = create_album (api, alice, "Tom & Jerry's <b>trip</b>");
+  g_autofree char *first = ks_test_api_upload_photo (api, alice, "page-1");
+  g_autofree char *second = ks_test_api_upload_photo (api, alice, "page-2");
+  g_autofree char *body = g_strdup_printf ("{\"photo_ids\":[\"%s\",\"%s\"]}", first, second);
+  g_autofree char *links = g_strdup_printf ("/v1/albums/%s/links", album);
+  g_autoptr (JsonNode) link = NULL;
+  g_autoptr (JsonNode) json = NULL;
+  g_autoptr (JsonNode) revoked = NULL;
+  g_autoptr (GPtrArray) images = NULL;
+  g_autofree char *open = NULL;
+  g_autofree char *paged = NULL;
+  g_autofree char *older = NULL;
+  g_autofree char *revoke = NULL;
+  g_auto (Page) page = { 0 };
+  g_auto (Page) one = { 0 };
+  g_auto (Page) next = { 0 };
+  g_auto (Page) gone = { 0 };
+  g_auto (Page) unknown = { 0 };
+  const char *browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+  const char *nav;
+
+  call_ok (api, alice, "POST", body, 200, "/v1/albums/%s/photos", album);
+  link = ks_test_api_expect (api, alice->token, "POST", links, "{\"expires_in\":3600}", 201);
+  open = g_strdup_printf ("/v1/links/%s", ks_test_json_get_string (link, "token"));
+
+  /* The name escaped, every thumbnail there and loadable by anyone. */
+  open_in_browser (api, open, browser, &page);
+  assert_html_page (&page, 200);
+  g_assert_nonnull (strstr (page.body, "<h1>Tom &amp; Jerry&apos;s &lt;b&gt;trip&lt;/b&gt;</h1>"));
+  g_assert_null (strstr (page.body, "<b>trip"));
+  g_assert_nonnull (strstr (page.body, "works until "));
+  g_assert_null (strstr (page.body, "Older photos"));
+  images = page_images (page.body);
+  g_assert_cmpuint (images->len, ==, 2);
+  for (guint i = 0; i < images->len; i++)
+    {
+      const char *seed = i == 0 ? "page-2/grid" : "page-1/grid"; /* newest first */
+      g_autoptr (GBytes) expected = ks_test_api_photo_bytes (seed, 300);
+      g_autoptr (GBytes) fetched = NULL;
+      guint status = 0;
+
+      fetched = ks_test_api_fetch (api, g_ptr_array_index (images, i), &status);
+      g_assert_cmpuint (status, ==, 200);
+      g_assert_true (g_bytes_equal (fetched, expected));
+    }
+
+  /* A page at a time, the way the page's own link goes on. */
+  paged = g_strdup_printf ("%s?limit=1", open);
+  open_in_browser (api, paged, browser, &one);
+  assert_html_page (&one, 200);
+  g_clear_pointer (&images, g_ptr_array_unref);
+  images = page_images (one.body);
+  g_assert_cmpuint (images->len, ==, 1);
+  nav = strstr (one.body, "<nav><a href=\"?cursor=");
+  g_assert_nonnull (nav);
+  older = g_strdup_printf ("%s%.*s", open, (int) strcspn (nav + strlen ("<nav><a href=\""), "\""),
+                           nav + strlen ("<nav><a href=\""));
+  open_in_browser (api, older, browser, &next);
+  assert_html_page (&next, 200);
+  g_clear_pointer (&images, g_ptr_array_unref);
+  images = page_images (next.body);
+  g_assert_cmpuint (images->len, ==, 1);
+
+  /* The apps still get JSON, asked for or not. */
+  json = ks_test_api_expect (api, NULL, "GET", open, NULL, 200);
+  g_assert_cmpstr (ks_test_json_get_string (json, "album.name"), ==, "Tom & Jerry's <b>trip</b>");
+
+  /* A link that no longer works says so, as a page. */
+  open_in_browser (api, "/v1/links/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", browser, &unknown);
+  assert_html_page (&unknown, 404);
+  g_assert_nonnull (strstr (unknown.body, "There is no such link"));
+  revoke = g_strdup_printf ("%s/%s", links, ks_test_json_get_string (link, "id"));
+  revoked = ks_test_api_expect (api, alice->token, "DELETE", revoke, NULL, 204);
+  open_in_browser (api, open, browser, &gone);
+  assert_html_page (&gone, 410);
+  g_assert_nonnull (strstr (gone.body, "This link was revoked"));
+  g_assert_null (strstr (gone.body, "<img"));
+}
+
 /* ---- The change feed ---- */
 
 static JsonNode *
@@ -406,6 +575,7 @@ main (int   argc,
 
   g_test_add_func ("/api/links/create-open-revoke", test_links);
   g_test_add_func ("/api/links/expiry-and-album-delete", test_link_expiry_and_album_delete);
+  g_test_add_func ("/api/links/browser-page", test_link_page);
   g_test_add_func ("/api/changes/visibility", test_feed_visibility);
   g_test_add_func ("/api/changes/paging", test_feed_paging);
   g_test_add_func ("/api/changes/long-poll-wakes", test_long_poll_wakes);

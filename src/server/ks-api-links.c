@@ -244,11 +244,9 @@ open_link (KsApiRequest *req,
   return FALSE;
 }
 
-/* GET /v1/links/{token}?cursor=C&limit=N, without a token of the IdP */
-JsonNode *
-ks_api_links_open (KsApiRequest *req,
-                   guint        *status,
-                   GError      **error)
+static JsonNode *
+link_photos (KsApiRequest *req,
+             GError      **error)
 {
   g_autoptr (JsonObject) album = json_object_new ();
   g_autoptr (KsApiStmt) stmt = NULL;
@@ -291,4 +289,24 @@ ks_api_links_open (KsApiRequest *req,
   reply = ks_api_list_node ("photos", g_steal_pointer (&photos), rc == SQLITE_ROW ? next : 0);
   json_object_set_object_member (json_node_get_object (reply), "album", g_steal_pointer (&album));
   return reply;
+}
+
+/* GET /v1/links/{token}?cursor=C&limit=N, without a token of the IdP:
+ * JSON, or a page for a browser (one that accepts text/html). */
+JsonNode *
+ks_api_links_open (KsApiRequest *req,
+                   guint        *status,
+                   GError      **error)
+{
+  g_autoptr (GError) page_error = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Vary", "Accept");
+  if (!ks_api_link_page_wanted (req->msg))
+    return link_photos (req, error);
+
+  reply = link_photos (req, &page_error);
+  ks_api_link_page_respond (req->msg, reply, page_error);
+  *status = KS_API_PAUSED;
+  return NULL;
 }

@@ -109,6 +109,9 @@ void   ks_api_respond (SoupServerMessage *msg,
                        guint              status,
                        JsonNode          *node,
                        const GError      *error);
+/* The HTTP status ks_api_respond() gives @error (500 for any but
+ * KS_API_ERROR). */
+guint ks_api_error_status (const GError *error);
 
 /* ks-api-db.c: statements are prepared once and kept; g_autoptr resets
  * one when it goes out of scope. Do not use one statement twice at once. */
@@ -474,5 +477,13 @@ JsonNode *ks_api_links_revoke (KsApiRequest *req,
 JsonNode *ks_api_links_open (KsApiRequest *req,
                              guint        *status,
                              GError      **error);
+
+/* ks-api-link-page.c: GET /v1/links/{token} for a browser */
+gboolean ks_api_link_page_wanted (SoupServerMessage *msg);
+/* Answers with the page of @reply (what the route gives the apps), or
+ * of @error when it is set. */
+void ks_api_link_page_respond (SoupServerMessage *msg,
+                               JsonNode          *reply,
+                               const GError      *error);
 
 G_END_DECLS

@@ -80,13 +80,25 @@ static const struct
   [KS_API_ERROR_PRECONDITION_FAILED] = { SOUP_STATUS_PRECONDITION_FAILED, "PreconditionFailed" },
 };
 
+static gboolean
+is_api_error (const GError *error)
+{
+  return error->domain == KS_API_ERROR && (guint) error->code < G_N_ELEMENTS (error_replies);
+}
+
+guint
+ks_api_error_status (const GError *error)
+{
+  return is_api_error (error) ? error_replies[error->code].status : SOUP_STATUS_INTERNAL_SERVER_ERROR;
+}
+
 static void
 respond_error (SoupServerMessage *msg,
                const GError      *error)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
-  if (error->domain != KS_API_ERROR || (guint) error->code >= G_N_ELEMENTS (error_replies))
+  if (!is_api_error (error))
     {
       /* Details stay in the log: they may name files or SQL. */
       g_warning ("API request failed: %s", error->message);
