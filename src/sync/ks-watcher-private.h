@@ -85,6 +85,7 @@ struct _KsWatcher
   guint         pending_id;
   guint         poll_id;
   gboolean      polling;     /* a poll round is in flight */
+  GPtrArray    *unpaired;    /* removals the last poll round could not pair yet */
   guint         degraded_id; /* "degraded" waits for an idle */
 
   GHashTable *records;        /* rel -> settle record */

@@ -567,13 +567,47 @@ diff_listing (KsWatch   *w,
   w->baseline = g_steal_pointer (&now);
 }
 
-/* A removal and a creation of the same inode in one round: a rename. */
+/* (transfer full) (nullable): the creation of @gone's inode, taken out
+ * of @created. */
+static Seen *
+take_pair (GPtrArray  *created,
+           const Seen *gone)
+{
+  for (guint j = 0; j < created->len; j++)
+    {
+      Seen *c = g_ptr_array_index (created, j);
+
+      if (c->inode == gone->inode && c->is_dir == gone->is_dir)
+        return g_ptr_array_steal_index (created, j);
+    }
+  return NULL;
+}
+
+static gboolean
+has_rel (GPtrArray  *seen,
+         const char *rel)
+{
+  for (guint i = 0; i < seen->len; i++)
+    if (g_str_equal (((Seen *) g_ptr_array_index (seen, i))->rel, rel))
+      return TRUE;
+  return FALSE;
+}
+
+/*
+ * A removal and a creation of the same inode: a rename. A round lists
+ * the directories one after another, so a move from one to another can
+ * land between their listings and its creation show a round after its
+ * removal: a removal left without a pair waits one round for it.
+ */
 static void
 apply_diff (KsWatcher *self,
             GPtrArray *created,
             GPtrArray *removed,
             GPtrArray *changed)
 {
+  g_autoptr (GPtrArray) earlier = g_steal_pointer (&self->unpaired);
+
+  self->unpaired = g_ptr_array_new_with_free_func (seen_free);
   for (guint i = 0; i < changed->len; i++)
     {
       Seen *seen = g_ptr_array_index (changed, i);
@@ -581,25 +615,35 @@ apply_diff (KsWatcher *self,
       ks_watcher_note_change (self, seen->rel, KS_CHANGE_WRITE, FALSE);
     }
 
-  for (guint i = 0; i < removed->len && ks_watcher_is_active (self); i++)
+  for (guint i = 0; earlier != NULL && i < earlier->len && ks_watcher_is_active (self); i++)
     {
-      Seen *gone = g_ptr_array_index (removed, i);
-      Seen *found = NULL;
+      Seen *gone = g_ptr_array_index (earlier, i);
+      Seen *found = take_pair (created, gone);
 
-      for (guint j = 0; j < created->len && found == NULL; j++)
-        {
-          Seen *c = g_ptr_array_index (created, j);
-
-          if (c->inode == gone->inode && c->is_dir == gone->is_dir)
-            found = g_ptr_array_steal_index (created, j);
-        }
       if (found != NULL)
-        {
-          ks_watcher_on_moved (self, gone->rel, found->rel);
-          seen_free (found);
-        }
+        ks_watcher_on_moved (self, gone->rel, found->rel);
       else
         ks_watcher_on_removed (self, gone->rel);
+      g_clear_pointer (&found, seen_free);
+    }
+
+  while (removed->len > 0 && ks_watcher_is_active (self))
+    {
+      Seen *gone = g_ptr_array_steal_index (removed, 0);
+      Seen *found = take_pair (created, gone);
+
+      if (found == NULL && !has_rel (created, gone->rel))
+        {
+          g_ptr_array_add (self->unpaired, gone);
+          continue;
+        }
+      /* Replaced in place (another inode at the same path): gone now. */
+      if (found != NULL)
+        ks_watcher_on_moved (self, gone->rel, found->rel);
+      else
+        ks_watcher_on_removed (self, gone->rel);
+      seen_free (gone);
+      g_clear_pointer (&found, seen_free);
     }
 
   /* Handlers of the signals above may have stopped the watcher. */
@@ -714,6 +758,7 @@ ks_watcher_tree_clear (KsWatcher *self)
   g_queue_clear_full (&self->pending, pending_dir_free);
   g_clear_handle_id (&self->pending_id, g_source_remove);
   self->polling = FALSE;
+  g_clear_pointer (&self->unpaired, g_ptr_array_unref);
   g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_handle_id (&self->degraded_id, g_source_remove);
   if (self->watches != NULL)
