@@ -425,6 +425,16 @@ test_errors (void)
 {
   g_autoptr (KsCognitoClient) client = ks_cognito_client_new (soup, info);
   const KsAuthFlow flows[] = { KS_AUTH_FLOW_SRP, KS_AUTH_FLOW_PASSWORD, KS_AUTH_FLOW_AUTO };
+  const struct
+  {
+    const char *password;
+    const char *missing;
+  } weak[] = {
+    { "correct horse battery", "upper case" },
+    { "CORRECT HORSE 9 !", "lower case" },
+    { "Correct horse battery!", "digit" },
+    { "Correcthorsebattery9", "symbol" },
+  };
   g_autoptr (GError) error = NULL;
   g_autoptr (KsTokens) fake = NULL;
 
@@ -446,7 +456,17 @@ test_errors (void)
 
   sign_up (client, "weak", "short", &error);
   assert_error (error, KS_CLOUD_ERROR_INVALID_PASSWORD);
+  g_assert_nonnull (strstr (error->message, "too short"));
   g_clear_error (&error);
+
+  /* Long enough, but the policy wants more: the error names what. */
+  for (guint i = 0; i < G_N_ELEMENTS (weak); i++)
+    {
+      sign_up (client, "weak", weak[i].password, &error);
+      assert_error (error, KS_CLOUD_ERROR_INVALID_PASSWORD);
+      g_assert_nonnull (strstr (error->message, weak[i].missing));
+      g_clear_error (&error);
+    }
 
   sign_up (client, "errors", PASSWORD, &error);
   assert_error (error, KS_CLOUD_ERROR_USERNAME_EXISTS);

@@ -138,6 +138,34 @@ code_for_type (const char      *type,
   return KS_CLOUD_ERROR_FAILED;
 }
 
+/* Cognito names the first rule of its password policy a new password
+ * breaks ("Password did not conform with policy: Password must have
+ * uppercase characters"); saying which beats listing them all. */
+static const struct
+{
+  const char *rule;
+  const char *sentence;
+} password_rules[] = {
+  { "not long enough", N_ ("This password is too short for the server: choose a longer one.") },
+  { "uppercase", N_ ("The server wants the password to have an upper case letter (A–Z).") },
+  { "lowercase", N_ ("The server wants the password to have a lower case letter (a–z).") },
+  { "numeric", N_ ("The server wants the password to have a digit (0–9).") },
+  { "symbol", N_ ("The server wants the password to have a symbol, such as ! or %.") },
+};
+
+static const char *
+password_policy_sentence (const char *message)
+{
+  if (message == NULL || strstr (message, "did not conform with policy") == NULL)
+    return NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (password_rules); i++)
+    if (strstr (message, password_rules[i].rule) != NULL)
+      return _ (password_rules[i].sentence);
+
+  return NULL;
+}
+
 GError *
 ks_cloud_error_from_cognito (const char      *type,
                              const char      *message,
@@ -151,6 +179,9 @@ ks_cloud_error_from_cognito (const char      *type,
   if (code == KS_CLOUD_ERROR_FAILED && g_str_equal (bare, "PasswordResetRequiredException"))
     return g_error_new_literal (KS_CLOUD_ERROR, code,
                                 _ ("You need to reset your password before you can sign in."));
+
+  if (code == KS_CLOUD_ERROR_INVALID_PASSWORD && password_policy_sentence (message) != NULL)
+    return g_error_new_literal (KS_CLOUD_ERROR, code, password_policy_sentence (message));
 
   return g_error_new_literal (KS_CLOUD_ERROR, code, cloud_error_sentence (code));
 }
