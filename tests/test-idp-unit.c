@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "ks-code-file.h"
 #include "ks-encoding.h"
 #include "ks-idp-private.h"
 #include "ks-jwt.h"
@@ -183,7 +184,7 @@ test_code_paths (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *path = ks_idp_code_path ("/data", "confirm", cases[i].username);
+      g_autofree char *path = ks_code_file_path ("/data", KS_CODE_CONFIRM, cases[i].username);
       g_autofree char *expected = g_build_filename ("/data", "confirmation-codes", cases[i].file, NULL);
 
       g_assert_cmpstr (path, ==, expected);

@@ -213,6 +213,53 @@ test_sign_up_auto_confirm (void)
   assert_signs_in (auto_server, "auto", IDP_PASSWORD);
 }
 
+/* Such a pool sends nothing at sign-up, so it does not require an address
+ * (the app's server for "This Computer"); a forgotten password's code
+ * then goes to the file only. */
+static void
+test_sign_up_without_email (void)
+{
+  g_autoptr (IdpServer) auto_server = idp_server_start (TRUE);
+  g_autofree char *body = g_strdup_printf ("{\"ClientId\":\"%s\",\"Username\":\"no-mail\","
+                                           "\"Password\":\"%s\"}",
+                                           auto_server->client_id, IDP_PASSWORD);
+  g_autofree char *refused = sign_up_body ("no-mail", IDP_PASSWORD, "[]");
+  g_autoptr (JsonObject) reply = idp_call_ok (auto_server, "SignUp", body);
+  g_autofree char *forgot = g_strdup_printf ("{\"ClientId\":\"%s\",\"Username\":\"no-mail\"}",
+                                             auto_server->client_id);
+  g_autoptr (JsonObject) sent = NULL;
+  g_autoptr (JsonObject) session = NULL;
+  g_autoptr (JsonObject) user = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *reset = NULL;
+  JsonArray       *attributes;
+  guint            status = 0;
+
+  /* The usual pool still wants one. */
+  idp_call_fails (server, "SignUp", refused, "InvalidParameterException");
+
+  g_assert_true (json_object_get_boolean_member (reply, "UserConfirmed"));
+  session = idp_password_auth (auto_server, "no-mail", IDP_PASSWORD, &status);
+  g_assert_cmpuint (status, ==, 200);
+  user = idp_with_token (auto_server, "GetUser",
+                         json_object_get_string_member (idp_result (session), "AccessToken"), &status);
+  g_assert_cmpuint (status, ==, 200);
+  attributes = json_object_get_array_member (user, "UserAttributes");
+  g_assert_cmpuint (json_array_get_length (attributes), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (attributes, 0), "Name"), ==,
+                   "sub");
+
+  sent = idp_call_ok (auto_server, "ForgotPassword", forgot);
+  g_assert_false (json_object_has_member (sent, "CodeDeliveryDetails"));
+  code = idp_read_code (auto_server, "reset", "no-mail");
+  reset = g_strdup_printf ("{\"ClientId\":\"%s\",\"Username\":\"no-mail\",\"ConfirmationCode\":\"%s\","
+                           "\"Password\":\"N3w-password\"}",
+                           auto_server->client_id, code);
+  json_object_unref (idp_call_ok (auto_server, "ConfirmForgotPassword", reset));
+  assert_refused (auto_server, "no-mail", IDP_PASSWORD, "NotAuthorizedException");
+  assert_signs_in (auto_server, "no-mail", "N3w-password");
+}
+
 /* ---- Codes ---- */
 
 static void
@@ -516,6 +563,7 @@ main (int   argc,
   g_test_add_func ("/idp/sign-up/attributes", test_sign_up_attributes);
   g_test_add_func ("/idp/sign-up/usernames", test_sign_up_usernames);
   g_test_add_func ("/idp/sign-up/auto-confirm", test_sign_up_auto_confirm);
+  g_test_add_func ("/idp/sign-up/without-email", test_sign_up_without_email);
   g_test_add_func ("/idp/confirm/codes", test_confirm_codes);
   g_test_add_func ("/idp/confirm/expired", test_confirm_expired);
   g_test_add_func ("/idp/confirm/attempt-limit", test_confirm_attempt_limit);

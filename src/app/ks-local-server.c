@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-code-file.h"
 #include "ks-local-server.h"
 
 #define LISTENING_PREFIX "keepsake-server listening on "
@@ -171,13 +172,37 @@ start_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static char *
+dup_data_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "keepsake", "server", NULL);
+}
+
+char *
+ks_local_server_read_code (const char *purpose,
+                           const char *username)
+{
+  g_autofree char *data_path = dup_data_path ();
+  g_autofree char *path = ks_code_file_path (data_path, purpose, username);
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, &error))
+    {
+      g_debug ("No code for “%s”: %s", username, error->message);
+      return NULL;
+    }
+  g_strstrip (contents);
+  return *contents != '\0' ? g_steal_pointer (&contents) : NULL;
+}
+
 static GSubprocess *
 spawn_server (GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) local_error = NULL;
   g_autofree char *binary = ks_local_server_find_binary ();
-  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "keepsake", "server", NULL);
+  g_autofree char *data_dir = dup_data_path ();
   GSubprocess     *process;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -185,7 +210,8 @@ spawn_server (GError **error)
 
   g_debug ("Starting %s --data-dir %s", binary, data_dir);
   /* Nobody reads e-mail on the embedded server: accounts are confirmed
-   * at once. */
+   * at once and need no address; a forgotten password's code is read
+   * from its data (ks_local_server_read_code()). */
   process = g_subprocess_launcher_spawn (launcher, &local_error, binary,
                                          "--data-dir", data_dir,
                                          "--listen", "127.0.0.1:0",

@@ -31,6 +31,12 @@ char *ks_local_server_start_finish (KsLocalServer *self,
 /* (nullable): the URL while the child runs. */
 const char *ks_local_server_get_url (KsLocalServer *self);
 
+/* The code the server left for @username, @purpose being KS_CODE_CONFIRM
+ * or KS_CODE_RESET (ks-code-file.h): it mails nobody, and its data is
+ * this user's. NULL when there is none. */
+char *ks_local_server_read_code (const char *purpose,
+                                 const char *username);
+
 /* SIGTERM, then waits up to a few seconds for the child to exit. */
 void ks_local_server_stop (KsLocalServer *self);
 

@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 
 #include "ks-cloud-error.h"
+#include "ks-code-file.h"
+#include "ks-local-server.h"
 #include "ks-setup-view-private.h"
 
 void
@@ -182,13 +184,15 @@ sign_up_clicked_cb (KsSetupView *self)
   g_autofree char *username = ks_setup_view_get_text (self->sign_up_username);
   g_autofree char *email = ks_setup_view_get_text (self->sign_up_email);
   const char      *password = gtk_editable_get_text (GTK_EDITABLE (self->sign_up_password));
+  /* The server on this computer mails nobody (ks_setup_forms_follow_account()). */
+  gboolean wants_email = !ks_account_is_local (self->account);
 
   if (*username == '\0' || strpbrk (username, " \t") != NULL)
     {
       ks_setup_view_set_error (self->sign_up_error, _ ("Choose a username without spaces."));
       return;
     }
-  if (strchr (email, '@') == NULL)
+  if (wants_email && strchr (email, '@') == NULL)
     {
       ks_setup_view_set_error (self->sign_up_error,
                                _ ("Enter your email address: it is where codes to confirm your "
@@ -202,7 +206,8 @@ sign_up_clicked_cb (KsSetupView *self)
     }
 
   remember_credentials (self, username, password);
-  ks_cognito_client_sign_up_async (ks_account_get_cognito (self->account), username, password, email,
+  ks_cognito_client_sign_up_async (ks_account_get_cognito (self->account), username, password,
+                                   wants_email ? email : NULL,
                                    self->cancellable, signed_up_cb,
                                    form_request_new (self, self->sign_up_button, self->sign_up_error));
 }
@@ -279,6 +284,7 @@ forgot_cb (GObject      *source,
   g_autoptr (FormRequest) request = user_data;
   KsSetupView *self = request->self;
   g_autoptr (GError) error = NULL;
+  g_autofree char *code = NULL;
 
   if (!ks_cognito_client_forgot_password_finish (KS_COGNITO_CLIENT (source), result, &error))
     {
@@ -288,11 +294,22 @@ forgot_cb (GObject      *source,
   if (!form_request_done (request, NULL))
     return;
 
-  gtk_editable_set_text (GTK_EDITABLE (self->reset_code), "");
+  /* The server on this computer left the code in its data, which is this
+   * user's: asking them to find it would only be in the way. */
+  code = ks_account_is_local (self->account)
+             ? ks_local_server_read_code (KS_CODE_RESET, self->username)
+             : NULL;
+  gtk_editable_set_text (GTK_EDITABLE (self->reset_code), code != NULL ? code : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->reset_code), code == NULL);
+  adw_status_page_set_description (self->reset_page,
+                                   code != NULL
+                                       ? _ ("Choose the password you want to use from now on.")
+                                       : _ ("Enter the code from the email and the password you "
+                                            "want to use from now on."));
   gtk_editable_set_text (GTK_EDITABLE (self->reset_password), "");
   ks_setup_view_set_error (self->reset_error, NULL);
   ks_setup_view_push (self, "reset");
-  gtk_widget_grab_focus (GTK_WIDGET (self->reset_code));
+  gtk_widget_grab_focus (GTK_WIDGET (code != NULL ? self->reset_password : self->reset_code));
 }
 
 static void
@@ -340,7 +357,10 @@ reset_clicked_cb (KsSetupView *self)
 
   if (*code == '\0' || *password == '\0')
     {
-      ks_setup_view_set_error (self->reset_error, _ ("Enter the code from the email and a new password."));
+      ks_setup_view_set_error (self->reset_error,
+                               gtk_widget_get_visible (GTK_WIDGET (self->reset_code))
+                                   ? _ ("Enter the code from the email and a new password.")
+                                   : _ ("Enter a new password."));
       return;
     }
   remember_credentials (self, self->username, password);
@@ -389,6 +409,8 @@ entry_activated_cb (KsSetupView *self,
   GtkButton *buttons[] = { self->connect_button, self->sign_in_button, self->sign_up_button,
                            self->confirm_button, self->forgot_button, self->reset_button };
 
+  while (next != NULL && !gtk_widget_get_visible (next))
+    next = gtk_widget_get_next_sibling (next);
   if (ADW_IS_ENTRY_ROW (next))
     {
       gtk_widget_grab_focus (next);
@@ -398,6 +420,23 @@ entry_activated_cb (KsSetupView *self,
     if (gtk_widget_is_ancestor (GTK_WIDGET (buttons[i]), gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (row)))) &&
         gtk_widget_get_sensitive (GTK_WIDGET (buttons[i])))
       g_signal_emit_by_name (buttons[i], "clicked");
+}
+
+/* The server on this computer confirms accounts at once and mails
+ * nobody: its sign-up asks for no e-mail address, and a forgotten
+ * password needs no code from the user. */
+void
+ks_setup_forms_follow_account (KsSetupView *self)
+{
+  gboolean local = self->account != NULL && ks_account_is_local (self->account);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->sign_up_email), !local);
+  adw_status_page_set_description (self->forgot_page,
+                                   local ? _ ("Enter your username to choose a new password.")
+                                         : _ ("Enter your username. A code to choose a new "
+                                              "password will be sent to your email address."));
+  gtk_button_set_label (self->forgot_button, local ? _ ("_Continue") : _ ("_Send Code"));
+  g_object_set_data (G_OBJECT (self->forgot_button), "ks-label", NULL);
 }
 
 void
@@ -417,9 +456,11 @@ ks_setup_forms_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, confirm_code);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, confirm_error);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, confirm_button);
+  gtk_widget_class_bind_template_child (widget_class, KsSetupView, forgot_page);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, forgot_username);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, forgot_error);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, forgot_button);
+  gtk_widget_class_bind_template_child (widget_class, KsSetupView, reset_page);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, reset_code);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, reset_password);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, reset_error);

@@ -50,14 +50,16 @@ struct _KsSetupView
   GtkLabel      *confirm_error;
   GtkButton     *confirm_button;
 
-  AdwEntryRow *forgot_username;
-  GtkLabel    *forgot_error;
-  GtkButton   *forgot_button;
+  AdwStatusPage *forgot_page;
+  AdwEntryRow   *forgot_username;
+  GtkLabel      *forgot_error;
+  GtkButton     *forgot_button;
 
-  AdwEntryRow *reset_code;
-  AdwEntryRow *reset_password;
-  GtkLabel    *reset_error;
-  GtkButton   *reset_button;
+  AdwStatusPage *reset_page;
+  AdwEntryRow   *reset_code;
+  AdwEntryRow   *reset_password;
+  GtkLabel      *reset_error;
+  GtkButton     *reset_button;
 };
 
 /* ks-setup-view.c */
@@ -82,5 +84,7 @@ void ks_setup_forms_sign_in (KsSetupView *self,
                              GtkButton   *button,
                              GtkLabel    *error_label);
 void ks_setup_forms_forget_secrets (KsSetupView *self);
+/* Fits the forms to the account's server (the local one or another). */
+void ks_setup_forms_follow_account (KsSetupView *self);
 
 G_END_DECLS

@@ -161,6 +161,7 @@ update_sign_in_description (KsSetupView *self)
   else if (uri != NULL && g_uri_get_host (uri) != NULL)
     description = g_strdup_printf (_ ("Use your account on %s."), g_uri_get_host (uri));
   adw_status_page_set_description (self->sign_in_page, description);
+  ks_setup_forms_follow_account (self);
 }
 
 void

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "ks-code-file.h"
 #include "ks-idp-private.h"
 #include "ks-idp-store.h"
 
@@ -41,47 +42,30 @@ mask_email (const char *email)
   return g_strdup_printf ("%s***@%s***", first, domain_first);
 }
 
+/* A user without an address (signed up on a server with --auto-confirm)
+ * gets the code in the file only, and no CodeDeliveryDetails. */
 JsonNode *
 ks_idp_code_delivery_reply (const char *email)
 {
-  g_autofree char *destination = mask_email (email);
-  JsonObject      *details = json_object_new ();
+  g_autofree char *destination = NULL;
+  JsonObject      *details = NULL;
   JsonObject      *reply = json_object_new ();
   JsonNode        *node = json_node_new (JSON_NODE_OBJECT);
 
+  if (email == NULL)
+    {
+      json_node_take_object (node, reply);
+      return node;
+    }
+
+  destination = mask_email (email);
+  details = json_object_new ();
   json_object_set_string_member (details, "Destination", destination);
   json_object_set_string_member (details, "DeliveryMedium", "EMAIL");
   json_object_set_string_member (details, "AttributeName", "email");
   json_object_set_object_member (reply, "CodeDeliveryDetails", details);
   json_node_take_object (node, reply);
   return node;
-}
-
-/* A file name for any username: percent-escaped, and never "." or "..". */
-static char *
-code_file_name (const char *username)
-{
-  g_autofree char *escaped = g_uri_escape_string (username, "@+", FALSE);
-
-  if (escaped[0] == '.')
-    return g_strconcat ("%2E", escaped + 1, NULL);
-  return g_steal_pointer (&escaped);
-}
-
-static const char *
-code_dir_name (const char *purpose)
-{
-  return g_str_equal (purpose, "confirm") ? "confirmation-codes" : "password-reset-codes";
-}
-
-char *
-ks_idp_code_path (const char *data_path,
-                  const char *purpose,
-                  const char *username)
-{
-  g_autofree char *name = code_file_name (username);
-
-  return g_build_filename (data_path, code_dir_name (purpose), name, NULL);
 }
 
 /*
@@ -96,7 +80,7 @@ deliver (KsIdpCall       *call,
          const char      *purpose,
          const char      *code)
 {
-  g_autofree char *path = ks_idp_code_path (call->idp->data_path, purpose, user->username);
+  g_autofree char *path = ks_code_file_path (call->idp->data_path, purpose, user->username);
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *contents = g_strconcat (code, "\n", NULL);
   g_autoptr (GError) error = NULL;
@@ -108,7 +92,7 @@ deliver (KsIdpCall       *call,
 
   g_message ("%s code for “%s” (%s): %s",
              g_str_equal (purpose, "confirm") ? "Confirmation" : "Password reset",
-             user->username, user->email, code);
+             user->username, user->email != NULL ? user->email : "no e-mail address", code);
 }
 
 /* A fresh code for @purpose ("confirm" or "reset"), stored and sent. */

@@ -126,9 +126,6 @@ gboolean ks_idp_check_email (const char *email,
                              GError    **error);
 
 /* ks-idp-codes.c */
-char     *ks_idp_code_path (const char *data_path,
-                            const char *purpose,
-                            const char *username);
 JsonNode *ks_idp_code_delivery_reply (const char *email);
 gboolean  ks_idp_send_code (KsIdpCall       *call,
                             const KsIdpUser *user,

@@ -67,9 +67,11 @@ get_attribute (JsonNode    *element,
          ks_idp_get_string (object, "Value", FALSE, out_value, error);
 }
 
-/* UserAttributes: only "email" is in this pool's schema, and required. */
+/* UserAttributes: only "email" is in this pool's schema, required unless
+ * @required is FALSE (then a missing one leaves @out_email NULL). */
 static gboolean
 get_email (JsonObject  *body,
+           gboolean     required,
            const char **out_email,
            GError     **error)
 {
@@ -102,7 +104,7 @@ get_email (JsonObject  *body,
     }
 
   if (*out_email == NULL)
-    return schema_error (error, "email: The attribute is required");
+    return !required || schema_error (error, "email: The attribute is required");
   return ks_idp_check_email (*out_email, error);
 }
 
@@ -165,7 +167,7 @@ ks_idp_sign_up (KsIdpCall *call,
   if (!check_common (call, members, &username, error) ||
       !ks_idp_check_username (username, error) ||
       !ks_idp_get_string (call->body, "Password", FALSE, &password, error) ||
-      !get_email (call->body, &email, error) ||
+      !get_email (call->body, !call->auto_confirm, &email, error) ||
       !check_validation_data (call->body, error))
     return NULL;
 
@@ -182,7 +184,9 @@ ks_idp_sign_up (KsIdpCall *call,
   user->username = g_strdup (username);
   user->email = g_strdup (email);
   /* --auto-confirm stands for a pre-sign-up trigger with autoConfirmUser:
-   * confirmed, but nobody checked the address. */
+   * confirmed, but nobody checked the address. Such a pool sends nothing
+   * at sign-up, so it does not require one (the app's own server on
+   * this computer has nobody to write to). */
   user->confirmed = call->auto_confirm;
   if (!ks_srp_make_verifier (call->idp->pool_id, username, password, &user->salt, &user->verifier, error) ||
       !add_user (call, user, error))

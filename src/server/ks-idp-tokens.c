@@ -59,8 +59,11 @@ sign_id_token (KsIdpCall          *call,
   set_common_claims (call, claims, context, event_id, "id");
   json_object_set_string_member (claims, "aud", call->idp->client_id);
   json_object_set_string_member (claims, "cognito:username", context->user->username);
-  json_object_set_string_member (claims, "email", context->user->email);
-  json_object_set_boolean_member (claims, "email_verified", context->user->email_verified);
+  if (context->user->email != NULL)
+    {
+      json_object_set_string_member (claims, "email", context->user->email);
+      json_object_set_boolean_member (claims, "email_verified", context->user->email_verified);
+    }
 
   return ks_jwt_sign (call->idp->signing_key, claims, error);
 }
@@ -319,8 +322,11 @@ ks_idp_get_user (KsIdpCall *call,
 
   attributes = json_array_new ();
   add_attribute (attributes, "sub", user->sub);
-  add_attribute (attributes, "email", user->email);
-  add_attribute (attributes, "email_verified", user->email_verified ? "true" : "false");
+  if (user->email != NULL)
+    {
+      add_attribute (attributes, "email", user->email);
+      add_attribute (attributes, "email_verified", user->email_verified ? "true" : "false");
+    }
 
   reply = json_object_new ();
   json_object_set_string_member (reply, "Username", user->username);

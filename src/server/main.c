@@ -69,7 +69,7 @@ options_context_new (Options *options)
       "AWS region name for a new data directory (default: " KS_SERVER_DEFAULT_REGION ")",
       "REGION" },
     { "auto-confirm", 0, 0, G_OPTION_ARG_NONE, &options->auto_confirm,
-      "Confirm sign-ups without a code", NULL },
+      "Confirm sign-ups without a code; an e-mail address is then optional", NULL },
     { "sweep-interval", 0, 0, G_OPTION_ARG_STRING, &options->sweep_interval,
       "How often to remove abandoned uploads and old deleted photos; 0 never (default: 1h)",
       "DURATION" },
