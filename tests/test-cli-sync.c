@@ -75,6 +75,19 @@ write_text (const char *dir,
   g_assert_no_error (error);
 }
 
+/* The line of a table that starts with @first (a folder's path). */
+static char *
+table_row (const char *table,
+           const char *first)
+{
+  g_auto (GStrv) lines = g_strsplit (table, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], first) && lines[i][strlen (first)] == ' ')
+      return g_strdup (lines[i]);
+  g_error ("No row for %s in:\n%s", first, table);
+}
+
 static JsonObject *
 find_folder (JsonArray  *folders,
              const char *path)
@@ -146,6 +159,7 @@ test_commands (CliFixture   *fx,
   g_autofree char *d = cli_write_png (loose, "d.png", 20, 20, 4);
   g_autofree char *broken = write_truncated_png (holiday, "broken.png");
   g_autoptr (GHashTable) photos = NULL;
+  g_autofree char *holiday_album = NULL;
 
   write_text (holiday, "notes.txt");
   cli_sign_up (fx, alice, FILE_STORE);
@@ -274,6 +288,23 @@ test_commands (CliFixture   *fx,
 
     g_assert_true (g_hash_table_contains (photos, sha));
     g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (photos, sha)), ==, 0);
+  }
+
+  /* The folder's album exists now: listed by its name, and its id. */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "sync", "list");
+    g_autoptr (JsonNode) root = cli_json (&run);
+    JsonObject *folder = find_folder (array_of (root), holiday);
+    g_auto (CliRun) table = cli_run (alice, NULL, "sync", "list");
+    g_autofree char *row = NULL;
+
+    g_assert_cmpstr (json_object_get_string_member (folder, "album"), ==, "Holiday");
+    holiday_album = g_strdup (json_object_get_string_member (folder, "album_id"));
+    g_assert_true (g_uuid_string_is_valid (holiday_album));
+    g_assert_null (json_object_get_string_member (find_folder (array_of (root), loose), "album_id"));
+    row = table_row (table.out, holiday);
+    g_assert_nonnull (strstr (row, " Holiday "));
+    g_assert_null (strstr (row, holiday_album));
   }
 
   /* errors: the damaged file and why. */
@@ -410,6 +441,15 @@ test_commands (CliFixture   *fx,
   }
   /* Nor for a server that is gone: exit 4, the photo still to do. */
   ks_test_server_stop (fx->server);
+  {
+    /* The list is the journal's: albums by id then. */
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "list");
+    g_autofree char *row = NULL;
+
+    g_assert_cmpint (run.status, ==, 0);
+    row = table_row (run.out, holiday);
+    g_assert_nonnull (strstr (row, holiday_album));
+  }
   {
     g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
 

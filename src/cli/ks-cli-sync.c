@@ -167,6 +167,38 @@ count_queued (const guint64 *counts)
          counts[KS_JOURNAL_FILE_QUEUED] + counts[KS_JOURNAL_FILE_UPLOADING];
 }
 
+/* The names of the albums folders feed, by id, when the server answers;
+ * NULL offline or signed out (the list is the journal's, and shows ids
+ * then). */
+static GHashTable *
+album_names (KsCli     *cli,
+             GPtrArray *folders)
+{
+  g_autoptr (GPtrArray) albums = NULL;
+  g_autoptr (GError) error = NULL;
+  GHashTable *names;
+  gboolean    any = FALSE;
+
+  for (guint i = 0; i < folders->len && !any; i++)
+    any = ks_sync_folder_get_album (g_ptr_array_index (folders, i), NULL) == KS_SYNC_ALBUM_ID;
+  if (!any)
+    return NULL;
+  if (!ks_cli_connect (cli, &error) || (albums = ks_cli_list_albums (cli, &error)) == NULL)
+    {
+      g_debug ("Album names not looked up: %s", error->message);
+      return NULL;
+    }
+
+  names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < albums->len; i++)
+    {
+      KsAlbum *album = g_ptr_array_index (albums, i);
+
+      g_hash_table_insert (names, g_strdup (album->id), g_strdup (album->name));
+    }
+  return names;
+}
+
 int
 ks_cli_cmd_sync_list (KsCli              *cli,
                       const KsCliCommand *command,
@@ -176,6 +208,7 @@ ks_cli_cmd_sync_list (KsCli              *cli,
   g_autoptr (KsJournal) journal = NULL;
   g_autoptr (GPtrArray) folders = NULL;
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr (GHashTable) names = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
   JsonArray *array = json_array_new ();
@@ -187,6 +220,7 @@ ks_cli_cmd_sync_list (KsCli              *cli,
   journal = open_journal (cli, &error);
   if (journal == NULL || (folders = ks_journal_list_folders (journal, &error)) == NULL)
     return ks_cli_fail (error);
+  names = album_names (cli, folders);
 
   g_ptr_array_add (rows, g_strsplit (_ ("FOLDER|ALBUM|DONE|QUEUED|FAILED|STATE"), "|", -1));
   for (guint i = 0; i < folders->len; i++)
@@ -195,15 +229,22 @@ ks_cli_cmd_sync_list (KsCli              *cli,
       guint64          counts[KS_JOURNAL_N_FILE_STATES] = { 0 };
       g_autofree char *owned = NULL;
       const char      *album = album_text (folder, &owned);
-      char           **row = g_new0 (char *, 7);
-      JsonObject      *object = json_object_new ();
+      const char      *album_id = NULL;
+      const char      *name = NULL;
+      char           **row;
+      JsonObject      *object;
 
       if (g_str_has_prefix (folder->path, "drop:"))
         continue;
       if (!ks_journal_count_states (journal, folder->id, counts, &error))
         return ks_cli_fail (error);
+      if (ks_sync_folder_get_album (folder, &album_id) != KS_SYNC_ALBUM_ID)
+        album_id = NULL;
+      if (album_id != NULL && names != NULL)
+        name = g_hash_table_lookup (names, album_id);
+      row = g_new0 (char *, 7);
       row[0] = g_strdup (folder->path);
-      row[1] = g_strdup (album);
+      row[1] = g_strdup (name != NULL ? name : album);
       row[2] = g_strdup_printf ("%" G_GUINT64_FORMAT, counts[KS_JOURNAL_FILE_DONE]);
       row[3] = g_strdup_printf ("%" G_GUINT64_FORMAT, count_queued (counts));
       row[4] = g_strdup_printf ("%" G_GUINT64_FORMAT, counts[KS_JOURNAL_FILE_FAILED]);
@@ -211,8 +252,10 @@ ks_cli_cmd_sync_list (KsCli              *cli,
                               : g_strdup (_ ("watched"));
       g_ptr_array_add (rows, row);
 
+      object = json_object_new ();
       json_object_set_string_member (object, "path", folder->path);
-      json_object_set_string_member (object, "album", album);
+      json_object_set_string_member (object, "album", name != NULL ? name : album);
+      json_object_set_string_member (object, "album_id", album_id);
       json_object_set_boolean_member (object, "paused", folder->paused);
       json_object_set_object_member (object, "files", counts_to_json (counts));
       json_array_add_object_element (array, object);
