@@ -386,19 +386,53 @@ download_selected_action (GtkWidget  *widget,
 /* --- Wiring */
 
 static void
+unwatch_placeholders (KsWindow *self);
+
+static void
 selection_changed_cb (KsWindow *self)
 {
   KsPhotoGrid *grid = current_grid (self);
   g_autoptr (GPtrArray) items = grid != NULL ? ks_photo_grid_get_selected (grid) : NULL;
   gboolean any = FALSE;
 
-  /* Placeholders (on their way, or failed) are not photos yet. */
+  if (self->selected_placeholders == NULL) /* disposed */
+    return;
+
+  /* Placeholders (on their way, or failed) are not photos yet; one that
+   * becomes a photo while selected changes what the selection offers. */
+  unwatch_placeholders (self);
   for (guint i = 0; items != NULL && i < items->len && !any; i++)
     any = ks_photo_item_get_id (g_ptr_array_index (items, i)) != NULL;
+  for (guint i = 0; items != NULL && i < items->len && !any; i++)
+    {
+      KsPhotoItem *item = g_ptr_array_index (items, i);
+
+      g_signal_connect_object (item, "notify::state", G_CALLBACK (selection_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_ptr_array_add (self->selected_placeholders, g_object_ref (item));
+    }
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-selected-to-album", any);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-selected", any);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.download-selected", any);
+}
+
+static void
+unwatch_placeholders (KsWindow *self)
+{
+  for (guint i = 0; i < self->selected_placeholders->len; i++)
+    g_signal_handlers_disconnect_by_func (g_ptr_array_index (self->selected_placeholders, i),
+                                          selection_changed_cb, self);
+  g_ptr_array_set_size (self->selected_placeholders, 0);
+}
+
+void
+ks_window_photos_dispose (KsWindow *self)
+{
+  if (self->selected_placeholders == NULL)
+    return;
+  unwatch_placeholders (self);
+  g_clear_pointer (&self->selected_placeholders, g_ptr_array_unref);
 }
 
 void
@@ -422,6 +456,7 @@ ks_window_photos_init (KsWindow *self)
 {
   KsPhotoGrid *grids[] = { self->library_grid, self->album_grid };
 
+  self->selected_placeholders = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < G_N_ELEMENTS (grids); i++)
     {
       g_signal_connect_object (grids[i], "photo-activated", G_CALLBACK (photo_activated_cb), self,

@@ -34,6 +34,7 @@ struct _KsWindow
   KsSyncEngine     *engine;     /* nullable: while signed in */
   GHashTable       *synced_ids; /* photo ids the engine uploaded, to show */
   guint             synced_flush_id;
+  GPtrArray        *selected_placeholders; /* KsPhotoItems, until they are photos */
 
   AdwToastOverlay *toast_overlay;
   GtkStack        *main_stack;
@@ -94,5 +95,6 @@ void ks_window_offer_folder_sync (KsWindow   *self,
 void ks_window_photos_class_init (GtkWidgetClass *widget_class);
 void ks_window_photos_init (KsWindow *self);
 void ks_window_photos_start (KsWindow *self);
+void ks_window_photos_dispose (KsWindow *self);
 
 G_END_DECLS

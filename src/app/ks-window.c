@@ -571,6 +571,7 @@ ks_window_dispose (GObject *object)
   g_signal_handlers_disconnect_by_data (self->library_grid, self);
   g_signal_handlers_disconnect_by_data (self->album_grid, self);
   g_signal_handlers_disconnect_by_data (self->viewer, self);
+  ks_window_photos_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_WINDOW);
 
   G_OBJECT_CLASS (ks_window_parent_class)->dispose (object);
