@@ -203,17 +203,19 @@ assert_html_page (Page *page,
   g_assert_null (strstr (page->body, "<script"));
 }
 
-/* The src of each <img>, unescaped. */
+/* The src of each <img> whose markup starts with @tag ("<img src=\"" for
+ * the grid's), unescaped. */
 static GPtrArray *
-page_images (const char *body)
+page_urls (const char *body,
+           const char *tag)
 {
   GPtrArray  *urls = g_ptr_array_new_with_free_func (g_free);
   const char *at = body;
 
-  while ((at = strstr (at, "<img src=\"")) != NULL)
+  while ((at = strstr (at, tag)) != NULL)
     {
-      const char      *start = at + strlen ("<img src=\"");
-      const char      *end = strchr (start, '"');
+      const char      *start = at + strlen (tag);
+      const char      *end = start + strcspn (start, "\"'");
       g_autofree char *escaped = g_strndup (start, end - start);
       g_auto (GStrv) parts = g_strsplit (escaped, "&amp;", -1);
 
@@ -222,6 +224,35 @@ page_images (const char *body)
       at = end;
     }
   return urls;
+}
+
+static GPtrArray *
+page_images (const char *body)
+{
+  return page_urls (body, "<img src=\"");
+}
+
+/* Every URL in @urls fetched without an account: the bytes of @seeds'
+ * @kind ("grid", "preview") thumbnails of @size, in that order. */
+static void
+assert_fetched (KsTestApi         *api,
+                GPtrArray         *urls,
+                const char *const *seeds,
+                const char        *kind,
+                gsize              size)
+{
+  g_assert_cmpuint (urls->len, ==, g_strv_length ((char **) seeds));
+  for (guint i = 0; i < urls->len; i++)
+    {
+      g_autofree char *seed = g_strdup_printf ("%s/%s", seeds[i], kind);
+      g_autoptr (GBytes) expected = ks_test_api_photo_bytes (seed, size);
+      g_autoptr (GBytes) fetched = NULL;
+      guint status = 0;
+
+      fetched = ks_test_api_fetch (api, g_ptr_array_index (urls, i), &status);
+      g_assert_cmpuint (status, ==, 200);
+      g_assert_true (g_bytes_equal (fetched, expected));
+    }
 }
 
 static void
@@ -247,8 +278,12 @@ test_link_page (void)
   g_auto (Page) next = { 0 };
   g_auto (Page) gone = { 0 };
   g_auto (Page) unknown = { 0 };
-  const char *browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-  const char *nav;
+  const char       *browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+  const char *const newest_first[] = { "page-2", "page-1", NULL };
+  g_autoptr (GPtrArray) previews = NULL;
+  g_autofree char *first_viewer = NULL;
+  const char      *viewer;
+  const char      *nav;
 
   call_ok (api, alice, "POST", body, 200, "/v1/albums/%s/photos", album);
   link = ks_test_api_expect (api, alice->token, "POST", links, "{\"expires_in\":3600}", 201);
@@ -262,18 +297,25 @@ test_link_page (void)
   g_assert_nonnull (strstr (page.body, "works until "));
   g_assert_null (strstr (page.body, "Older photos"));
   images = page_images (page.body);
-  g_assert_cmpuint (images->len, ==, 2);
-  for (guint i = 0; i < images->len; i++)
-    {
-      const char *seed = i == 0 ? "page-2/grid" : "page-1/grid"; /* newest first */
-      g_autoptr (GBytes) expected = ks_test_api_photo_bytes (seed, 300);
-      g_autoptr (GBytes) fetched = NULL;
-      guint status = 0;
+  assert_fetched (api, images, newest_first, "grid", 300);
 
-      fetched = ks_test_api_fetch (api, g_ptr_array_index (images, i), &status);
-      g_assert_cmpuint (status, ==, 200);
-      g_assert_true (g_bytes_equal (fetched, expected));
-    }
+  /* Each thumbnail opens its preview over the page, with the next and
+   * previous photo a link away and Close back at the thumbnail. */
+  previews = page_urls (page.body, "style=\"background-image:url('");
+  assert_fetched (api, previews, newest_first, "preview", 1000);
+  g_assert_nonnull (strstr (page.body, "<a id=\"t1\" href=\"#p1\"><img src=\""));
+  g_assert_nonnull (strstr (page.body, "<a id=\"t2\" href=\"#p2\"><img src=\""));
+  viewer = strstr (page.body, "<section class=\"viewer\" id=\"p1\" role=\"img\" aria-label=\"Photo 1 of 2\"");
+  g_assert_nonnull (viewer);
+  first_viewer = g_strndup (viewer, strstr (viewer, "</section>") - viewer);
+  g_assert_null (strstr (first_viewer, "class=\"prev\""));
+  g_assert_nonnull (strstr (viewer, "<a class=\"next\" href=\"#p2\""));
+  g_assert_nonnull (strstr (viewer, "<a class=\"close\" href=\"#t1\""));
+  viewer = strstr (page.body, "<section class=\"viewer\" id=\"p2\" role=\"img\" aria-label=\"Photo 2 of 2\"");
+  g_assert_nonnull (viewer);
+  g_assert_nonnull (strstr (viewer, "<a class=\"prev\" href=\"#p1\""));
+  g_assert_null (strstr (viewer, "class=\"next\""));
+  g_assert_nonnull (strstr (page.csp, "img-src"));
 
   /* A page at a time, the way the page's own link goes on. */
   paged = g_strdup_printf ("%s?limit=1", open);
