@@ -207,8 +207,36 @@ test_sign_up (void)
   g_autoptr (GVariant) state = NULL;
   g_autofree char *typed = g_strdup_printf ("127.0.0.1:%u", ks_test_server_get_port (server));
   g_autofree char *hanging = g_strdup_printf ("https://127.0.0.1:%u", ks_test_server_get_port (server));
+  g_autofree char *on_server = NULL;
+  g_autofree char *cli = g_strdup_printf (
+      "cli=\"$KS_CLI_BINARY --profile cli-erin\"\n"
+      "$cli server add %s\n"
+      "printf '%%s\\n' '%s' | $cli signup erin --password-stdin\n"
+      "printf '%%s\\n' '%s' | $cli login erin --password-stdin\n",
+      ks_test_server_get_base_url (server), UI_PASSWORD, UI_PASSWORD);
 
+  /* Signed in with keepsake-cli first: the app offers that account, and
+   * opens it from the keyring without asking for the password. */
+  ui_run_shell (cli);
   ui_launch_app ();
+  state = ui_wait_for ("the welcome page", ui_check_setup_page, "welcome", 30);
+  g_assert_true (ui_state_has_label (state, "Continue as erin"));
+  on_server = g_strdup_printf ("On 127.0.0.1:%u", ks_test_server_get_port (server));
+  g_assert_true (ui_state_has_label (state, on_server));
+  ui_screenshot ("welcome-known-account");
+  g_clear_pointer (&state, g_variant_unref);
+  ui_widget ("name:known-cli-erin", "activate", "");
+  state = ui_wait_for ("erin's library", ui_check_library, GUINT_TO_POINTER (0), 60);
+  g_assert_cmpstr (ui_state_string (state, "user"), ==, "erin");
+  g_clear_pointer (&state, g_variant_unref);
+
+  /* Signed out, and back to the choice of server. */
+  ui_activate (APP_PATH, "preferences", NULL);
+  g_variant_unref (ui_wait_for ("preferences", ui_check_window, "KsPreferencesWindow", 30));
+  ui_widget ("sign_out_button", "activate", "");
+  g_variant_unref (ui_wait_for ("preferences to close", ui_check_no_window, "KsPreferencesWindow", 30));
+  g_variant_unref (ui_wait_for ("the sign-in page", ui_check_setup_page, "sign-in", 30));
+  ui_widget ("back_button", "activate", "");
   g_variant_unref (ui_wait_for ("the welcome page", ui_check_setup_page, "welcome", 30));
   ui_widget ("remote_row", "activate", "");
   g_variant_unref (ui_wait_for ("the server page", ui_check_setup_page, "server", 30));

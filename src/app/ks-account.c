@@ -216,6 +216,45 @@ ks_account_has_profile (KsAccount *self)
   return *name != '\0';
 }
 
+GPtrArray *
+ks_account_list_known_profiles (KsAccount *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) names = ks_profile_list (NULL, &error);
+  GPtrArray *profiles = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_profile_free);
+
+  g_return_val_if_fail (KS_IS_ACCOUNT (self), profiles);
+
+  if (names == NULL)
+    {
+      g_debug ("No saved profiles: %s", error->message);
+      return profiles;
+    }
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autoptr (GError) load_error = NULL;
+      KsProfile *profile = ks_profile_load (NULL, names[i], &load_error);
+
+      if (profile == NULL)
+        g_debug ("Profile “%s” left out: %s", names[i], load_error->message);
+      else if (profile->username == NULL)
+        ks_profile_free (profile);
+      else
+        g_ptr_array_add (profiles, profile);
+    }
+  return profiles;
+}
+
+void
+ks_account_choose_profile (KsAccount  *self,
+                           const char *name)
+{
+  g_return_if_fail (KS_IS_ACCOUNT (self));
+  g_return_if_fail (ks_profile_name_is_valid (name));
+
+  g_settings_set_string (self->settings, "profile", name);
+}
+
 static void
 set_signed_in (KsAccount *self,
                gboolean   signed_in)

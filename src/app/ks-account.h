@@ -44,6 +44,13 @@ KsApiClient *ks_account_get_api (KsAccount *self);
 
 /* Has a server been chosen on an earlier run? */
 gboolean ks_account_has_profile (KsAccount *self);
+/* The saved profiles someone has signed in to (here or with
+ * keepsake-cli), as KsProfiles sorted by name: the accounts used on
+ * this computer. */
+GPtrArray *ks_account_list_known_profiles (KsAccount *self);
+/* Makes @name the profile ks_account_open_async() opens. */
+void ks_account_choose_profile (KsAccount  *self,
+                                const char *name);
 
 /* Later launches: loads the saved profile, starts the local server if it
  * is ours, and restores the session from the keyring. Finishes TRUE when

@@ -23,6 +23,7 @@ struct _KsSetupView
   GtkButton     *back_button;
   GtkStack      *stack;
   AdwStatusPage *welcome_page;
+  GtkListBox    *known_list; /* accounts used before, here or with keepsake-cli */
   AdwActionRow  *local_row;
   GtkStack      *local_row_suffix;
   GtkSpinner    *local_row_spinner;

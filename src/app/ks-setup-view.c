@@ -69,11 +69,15 @@ ks_setup_view_get_text (AdwEntryRow *row)
 
 /* --- Navigation */
 
+static void update_known_accounts (KsSetupView *self);
+
 static void
 show_top (KsSetupView *self)
 {
   const char *page = g_ptr_array_index (self->history, self->history->len - 1);
 
+  if (g_str_equal (page, "welcome"))
+    update_known_accounts (self);
   gtk_stack_set_visible_child_name (self->stack, page);
   gtk_widget_set_visible (GTK_WIDGET (self->back_button), self->history->len > 1);
 }
@@ -162,6 +166,76 @@ update_sign_in_description (KsSetupView *self)
     description = g_strdup_printf (_ ("Use your account on %s."), g_uri_get_host (uri));
   adw_status_page_set_description (self->sign_in_page, description);
   ks_setup_forms_follow_account (self);
+}
+
+static void
+known_row_activated_cb (AdwActionRow *row,
+                        KsSetupView  *self)
+{
+  const char *name = g_object_get_data (G_OBJECT (row), "ks-profile");
+
+  /* The window opens it as on a later launch: signed in still when the
+   * keyring has the session, else its sign-in page. */
+  ks_setup_view_set_error (self->welcome_error, NULL);
+  ks_account_choose_profile (self->account, name);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.retry", NULL);
+}
+
+static GtkWidget *
+known_row_new (KsSetupView     *self,
+               const KsProfile *profile)
+{
+  g_autoptr (GUri) uri = g_uri_parse (profile->url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *title = g_strdup_printf (_ ("Continue as %s"), profile->username);
+  g_autofree char *subtitle = NULL;
+  g_autofree char *name = g_strconcat ("known-", profile->name, NULL);
+  GtkWidget       *row = adw_action_row_new ();
+  GtkWidget       *icon = gtk_image_new_from_icon_name ("avatar-default-symbolic");
+
+  if (g_str_equal (profile->name, KS_LOCAL_PROFILE))
+    subtitle = g_strdup (_ ("On this computer"));
+  else if (uri == NULL || g_uri_get_host (uri) == NULL)
+    subtitle = g_strdup_printf (_ ("On %s"), profile->url);
+  else if (g_uri_get_port (uri) > 0)
+    subtitle = g_strdup_printf (_ ("On %s:%d"), g_uri_get_host (uri), g_uri_get_port (uri));
+  else
+    subtitle = g_strdup_printf (_ ("On %s"), g_uri_get_host (uri));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  g_object_set_data_full (G_OBJECT (row), "ks-profile", g_strdup (profile->name), g_free);
+  gtk_widget_set_name (row, name);
+  g_signal_connect (row, "activated", G_CALLBACK (known_row_activated_cb), self);
+  return row;
+}
+
+/* The accounts used on this computer before, the app's or keepsake-cli's,
+ * each a click from its library. */
+static void
+update_known_accounts (KsSetupView *self)
+{
+  g_autoptr (GPtrArray) profiles = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->known_list))) != NULL)
+    gtk_list_box_remove (self->known_list, child);
+  if (self->account == NULL)
+    return;
+
+  profiles = ks_account_list_known_profiles (self->account);
+  for (guint i = 0; i < profiles->len; i++)
+    gtk_list_box_append (self->known_list, known_row_new (self, g_ptr_array_index (profiles, i)));
+  gtk_widget_set_visible (GTK_WIDGET (self->known_list), profiles->len > 0);
+  adw_status_page_set_description (self->welcome_page,
+                                   profiles->len > 0
+                                       ? _ ("Share photos with friends. Continue with an account used "
+                                            "here before, or choose where your photos are kept.")
+                                       : _ ("Share photos with friends. First, choose where your "
+                                            "photos are kept."));
 }
 
 void
@@ -322,6 +396,7 @@ ks_setup_view_class_init (KsSetupViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, back_button);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, stack);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, welcome_page);
+  gtk_widget_class_bind_template_child (widget_class, KsSetupView, known_list);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, local_row);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, local_row_suffix);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, local_row_spinner);

@@ -28,6 +28,9 @@ widget_matches (GtkWidget  *widget,
 
   if (g_str_has_prefix (selector, "type:"))
     return g_str_equal (G_OBJECT_TYPE_NAME (widget), selector + strlen ("type:"));
+  /* "name:known-erin": a widget made in code, by its widget name */
+  if (g_str_has_prefix (selector, "name:"))
+    return g_str_equal (gtk_widget_get_name (widget), selector + strlen ("name:"));
   /* "label:_Create an Account": a button without an id, by its label */
   if (g_str_has_prefix (selector, "label:"))
     return GTK_IS_BUTTON (widget) &&
