@@ -622,6 +622,16 @@ ui_finish (int status)
 /* First run with "This computer" and a new account: ends on the empty
  * library, signed in as @username. */
 void
+ui_sign_out (void)
+{
+  ui_activate (APP_PATH, "preferences", NULL);
+  g_variant_unref (ui_wait_for ("preferences", ui_check_window, "KsPreferencesWindow", 30));
+  ui_widget ("sign_out_button", "activate", "");
+  g_variant_unref (ui_wait_for ("preferences to close", ui_check_no_window, "KsPreferencesWindow", 30));
+  g_variant_unref (ui_wait_for ("the sign-in page", ui_check_setup_page, "sign-in", 30));
+}
+
+void
 ui_sign_up_local (const char *username)
 {
   g_autoptr (GVariant) state = NULL;

@@ -98,6 +98,8 @@ void ui_quit_app (void);
 
 /* First run, "This computer", sign up: ends on the empty library. */
 void ui_sign_up_local (const char *username);
+/* Out from Preferences, to the sign-in page. */
+void ui_sign_out (void);
 /* Another user on the app's server (signed in once, so they can be
  * shared with). */
 void ui_sign_up_friend (const char *username);

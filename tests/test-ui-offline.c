@@ -231,11 +231,7 @@ test_sign_up (void)
   g_clear_pointer (&state, g_variant_unref);
 
   /* Signed out, and back to the choice of server. */
-  ui_activate (APP_PATH, "preferences", NULL);
-  g_variant_unref (ui_wait_for ("preferences", ui_check_window, "KsPreferencesWindow", 30));
-  ui_widget ("sign_out_button", "activate", "");
-  g_variant_unref (ui_wait_for ("preferences to close", ui_check_no_window, "KsPreferencesWindow", 30));
-  g_variant_unref (ui_wait_for ("the sign-in page", ui_check_setup_page, "sign-in", 30));
+  ui_sign_out ();
   ui_widget ("back_button", "activate", "");
   g_variant_unref (ui_wait_for ("the welcome page", ui_check_setup_page, "welcome", 30));
   ui_widget ("remote_row", "activate", "");

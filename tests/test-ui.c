@@ -113,11 +113,7 @@ test_sign_in (void)
 
   /* A forgotten password: the server on this computer mails nobody, and
    * the app reads the code it left instead of asking for it. */
-  ui_activate (APP_PATH, "preferences", NULL);
-  g_variant_unref (ui_wait_for ("preferences", ui_check_window, "KsPreferencesWindow", 30));
-  ui_widget ("sign_out_button", "activate", "");
-  g_variant_unref (ui_wait_for ("preferences to close", ui_check_no_window, "KsPreferencesWindow", 30));
-  g_variant_unref (ui_wait_for ("the sign-in page", ui_check_setup_page, "sign-in", 30));
+  ui_sign_out ();
   ui_widget ("label:_Forgot Password?", "activate", "");
   g_clear_pointer (&state, g_variant_unref);
   state = ui_wait_for ("the forgotten-password page", ui_check_setup_page, "forgot", 30);
