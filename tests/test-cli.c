@@ -566,17 +566,56 @@ test_albums_and_links (CliFixture   *fx,
     g_assert_nonnull (json_object_get_string_member (json_node_get_object (root), "url"));
   }
 
-  /* Sharing with someone the server has never seen, then with bob. */
+  /* Sharing with someone without an account here fails, and with an
+   * account not confirmed yet; with bob's once confirmed it works before
+   * he has ever used it (the server learns users from their first token,
+   * and from its own accounts). */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "share", "Once", "bob");
+
+    g_assert_cmpint (run.status, ==, 1);
+    cli_assert_one_line_error (&run);
+    g_assert_nonnull (strstr (run.err, "bob"));
+  }
+  {
+    g_auto (CliRun) add = cli_run (bob, NULL, FILE_STORE, "server", "add", ks_test_server_get_base_url (fx->server));
+    g_auto (CliRun) run = cli_run (bob, CLI_PASSWORD "\n", "signup", "bob", "--email", "bob@example.org",
+                                   "--password-stdin");
+
+    g_assert_cmpint (add.status, ==, 0);
+    g_assert_cmpint (run.status, ==, 0);
+  }
   {
     g_auto (CliRun) run = cli_run (alice, NULL, "share", "Once", "bob");
 
     g_assert_cmpint (run.status, ==, 1);
     cli_assert_one_line_error (&run);
   }
-  cli_sign_up (fx, bob, FILE_STORE);
+  {
+    g_autofree char *code = cli_read_code (fx, "bob");
+    g_auto (CliRun) run = cli_run (bob, NULL, "confirm", "bob", code);
+
+    g_assert_cmpint (run.status, ==, 0);
+  }
   {
     g_auto (CliRun) run = cli_run (alice, NULL, "share", "Once", "bob");
     g_assert_cmpint (run.status, ==, 0);
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "members", "Once");
+    g_autoptr (JsonNode) root = cli_json (&run);
+
+    g_assert_cmpuint (json_array_get_length (get_array (root, "members")), ==, 2);
+  }
+  {
+    g_auto (CliRun) run = cli_run (bob, CLI_PASSWORD "\n", "login", "bob", "--password-stdin");
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  {
+    g_auto (CliRun) run = cli_run (bob, NULL, "--json", "albums");
+    g_autoptr (JsonNode) root = cli_json (&run);
+
+    g_assert_cmpuint (json_array_get_length (get_array (root, "albums")), ==, 1);
   }
   {
     g_auto (CliRun) run = cli_run (alice, NULL, "unshare", "Once", "bob");

@@ -79,11 +79,45 @@ ks_api_members_list (KsApiRequest *req,
   return ks_api_object_node (reply);
 }
 
-/* A user the API knows, and their part in the album; 404 if unknown. */
+/* Someone with a confirmed account on this server's own sign-in service
+ * who has not used the API yet (it learns users from their first
+ * token): known from the account, so they can be shared with before
+ * they first open Keepsake. The built-in service keeps its accounts in
+ * this database; with another Cognito pool the table is empty. Returns
+ * whether a user was added. */
+static gboolean
+add_signed_up_user (KsApiRequest *req,
+                    const char   *username,
+                    GError      **error)
+{
+  g_autoptr (KsApiStmt) stmt = NULL;
+  int rc;
+
+  /* Not beside the prepares' writer. */
+  ks_api_batch_flush (req->api);
+  stmt = ks_api_stmt (req->api,
+                      "INSERT INTO api_users (sub, username, created_at) "
+                      "SELECT u.sub, u.username, ?2 FROM users u "
+                      "JOIN idp_accounts a ON a.sub = u.sub AND a.confirmed "
+                      "WHERE u.username = ?1 ON CONFLICT DO NOTHING",
+                      error);
+  if (stmt == NULL)
+    return FALSE;
+  ks_sqlite_bind_text (stmt, 1, username);
+  sqlite3_bind_int64 (stmt, 2, req->now);
+  rc = ks_api_step (req->api, stmt, error);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+  return sqlite3_changes (sqlite3_db_handle (stmt)) > 0;
+}
+
+/* A user the API knows, and their part in the album; 404 if unknown.
+ * @adopt: first look for an account nobody has used yet (sharing). */
 static gboolean
 find_user (KsApiRequest *req,
            const char   *album_id,
            const char   *username,
+           gboolean      adopt,
            Member       *out,
            GError      **error)
 {
@@ -104,6 +138,21 @@ find_user (KsApiRequest *req,
   ks_sqlite_bind_text (stmt, 1, username);
   ks_sqlite_bind_text (stmt, 2, album_id);
   rc = ks_api_step (req->api, stmt, error);
+  if (rc == SQLITE_DONE && adopt)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      sqlite3_reset (stmt);
+      if (add_signed_up_user (req, username, &local_error))
+        {
+          rc = ks_api_step (req->api, stmt, error);
+        }
+      else if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
   if (rc == SQLITE_DONE)
     g_set_error (error, KS_API_ERROR, KS_API_ERROR_NOT_FOUND,
                  "There is no user “%s” (people must have signed in to Keepsake once)", username);
@@ -125,7 +174,7 @@ find_member (KsApiRequest *req,
 {
   const char *username = g_hash_table_lookup (req->params, "username");
 
-  if (!find_user (req, album->id, username, out, error))
+  if (!find_user (req, album->id, username, FALSE, out, error))
     return FALSE;
 
   if (out->role == KS_API_ROLE_NONE)
@@ -215,7 +264,7 @@ ks_api_members_add (KsApiRequest *req,
       (body = ks_api_parse_body (req, add_members, FALSE, error)) == NULL ||
       !ks_api_get_string (body, "username", TRUE, &username, error) ||
       !ks_api_get_role (body, "role", &role, error) ||
-      !find_user (req, album.id, username, &member, error))
+      !find_user (req, album.id, username, TRUE, &member, error))
     return NULL;
 
   if (!check_can_add (&album, &member, error))
@@ -296,7 +345,7 @@ ks_api_members_remove (KsApiRequest *req,
 
   if (!ks_api_album_lookup (req, "album", KS_API_ROLE_VIEWER, &album, error) ||
       !ks_api_check_query (req, NULL, error) ||
-      !find_user (req, album.id, username, &member, error))
+      !find_user (req, album.id, username, FALSE, &member, error))
     return NULL;
 
   if (!check_can_remove (req, &album, &member, error))
