@@ -163,10 +163,11 @@ member_added_cb (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      /* The server says 404 for people who never signed in to it. */
+      /* The server says 404 for a name it has no account for (or, with
+       * an outside sign-in service, nobody has signed in as yet). */
       if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NOT_FOUND))
-        message = g_strdup_printf (_ ("Nobody called “%s” uses this server yet. They need to "
-                                      "sign in once before you can add them."),
+        message = g_strdup_printf (_ ("Nobody called “%s” uses this server yet: check the "
+                                      "name, or ask them to make an account and sign in."),
                                    gtk_editable_get_text (GTK_EDITABLE (self->username_row)));
       else if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_CONFLICT))
         message = g_strdup (_ ("They are already in this album."));
