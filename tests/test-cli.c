@@ -326,6 +326,14 @@ test_usage (CliFixture   *fx,
 
     g_assert_cmpstr (ks_test_json_get_string (reply, "url"), ==, ks_test_server_get_base_url (fx->server));
   }
+  /* A profile that is not set up, beside one that is: named. */
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--profile", "elsewhere", "whoami");
+
+    g_assert_cmpint (run.status, ==, 1);
+    cli_assert_one_line_error (&run);
+    g_assert_nonnull (strstr (run.err, "choose a profile set up here with --profile (default)"));
+  }
   /* No terminal to prompt on and no --password-stdin. */
   {
     g_auto (CliRun) run = cli_run (alice, NULL, "login", "alice");

@@ -82,11 +82,22 @@ ks_cli_load_profile (KsCli   *cli,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  if (names == NULL || !g_strv_contains ((const char *const *) names, cli->profile_name))
+  if (names == NULL || names[0] == NULL)
     {
       g_set_error (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_CONFIG,
                    _ ("No server is set up for profile “%s”: run “keepsake-cli server add URL” first."),
                    cli->profile_name);
+      return NULL;
+    }
+  /* Others are (the app's, say): one of them may be what was meant. */
+  if (!g_strv_contains ((const char *const *) names, cli->profile_name))
+    {
+      g_autofree char *known = g_strjoinv (", ", names);
+
+      g_set_error (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_CONFIG,
+                   _ ("No server is set up for profile “%s”: run “keepsake-cli server add URL” first, "
+                      "or choose a profile set up here with --profile (%s)."),
+                   cli->profile_name, known);
       return NULL;
     }
 
