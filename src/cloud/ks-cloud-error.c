@@ -173,6 +173,7 @@ ks_cloud_error_from_cognito (const char      *type,
 {
   g_autofree char *bare = strip_type (type);
   KsCloudError     code = code_for_type (bare, message, context);
+  const char      *rule = NULL;
 
   g_debug ("Cognito error %s: %s", bare, message != NULL ? message : "(no message)");
 
@@ -180,10 +181,10 @@ ks_cloud_error_from_cognito (const char      *type,
     return g_error_new_literal (KS_CLOUD_ERROR, code,
                                 _ ("You need to reset your password before you can sign in."));
 
-  if (code == KS_CLOUD_ERROR_INVALID_PASSWORD && password_policy_sentence (message) != NULL)
-    return g_error_new_literal (KS_CLOUD_ERROR, code, password_policy_sentence (message));
+  if (code == KS_CLOUD_ERROR_INVALID_PASSWORD)
+    rule = password_policy_sentence (message);
 
-  return g_error_new_literal (KS_CLOUD_ERROR, code, cloud_error_sentence (code));
+  return g_error_new_literal (KS_CLOUD_ERROR, code, rule != NULL ? rule : cloud_error_sentence (code));
 }
 
 GError *
