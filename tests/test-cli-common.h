@@ -84,6 +84,16 @@ cli_user_init (CliUser    *user,
 }
 
 static G_GNUC_UNUSED void
+cli_user_clear (CliUser *user)
+{
+  g_clear_pointer (&user->username, g_free);
+  g_clear_pointer (&user->home, g_free);
+  g_clear_pointer (&user->env, g_strfreev);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliUser, cli_user_clear)
+
+static G_GNUC_UNUSED void
 cli_fixture_setup (CliFixture   *fx,
                    gconstpointer data)
 {
@@ -106,11 +116,7 @@ cli_fixture_teardown (CliFixture   *fx,
     ks_test_server_stop (fx->server);
   ks_test_server_free (fx->server);
   for (guint i = 0; i < G_N_ELEMENTS (fx->users); i++)
-    {
-      g_free (fx->users[i].username);
-      g_free (fx->users[i].home);
-      g_strfreev (fx->users[i].env);
-    }
+    cli_user_clear (&fx->users[i]);
   ks_test_remove_tree (fx->root);
   g_free (fx->root);
 }

@@ -658,6 +658,48 @@ test_refuses_bad_options (void)
   assert_refuses (server, "frobnicate", "unknown command");
 }
 
+/* --cognito-user-pool: checked before anything is opened, and its keys
+ * read before the server answers anyone. */
+static void
+test_refuses_user_pool_options (void)
+{
+  g_autoptr (KsTestServer) alone = ks_test_server_new ();
+  g_autoptr (KsTestServer) insecure = ks_test_server_new ();
+  g_autoptr (KsTestServer) no_pool = ks_test_server_new ();
+  g_autoptr (KsTestServer) bad_client = ks_test_server_new ();
+  g_autoptr (KsTestServer) confirming = ks_test_server_new ();
+  g_autoptr (KsTestServer) unreachable = ks_test_server_new ();
+  g_autoptr (KsTestServer) unknown = ks_test_server_new ();
+  g_autoptr (KsTestServer) other = ks_test_server_new ();
+  g_autofree char *unknown_pool = NULL;
+
+  ks_test_server_add_args (alone, "--cognito-user-pool", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123", NULL);
+  assert_refuses (alone, NULL, "--cognito-user-pool and --cognito-client-id go together");
+  ks_test_server_add_args (insecure, "--cognito-user-pool", "http://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+                           "--cognito-client-id", "abc123", NULL);
+  assert_refuses (insecure, NULL, "must use https unless the pool runs on this machine");
+  ks_test_server_add_args (no_pool, "--cognito-user-pool", "https://cognito-idp.eu-west-1.amazonaws.com/",
+                           "--cognito-client-id", "abc123", NULL);
+  assert_refuses (no_pool, NULL, "must end with the pool's id");
+  ks_test_server_add_args (bad_client, "--cognito-user-pool", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+                           "--cognito-client-id", "abc/../123", NULL);
+  assert_refuses (bad_client, NULL, "--cognito-client-id wants the app client's id");
+  ks_test_server_add_args (confirming, "--auto-confirm", "--cognito-user-pool", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+                           "--cognito-client-id", "abc123", NULL);
+  assert_refuses (confirming, NULL, "--auto-confirm is for the built-in sign-in service");
+
+  /* Nothing listens on port 1. */
+  ks_test_server_add_args (unreachable, "--cognito-user-pool", "http://127.0.0.1:1/eu-west-1_AbC123",
+                           "--cognito-client-id", "abc123", NULL);
+  assert_refuses (unreachable, NULL, "cannot read the signing keys of the user pool at http://127.0.0.1:1/eu-west-1_AbC123/.well-known/jwks.json");
+  /* Another keepsake-server's sign-in service has one pool, not this one. */
+  ks_test_server_start (other);
+  unknown_pool = g_strconcat (ks_test_server_get_base_url (other), "/cognito/us-east-1_Nope", NULL);
+  ks_test_server_add_args (unknown, "--cognito-user-pool", unknown_pool, "--cognito-client-id", "abc123", NULL);
+  assert_refuses (unknown, NULL, "HTTP 404");
+  ks_test_server_stop (other);
+}
+
 static void
 test_database_schema (void)
 {
@@ -881,6 +923,7 @@ main (int   argc,
   g_test_add_func ("/server/refuses/corrupt-files", test_refuses_corrupt_files);
   g_test_add_func ("/server/refuses/newer-schema", test_refuses_newer_schema);
   g_test_add_func ("/server/refuses/bad-options", test_refuses_bad_options);
+  g_test_add_func ("/server/refuses/user-pool-options", test_refuses_user_pool_options);
   g_test_add_func ("/server/db/schema", test_database_schema);
   g_test_add_func ("/server/db/clean-close", test_database_clean_close);
   g_test_add_func ("/server/db/checked-after-crash", test_database_checked_after_crash);

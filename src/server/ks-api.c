@@ -244,7 +244,10 @@ authenticate (KsApi             *api,
   if (identity != NULL && identity->exp > now)
     return identity;
 
-  claims = ks_idp_verify_access_token (api->server, token, &jwt_error);
+  if (ks_server_get_user_pool (api->server) != NULL)
+    claims = ks_server_user_pool_verify_access_token (ks_server_get_user_pool (api->server), token, &jwt_error);
+  else
+    claims = ks_idp_verify_access_token (api->server, token, &jwt_error);
   if (claims == NULL)
     {
       set_token_error (jwt_error, error);

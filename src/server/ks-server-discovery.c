@@ -18,18 +18,30 @@ add_string (JsonBuilder *builder,
 }
 
 static void
-add_cognito (JsonBuilder     *builder,
-             KsServerDataDir *data_dir,
-             const char      *public_url)
+add_cognito (JsonBuilder *builder,
+             KsServer    *server)
 {
-  g_autofree char *endpoint = ks_server_urls_cognito (public_url);
+  KsServerDataDir  *data_dir = ks_server_get_data_dir (server);
+  KsServerUserPool *pool = ks_server_get_user_pool (server);
+  g_autofree char  *endpoint = NULL;
 
   json_builder_set_member_name (builder, "cognito");
   json_builder_begin_object (builder);
-  add_string (builder, "endpoint", endpoint);
-  add_string (builder, "region", ks_server_data_dir_get_region (data_dir));
-  add_string (builder, "user_pool_id", ks_server_data_dir_get_user_pool_id (data_dir));
-  add_string (builder, "client_id", ks_server_data_dir_get_client_id (data_dir));
+  if (pool != NULL)
+    {
+      add_string (builder, "endpoint", ks_server_user_pool_get_endpoint (pool));
+      add_string (builder, "region", ks_server_user_pool_get_region (pool));
+      add_string (builder, "user_pool_id", ks_server_user_pool_get_id (pool));
+      add_string (builder, "client_id", ks_server_user_pool_get_client_id (pool));
+    }
+  else
+    {
+      endpoint = ks_server_urls_cognito (ks_server_get_public_url (server));
+      add_string (builder, "endpoint", endpoint);
+      add_string (builder, "region", ks_server_data_dir_get_region (data_dir));
+      add_string (builder, "user_pool_id", ks_server_data_dir_get_user_pool_id (data_dir));
+      add_string (builder, "client_id", ks_server_data_dir_get_client_id (data_dir));
+    }
   json_builder_end_object (builder);
 }
 
@@ -68,7 +80,7 @@ discovery_cb (KsServer          *server,
 
   json_builder_begin_object (builder);
   add_string (builder, "api_url", api_url);
-  add_cognito (builder, data_dir, public_url);
+  add_cognito (builder, server);
   add_s3 (builder, data_dir, public_url);
   add_string (builder, "version", PACKAGE_VERSION);
   json_builder_end_object (builder);

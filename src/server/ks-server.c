@@ -23,6 +23,7 @@
 #include "ks-server-http.h"
 #include "ks-server-router.h"
 #include "ks-server-urls.h"
+#include "ks-server-user-pool.h"
 
 struct _KsServer
 {
@@ -34,6 +35,7 @@ struct _KsServer
   KsServerRouter      *router;
   KsServerDataDir     *data_dir;
   KsServerDb          *db;
+  KsServerUserPool    *user_pool; /* nullable: the built-in sign-in service */
 
   char    *public_url; /* nullable until listening */
   char    *listen_url; /* nullable until listening */
@@ -52,6 +54,7 @@ enum
   PROP_0,
   PROP_DATA_DIR,
   PROP_DB,
+  PROP_USER_POOL,
   PROP_PUBLIC_URL,
   PROP_AUTO_CONFIRM,
   N_PROPS
@@ -92,7 +95,8 @@ static void
 add_builtin_modules (KsServer *self)
 {
   ks_server_discovery_register (self);
-  ks_idp_register (self);
+  if (self->user_pool == NULL)
+    ks_idp_register (self);
   ks_s3_store_register (self);
   ks_api_register (self);
 }
@@ -268,6 +272,7 @@ ks_server_finalize (GObject *object)
 
   g_clear_object (&self->data_dir);
   g_clear_object (&self->db);
+  g_clear_object (&self->user_pool);
   g_free (self->public_url);
   g_free (self->listen_url);
 
@@ -290,6 +295,10 @@ ks_server_get_property (GObject    *object,
 
     case PROP_DB:
       g_value_set_object (value, self->db);
+      break;
+
+    case PROP_USER_POOL:
+      g_value_set_object (value, self->user_pool);
       break;
 
     case PROP_PUBLIC_URL:
@@ -323,6 +332,10 @@ ks_server_set_property (GObject      *object,
       self->db = g_value_dup_object (value);
       break;
 
+    case PROP_USER_POOL:
+      self->user_pool = g_value_dup_object (value);
+      break;
+
     case PROP_PUBLIC_URL:
       ks_server_set_public_url (self, g_value_get_string (value));
       break;
@@ -352,6 +365,11 @@ ks_server_class_init (KsServerClass *klass)
                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_DB] =
       g_param_spec_object ("db", NULL, NULL, KS_TYPE_SERVER_DB,
+                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* An outside Cognito user pool whose tokens the API trusts; unset,
+   * the server is its own sign-in service. */
+  properties[PROP_USER_POOL] =
+      g_param_spec_object ("user-pool", NULL, NULL, KS_TYPE_SERVER_USER_POOL,
                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   /* The URL clients reach the server at; the listening URL if unset. */
   properties[PROP_PUBLIC_URL] =
@@ -384,6 +402,22 @@ ks_server_new (KsServerDataDir *data_dir,
                        NULL);
 }
 
+KsServer *
+ks_server_new_with_user_pool (KsServerDataDir  *data_dir,
+                              KsServerDb       *db,
+                              KsServerUserPool *user_pool)
+{
+  g_return_val_if_fail (KS_IS_SERVER_DATA_DIR (data_dir), NULL);
+  g_return_val_if_fail (KS_IS_SERVER_DB (db), NULL);
+  g_return_val_if_fail (KS_IS_SERVER_USER_POOL (user_pool), NULL);
+
+  return g_object_new (KS_TYPE_SERVER,
+                       "data-dir", data_dir,
+                       "db", db,
+                       "user-pool", user_pool,
+                       NULL);
+}
+
 KsServerDataDir *
 ks_server_get_data_dir (KsServer *self)
 {
@@ -398,6 +432,14 @@ ks_server_get_db (KsServer *self)
   g_return_val_if_fail (KS_IS_SERVER (self), NULL);
 
   return self->db;
+}
+
+KsServerUserPool *
+ks_server_get_user_pool (KsServer *self)
+{
+  g_return_val_if_fail (KS_IS_SERVER (self), NULL);
+
+  return self->user_pool;
 }
 
 const char *

@@ -28,6 +28,8 @@ typedef struct
   char    *public_url; /* normalized after parsing */
   char    *region;
   gboolean auto_confirm;
+  char    *user_pool_url;
+  char    *client_id;
   gboolean version;
   char   **command;
   char    *sweep_interval;
@@ -46,6 +48,8 @@ options_clear (Options *options)
   g_free (options->listen);
   g_free (options->public_url);
   g_free (options->region);
+  g_free (options->user_pool_url);
+  g_free (options->client_id);
   g_strfreev (options->command);
   g_free (options->sweep_interval);
   g_free (options->pending_lifetime);
@@ -70,6 +74,11 @@ options_context_new (Options *options)
       "REGION" },
     { "auto-confirm", 0, 0, G_OPTION_ARG_NONE, &options->auto_confirm,
       "Confirm sign-ups without a code; an e-mail address is then optional", NULL },
+    { "cognito-user-pool", 0, 0, G_OPTION_ARG_STRING, &options->user_pool_url,
+      "Trust this Amazon Cognito user pool's tokens instead of the built-in sign-in service",
+      "https://cognito-idp.REGION.amazonaws.com/POOL_ID" },
+    { "cognito-client-id", 0, 0, G_OPTION_ARG_STRING, &options->client_id,
+      "The user pool's app client the desktop app signs in with (with --cognito-user-pool)", "ID" },
     { "sweep-interval", 0, 0, G_OPTION_ARG_STRING, &options->sweep_interval,
       "How often to remove abandoned uploads and old deleted photos; 0 never (default: 1h)",
       "DURATION" },
@@ -91,7 +100,9 @@ options_context_new (Options *options)
 
   g_option_context_set_summary (context,
                                 "Serves the Keepsake API with a built-in Cognito-compatible "
-                                "sign-in service and S3-compatible photo store.\n\n"
+                                "sign-in service and S3-compatible photo store. With "
+                                "--cognito-user-pool, users sign in to that Amazon Cognito "
+                                "user pool instead.\n\n"
                                 "With “credentials”, prints the S3 store's endpoint and keys "
                                 "as JSON and exits.");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -195,6 +206,27 @@ parse_download_url_lifetime (Options *options,
 }
 
 static gboolean
+check_user_pool_options (Options *options,
+                         GError **error)
+{
+  if ((options->user_pool_url == NULL) != (options->client_id == NULL))
+    {
+      g_set_error_literal (error, KS_SERVER_ERROR, KS_SERVER_ERROR_INVALID_ARGUMENT,
+                           "--cognito-user-pool and --cognito-client-id go together");
+      return FALSE;
+    }
+  if (options->user_pool_url != NULL && options->auto_confirm)
+    {
+      g_set_error_literal (error, KS_SERVER_ERROR, KS_SERVER_ERROR_INVALID_ARGUMENT,
+                           "--auto-confirm is for the built-in sign-in service; "
+                           "a Cognito user pool confirms sign-ups itself");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
 parse_options (Options *options,
                int     *argc,
                char  ***argv,
@@ -210,7 +242,8 @@ parse_options (Options *options,
     options->data_dir = g_build_filename (g_get_user_data_dir (), "keepsake-server", NULL);
   if (options->listen == NULL)
     options->listen = g_strdup (DEFAULT_LISTEN);
-  if (!parse_cleanup (options, error) || !parse_download_url_lifetime (options, error))
+  if (!parse_cleanup (options, error) || !parse_download_url_lifetime (options, error) ||
+      !check_user_pool_options (options, error))
     return FALSE;
 
   if (options->public_url != NULL)
@@ -239,7 +272,15 @@ start_server (Options        *options,
 {
   g_autoptr (KsServerDataDir) data_dir = NULL;
   g_autoptr (KsServerDb) db = NULL;
+  g_autoptr (KsServerUserPool) user_pool = NULL;
   g_autoptr (KsServer) server = NULL;
+
+  if (options->user_pool_url != NULL)
+    {
+      user_pool = ks_server_user_pool_new (options->user_pool_url, options->client_id, error);
+      if (user_pool == NULL || !ks_server_user_pool_load_keys (user_pool, NULL, error))
+        return NULL;
+    }
 
   data_dir = ks_server_data_dir_open (options->data_dir, options->region, error);
   if (data_dir == NULL || !ks_server_data_dir_lock (data_dir, error))
@@ -249,7 +290,10 @@ start_server (Options        *options,
   if (db == NULL)
     return NULL;
 
-  server = ks_server_new (data_dir, db);
+  if (user_pool != NULL)
+    server = ks_server_new_with_user_pool (data_dir, db, user_pool);
+  else
+    server = ks_server_new (data_dir, db);
   ks_server_set_public_url (server, options->public_url);
   ks_server_set_auto_confirm (server, options->auto_confirm);
   ks_api_set_cleanup (server, &options->cleanup);
