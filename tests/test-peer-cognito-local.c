@@ -591,7 +591,7 @@ test_keepsake_server (void)
   soup = ks_cloud_soup_session_new ();
   soup_session_set_proxy_resolver (soup, NULL);
   client = ks_cognito_client_new (soup, info);
-  tokens = sign_in (client, "alice", CLI_PASSWORD, KS_AUTH_FLOW_AUTO, &error);
+  tokens = sign_in (client, "alice", CLI_PASSWORD, KS_AUTH_FLOW_PASSWORD, &error);
   g_assert_no_error (error);
   me = get_me (server, tokens->access_token, &status);
   g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
