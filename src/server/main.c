@@ -75,8 +75,9 @@ options_context_new (Options *options)
     { "auto-confirm", 0, 0, G_OPTION_ARG_NONE, &options->auto_confirm,
       "Confirm sign-ups without a code; an e-mail address is then optional", NULL },
     { "cognito-user-pool", 0, 0, G_OPTION_ARG_STRING, &options->user_pool_url,
-      "Trust this Amazon Cognito user pool's tokens instead of the built-in sign-in service",
-      "https://cognito-idp.REGION.amazonaws.com/POOL_ID" },
+      "Trust the tokens of this Amazon Cognito user pool, "
+      "https://cognito-idp.REGION.amazonaws.com/POOL_ID, instead of the built-in sign-in service",
+      "URL" },
     { "cognito-client-id", 0, 0, G_OPTION_ARG_STRING, &options->client_id,
       "The user pool's app client the desktop app signs in with (with --cognito-user-pool)", "ID" },
     { "sweep-interval", 0, 0, G_OPTION_ARG_STRING, &options->sweep_interval,
