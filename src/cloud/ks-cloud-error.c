@@ -10,6 +10,7 @@
 
 #include "ks-cloud-error.h"
 #include "ks-cloud-private.h"
+#include "ks-host.h"
 
 G_DEFINE_QUARK (ks_cloud_error_quark, ks_cloud_error)
 
@@ -204,18 +205,6 @@ ks_cloud_error_from_transport (const GError *error)
 }
 
 gboolean
-ks_cloud_host_is_loopback (const char *host)
-{
-  g_autoptr (GInetAddress) address = NULL;
-
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-
-  address = g_inet_address_new_from_string (host);
-  return address != NULL && g_inet_address_get_is_loopback (address);
-}
-
-gboolean
 ks_cloud_check_url (const char *url,
                     const char *what,
                     GError    **error)
@@ -244,7 +233,7 @@ ks_cloud_check_url (const char *url,
                    _ ("The %s “%s” must start with https://."), what, url);
       return FALSE;
     }
-  if (!ks_cloud_host_is_loopback (host))
+  if (!ks_host_is_loopback (host))
     {
       g_set_error (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_CONFIG,
                    _ ("The %s “%s” is not encrypted: use https:// (plain http:// is only for this "

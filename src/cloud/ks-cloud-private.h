@@ -29,9 +29,6 @@ GError *ks_cloud_error_from_cognito (const char      *type,
  * problems say so), or a copy of G_IO_ERROR_CANCELLED. */
 GError *ks_cloud_error_from_transport (const GError *error);
 
-/* "localhost" or a loopback address: plain http:// is allowed there. */
-gboolean ks_cloud_host_is_loopback (const char *host);
-
 /* http:// only for loopback hosts, else https://; an absolute URL with a
  * host and no user info. @what names the URL in the error. */
 gboolean ks_cloud_check_url (const char *url,

@@ -12,6 +12,7 @@
 
 #include "ks-cloud-error.h"
 #include "ks-cloud-private.h"
+#include "ks-host.h"
 #include "ks-json.h"
 #include "ks-profile.h"
 
@@ -407,7 +408,7 @@ ks_profile_url_from_address (const char *address)
 
   https = g_strconcat ("https://", text, NULL);
   uri = g_uri_parse (https, G_URI_FLAGS_NONE, NULL);
-  if (uri != NULL && g_uri_get_host (uri) != NULL && ks_cloud_host_is_loopback (g_uri_get_host (uri)))
+  if (uri != NULL && g_uri_get_host (uri) != NULL && ks_host_is_loopback (g_uri_get_host (uri)))
     return g_strconcat ("http://", text, NULL);
   return g_steal_pointer (&https);
 }

@@ -12,6 +12,7 @@
 
 #include <libsoup/soup.h>
 
+#include "ks-host.h"
 #include "ks-jwt.h"
 
 #include "ks-server-error.h"
@@ -92,16 +93,6 @@ fail_argument (GError    **error,
   return FALSE;
 }
 
-static gboolean
-is_loopback_host (const char *host)
-{
-  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (host);
-
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-  return address != NULL && g_inet_address_get_is_loopback (address);
-}
-
 /* "<region>_<id>", as Cognito names pools: the region is its first part. */
 static char *
 pool_region (const char *pool_id)
@@ -156,7 +147,7 @@ parse_issuer (KsServerUserPool *self,
       g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL ||
       (g_strcmp0 (scheme, "https") != 0 && g_strcmp0 (scheme, "http") != 0))
     return fail_argument (error, "--cognito-user-pool wants https://cognito-idp.REGION.amazonaws.com/POOL_ID, not “%s”", url);
-  if (g_strcmp0 (scheme, "http") == 0 && !is_loopback_host (host))
+  if (g_strcmp0 (scheme, "http") == 0 && !ks_host_is_loopback (host))
     return fail_argument (error, "--cognito-user-pool must use https unless the pool runs on this machine");
 
   text = g_uri_to_string (uri);
@@ -176,7 +167,7 @@ parse_issuer (KsServerUserPool *self,
   self->jwks_url = g_strconcat (self->issuer, "/.well-known/jwks.json", NULL);
 
   /* A pool on this machine is reached directly, whatever the proxy. */
-  if (is_loopback_host (host))
+  if (ks_host_is_loopback (host))
     soup_session_set_proxy_resolver (self->soup, NULL);
 
   return TRUE;
