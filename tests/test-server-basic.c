@@ -664,6 +664,7 @@ static void
 test_refuses_user_pool_options (void)
 {
   g_autoptr (KsTestServer) alone = ks_test_server_new ();
+  g_autoptr (KsTestServer) not_http = ks_test_server_new ();
   g_autoptr (KsTestServer) insecure = ks_test_server_new ();
   g_autoptr (KsTestServer) no_pool = ks_test_server_new ();
   g_autoptr (KsTestServer) bad_client = ks_test_server_new ();
@@ -675,6 +676,9 @@ test_refuses_user_pool_options (void)
 
   ks_test_server_add_args (alone, "--cognito-user-pool", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123", NULL);
   assert_refuses (alone, NULL, "--cognito-user-pool and --cognito-client-id go together");
+  ks_test_server_add_args (not_http, "--cognito-user-pool", "ftp://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+                           "--cognito-client-id", "abc123", NULL);
+  assert_refuses (not_http, NULL, "invalid --cognito-user-pool URL");
   ks_test_server_add_args (insecure, "--cognito-user-pool", "http://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
                            "--cognito-client-id", "abc123", NULL);
   assert_refuses (insecure, NULL, "must use https unless the pool runs on this machine");

@@ -30,6 +30,11 @@ G_BEGIN_DECLS
 #define KS_SERVER_DEFAULT_REGION "us-east-1"
 #define KS_SERVER_BUCKET "keepsake"
 
+/* An absolute http(s) URL with a host and no user name, query or
+ * fragment, without its trailing slashes; @what names it in the error. */
+char *ks_server_urls_normalize (const char *what,
+                                const char *url,
+                                GError    **error);
 char *ks_server_urls_normalize_public (const char *url,
                                        GError    **error);
 

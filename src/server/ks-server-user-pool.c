@@ -16,6 +16,7 @@
 #include "ks-jwt.h"
 
 #include "ks-server-error.h"
+#include "ks-server-urls.h"
 #include "ks-server-user-pool.h"
 
 /* Clock skew allowed on exp and iat, as for the built-in service. */
@@ -131,29 +132,18 @@ parse_issuer (KsServerUserPool *self,
               const char       *url,
               GError          **error)
 {
-  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_SCHEME_NORMALIZE, NULL);
-  g_autofree char *text = NULL;
-  const char      *scheme;
-  const char      *host;
-  char            *slash;
-  gsize            len;
+  g_autofree char *text = ks_server_urls_normalize ("--cognito-user-pool URL", url, error);
+  g_autoptr (GUri) uri = NULL;
+  const char *host;
+  char       *slash;
 
-  if (uri == NULL)
-    return fail_argument (error, "--cognito-user-pool wants the pool's URL, not “%s”", url);
+  if (text == NULL)
+    return FALSE;
 
-  scheme = g_uri_get_scheme (uri);
+  uri = g_uri_parse (text, G_URI_FLAGS_ENCODED, NULL);
   host = g_uri_get_host (uri);
-  if (host == NULL || *host == '\0' || g_uri_get_userinfo (uri) != NULL ||
-      g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL ||
-      (g_strcmp0 (scheme, "https") != 0 && g_strcmp0 (scheme, "http") != 0))
-    return fail_argument (error, "--cognito-user-pool wants https://cognito-idp.REGION.amazonaws.com/POOL_ID, not “%s”", url);
-  if (g_strcmp0 (scheme, "http") == 0 && !ks_host_is_loopback (host))
+  if (g_strcmp0 (g_uri_get_scheme (uri), "http") == 0 && !ks_host_is_loopback (host))
     return fail_argument (error, "--cognito-user-pool must use https unless the pool runs on this machine");
-
-  text = g_uri_to_string (uri);
-  len = strlen (text);
-  while (len > 0 && text[len - 1] == '/')
-    text[--len] = '\0';
 
   slash = strrchr (text, '/');
   g_assert (slash != NULL);
