@@ -1,4 +1,4 @@
-/* ks-s3-presign.c: presigned URLs for the built-in store, fast
+/* ks-s3-presign.c: presigned URLs for the built-in store or a bucket, fast
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,14 +7,14 @@
 
 #include "ks-encoding.h"
 #include "ks-hash.h"
-#include "ks-s3-private.h"
+#include "ks-s3-presign.h"
 #include "ks-server-urls.h"
 
 /*
  * Every prepare and every photo read presigns two to four URLs, so this
  * is on the API's hot path. ks_sigv4_presign_url() is the reference; this
  * writes the same URL for the few shapes the API asks for, but derives
- * the signing key once a day and the endpoint once per public URL, and
+ * the signing key once a day and parses the bucket's URL once, and
  * builds the canonical request in one buffer. test-s3-store checks that
  * both give the same URL, byte for byte.
  */
@@ -24,14 +24,14 @@ struct _KsS3Presigner
   GMutex mutex;
   char  *access_key_id;
   char  *secret;
+  char  *session_token; /* nullable; URI-encoded */
   char  *region;
-  char  *bucket;
 
-  /* From the public URL: */
-  char       *public_url; /* nullable: what the fields below were made from */
-  char       *base;       /* scheme://host[:port], the default port left out */
-  const char *host;       /* the Host header: points into base */
-  char       *path;       /* URI-encoded "{prefix}/s3/{bucket}/" */
+  /* From the bucket's URL: */
+  char       *base; /* nullable until set; scheme://host[:port], the
+                     * default port left out */
+  const char *host; /* the Host header: points into base */
+  char       *path; /* URI-encoded, ends in "/": keys go after it */
 
   /* For one day: */
   char   date8[9];
@@ -40,19 +40,18 @@ struct _KsS3Presigner
   char  *credential; /* "{access key id}/{scope}", URI-encoded */
 };
 
+/* Signs with @creds (their service is always "s3"). */
 KsS3Presigner *
-ks_s3_presigner_new (const char *access_key_id,
-                     const char *secret_access_key,
-                     const char *region,
-                     const char *bucket)
+ks_s3_presigner_new (const KsSigv4Credentials *creds)
 {
   KsS3Presigner *self = g_new0 (KsS3Presigner, 1);
 
   g_mutex_init (&self->mutex);
-  self->access_key_id = g_strdup (access_key_id);
-  self->secret = g_strdup (secret_access_key);
-  self->region = g_strdup (region);
-  self->bucket = g_strdup (bucket);
+  self->access_key_id = g_strdup (creds->access_key_id);
+  self->secret = g_strdup (creds->secret_access_key);
+  if (creds->session_token != NULL)
+    self->session_token = ks_uri_encode (creds->session_token, TRUE);
+  self->region = g_strdup (creds->region);
 
   return self;
 }
@@ -66,9 +65,8 @@ ks_s3_presigner_free (KsS3Presigner *self)
   g_mutex_clear (&self->mutex);
   g_free (self->access_key_id);
   g_free (self->secret);
+  g_free (self->session_token);
   g_free (self->region);
-  g_free (self->bucket);
-  g_free (self->public_url);
   g_free (self->base);
   g_free (self->path);
   g_free (self->scope);
@@ -97,18 +95,29 @@ append_encoded (GString    *out,
   }
 }
 
-static gboolean
-update_endpoint (KsS3Presigner *self,
-                 const char    *public_url)
+/**
+ * ks_s3_presigner_set_bucket_url:
+ * @bucket_url: where the bucket's keys are, "{scheme}://{host}[:{port}]/
+ *   {path}/": path style ("…/{bucket}/") or virtual-hosted
+ *   ("https://{bucket}.s3.{region}.amazonaws.com/"); its path unescaped
+ *   and escaped again as SigV4 wants it
+ *
+ * Thread-safe: URLs signed after it returns use it.
+ *
+ * Returns: FALSE for a URL that cannot be parsed
+ */
+gboolean
+ks_s3_presigner_set_bucket_url (KsS3Presigner *self,
+                                const char    *bucket_url)
 {
-  g_autoptr (GUri) uri = g_uri_parse (public_url, G_URI_FLAGS_ENCODED, NULL);
-  g_autofree char *prefix = NULL;
+  g_autoptr (GUri) uri = g_uri_parse (bucket_url, G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr (GMutexLocker) locker = NULL;
   g_autofree char *path = NULL;
   g_autoptr (GString) encoded = g_string_new (NULL);
   const char *scheme;
   int         port;
 
-  if (uri == NULL)
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
     return FALSE;
 
   scheme = g_uri_get_scheme (uri);
@@ -116,19 +125,20 @@ update_endpoint (KsS3Presigner *self,
   if ((g_str_equal (scheme, "http") && port == 80) || (g_str_equal (scheme, "https") && port == 443))
     port = -1;
 
+  path = g_uri_unescape_string (g_uri_get_path (uri), NULL);
+  if (path == NULL)
+    return FALSE;
+  append_encoded (encoded, path, FALSE);
+  if (encoded->len == 0 || encoded->str[encoded->len - 1] != '/')
+    g_string_append_c (encoded, '/');
+
+  locker = g_mutex_locker_new (&self->mutex);
   g_free (self->base);
   self->base = g_uri_join (G_URI_FLAGS_ENCODED, scheme, NULL, g_uri_get_host (uri), port, "",
                            NULL, NULL);
   self->host = self->base + strlen (scheme) + 3;
-
-  prefix = g_uri_unescape_string (g_uri_get_path (uri), NULL);
-  path = g_strconcat (prefix != NULL ? prefix : "", KS_SERVER_PATH_S3 "/", self->bucket, "/", NULL);
-  append_encoded (encoded, path, FALSE);
   g_free (self->path);
   self->path = g_string_free (g_steal_pointer (&encoded), FALSE);
-
-  g_free (self->public_url);
-  self->public_url = g_strdup (public_url);
   return TRUE;
 }
 
@@ -189,8 +199,11 @@ append_query (GString                  *out,
 {
   g_string_append_printf (out,
                           "X-Amz-Algorithm=" KS_SIGV4_ALGORITHM "&X-Amz-Credential=%s"
-                          "&X-Amz-Date=%s&X-Amz-Expires=%u&X-Amz-SignedHeaders=",
+                          "&X-Amz-Date=%s&X-Amz-Expires=%u",
                           self->credential, amz_date, expires_seconds);
+  if (self->session_token != NULL)
+    g_string_append_printf (out, "&X-Amz-Security-Token=%s", self->session_token);
+  g_string_append (out, "&X-Amz-SignedHeaders=");
   for (const char *p = signed_names; *p != '\0'; p++)
     {
       if (*p == ';')
@@ -210,17 +223,16 @@ append_query (GString                  *out,
 
 /**
  * ks_s3_presigner_sign:
- * @public_url: the server's public URL
  * @options: (nullable): what else to bind into the signature
  * @now_unix: the signing time
  *
  * Thread-safe.
  *
  * Returns: (transfer full) (nullable): the URL, NULL for a bad argument
+ *   or before a bucket URL is set
  */
 char *
 ks_s3_presigner_sign (KsS3Presigner            *self,
-                      const char               *public_url,
                       const char               *method,
                       const char               *key,
                       guint                     expires_seconds,
@@ -241,15 +253,14 @@ ks_s3_presigner_sign (KsS3Presigner            *self,
   time_t           t = (time_t) now_unix;
   struct tm        tm;
 
-  g_return_val_if_fail (public_url != NULL && method != NULL && key != NULL, NULL);
+  g_return_val_if_fail (method != NULL && key != NULL, NULL);
   g_return_val_if_fail (expires_seconds >= 1 && expires_seconds <= KS_SIGV4_MAX_EXPIRES, NULL);
 
   if (gmtime_r (&t, &tm) == NULL || strftime (amz_date, sizeof amz_date, "%Y%m%dT%H%M%SZ", &tm) != 16)
     g_return_val_if_reached (NULL);
 
   locker = g_mutex_locker_new (&self->mutex);
-  if (g_strcmp0 (public_url, self->public_url) != 0 && !update_endpoint (self, public_url))
-    g_return_val_if_reached (NULL);
+  g_return_val_if_fail (self->base != NULL, NULL);
   if (self->scope == NULL || memcmp (self->date8, amz_date, 8) != 0)
     update_day (self, amz_date);
 

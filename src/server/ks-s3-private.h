@@ -8,6 +8,7 @@
 #include "ks-s3-error.h"
 #include "ks-s3-index.h"
 #include "ks-s3-object.h"
+#include "ks-s3-presign.h"
 #include "ks-s3-store.h"
 #include "ks-s3-xml.h"
 
@@ -22,22 +23,6 @@ G_BEGIN_DECLS
 /* Bodies of requests that are not uploads: CompleteMultipartUpload XML
  * for 10,000 parts is about 1 MiB. */
 #define KS_S3_MAX_SMALL_BODY ((goffset) 2 * 1024 * 1024)
-
-/* Presigned URLs (ks-s3-presign.c); thread-safe. */
-typedef struct _KsS3Presigner KsS3Presigner;
-
-KsS3Presigner *ks_s3_presigner_new (const char *access_key_id,
-                                    const char *secret_access_key,
-                                    const char *region,
-                                    const char *bucket);
-void           ks_s3_presigner_free (KsS3Presigner *self);
-char          *ks_s3_presigner_sign (KsS3Presigner            *self,
-                                     const char               *public_url,
-                                     const char               *method,
-                                     const char               *key,
-                                     guint                     expires_seconds,
-                                     const KsS3PresignOptions *options,
-                                     gint64                    now_unix);
 
 /* Shared by the routes (a reference each) and the server (its qdata). */
 typedef struct

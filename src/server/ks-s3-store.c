@@ -84,8 +84,13 @@ store_new (KsServer *server)
   store->auth.region = ks_server_data_dir_get_region (data_dir);
   store->auth.access_key_id = ks_server_data_dir_get_access_key_id (data_dir);
   store->auth.secret_access_key = ks_server_data_dir_get_secret_access_key (data_dir);
-  store->presigner = ks_s3_presigner_new (store->auth.access_key_id, store->auth.secret_access_key,
-                                          store->auth.region, store->bucket);
+  {
+    KsSigv4Credentials creds = { .access_key_id = store->auth.access_key_id,
+                                 .secret_access_key = store->auth.secret_access_key,
+                                 .region = store->auth.region };
+
+    store->presigner = ks_s3_presigner_new (&creds);
+  }
 
   /* Beside the requests: the server does not wait for it. */
   ks_s3_scan_start (store);
@@ -102,7 +107,8 @@ store_detach (KsS3Store *store)
   ks_s3_store_unref (store);
 }
 
-/* The public URL's path, if the server sits behind a prefix. */
+/* The public URL's path, if the server sits behind a prefix, and where
+ * presigned URLs point. */
 static void
 public_url_changed_cb (KsServer   *server,
                        GParamSpec *pspec,
@@ -117,6 +123,14 @@ public_url_changed_cb (KsServer   *server,
     uri = g_uri_parse (public_url, G_URI_FLAGS_ENCODED, NULL);
   if (uri != NULL && *g_uri_get_path (uri) != '\0')
     store->auth.path_prefix = g_strdup (g_uri_get_path (uri));
+
+  if (uri != NULL)
+    {
+      g_autofree char *endpoint = ks_server_urls_s3 (public_url);
+      g_autofree char *bucket_url = g_strconcat (endpoint, "/", store->bucket, "/", NULL);
+
+      ks_s3_presigner_set_bucket_url (store->presigner, bucket_url);
+    }
 }
 
 static void
@@ -524,11 +538,9 @@ ks_s3_store_presign_at (KsServer                 *server,
                         const KsS3PresignOptions *options,
                         gint64                    now_unix)
 {
-  KsS3Store  *store = ks_s3_store_get (server);
-  const char *public_url = ks_server_get_public_url (server);
+  KsS3Store *store = ks_s3_store_get (server);
 
-  g_return_val_if_fail (store != NULL && public_url != NULL, NULL);
+  g_return_val_if_fail (store != NULL, NULL);
 
-  return ks_s3_presigner_sign (store->presigner, public_url, method, key, expires_seconds,
-                               options, now_unix);
+  return ks_s3_presigner_sign (store->presigner, method, key, expires_seconds, options, now_unix);
 }
