@@ -190,12 +190,12 @@ test_head_delete (Fixture      *fixture,
   g_autoptr (GError) error = NULL;
   KsS3ObjectInfo info = { 0 };
 
-  g_assert_false (ks_s3_store_head (fixture->server, "originals/u/p", &info, &error));
+  g_assert_false (ks_s3_store_head (fixture->server, "originals/u/p", &info, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
   put_presigned (fixture, "originals/u/p", body);
-  g_assert_true (ks_s3_store_head (fixture->server, "originals/u/p", &info, &error));
+  g_assert_true (ks_s3_store_head (fixture->server, "originals/u/p", &info, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (info.size, ==, 1000);
   g_assert_cmpstr (info.etag, ==, etag);
@@ -205,11 +205,11 @@ test_head_delete (Fixture      *fixture,
 
   g_assert_true (ks_s3_store_delete (fixture->server, "originals/u/p", &error));
   g_assert_no_error (error);
-  g_assert_false (ks_s3_store_head (fixture->server, "originals/u/p", &info, &error));
+  g_assert_false (ks_s3_store_head (fixture->server, "originals/u/p", &info, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  g_assert_false (ks_s3_store_head (fixture->server, "../escape", &info, &error));
+  g_assert_false (ks_s3_store_head (fixture->server, "../escape", &info, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 }
 
@@ -293,7 +293,7 @@ test_multipart (Fixture      *fixture,
   url = ks_s3_store_presign (fixture->server, "POST", key, 300, &options);
   g_assert_cmpuint (send_url (fixture, "POST", url, body, NULL, NULL), ==, SOUP_STATUS_OK);
 
-  g_assert_true (ks_s3_store_head (fixture->server, key, &info, &error));
+  g_assert_true (ks_s3_store_head (fixture->server, key, &info, NULL, &error));
   g_assert_cmpuint (info.size, ==, 5 * MIB + 10);
   g_assert_true (g_str_has_suffix (info.etag, "-2\""));
   ks_s3_object_info_clear (&info);
@@ -610,7 +610,7 @@ test_scan_beside_requests (Fixture      *fixture,
   ks_s3_scan_hold_for_testing (TRUE);
   start_server (fixture);
 
-  g_assert_true (ks_s3_store_head (fixture->server, "a", &info, &error));
+  g_assert_true (ks_s3_store_head (fixture->server, "a", &info, NULL, &error));
   g_assert_no_error (error);
   ks_s3_object_info_clear (&info);
   put_presigned (fixture, "b", replaced);

@@ -110,35 +110,99 @@ parse_parts (JsonObject *body,
   return g_steal_pointer (&parts);
 }
 
-/* ---- Checking the objects ---- */
+/* ---- A commit waiting for the store ---- */
+
+/* What the photo's row says one of its objects must be. */
+typedef struct
+{
+  char  *what;
+  char  *key;
+  gint64 size;
+  char  *sha256;
+} Expected;
+
+static void
+expected_clear (Expected *expected)
+{
+  g_free (expected->what);
+  g_free (expected->key);
+  g_free (expected->sha256);
+}
+
+/* A commit whose request is paused while the store completes the upload
+ * or is asked about the objects, both on a worker thread: a bucket's
+ * answers come over the network. */
+typedef struct
+{
+  KsApiPaused paused;
+  KsApi      *api; /* a reference */
+  char       *sub;
+  char       *username;
+  char       *id;
+  gint64      now;
+  gboolean    multipart;
+  GArray     *expected; /* of Expected; read by the worker */
+} Commit;
+
+static void
+commit_free (Commit *commit)
+{
+  ks_api_paused_clear (&commit->paused);
+  ks_api_unref (commit->api);
+  g_free (commit->sub);
+  g_free (commit->username);
+  g_free (commit->id);
+  g_clear_pointer (&commit->expected, g_array_unref);
+  g_free (commit);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Commit, commit_free)
+
+/* Pauses @req's message until it is answered. */
+static Commit *
+commit_new (KsApiRequest *req,
+            const char   *id)
+{
+  Commit *commit = g_new0 (Commit, 1);
+
+  ks_api_paused_init (&commit->paused, req->msg);
+  commit->api = ks_api_ref (req->api);
+  commit->sub = g_strdup (req->sub);
+  commit->username = g_strdup (req->username);
+  commit->id = g_strdup (id);
+  commit->now = req->now;
+
+  return commit;
+}
+
+/* ---- Checking the objects, on a worker ---- */
 
 static gboolean
-check_object (KsApiRequest *req,
-              const char   *what,
-              const char   *key,
-              gint64        size,
-              const char   *sha256,
-              GError      **error)
+check_object (KsServer       *server,
+              const Expected *expected,
+              GCancellable   *cancellable,
+              GError        **error)
 {
   KsS3ObjectInfo info = { 0 };
   g_autoptr (GError) local_error = NULL;
   gboolean ok = FALSE;
 
-  if (!ks_s3_store_head (req->api->server, key, &info, &local_error))
+  if (!ks_s3_store_head (server, expected->key, &info, cancellable, &local_error))
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
         return fail (error, KS_API_ERROR_PRECONDITION_FAILED,
-                     "The %s has not been uploaded yet (or, in parts, not completed)", what);
+                     "The %s has not been uploaded yet (or, in parts, not completed)", expected->what);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
 
-  if (info.size != (guint64) size)
+  if (info.size != (guint64) expected->size)
     fail (error, KS_API_ERROR_CONFLICT,
           "The uploaded %s has %" G_GUINT64_FORMAT " bytes, not the %" G_GINT64_FORMAT " declared",
-          what, info.size, size);
-  else if (g_strcmp0 (info.sha256, sha256) != 0)
-    fail (error, KS_API_ERROR_CONFLICT, "The uploaded %s does not match its declared SHA-256", what);
+          expected->what, info.size, expected->size);
+  else if (g_strcmp0 (info.sha256, expected->sha256) != 0)
+    fail (error, KS_API_ERROR_CONFLICT, "The uploaded %s does not match its declared SHA-256",
+          expected->what);
   else
     ok = TRUE;
 
@@ -146,32 +210,65 @@ check_object (KsApiRequest *req,
   return ok;
 }
 
-static gboolean
-check_objects (KsApiRequest *req,
-               KsApiStmt    *photo,
-               GError      **error)
+static void
+check_thread_cb (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
 {
-  const char      *id = ks_api_column_text (photo, KS_API_PHOTO_COL_ID);
-  g_autofree char *key = ks_api_original_key (req->sub, id);
+  Commit *commit = task_data;
+  GError *error = NULL;
 
-  if (!check_object (req, "original", key, sqlite3_column_int64 (photo, KS_API_PHOTO_COL_SIZE),
-                     ks_api_column_text (photo, KS_API_PHOTO_COL_SHA256), error))
-    return FALSE;
+  for (guint i = 0; i < commit->expected->len; i++)
+    {
+      if (!check_object (source_object, &g_array_index (commit->expected, Expected, i), cancellable,
+                         &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+add_expected (GArray     *expected,
+              const char *what,
+              char       *key,
+              gint64      size,
+              const char *sha256)
+{
+  Expected item = { g_strdup (what), key, size, g_strdup (sha256) };
+
+  g_array_append_val (expected, item);
+}
+
+/* The objects the pending photo in @photo's row must have. */
+static GArray *
+expected_objects (KsApiRequest *req,
+                  KsApiStmt    *photo)
+{
+  const char *id = ks_api_column_text (photo, KS_API_PHOTO_COL_ID);
+  GArray     *expected = g_array_new (FALSE, TRUE, sizeof (Expected));
+
+  g_array_set_clear_func (expected, (GDestroyNotify) expected_clear);
+  add_expected (expected, "original", ks_api_original_key (req->sub, id),
+                sqlite3_column_int64 (photo, KS_API_PHOTO_COL_SIZE),
+                ks_api_column_text (photo, KS_API_PHOTO_COL_SHA256));
 
   for (int i = 0; i < 2; i++)
     {
       const char      *name = i == 0 ? "grid" : "preview";
       int              column = KS_API_PHOTO_COL_GRID_SIZE + 2 * i;
-      g_autofree char *thumb_key = ks_api_thumb_key (req->sub, id, name);
       g_autofree char *what = g_strdup_printf ("%s thumbnail", name);
 
-      if (sqlite3_column_type (photo, column) != SQLITE_NULL &&
-          !check_object (req, what, thumb_key, sqlite3_column_int64 (photo, column),
-                         ks_api_column_text (photo, column + 1), error))
-        return FALSE;
+      if (sqlite3_column_type (photo, column) != SQLITE_NULL)
+        add_expected (expected, what, ks_api_thumb_key (req->sub, id, name),
+                      sqlite3_column_int64 (photo, column), ks_api_column_text (photo, column + 1));
     }
 
-  return TRUE;
+  return expected;
 }
 
 /* ---- Commit ---- */
@@ -246,20 +343,29 @@ forget_upload (KsApiRequest *req,
     ks_api_transaction_commit (txn, NULL);
 }
 
+static void checked_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data);
+
 /*
- * The photo's current row decides: gone (404), committed already, or
- * pending, then its objects are checked and it is committed. Returns
- * the reply.
+ * The photo's current row decides: gone (404), committed already (the
+ * reply), or pending: then its objects are checked on a worker, and it
+ * is committed and answered from there (NULL, *started). @commit: the
+ * paused request, taken (set to NULL) if the check starts; made from
+ * @req then if it points to NULL.
  */
 static JsonNode *
 commit_photo (KsApiRequest *req,
               const char   *id,
+              Commit      **commit,
+              gboolean     *started,
               GError      **error)
 {
   g_autoptr (KsApiStmt) photo = ks_api_stmt (req->api, photo_sql, error);
-  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GTask) task = NULL;
   int rc;
 
+  *started = FALSE;
   if (photo == NULL)
     return NULL;
   ks_sqlite_bind_text (photo, 1, id);
@@ -270,65 +376,51 @@ commit_photo (KsApiRequest *req,
   if (rc != SQLITE_ROW)
     return NULL;
 
-  if (sqlite3_column_type (photo, KS_API_PHOTO_COL_COMMITTED_AT) == SQLITE_NULL)
+  if (sqlite3_column_type (photo, KS_API_PHOTO_COL_COMMITTED_AT) != SQLITE_NULL)
     {
-      gboolean multipart = sqlite3_column_type (photo, COL_UPLOAD_ID) != SQLITE_NULL;
-
-      if (!check_objects (req, photo, &local_error))
-        {
-          ks_api_stmt_release (photo);
-          if (multipart && g_error_matches (local_error, KS_API_ERROR, KS_API_ERROR_CONFLICT))
-            forget_upload (req, id);
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
       ks_api_stmt_release (photo);
-      if (!mark_committed (req, id, error))
-        return NULL;
+      return committed_reply (req, id, error);
     }
+
+  if (*commit == NULL)
+    *commit = commit_new (req, id);
+  (*commit)->multipart = sqlite3_column_type (photo, COL_UPLOAD_ID) != SQLITE_NULL;
+  (*commit)->expected = expected_objects (req, photo);
   ks_api_stmt_release (photo);
 
-  return committed_reply (req, id, error);
+  task = g_task_new (req->api->server, NULL, checked_cb, NULL);
+  g_task_set_source_tag (task, commit_photo);
+  g_task_set_task_data (task, g_steal_pointer (commit), (GDestroyNotify) commit_free);
+  g_task_run_in_thread (task, check_thread_cb);
+  *started = TRUE;
+  return NULL;
+}
+
+static void
+checked_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Commit *commit = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+  KsApiRequest req = { commit->api, commit->paused.msg, NULL, query, commit->sub, commit->username, commit->now };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* A multipart upload whose object is there but wrong is spent. */
+      if (commit->multipart && g_error_matches (error, KS_API_ERROR, KS_API_ERROR_CONFLICT))
+        forget_upload (&req, commit->id);
+    }
+  else if (mark_committed (&req, commit->id, &error))
+    node = committed_reply (&req, commit->id, &error);
+
+  /* Committed even if the client has gone: its next commit is a 200. */
+  ks_api_paused_respond (&commit->paused, SOUP_STATUS_OK, node, error);
 }
 
 /* ---- Completing a multipart upload ---- */
-
-/* A commit that waits for the store to complete the photo's upload. */
-typedef struct
-{
-  KsApi             *api; /* a reference */
-  SoupServerMessage *msg; /* owned; NULL once the client is gone */
-  gulong             disconnected_id;
-  char              *sub;
-  char              *username;
-  char              *id;
-  gint64             now;
-} Completion;
-
-static void
-completion_free (Completion *completion)
-{
-  if (completion->msg != NULL)
-    {
-      g_signal_handler_disconnect (completion->msg, completion->disconnected_id);
-      g_object_unref (completion->msg);
-    }
-  ks_api_unref (completion->api);
-  g_free (completion->sub);
-  g_free (completion->username);
-  g_free (completion->id);
-  g_free (completion);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Completion, completion_free)
-
-static void
-completion_disconnected_cb (SoupServerMessage *msg,
-                            Completion        *completion)
-{
-  g_signal_handler_disconnect (msg, completion->disconnected_id);
-  g_clear_object (&completion->msg);
-}
 
 /* The store's refusal, in the API's words. */
 static void
@@ -352,26 +444,26 @@ completed_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr (Completion) completion = user_data;
+  g_autoptr (Commit) commit = user_data;
   g_autoptr (GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
-  KsApiRequest req = { completion->api, completion->msg, NULL, query,
-                       completion->sub, completion->username, completion->now };
+  KsApiRequest req = { commit->api, commit->paused.msg, NULL, query, commit->sub, commit->username, commit->now };
   g_autoptr (GError) store_error = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) node = NULL;
+  gboolean started = FALSE;
 
   /* No such upload: perhaps the client completed it with the presigned
    * URL; the object check says whether it is there. */
   if (!ks_s3_store_complete_multipart_finish (KS_SERVER (source), result, &store_error) &&
       !g_error_matches (store_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     set_completion_error (store_error, &error);
-  if (completion->msg == NULL)
+  if (commit->paused.msg == NULL)
     return;
 
   if (error == NULL)
-    node = commit_photo (&req, completion->id, &error);
-  ks_api_respond (completion->msg, SOUP_STATUS_OK, node, error);
-  soup_server_message_unpause (completion->msg);
+    node = commit_photo (&req, commit->id, &commit, &started, &error);
+  if (!started)
+    ks_api_paused_respond (&commit->paused, SOUP_STATUS_OK, node, error);
 }
 
 static void
@@ -380,18 +472,9 @@ complete_upload (KsApiRequest *req,
                  const char   *upload_id,
                  GArray       *parts)
 {
-  Completion        *completion = g_new0 (Completion, 1);
+  Commit            *commit = commit_new (req, id);
   g_autofree char   *key = ks_api_original_key (req->sub, id);
   KsS3CompletedPart *completed = g_new0 (KsS3CompletedPart, parts->len);
-
-  completion->api = ks_api_ref (req->api);
-  completion->msg = g_object_ref (req->msg);
-  completion->sub = g_strdup (req->sub);
-  completion->username = g_strdup (req->username);
-  completion->id = g_strdup (id);
-  completion->now = req->now;
-  completion->disconnected_id = g_signal_connect (req->msg, "disconnected",
-                                                  G_CALLBACK (completion_disconnected_cb), completion);
 
   for (guint i = 0; i < parts->len; i++)
     {
@@ -399,9 +482,8 @@ complete_upload (KsApiRequest *req,
       completed[i].etag = g_array_index (parts, Part, i).etag;
     }
 
-  soup_server_message_pause (req->msg);
   ks_s3_store_complete_multipart_async (req->api->server, key, upload_id, completed, parts->len,
-                                        NULL, completed_cb, completion);
+                                        NULL, completed_cb, commit);
   g_free (completed);
 }
 
@@ -451,7 +533,15 @@ ks_api_photos_commit (KsApiRequest *req,
   ks_api_stmt_release (photo);
 
   if (parts == NULL)
-    return commit_photo (req, id, error);
+    {
+      Commit   *commit = NULL;
+      gboolean  started = FALSE;
+      JsonNode *node = commit_photo (req, id, &commit, &started, error);
+
+      if (started)
+        *status = KS_API_PAUSED;
+      return node;
+    }
 
   complete_upload (req, id, upload_id, parts);
   *status = KS_API_PAUSED;

@@ -539,6 +539,145 @@ prepare_write_new (KsApiRequest *req,
   return &self->parent;
 }
 
+/* ---- prepare: a new multipart upload ---- */
+
+/* A prepare paused while the store creates the upload, on a worker: a
+ * bucket's answer comes over the network. */
+typedef struct
+{
+  KsApiPaused paused;
+  KsApi      *api;   /* a reference */
+  KsApiWrite *input; /* a PrepareWrite: the request's copy */
+  char       *id;
+  char       *key;
+  char       *upload_id; /* the worker's */
+} UploadCreation;
+
+static void
+upload_creation_free (UploadCreation *creation)
+{
+  ks_api_paused_clear (&creation->paused);
+  ks_api_unref (creation->api);
+  prepare_write_free (creation->input);
+  g_free (creation->id);
+  g_free (creation->key);
+  g_free (creation->upload_id);
+  g_free (creation);
+}
+
+static void
+create_upload_thread_cb (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  UploadCreation *creation = task_data;
+  GError         *error = NULL;
+
+  creation->upload_id = ks_s3_store_create_multipart (source_object, creation->key, &error);
+  if (creation->upload_id != NULL)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+abort_upload_thread_cb (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  char **key_and_id = task_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!ks_s3_store_abort_multipart (source_object, key_and_id[0], key_and_id[1], &error))
+    g_warning ("Cannot abort the unused upload of %s: %s", key_and_id[0], error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The upload was created for nothing: another prepare of the same bytes
+ * made one meanwhile, or it could not be saved. */
+static void
+abort_upload (UploadCreation *creation)
+{
+  g_autoptr (GTask) task = g_task_new (creation->api->server, NULL, NULL, NULL);
+  char **key_and_id = g_new0 (char *, 3);
+
+  key_and_id[0] = g_strdup (creation->key);
+  key_and_id[1] = g_strdup (creation->upload_id);
+  g_task_set_source_tag (task, abort_upload);
+  g_task_set_task_data (task, key_and_id, (GDestroyNotify) g_strfreev);
+  g_task_run_in_thread (task, abort_upload_thread_cb);
+}
+
+static void
+upload_created_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  UploadCreation *creation = g_task_get_task_data (G_TASK (result));
+  PrepareWrite   *input = (PrepareWrite *) creation->input;
+  g_autoptr (GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+  KsApiRequest req = { creation->api, creation->paused.msg, NULL, query,
+                       input->owner, input->username, input->now };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) existing = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *upload_id = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      ks_api_paused_respond (&creation->paused, SOUP_STATUS_CREATED, NULL, error);
+      return;
+    }
+
+  /* The store was asked outside the database: another prepare of these
+   * bytes may have saved its own upload meanwhile. */
+  ks_api_batch_flush (creation->api);
+  if (!find_existing (&req, &input->in, &existing, &id, &upload_id, &error) || existing != NULL)
+    ks_api_paused_respond (&creation->paused, SOUP_STATUS_OK, existing, error);
+  else if (upload_id != NULL)
+    reply = upload_reply (creation->api->server, input->owner, input->now, &input->in, id, upload_id);
+  else if (!save_pending (&req, &input->in, id != NULL ? id : creation->id, creation->upload_id, &error))
+    ks_api_paused_respond (&creation->paused, SOUP_STATUS_CREATED, NULL, error);
+  else
+    {
+      reply = upload_reply (creation->api->server, input->owner, input->now, &input->in,
+                            id != NULL ? id : creation->id, creation->upload_id);
+      g_clear_pointer (&creation->upload_id, g_free); /* saved: keep it */
+    }
+
+  if (creation->upload_id != NULL)
+    abort_upload (creation);
+  if (reply != NULL && creation->paused.msg != NULL)
+    {
+      ks_server_http_respond_json_bytes (creation->paused.msg, SOUP_STATUS_CREATED, reply);
+      soup_server_message_unpause (creation->paused.msg);
+    }
+}
+
+/* Pauses the request; upload_created_cb() answers it. */
+static void
+create_upload (KsApiRequest *req,
+               PrepareInput *in,
+               const char   *id)
+{
+  UploadCreation *creation = g_new0 (UploadCreation, 1);
+  g_autoptr (GTask) task = NULL;
+
+  ks_api_paused_init (&creation->paused, req->msg);
+  creation->api = ks_api_ref (req->api);
+  creation->input = prepare_write_new (req, in);
+  creation->id = g_strdup (id);
+  creation->key = ks_api_original_key (req->sub, id);
+
+  task = g_task_new (req->api->server, NULL, upload_created_cb, NULL);
+  g_task_set_source_tag (task, create_upload);
+  g_task_set_task_data (task, creation, (GDestroyNotify) upload_creation_free);
+  g_task_run_in_thread (task, create_upload_thread_cb);
+}
+
 /* POST /v1/photos/prepare */
 JsonNode *
 ks_api_photos_prepare (KsApiRequest *req,
@@ -574,16 +713,14 @@ ks_api_photos_prepare (KsApiRequest *req,
   if (id == NULL)
     id = ks_api_new_id ();
 
+  if (in.size > KS_API_MULTIPART_THRESHOLD && upload_id == NULL)
+    {
+      create_upload (req, &in, id);
+      *status = KS_API_PAUSED;
+      return NULL;
+    }
   if (in.size <= KS_API_MULTIPART_THRESHOLD)
     g_clear_pointer (&upload_id, g_free);
-  else if (upload_id == NULL)
-    {
-      g_autofree char *key = ks_api_original_key (req->sub, id);
-
-      upload_id = ks_s3_store_create_multipart (req->api->server, key, error);
-      if (upload_id == NULL)
-        return NULL;
-    }
 
   if (!save_pending (req, &in, id, upload_id, error))
     return NULL;

@@ -113,6 +113,22 @@ void   ks_api_respond (SoupServerMessage *msg,
  * KS_API_ERROR). */
 guint ks_api_error_status (const GError *error);
 
+/* A request answered later, from a callback: its message is paused, and
+ * forgotten (@msg NULL) if the client goes meanwhile. */
+typedef struct
+{
+  SoupServerMessage *msg; /* owned; NULL once the client is gone */
+  gulong             disconnected_id;
+} KsApiPaused;
+
+void ks_api_paused_init (KsApiPaused       *self,
+                         SoupServerMessage *msg);
+void ks_api_paused_respond (KsApiPaused  *self,
+                            guint         status,
+                            JsonNode     *node,
+                            const GError *error);
+void ks_api_paused_clear (KsApiPaused *self);
+
 /* ks-api-db.c: statements are prepared once and kept; g_autoptr resets
  * one when it goes out of scope. Do not use one statement twice at once. */
 typedef sqlite3_stmt KsApiStmt;

@@ -140,6 +140,49 @@ ks_api_respond (SoupServerMessage *msg,
     soup_server_message_set_status (msg, status, NULL);
 }
 
+static void
+paused_disconnected_cb (SoupServerMessage *msg,
+                        KsApiPaused       *self)
+{
+  g_signal_handler_disconnect (msg, self->disconnected_id);
+  g_clear_object (&self->msg);
+}
+
+/* Pauses @msg until ks_api_paused_respond(). */
+void
+ks_api_paused_init (KsApiPaused       *self,
+                    SoupServerMessage *msg)
+{
+  self->msg = g_object_ref (msg);
+  self->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (paused_disconnected_cb), self);
+  soup_server_message_pause (msg);
+}
+
+/* Answers as ks_api_respond() does, if the client is still there. */
+void
+ks_api_paused_respond (KsApiPaused  *self,
+                       guint         status,
+                       JsonNode     *node,
+                       const GError *error)
+{
+  if (self->msg == NULL)
+    return;
+
+  ks_api_respond (self->msg, status, node, error);
+  soup_server_message_unpause (self->msg);
+  ks_api_paused_clear (self);
+}
+
+void
+ks_api_paused_clear (KsApiPaused *self)
+{
+  if (self->msg == NULL)
+    return;
+
+  g_signal_handler_disconnect (self->msg, self->disconnected_id);
+  g_clear_object (&self->msg);
+}
+
 /* ---- Identities ---- */
 
 static void

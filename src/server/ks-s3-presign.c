@@ -28,7 +28,7 @@ struct _KsS3Presigner
   char  *region;
 
   /* From the bucket's URL: */
-  char       *base; /* nullable until set; scheme://host[:port], the
+  char *base;       /* nullable until set; scheme://host[:port], the
                      * default port left out */
   const char *host; /* the Host header: points into base */
   char       *path; /* URI-encoded, ends in "/": keys go after it */

@@ -10,6 +10,7 @@
 
 #include "ks-encoding.h"
 #include "ks-s3-private.h"
+#include "ks-server-bucket.h"
 #include "ks-server-urls.h"
 
 /*
@@ -262,30 +263,16 @@ check_key (const char *key,
   return FALSE;
 }
 
-/**
- * ks_s3_store_head:
- * @error: G_IO_ERROR_NOT_FOUND for no such object,
- *   G_IO_ERROR_INVALID_ARGUMENT for a key the store refuses
- *
- * Reads the object's metadata from disk; blocks, briefly.
- */
-gboolean
-ks_s3_store_head (KsServer       *server,
-                  const char     *key,
-                  KsS3ObjectInfo *out,
-                  GError        **error)
+/* The built-in store's copy of an object's metadata. */
+static gboolean
+head_file (KsS3Store      *store,
+           const char     *key,
+           KsS3ObjectInfo *out,
+           GError        **error)
 {
-  KsS3Store       *store = ks_s3_store_get (server);
-  g_autofree char *path = NULL;
-  g_autoptr (KsS3Meta) meta = NULL;
+  g_autofree char *path = ks_s3_object_path (store->objects_path, key);
+  g_autoptr (KsS3Meta) meta = ks_s3_file_open (path, NULL, error);
 
-  g_return_val_if_fail (store != NULL && key != NULL && out != NULL, FALSE);
-
-  if (!check_key (key, error))
-    return FALSE;
-
-  path = ks_s3_object_path (store->objects_path, key);
-  meta = ks_s3_file_open (path, NULL, error);
   if (meta == NULL)
     return FALSE;
 
@@ -296,30 +283,97 @@ ks_s3_store_head (KsServer       *server,
   return TRUE;
 }
 
+/* A bucket's, with the SHA-256 read through the object when S3 does not
+ * keep it (a multipart upload, or a store without checksums). */
+static gboolean
+head_bucket_object (KsServerBucket *bucket,
+                    const char     *key,
+                    KsS3ObjectInfo *out,
+                    GCancellable   *cancellable,
+                    GError        **error)
+{
+  guint64 size = 0;
+
+  if (!ks_server_bucket_head (bucket, key, out, cancellable, error))
+    return FALSE;
+  if (out->sha256 != NULL)
+    return TRUE;
+
+  out->sha256 = ks_server_bucket_digest (bucket, key, &size, cancellable, error);
+  if (out->sha256 == NULL)
+    {
+      ks_s3_object_info_clear (out);
+      return FALSE;
+    }
+  /* Replaced meanwhile: what was read is what counts. */
+  out->size = size;
+  return TRUE;
+}
+
+/**
+ * ks_s3_store_head:
+ * @error: G_IO_ERROR_NOT_FOUND for no such object,
+ *   G_IO_ERROR_INVALID_ARGUMENT for a key the store refuses
+ *
+ * The object's size, ETag and SHA-256: the built-in store's from disk,
+ * a bucket's from HeadObject or, when S3 has no SHA-256 of it, by reading
+ * the object through. Blocks: call it from a worker thread.
+ */
+gboolean
+ks_s3_store_head (KsServer       *server,
+                  const char     *key,
+                  KsS3ObjectInfo *out,
+                  GCancellable   *cancellable,
+                  GError        **error)
+{
+  KsServerBucket *bucket = ks_server_get_bucket (server);
+  KsS3Store      *store = ks_s3_store_get (server);
+
+  g_return_val_if_fail ((store != NULL || bucket != NULL) && key != NULL && out != NULL, FALSE);
+
+  if (!check_key (key, error))
+    return FALSE;
+  if (bucket != NULL)
+    return head_bucket_object (bucket, key, out, cancellable, error);
+
+  return head_file (store, key, out, error);
+}
+
+/* Blocks: call it from a worker thread. */
 gboolean
 ks_s3_store_delete (KsServer   *server,
                     const char *key,
                     GError    **error)
 {
-  KsS3Store *store = ks_s3_store_get (server);
+  KsServerBucket *bucket = ks_server_get_bucket (server);
+  KsS3Store      *store = ks_s3_store_get (server);
 
-  g_return_val_if_fail (store != NULL && key != NULL, FALSE);
+  g_return_val_if_fail ((store != NULL || bucket != NULL) && key != NULL, FALSE);
 
-  return check_key (key, error) && ks_s3_store_remove (store, key, error);
+  if (!check_key (key, error))
+    return FALSE;
+  if (bucket != NULL)
+    return ks_server_bucket_delete (bucket, key, NULL, error);
+
+  return ks_s3_store_remove (store, key, error);
 }
 
+/* Blocks: call it from a worker thread. */
 char *
 ks_s3_store_create_multipart (KsServer   *server,
                               const char *key,
                               GError    **error)
 {
-  KsS3Store *store = ks_s3_store_get (server);
+  KsServerBucket *bucket = ks_server_get_bucket (server);
+  KsS3Store      *store = ks_s3_store_get (server);
   g_autoptr (KsS3Meta) template = NULL;
 
-  g_return_val_if_fail (store != NULL && key != NULL, NULL);
+  g_return_val_if_fail ((store != NULL || bucket != NULL) && key != NULL, NULL);
 
   if (!check_key (key, error))
     return NULL;
+  if (bucket != NULL)
+    return ks_server_bucket_create_multipart (bucket, key, NULL, error);
 
   template = ks_s3_meta_new (key);
   return ks_s3_upload_create (store, template, error);
@@ -327,16 +381,18 @@ ks_s3_store_create_multipart (KsServer   *server,
 
 typedef struct
 {
-  KsS3Store *store; /* owned */
-  char      *key;
-  char      *upload_id;
-  GPtrArray *parts; /* of KsS3CompletePart */
+  KsS3Store      *store;  /* owned; or: */
+  KsServerBucket *bucket; /* owned */
+  char           *key;
+  char           *upload_id;
+  GPtrArray      *parts; /* of KsS3CompletePart */
 } CompleteJob;
 
 static void
 complete_job_free (CompleteJob *job)
 {
-  ks_s3_store_unref (job->store);
+  g_clear_pointer (&job->store, ks_s3_store_unref);
+  g_clear_object (&job->bucket);
   g_free (job->key);
   g_free (job->upload_id);
   g_ptr_array_unref (job->parts);
@@ -388,6 +444,25 @@ complete_thread_cb (GTask        *task,
   GError      *error = NULL;
   g_autoptr (KsS3Meta) meta = NULL;
 
+  if (job->bucket != NULL)
+    {
+      g_autofree KsS3CompletedPart *parts = g_new0 (KsS3CompletedPart, job->parts->len);
+
+      for (guint i = 0; i < job->parts->len; i++)
+        {
+          KsS3CompletePart *part = g_ptr_array_index (job->parts, i);
+
+          parts[i].part_number = part->part_number;
+          parts[i].etag = part->etag;
+        }
+      if (ks_server_bucket_complete_multipart (job->bucket, job->key, job->upload_id, parts,
+                                               job->parts->len, cancellable, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+      return;
+    }
+
   meta = ks_s3_upload_complete (job->store, job->upload_id, job->key, job->parts, &error);
   ks_s3_store_release_upload (job->store, job->upload_id);
 
@@ -415,12 +490,13 @@ ks_s3_store_complete_multipart_async (KsServer                *server,
                                       GAsyncReadyCallback      callback,
                                       gpointer                 user_data)
 {
-  KsS3Store *store = ks_s3_store_get (server);
+  KsServerBucket *bucket = ks_server_get_bucket (server);
+  KsS3Store      *store = ks_s3_store_get (server);
   g_autoptr (GTask) task = NULL;
   g_autoptr (GError) error = NULL;
   CompleteJob *job;
 
-  g_return_if_fail (store != NULL && key != NULL && upload_id != NULL);
+  g_return_if_fail ((store != NULL || bucket != NULL) && key != NULL && upload_id != NULL);
   g_return_if_fail (parts != NULL || n_parts == 0);
 
   task = g_task_new (server, cancellable, callback, user_data);
@@ -437,7 +513,7 @@ ks_s3_store_complete_multipart_async (KsServer                *server,
                                "An upload is completed from at least one part");
       return;
     }
-  if (!ks_s3_store_claim_upload (store, upload_id))
+  if (store != NULL && !ks_s3_store_claim_upload (store, upload_id))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
                                "This upload is being completed or aborted already");
@@ -445,7 +521,10 @@ ks_s3_store_complete_multipart_async (KsServer                *server,
     }
 
   job = g_new0 (CompleteJob, 1);
-  job->store = ks_s3_store_ref (store);
+  if (bucket != NULL)
+    job->bucket = g_object_ref (bucket);
+  else
+    job->store = ks_s3_store_ref (store);
   job->key = g_strdup (key);
   job->upload_id = g_strdup (upload_id);
   job->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_s3_complete_part_free);
@@ -480,21 +559,25 @@ ks_s3_store_complete_multipart_finish (KsServer     *server,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Removes an upload and its parts; one that is not there is fine. */
+/* Removes an upload and its parts; one that is not there is fine.
+ * Blocks: call it from a worker thread. */
 gboolean
 ks_s3_store_abort_multipart (KsServer   *server,
                              const char *key,
                              const char *upload_id,
                              GError    **error)
 {
-  KsS3Store *store = ks_s3_store_get (server);
+  KsServerBucket *bucket = ks_server_get_bucket (server);
+  KsS3Store      *store = ks_s3_store_get (server);
   g_autoptr (GError) local_error = NULL;
   gboolean ok;
 
-  g_return_val_if_fail (store != NULL && key != NULL && upload_id != NULL, FALSE);
+  g_return_val_if_fail ((store != NULL || bucket != NULL) && key != NULL && upload_id != NULL, FALSE);
 
   if (!check_key (key, error))
     return FALSE;
+  if (bucket != NULL)
+    return ks_server_bucket_abort_multipart (bucket, key, upload_id, NULL, error);
   if (!ks_s3_store_claim_upload (store, upload_id))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
@@ -515,8 +598,9 @@ ks_s3_store_abort_multipart (KsServer   *server,
  * ks_s3_store_presign:
  * @options: (nullable): what else to bind into the signature
  *
- * Host and path prefix come from the server's public URL, so the URL
- * works for whoever reaches the server there. Thread-safe.
+ * For the built-in store, host and path prefix come from the server's
+ * public URL, so the URL works for whoever reaches the server there; for
+ * a bucket, the URL is the bucket's. Thread-safe.
  */
 char *
 ks_s3_store_presign (KsServer                 *server,
@@ -538,9 +622,13 @@ ks_s3_store_presign_at (KsServer                 *server,
                         const KsS3PresignOptions *options,
                         gint64                    now_unix)
 {
-  KsS3Store *store = ks_s3_store_get (server);
+  KsServerBucket *bucket = ks_server_get_bucket (server);
+  KsS3Store      *store = ks_s3_store_get (server);
 
-  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (store != NULL || bucket != NULL, NULL);
+
+  if (bucket != NULL)
+    return ks_server_bucket_presign (bucket, method, key, expires_seconds, options, now_unix);
 
   return ks_s3_presigner_sign (store->presigner, method, key, expires_seconds, options, now_unix);
 }

@@ -1,5 +1,6 @@
-/* ks-s3-store.h: the built-in S3-compatible object store, as seen by the
- * other server modules (the API checks and presigns objects through it)
+/* ks-s3-store.h: where the photos' bytes are, as seen by the other server
+ * modules (the API checks and presigns objects through it): the built-in
+ * S3-compatible store or, when the server has one, an outside bucket
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -29,13 +30,16 @@ typedef struct
                                 * (POST: Complete, DELETE: Abort) */
 } KsS3PresignOptions;
 
-/* Registers the S3 routes under KS_SERVER_PATH_S3. */
+/* Registers the built-in store's routes under KS_SERVER_PATH_S3. */
 void ks_s3_store_register (KsServer *server);
 
-/* Object metadata, or FALSE with G_IO_ERROR_NOT_FOUND. */
+/* Object metadata, SHA-256 included, or FALSE with G_IO_ERROR_NOT_FOUND.
+ * This and the other calls that return a gboolean or a string block: call
+ * them from a worker thread. */
 gboolean ks_s3_store_head (KsServer       *server,
                            const char     *key,
                            KsS3ObjectInfo *out,
+                           GCancellable   *cancellable,
                            GError        **error);
 gboolean ks_s3_store_delete (KsServer   *server,
                              const char *key,

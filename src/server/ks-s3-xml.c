@@ -307,3 +307,88 @@ ks_s3_xml_parse_complete (const char *data,
 
   return g_steal_pointer (&parts);
 }
+
+/* ---- Reading S3's answers ---- */
+
+typedef struct
+{
+  const char *wanted;
+  gboolean    inside;
+  gboolean    found;
+  GString    *text;
+} Finder;
+
+static void
+find_start_cb (GMarkupParseContext *context,
+               const char          *name,
+               const char         **attribute_names,
+               const char         **attribute_values,
+               gpointer             user_data,
+               GError             **error)
+{
+  Finder *finder = user_data;
+
+  if (!finder->found && g_str_equal (name, finder->wanted))
+    finder->inside = TRUE;
+}
+
+static void
+find_end_cb (GMarkupParseContext *context,
+             const char          *name,
+             gpointer             user_data,
+             GError             **error)
+{
+  Finder *finder = user_data;
+
+  if (finder->inside && g_str_equal (name, finder->wanted))
+    {
+      finder->inside = FALSE;
+      finder->found = TRUE;
+    }
+}
+
+static void
+find_text_cb (GMarkupParseContext *context,
+              const char          *text,
+              gsize                text_len,
+              gpointer             user_data,
+              GError             **error)
+{
+  Finder *finder = user_data;
+
+  if (finder->inside)
+    g_string_append_len (finder->text, text, (gssize) text_len);
+}
+
+static const GMarkupParser find_parser = {
+  .start_element = find_start_cb,
+  .end_element = find_end_cb,
+  .text = find_text_cb,
+};
+
+/**
+ * ks_s3_xml_find_text:
+ * @name: an element's name, without a namespace prefix
+ *
+ * The text of the first element called @name in an S3 answer
+ * (InitiateMultipartUploadResult's UploadId, Error's Code).
+ *
+ * Returns: (transfer full) (nullable): the text, NULL if @data is not
+ *   XML or has no such element
+ */
+char *
+ks_s3_xml_find_text (const char *data,
+                     gsize       len,
+                     const char *name)
+{
+  g_autoptr (GMarkupParseContext) context = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  Finder finder = { .wanted = name, .text = text };
+
+  context = g_markup_parse_context_new (&find_parser, 0, &finder, NULL);
+  if (!g_markup_parse_context_parse (context, data, (gssize) len, NULL) ||
+      !g_markup_parse_context_end_parse (context, NULL) || !finder.found)
+    return NULL;
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}

@@ -50,4 +50,8 @@ GPtrArray *ks_s3_xml_parse_complete (const char *data,
                                      gsize       len,
                                      GError    **error);
 
+char *ks_s3_xml_find_text (const char *data,
+                           gsize       len,
+                           const char *name);
+
 G_END_DECLS

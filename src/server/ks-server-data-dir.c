@@ -569,7 +569,7 @@ ks_server_data_dir_get_bucket (KsServerDataDir *self)
 {
   g_return_val_if_fail (KS_IS_SERVER_DATA_DIR (self), NULL);
 
-  return KS_SERVER_BUCKET;
+  return KS_SERVER_BUCKET_NAME;
 }
 
 const char *

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "ks-server-bucket.h"
 #include "ks-server-discovery.h"
 #include "ks-server-http.h"
 #include "ks-server-urls.h"
@@ -46,17 +47,28 @@ add_cognito (JsonBuilder *builder,
 }
 
 static void
-add_s3 (JsonBuilder     *builder,
-        KsServerDataDir *data_dir,
-        const char      *public_url)
+add_s3 (JsonBuilder *builder,
+        KsServer    *server)
 {
-  g_autofree char *endpoint = ks_server_urls_s3 (public_url);
+  KsServerBucket  *bucket = ks_server_get_bucket (server);
+  KsServerDataDir *data_dir = ks_server_get_data_dir (server);
+  g_autofree char *endpoint = NULL;
 
   json_builder_set_member_name (builder, "s3");
   json_builder_begin_object (builder);
-  add_string (builder, "endpoint", endpoint);
-  add_string (builder, "region", ks_server_data_dir_get_region (data_dir));
-  add_string (builder, "bucket", ks_server_data_dir_get_bucket (data_dir));
+  if (bucket != NULL)
+    {
+      add_string (builder, "endpoint", ks_server_bucket_get_endpoint (bucket));
+      add_string (builder, "region", ks_server_bucket_get_region (bucket));
+      add_string (builder, "bucket", ks_server_bucket_get_name (bucket));
+    }
+  else
+    {
+      endpoint = ks_server_urls_s3 (ks_server_get_public_url (server));
+      add_string (builder, "endpoint", endpoint);
+      add_string (builder, "region", ks_server_data_dir_get_region (data_dir));
+      add_string (builder, "bucket", ks_server_data_dir_get_bucket (data_dir));
+    }
   json_builder_end_object (builder);
 }
 
@@ -72,7 +84,6 @@ discovery_cb (KsServer          *server,
               GHashTable        *params,
               gpointer           user_data)
 {
-  KsServerDataDir *data_dir = ks_server_get_data_dir (server);
   const char      *public_url = ks_server_get_public_url (server);
   g_autofree char *api_url = ks_server_urls_api (public_url);
   g_autoptr (JsonBuilder) builder = json_builder_new ();
@@ -81,7 +92,7 @@ discovery_cb (KsServer          *server,
   json_builder_begin_object (builder);
   add_string (builder, "api_url", api_url);
   add_cognito (builder, server);
-  add_s3 (builder, data_dir, public_url);
+  add_s3 (builder, server);
   add_string (builder, "version", PACKAGE_VERSION);
   json_builder_end_object (builder);
 

@@ -28,7 +28,7 @@ G_BEGIN_DECLS
 #define KS_SERVER_PATH_S3 "/s3"
 
 #define KS_SERVER_DEFAULT_REGION "us-east-1"
-#define KS_SERVER_BUCKET "keepsake"
+#define KS_SERVER_BUCKET_NAME "keepsake"
 
 /* An absolute http(s) URL with a host and no user name, query or
  * fragment, without its trailing slashes; @what names it in the error. */

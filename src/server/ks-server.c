@@ -23,6 +23,7 @@
 #include "ks-server-http.h"
 #include "ks-server-router.h"
 #include "ks-server-urls.h"
+#include "ks-server-bucket.h"
 #include "ks-server-user-pool.h"
 
 struct _KsServer
@@ -36,6 +37,7 @@ struct _KsServer
   KsServerDataDir     *data_dir;
   KsServerDb          *db;
   KsServerUserPool    *user_pool; /* nullable: the built-in sign-in service */
+  KsServerBucket      *bucket;    /* nullable: the built-in S3 store */
 
   char    *public_url; /* nullable until listening */
   char    *listen_url; /* nullable until listening */
@@ -55,6 +57,7 @@ enum
   PROP_DATA_DIR,
   PROP_DB,
   PROP_USER_POOL,
+  PROP_BUCKET,
   PROP_PUBLIC_URL,
   PROP_AUTO_CONFIRM,
   N_PROPS
@@ -97,7 +100,8 @@ add_builtin_modules (KsServer *self)
   ks_server_discovery_register (self);
   if (self->user_pool == NULL)
     ks_idp_register (self);
-  ks_s3_store_register (self);
+  if (self->bucket == NULL)
+    ks_s3_store_register (self);
   ks_api_register (self);
 }
 
@@ -273,6 +277,7 @@ ks_server_finalize (GObject *object)
   g_clear_object (&self->data_dir);
   g_clear_object (&self->db);
   g_clear_object (&self->user_pool);
+  g_clear_object (&self->bucket);
   g_free (self->public_url);
   g_free (self->listen_url);
 
@@ -299,6 +304,10 @@ ks_server_get_property (GObject    *object,
 
     case PROP_USER_POOL:
       g_value_set_object (value, self->user_pool);
+      break;
+
+    case PROP_BUCKET:
+      g_value_set_object (value, self->bucket);
       break;
 
     case PROP_PUBLIC_URL:
@@ -336,6 +345,10 @@ ks_server_set_property (GObject      *object,
       self->user_pool = g_value_dup_object (value);
       break;
 
+    case PROP_BUCKET:
+      self->bucket = g_value_dup_object (value);
+      break;
+
     case PROP_PUBLIC_URL:
       ks_server_set_public_url (self, g_value_get_string (value));
       break;
@@ -371,6 +384,11 @@ ks_server_class_init (KsServerClass *klass)
   properties[PROP_USER_POOL] =
       g_param_spec_object ("user-pool", NULL, NULL, KS_TYPE_SERVER_USER_POOL,
                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* An outside S3 bucket for the photos' bytes; unset, the server
+   * keeps them in its built-in store. */
+  properties[PROP_BUCKET] =
+      g_param_spec_object ("bucket", NULL, NULL, KS_TYPE_SERVER_BUCKET,
+                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   /* The URL clients reach the server at; the listening URL if unset. */
   properties[PROP_PUBLIC_URL] =
       g_param_spec_string ("public-url", NULL, NULL, NULL,
@@ -402,19 +420,30 @@ ks_server_new (KsServerDataDir *data_dir,
                        NULL);
 }
 
+/**
+ * ks_server_new_full:
+ * @user_pool: (nullable): an outside Cognito user pool instead of the
+ *   built-in sign-in service: the API trusts its tokens and clients are
+ *   sent there to sign in
+ * @bucket: (nullable): an outside S3 bucket instead of the built-in store:
+ *   presigned URLs point there
+ */
 KsServer *
-ks_server_new_with_user_pool (KsServerDataDir  *data_dir,
-                              KsServerDb       *db,
-                              KsServerUserPool *user_pool)
+ks_server_new_full (KsServerDataDir  *data_dir,
+                    KsServerDb       *db,
+                    KsServerUserPool *user_pool,
+                    KsServerBucket   *bucket)
 {
   g_return_val_if_fail (KS_IS_SERVER_DATA_DIR (data_dir), NULL);
   g_return_val_if_fail (KS_IS_SERVER_DB (db), NULL);
-  g_return_val_if_fail (KS_IS_SERVER_USER_POOL (user_pool), NULL);
+  g_return_val_if_fail (user_pool == NULL || KS_IS_SERVER_USER_POOL (user_pool), NULL);
+  g_return_val_if_fail (bucket == NULL || KS_IS_SERVER_BUCKET (bucket), NULL);
 
   return g_object_new (KS_TYPE_SERVER,
                        "data-dir", data_dir,
                        "db", db,
                        "user-pool", user_pool,
+                       "bucket", bucket,
                        NULL);
 }
 
@@ -440,6 +469,14 @@ ks_server_get_user_pool (KsServer *self)
   g_return_val_if_fail (KS_IS_SERVER (self), NULL);
 
   return self->user_pool;
+}
+
+KsServerBucket *
+ks_server_get_bucket (KsServer *self)
+{
+  g_return_val_if_fail (KS_IS_SERVER (self), NULL);
+
+  return self->bucket;
 }
 
 const char *

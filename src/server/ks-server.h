@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KsServer, ks_server, KS, SERVER, GObject)
 
 typedef struct _KsServerRoute KsServerRoute;
+/* ks-server-bucket.h, which needs this header */
+typedef struct _KsServerBucket KsServerBucket;
 
 /**
  * KsServerHandler:
@@ -34,24 +36,25 @@ typedef void (*KsServerHandler) (KsServer          *server,
 
 KsServer *ks_server_new (KsServerDataDir *data_dir,
                          KsServerDb      *db);
-/* Without the built-in sign-in service: the API trusts @user_pool's
- * tokens and clients are sent there to sign in. */
-KsServer *ks_server_new_with_user_pool (KsServerDataDir  *data_dir,
-                                        KsServerDb       *db,
-                                        KsServerUserPool *user_pool);
+KsServer *ks_server_new_full (KsServerDataDir  *data_dir,
+                              KsServerDb       *db,
+                              KsServerUserPool *user_pool,
+                              KsServerBucket   *bucket);
 
 KsServerDataDir *ks_server_get_data_dir (KsServer *self);
 KsServerDb      *ks_server_get_db (KsServer *self);
 /* (nullable): %NULL when the server is its own sign-in service */
 KsServerUserPool *ks_server_get_user_pool (KsServer *self);
-const char       *ks_server_get_public_url (KsServer *self);
-void              ks_server_set_public_url (KsServer   *self,
-                                            const char *public_url);
-GSocket          *ks_server_get_message_socket (KsServer          *self,
-                                                SoupServerMessage *msg);
-gboolean          ks_server_get_auto_confirm (KsServer *self);
-void              ks_server_set_auto_confirm (KsServer *self,
-                                              gboolean  auto_confirm);
+/* (nullable): %NULL when the server keeps the photos in its own store */
+KsServerBucket *ks_server_get_bucket (KsServer *self);
+const char     *ks_server_get_public_url (KsServer *self);
+void            ks_server_set_public_url (KsServer   *self,
+                                          const char *public_url);
+GSocket        *ks_server_get_message_socket (KsServer          *self,
+                                              SoupServerMessage *msg);
+gboolean        ks_server_get_auto_confirm (KsServer *self);
+void            ks_server_set_auto_confirm (KsServer *self,
+                                            gboolean  auto_confirm);
 
 gboolean    ks_server_listen (KsServer       *self,
                               GSocketAddress *address,

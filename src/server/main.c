@@ -14,6 +14,7 @@
 
 #include "ks-api.h"
 #include "ks-server.h"
+#include "ks-server-bucket.h"
 #include "ks-server-error.h"
 #include "ks-server-urls.h"
 
@@ -30,6 +31,9 @@ typedef struct
   gboolean auto_confirm;
   char    *user_pool_url;
   char    *client_id;
+  char    *s3_bucket;
+  char    *s3_endpoint;
+  char    *s3_region;
   gboolean version;
   char   **command;
   char    *sweep_interval;
@@ -50,6 +54,9 @@ options_clear (Options *options)
   g_free (options->region);
   g_free (options->user_pool_url);
   g_free (options->client_id);
+  g_free (options->s3_bucket);
+  g_free (options->s3_endpoint);
+  g_free (options->s3_region);
   g_strfreev (options->command);
   g_free (options->sweep_interval);
   g_free (options->pending_lifetime);
@@ -80,6 +87,15 @@ options_context_new (Options *options)
       "URL" },
     { "cognito-client-id", 0, 0, G_OPTION_ARG_STRING, &options->client_id,
       "The user pool's app client the desktop app signs in with (with --cognito-user-pool)", "ID" },
+    { "s3-bucket", 0, 0, G_OPTION_ARG_STRING, &options->s3_bucket,
+      "Keep the photos in this Amazon S3 bucket instead of the built-in store; keys from "
+      "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN",
+      "NAME" },
+    { "s3-region", 0, 0, G_OPTION_ARG_STRING, &options->s3_region,
+      "The bucket's region (default: AWS_REGION, or AWS_DEFAULT_REGION)", "REGION" },
+    { "s3-endpoint", 0, 0, G_OPTION_ARG_STRING, &options->s3_endpoint,
+      "An S3-compatible service holding the bucket, addressed path-style (default: Amazon S3)",
+      "URL" },
     { "sweep-interval", 0, 0, G_OPTION_ARG_STRING, &options->sweep_interval,
       "How often to remove abandoned uploads and old deleted photos; 0 never (default: 1h)",
       "DURATION" },
@@ -103,7 +119,8 @@ options_context_new (Options *options)
                                 "Serves the Keepsake API with a built-in Cognito-compatible "
                                 "sign-in service and S3-compatible photo store. With "
                                 "--cognito-user-pool, users sign in to that Amazon Cognito "
-                                "user pool instead.\n\n"
+                                "user pool instead; with --s3-bucket, photos are kept in "
+                                "that bucket.\n\n"
                                 "With “credentials”, prints the S3 store's endpoint and keys "
                                 "as JSON and exits.");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -228,6 +245,20 @@ check_user_pool_options (Options *options,
 }
 
 static gboolean
+check_bucket_options (Options *options,
+                      GError **error)
+{
+  if (options->s3_bucket == NULL && (options->s3_region != NULL || options->s3_endpoint != NULL))
+    {
+      g_set_error_literal (error, KS_SERVER_ERROR, KS_SERVER_ERROR_INVALID_ARGUMENT,
+                           "--s3-region and --s3-endpoint need --s3-bucket");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
 parse_options (Options *options,
                int     *argc,
                char  ***argv,
@@ -244,7 +275,7 @@ parse_options (Options *options,
   if (options->listen == NULL)
     options->listen = g_strdup (DEFAULT_LISTEN);
   if (!parse_cleanup (options, error) || !parse_download_url_lifetime (options, error) ||
-      !check_user_pool_options (options, error))
+      !check_user_pool_options (options, error) || !check_bucket_options (options, error))
     return FALSE;
 
   if (options->public_url != NULL)
@@ -266,6 +297,36 @@ quit_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The bucket, with the keys from the environment as AWS's tools read
+ * them, and checked: a bucket that cannot be used stops the start. */
+static KsServerBucket *
+open_bucket (Options *options,
+             GError **error)
+{
+  const char        *region = options->s3_region;
+  KsSigv4Credentials creds = { 0 };
+  g_autoptr (KsServerBucket) bucket = NULL;
+
+  if (region == NULL)
+    region = g_getenv ("AWS_REGION");
+  if (region == NULL)
+    region = g_getenv ("AWS_DEFAULT_REGION");
+
+  creds.access_key_id = g_getenv ("AWS_ACCESS_KEY_ID");
+  creds.secret_access_key = g_getenv ("AWS_SECRET_ACCESS_KEY");
+  creds.session_token = g_getenv ("AWS_SESSION_TOKEN");
+  if (creds.session_token != NULL && *creds.session_token == '\0')
+    creds.session_token = NULL;
+  creds.region = region;
+  creds.service = "s3";
+
+  bucket = ks_server_bucket_new (options->s3_endpoint, options->s3_bucket, &creds, error);
+  if (bucket == NULL || !ks_server_bucket_check (bucket, NULL, error))
+    return NULL;
+
+  return g_steal_pointer (&bucket);
+}
+
 static KsServer *
 start_server (Options        *options,
               GSocketAddress *address,
@@ -274,7 +335,11 @@ start_server (Options        *options,
   g_autoptr (KsServerDataDir) data_dir = NULL;
   g_autoptr (KsServerDb) db = NULL;
   g_autoptr (KsServerUserPool) user_pool = NULL;
+  g_autoptr (KsServerBucket) bucket = NULL;
   g_autoptr (KsServer) server = NULL;
+
+  if (options->s3_bucket != NULL && (bucket = open_bucket (options, error)) == NULL)
+    return NULL;
 
   if (options->user_pool_url != NULL)
     {
@@ -291,10 +356,7 @@ start_server (Options        *options,
   if (db == NULL)
     return NULL;
 
-  if (user_pool != NULL)
-    server = ks_server_new_with_user_pool (data_dir, db, user_pool);
-  else
-    server = ks_server_new (data_dir, db);
+  server = ks_server_new_full (data_dir, db, user_pool, bucket);
   ks_server_set_public_url (server, options->public_url);
   ks_server_set_auto_confirm (server, options->auto_confirm);
   ks_api_set_cleanup (server, &options->cleanup);
@@ -404,6 +466,12 @@ run_credentials (Options *options,
 
   if (public_url == NULL)
     return FALSE;
+  if (options->s3_bucket != NULL)
+    {
+      g_set_error_literal (error, KS_SERVER_ERROR, KS_SERVER_ERROR_INVALID_ARGUMENT,
+                           "with --s3-bucket there is no built-in store to print the keys of");
+      return FALSE;
+    }
 
   data_dir = ks_server_data_dir_open (options->data_dir, options->region, error);
   if (data_dir == NULL)
