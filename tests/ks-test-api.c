@@ -54,11 +54,18 @@ read_signing_key (KsTestServer *server)
 KsTestApi *
 ks_test_api_new (void)
 {
+  return ks_test_api_new_for_server (ks_test_server_new ());
+}
+
+/* @server: (transfer full): not started yet, its arguments set */
+KsTestApi *
+ks_test_api_new_for_server (KsTestServer *server)
+{
   KsTestApi *self = g_new0 (KsTestApi, 1);
   g_autoptr (JsonNode) discovery = NULL;
   guint status = 0;
 
-  self->server = ks_test_server_new ();
+  self->server = server;
   ks_test_server_add_args (self->server, "--auto-confirm", NULL);
   ks_test_server_start (self->server);
 
@@ -457,6 +464,85 @@ ks_test_api_upload_photo (KsTestApi  *self,
   g_assert_cmpstr (ks_test_json_get_string (committed, "status"), ==, "committed");
 
   return g_steal_pointer (&id);
+}
+
+/* ---- Uploads in parts ---- */
+
+JsonObject *
+ks_test_api_find_upload (JsonArray  *uploads,
+                         const char *target)
+{
+  for (guint i = 0; i < json_array_get_length (uploads); i++)
+    {
+      JsonObject *upload = json_array_get_object_element (uploads, i);
+
+      if (g_str_equal (ks_test_api_object_string (upload, "target"), target))
+        return upload;
+    }
+
+  g_assert_not_reached ();
+}
+
+/* PUTs the parts of @original that prepare's @upload lists, but part
+ * @skip (0: none); returns the ETags, "" for the one skipped. */
+GPtrArray *
+ks_test_api_put_parts (KsTestApi  *api,
+                       JsonObject *upload,
+                       GBytes     *original,
+                       guint       skip)
+{
+  JsonArray *parts = json_object_get_array_member (upload, "parts");
+  GPtrArray *etags = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < json_array_get_length (parts); i++)
+    {
+      JsonObject *part = json_array_get_object_element (parts, i);
+      gsize       offset = i * KS_TEST_API_PART_SIZE;
+      gsize       len = json_object_get_int_member (part, "size");
+      g_autoptr (GBytes) chunk = g_bytes_new_from_bytes (original, offset, len);
+      g_autoptr (SoupMessage) msg = soup_message_new ("PUT", ks_test_api_object_string (part, "url"));
+      g_autoptr (GBytes) ignored = NULL;
+
+      if (i + 1 == skip)
+        {
+          g_ptr_array_add (etags, g_strdup (""));
+          continue;
+        }
+      soup_message_set_request_body_from_bytes (msg, "application/octet-stream", chunk);
+      ignored = ks_test_server_send (ks_test_api_get_server (api), msg);
+      g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+      g_ptr_array_add (etags, g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag")));
+    }
+
+  return etags;
+}
+
+/* {"parts": [...]} for commit, with @etags[i] for part i + 1. */
+char *
+ks_test_api_parts_body (GPtrArray *etags)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "parts");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < etags->len; i++)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "part_number");
+      json_builder_add_int_value (builder, i + 1);
+      json_builder_set_member_name (builder, "etag");
+      json_builder_add_string_value (builder, g_ptr_array_index (etags, i));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
 }
 
 /* ---- Odds and ends ---- */

@@ -25,6 +25,7 @@ typedef struct
 } KsTestUser;
 
 KsTestApi    *ks_test_api_new (void);
+KsTestApi    *ks_test_api_new_for_server (KsTestServer *server);
 void          ks_test_api_free (KsTestApi *self);
 KsTestServer *ks_test_api_get_server (KsTestApi *self);
 
@@ -93,6 +94,23 @@ GBytes *ks_test_api_fetch (KsTestApi  *self,
 char *ks_test_api_upload_photo (KsTestApi  *self,
                                 KsTestUser *user,
                                 const char *seed);
+
+/* The upload for @target ("original", "grid", "preview") in prepare's
+ * "uploads". */
+JsonObject *ks_test_api_find_upload (JsonArray  *uploads,
+                                     const char *target);
+
+/* The server's part size for multipart uploads. */
+#define KS_TEST_API_PART_SIZE (16 * 1024 * 1024)
+
+/* PUTs the parts of @original that prepare's @upload lists, but part
+ * @skip (0: none); returns the ETags, "" for the one skipped. */
+GPtrArray *ks_test_api_put_parts (KsTestApi  *self,
+                                  JsonObject *upload,
+                                  GBytes     *original,
+                                  guint       skip);
+/* {"parts": [...]} for commit, with @etags[i] for part i + 1. */
+char *ks_test_api_parts_body (GPtrArray *etags);
 
 /* Sets a column with SQL on the server's database, for what a test
  * cannot wait for (a link expiring). */

@@ -35,6 +35,7 @@ struct _KsTestServer
   char        *data_dir;
   char        *listen;
   GPtrArray   *args;
+  GPtrArray   *env;      /* "NAME=value", for the launcher */
   GSubprocess *process;  /* nullable: not running */
   PipeReader  *out;      /* nullable */
   PipeReader  *err;      /* nullable */
@@ -172,6 +173,13 @@ spawn (KsTestServer *self,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup_cb, NULL, NULL);
+  for (guint i = 0; i < self->env->len; i++)
+    {
+      const char      *setting = g_ptr_array_index (self->env, i);
+      g_autofree char *name = g_strndup (setting, strchr (setting, '=') - setting);
+
+      g_subprocess_launcher_setenv (launcher, name, strchr (setting, '=') + 1, TRUE);
+    }
 
   return g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, error);
 }
@@ -259,6 +267,7 @@ test_server_new (char *root,
   self->data_dir = data_dir;
   self->listen = g_strdup ("127.0.0.1:0");
   self->args = g_ptr_array_new_with_free_func (g_free);
+  self->env = g_ptr_array_new_with_free_func (g_free);
   self->old_logs = g_string_new (NULL);
 
   return self;
@@ -319,10 +328,20 @@ ks_test_server_free (KsTestServer *self)
   g_clear_object (&self->session);
   g_string_free (self->old_logs, TRUE);
   g_ptr_array_unref (self->args);
+  g_ptr_array_unref (self->env);
   g_free (self->listen);
   g_free (self->data_dir);
   g_free (self->root);
   g_free (self);
+}
+
+/* Sets @name in the environment of the server started next. */
+void
+ks_test_server_setenv (KsTestServer *self,
+                       const char   *name,
+                       const char   *value)
+{
+  g_ptr_array_add (self->env, g_strconcat (name, "=", value, NULL));
 }
 
 void

@@ -31,6 +31,9 @@ void          ks_test_server_free (KsTestServer *self);
 void ks_test_server_add_args (KsTestServer *self,
                               const char   *first_arg,
                               ...) G_GNUC_NULL_TERMINATED;
+void ks_test_server_setenv (KsTestServer *self,
+                            const char   *name,
+                            const char   *value);
 void ks_test_server_set_listen (KsTestServer *self,
                                 const char   *host_port);
 

@@ -59,21 +59,6 @@ test_real_sign_in (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (ks_test_api_root (photos), "photos")), ==, 0);
 }
 
-static JsonObject *
-find_upload (JsonArray  *uploads,
-             const char *target)
-{
-  for (guint i = 0; i < json_array_get_length (uploads); i++)
-    {
-      JsonObject *upload = json_array_get_object_element (uploads, i);
-
-      if (g_str_equal (ks_test_api_object_string (upload, "target"), target))
-        return upload;
-    }
-
-  g_assert_not_reached ();
-}
-
 static void
 assert_fetches (KsTestApi  *api,
                 JsonObject *urls,
@@ -108,19 +93,19 @@ test_prepare_upload_commit (void)
 
   g_assert_cmpstr (ks_test_json_get_string (prepared, "status"), ==, "upload");
   g_assert_cmpuint (json_array_get_length (uploads), ==, 3);
-  g_assert_cmpstr (ks_test_api_object_string (find_upload (uploads, "original"), "method"), ==, "PUT");
-  g_assert_nonnull (strstr (ks_test_api_object_string (find_upload (uploads, "grid"), "url"), "/thumbs/"));
+  g_assert_cmpstr (ks_test_api_object_string (ks_test_api_find_upload (uploads, "original"), "method"), ==, "PUT");
+  g_assert_nonnull (strstr (ks_test_api_object_string (ks_test_api_find_upload (uploads, "grid"), "url"), "/thumbs/"));
 
   /* Not visible, and not committable, before the bytes are there. */
   ks_test_api_expect_error (api, alice->token, "GET", get, NULL, 404, "NotFound");
   ks_test_api_expect_error (api, alice->token, "POST", commit, NULL, 412, "PreconditionFailed");
 
   /* Presigned PUTs are bound to the declared bytes. */
-  g_assert_cmpuint (ks_test_api_put (api, find_upload (uploads, "original"), grid), !=, 200);
-  g_assert_cmpuint (ks_test_api_put (api, find_upload (uploads, "original"), original), ==, 200);
-  g_assert_cmpuint (ks_test_api_put (api, find_upload (uploads, "grid"), grid), ==, 200);
+  g_assert_cmpuint (ks_test_api_put (api, ks_test_api_find_upload (uploads, "original"), grid), !=, 200);
+  g_assert_cmpuint (ks_test_api_put (api, ks_test_api_find_upload (uploads, "original"), original), ==, 200);
+  g_assert_cmpuint (ks_test_api_put (api, ks_test_api_find_upload (uploads, "grid"), grid), ==, 200);
   ks_test_api_expect_error (api, alice->token, "POST", commit, NULL, 412, "PreconditionFailed");
-  g_assert_cmpuint (ks_test_api_put (api, find_upload (uploads, "preview"), preview), ==, 200);
+  g_assert_cmpuint (ks_test_api_put (api, ks_test_api_find_upload (uploads, "preview"), preview), ==, 200);
 
   committed = ks_test_api_expect (api, alice->token, "POST", commit, "{}", 200);
   g_assert_cmpstr (ks_test_json_get_string (committed, "status"), ==, "committed");
@@ -367,8 +352,8 @@ test_commit_mismatch (void)
   g_autoptr (JsonNode) second = NULL;
   g_autofree char *commit = g_strdup_printf ("/v1/photos/%s/commit", ks_test_json_get_string (first, "photo_id"));
 
-  g_assert_cmpuint (ks_test_api_put (api, find_upload (uploads, "original"), original), ==, 200);
-  g_assert_cmpuint (ks_test_api_put (api, find_upload (uploads, "grid"), grid), ==, 200);
+  g_assert_cmpuint (ks_test_api_put (api, ks_test_api_find_upload (uploads, "original"), original), ==, 200);
+  g_assert_cmpuint (ks_test_api_put (api, ks_test_api_find_upload (uploads, "grid"), grid), ==, 200);
   second = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body2, 201);
   ks_test_api_expect_error (api, alice->token, "POST", commit, NULL, 409, "Conflict");
   ks_test_api_expect_error (api, alice->token, "POST", commit, "{\"parts\":[]}", 400, "BadRequest");
@@ -452,40 +437,6 @@ test_list_paging_delete_restore (void)
     g_free (ids[i]);
 }
 
-/* PUTs the parts of @original that prepare's @upload lists, but part
- * @skip (0: none); returns the ETags, "" for the one skipped. */
-static GPtrArray *
-put_parts (KsTestApi  *api,
-           JsonObject *upload,
-           GBytes     *original,
-           guint       skip)
-{
-  JsonArray *parts = json_object_get_array_member (upload, "parts");
-  GPtrArray *etags = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; i < json_array_get_length (parts); i++)
-    {
-      JsonObject *part = json_array_get_object_element (parts, i);
-      gsize       offset = i * 16 * MiB;
-      gsize       len = json_object_get_int_member (part, "size");
-      g_autoptr (GBytes) chunk = g_bytes_new_from_bytes (original, offset, len);
-      g_autoptr (SoupMessage) msg = soup_message_new ("PUT", ks_test_api_object_string (part, "url"));
-      g_autoptr (GBytes) ignored = NULL;
-
-      if (i + 1 == skip)
-        {
-          g_ptr_array_add (etags, g_strdup (""));
-          continue;
-        }
-      soup_message_set_request_body_from_bytes (msg, "application/octet-stream", chunk);
-      ignored = ks_test_server_send (ks_test_api_get_server (api), msg);
-      g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-      g_ptr_array_add (etags, g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag")));
-    }
-
-  return etags;
-}
-
 static JsonObject *
 prepare_multipart (KsTestApi  *api,
                    KsTestUser *user,
@@ -498,35 +449,7 @@ prepare_multipart (KsTestApi  *api,
 
   *out_prepared = prepared;
   *out_commit = g_strdup_printf ("/v1/photos/%s/commit", ks_test_json_get_string (prepared, "photo_id"));
-  return find_upload (json_object_get_array_member (ks_test_api_root (prepared), "uploads"), "original");
-}
-
-/* {"parts": [...]} for commit, with @etags[i] for part i + 1. */
-static char *
-parts_body (GPtrArray *etags)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "parts");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < etags->len; i++)
-    {
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "part_number");
-      json_builder_add_int_value (builder, i + 1);
-      json_builder_set_member_name (builder, "etag");
-      json_builder_add_string_value (builder, g_ptr_array_index (etags, i));
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
+  return ks_test_api_find_upload (json_object_get_array_member (ks_test_api_root (prepared), "uploads"), "original");
 }
 
 /* Above the threshold, parts: presigned UploadParts and a presigned
@@ -551,7 +474,7 @@ test_multipart (void)
   g_autoptr (JsonNode) again = NULL;
 
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (upload, "parts")), ==, 5);
-  etags = put_parts (api, upload, original, 0);
+  etags = ks_test_api_put_parts (api, upload, original, 0);
   for (guint i = 0; i < etags->len; i++)
     g_string_append_printf (xml, "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag></Part>", i + 1,
                             (const char *) g_ptr_array_index (etags, i));
@@ -566,7 +489,7 @@ test_multipart (void)
   g_assert_cmpuint (soup_message_get_status (complete), ==, 200);
 
   /* The parts too, after the client completed the upload itself. */
-  with_parts = parts_body (etags);
+  with_parts = ks_test_api_parts_body (etags);
   committed = ks_test_api_expect (api, alice->token, "POST", commit, with_parts, 200);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (ks_test_api_root (committed), "photo"), "size"), ==, size);
   again = ks_test_api_expect (api, alice->token, "POST", commit, with_parts, 200);
@@ -598,27 +521,27 @@ test_multipart_commit_completes (void)
 
   /* Part 2 missing: the store cannot complete it yet. */
   upload = prepare_multipart (api, alice, original, &prepared, &commit);
-  etags = put_parts (api, upload, original, 2);
+  etags = ks_test_api_put_parts (api, upload, original, 2);
   g_free (g_ptr_array_index (etags, 1));
   g_ptr_array_index (etags, 1) = g_strdup ("\"0123456789abcdef0123456789abcdef\"");
-  body = parts_body (etags);
+  body = ks_test_api_parts_body (etags);
   ks_test_api_expect_error (api, alice->token, "POST", commit, body, 412, "PreconditionFailed");
 
   /* All there, but an ETag that is not the part's. */
   g_clear_pointer (&etags, g_ptr_array_unref);
-  etags = put_parts (api, upload, original, 0);
+  etags = ks_test_api_put_parts (api, upload, original, 0);
   for (guint i = 0; i < etags->len; i++)
     g_ptr_array_add (wrong, g_strdup (i == 0 ? "\"ffffffffffffffffffffffffffffffff\"" : g_ptr_array_index (etags, i)));
-  wrong_body = parts_body (wrong);
+  wrong_body = ks_test_api_parts_body (wrong);
   ks_test_api_expect_error (api, alice->token, "POST", commit, wrong_body, 412, "PreconditionFailed");
 
   /* A part left out is a bad request: all parts, in order. */
   g_ptr_array_add (short_list, g_ptr_array_index (etags, 0));
-  short_body = parts_body (short_list);
+  short_body = ks_test_api_parts_body (short_list);
   ks_test_api_expect_error (api, alice->token, "POST", commit, short_body, 400, "BadRequest");
 
   g_free (body);
-  body = parts_body (etags);
+  body = ks_test_api_parts_body (etags);
   committed = ks_test_api_expect (api, alice->token, "POST", commit, body, 200);
   photo = json_object_get_object_member (ks_test_api_root (committed), "photo");
   g_assert_cmpstr (json_object_get_string_member (ks_test_api_root (committed), "status"), ==, "committed");
@@ -700,8 +623,8 @@ prepare_pending (KsTestApi  *api,
   g_autoptr (GBytes) bytes = ks_test_api_photo_bytes (seed, size);
   g_autofree char *body = ks_test_api_prepare_body (bytes, NULL, NULL, "p.jpg");
   g_autoptr (JsonNode) prepared = ks_test_api_expect (api, user->token, "POST", "/v1/photos/prepare", body, 201);
-  JsonObject *original = find_upload (json_object_get_array_member (ks_test_api_root (prepared), "uploads"),
-                                      "original");
+  JsonObject *original = ks_test_api_find_upload (json_object_get_array_member (ks_test_api_root (prepared), "uploads"),
+                                                  "original");
 
   if (upload)
     g_assert_cmpuint (ks_test_api_put (api, original, bytes), ==, 200);
