@@ -340,27 +340,19 @@ test_public_url_prefix (Fixture      *fixture,
   g_assert_cmpuint (send_url (fixture, "PUT", proxied->str, body, NULL, NULL), ==, SOUP_STATUS_OK);
 }
 
-/* What ks_sigv4_presign_url(), the reference, makes of the same request. */
+/* What ks_sigv4_presign_url(), the reference, makes of a request for
+ * @key under @endpoint and @bucket_path ("/…/", unescaped). */
 static char *
-reference_presign (Fixture                  *fixture,
-                   const char               *public_url,
-                   const char               *method,
-                   const char               *key,
-                   const KsS3PresignOptions *options,
-                   GDateTime                *now)
+reference_presign_at (const char               *endpoint,
+                      const char               *bucket_path,
+                      const KsSigv4Credentials *creds,
+                      const char               *method,
+                      const char               *key,
+                      const KsS3PresignOptions *options,
+                      GDateTime                *now)
 {
-  g_autoptr (GUri) uri = g_uri_parse (public_url, G_URI_FLAGS_ENCODED, NULL);
-  g_autofree char *endpoint = g_uri_join (G_URI_FLAGS_ENCODED, g_uri_get_scheme (uri), NULL,
-                                          g_uri_get_host (uri), g_uri_get_port (uri), "", NULL, NULL);
-  g_autofree char *prefix = g_uri_unescape_string (g_uri_get_path (uri), NULL);
-  g_autofree char *path = g_strconcat (prefix, "/s3/keepsake/", key, NULL);
+  g_autofree char *path = g_strconcat (bucket_path, key, NULL);
   g_autoptr (KsSigv4Request) req = ks_sigv4_request_new (method, path);
-  KsSigv4Credentials creds = {
-    .access_key_id = ks_server_data_dir_get_access_key_id (fixture->data_dir),
-    .secret_access_key = ks_server_data_dir_get_secret_access_key (fixture->data_dir),
-    .region = ks_server_data_dir_get_region (fixture->data_dir),
-    .service = "s3",
-  };
   g_autoptr (GError) error = NULL;
   char *url;
 
@@ -387,9 +379,33 @@ reference_presign (Fixture                  *fixture,
       ks_sigv4_request_add_query (req, "uploadId", options->upload_id);
     }
 
-  url = ks_sigv4_presign_url (endpoint, req, &creds, now, 900, &error);
+  url = ks_sigv4_presign_url (endpoint, req, creds, now, 900, &error);
   g_assert_no_error (error);
   return url;
+}
+
+/* The same for the built-in store under @public_url. */
+static char *
+reference_presign (Fixture                  *fixture,
+                   const char               *public_url,
+                   const char               *method,
+                   const char               *key,
+                   const KsS3PresignOptions *options,
+                   GDateTime                *now)
+{
+  g_autoptr (GUri) uri = g_uri_parse (public_url, G_URI_FLAGS_ENCODED, NULL);
+  g_autofree char   *endpoint = g_uri_join (G_URI_FLAGS_ENCODED, g_uri_get_scheme (uri), NULL,
+                                            g_uri_get_host (uri), g_uri_get_port (uri), "", NULL, NULL);
+  g_autofree char   *prefix = g_uri_unescape_string (g_uri_get_path (uri), NULL);
+  g_autofree char   *bucket_path = g_strconcat (prefix, "/s3/keepsake/", NULL);
+  KsSigv4Credentials creds = {
+    .access_key_id = ks_server_data_dir_get_access_key_id (fixture->data_dir),
+    .secret_access_key = ks_server_data_dir_get_secret_access_key (fixture->data_dir),
+    .region = ks_server_data_dir_get_region (fixture->data_dir),
+    .service = "s3",
+  };
+
+  return reference_presign_at (endpoint, bucket_path, &creds, method, key, options, now);
 }
 
 static gboolean
@@ -465,6 +481,54 @@ test_presign_reference (Fixture      *fixture,
               g_assert_nonnull (url);
               g_assert_cmpstr (url, ==, expected);
             }
+    }
+}
+
+/* For an outside bucket, virtual-hosted or path-style, with temporary
+ * keys: the same URLs as the reference, session token included. */
+static void
+test_presign_bucket (void)
+{
+  const KsSigv4Credentials creds = {
+    .access_key_id = "ASIAEXAMPLEKEY000001",
+    .secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    .session_token = "FwoGZXIvYXdzEJr//////////wEaDG+token/with=odd+chars",
+    .region = "eu-west-1",
+    .service = "s3",
+  };
+  const struct
+  {
+    const char *bucket_url;
+    const char *endpoint;
+    const char *bucket_path;
+  } buckets[] = {
+    { "https://photos-bucket.s3.eu-west-1.amazonaws.com/", "https://photos-bucket.s3.eu-west-1.amazonaws.com", "/" },
+    { "http://127.0.0.1:9000/photos-bucket/", "http://127.0.0.1:9000", "/photos-bucket/" },
+  };
+  const char              *sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  const KsS3PresignOptions options[] = {
+    { .content_length = -1 },
+    { .content_length = 123, .checksum_sha256 = sha256 },
+    { .content_length = 16777216, .upload_id = "up/load+id=", .part_number = 7 },
+  };
+  const char *const methods[] = { "GET", "PUT", "PUT" };
+  g_autoptr (GDateTime) now = g_date_time_new_from_unix_utc (1714566896);
+
+  for (guint b = 0; b < G_N_ELEMENTS (buckets); b++)
+    {
+      g_autoptr (KsS3Presigner) presigner = ks_s3_presigner_new (&creds);
+
+      g_assert_true (ks_s3_presigner_set_bucket_url (presigner, buckets[b].bucket_url));
+      for (guint o = 0; o < G_N_ELEMENTS (options); o++)
+        {
+          g_autofree char *expected = reference_presign_at (buckets[b].endpoint, buckets[b].bucket_path, &creds,
+                                                            methods[o], "originals/sub-1/photo", &options[o], now);
+          g_autofree char *url = ks_s3_presigner_sign (presigner, methods[o], "originals/sub-1/photo", 900,
+                                                       &options[o], 1714566896);
+
+          g_assert_cmpstr (url, ==, expected);
+          g_assert_nonnull (strstr (url, "X-Amz-Security-Token=FwoGZXIvYXdzEJr%2F%2F"));
+        }
     }
 }
 
@@ -670,6 +734,7 @@ main (int   argc,
   ADD ("/s3/store/head-delete", test_head_delete);
   ADD ("/s3/store/presign-bound", test_presign_bound);
   ADD ("/s3/store/presign-reference", test_presign_reference);
+  g_test_add_func ("/s3/store/presign-bucket", test_presign_bucket);
   ADD ("/s3/store/multipart", test_multipart);
   ADD ("/s3/store/public-url-prefix", test_public_url_prefix);
   ADD ("/s3/store/scan-beside-requests", test_scan_beside_requests);

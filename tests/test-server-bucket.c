@@ -263,6 +263,7 @@ test_refuses (Fixture      *fixture,
   g_autoptr (KsTestServer) lone_region = ks_test_server_new ();
   g_autoptr (KsTestServer) credentials = bucket_server (fixture);
   g_autoptr (KsTestServer) unreachable = bucket_server (fixture);
+  g_autoptr (KsTestServer) wrong_region = bucket_server (fixture);
   g_autofree char *nosuch = NULL;
 
   ks_test_server_add_args (no_keys, "--s3-bucket", "keepsake", "--s3-region", "us-east-1", NULL);
@@ -294,6 +295,8 @@ test_refuses (Fixture      *fixture,
   assert_refuses (credentials, "credentials", "with --s3-bucket there is no built-in store");
   ks_test_server_add_args (unreachable, "--s3-endpoint", "http://127.0.0.1:1", NULL);
   assert_refuses (unreachable, NULL, "cannot reach bucket keepsake at http://127.0.0.1:1/keepsake/");
+  ks_test_server_add_args (wrong_region, "--s3-region", "eu-west-1", NULL);
+  assert_refuses (wrong_region, NULL, "refused the request (400 Bad Request): is it in region eu-west-1?");
 }
 
 int

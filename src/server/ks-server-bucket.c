@@ -435,6 +435,10 @@ ks_server_bucket_check (KsServerBucket *self,
   else if (soup_message_get_status (msg) == SOUP_STATUS_FORBIDDEN)
     g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_FAILED,
                  "the keys given may not use bucket %s at %s (403 Forbidden)", self->name, self->endpoint);
+  else if (soup_message_get_status (msg) == SOUP_STATUS_BAD_REQUEST)
+    g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_FAILED,
+                 "bucket %s at %s refused the request (400 Bad Request): is it in region %s?",
+                 self->name, self->endpoint, self->region);
   else
     g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_FAILED, "%s", local_error->message);
 
