@@ -516,6 +516,23 @@ ks_test_server_run (KsTestServer *self,
   return exit_status (process, in_time);
 }
 
+/* A refused start (or @command): exit status 1 and one line on stderr,
+ * "keepsake-server: …", saying @why. */
+void
+ks_test_server_assert_refuses (KsTestServer *self,
+                               const char   *command,
+                               const char   *why)
+{
+  g_autofree char *err = NULL;
+  int              status = ks_test_server_run (self, command, NULL, &err);
+
+  g_test_message ("stderr: %s", err);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_true (g_str_has_prefix (err, "keepsake-server: "));
+  g_assert_nonnull (strstr (err, why));
+  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
+}
+
 const char *
 ks_test_server_get_base_url (KsTestServer *self)
 {

@@ -55,6 +55,10 @@ int ks_test_server_run (KsTestServer *self,
                         char        **out_stdout,
                         char        **out_stderr);
 
+void ks_test_server_assert_refuses (KsTestServer *self,
+                                    const char   *command,
+                                    const char   *why);
+
 const char *ks_test_server_get_base_url (KsTestServer *self);
 guint16     ks_test_server_get_port (KsTestServer *self);
 const char *ks_test_server_get_data_dir (KsTestServer *self);

@@ -48,22 +48,6 @@ write_data_file (KsTestServer *server,
   g_assert_no_error (error);
 }
 
-/* A refused start: exit status 1 and one line on stderr saying @why. */
-static void
-assert_refuses (KsTestServer *server,
-                const char   *command,
-                const char   *why)
-{
-  g_autofree char *err = NULL;
-  int              status = ks_test_server_run (server, command, NULL, &err);
-
-  g_test_message ("stderr: %s", err);
-  g_assert_cmpint (status, ==, 1);
-  g_assert_true (g_str_has_prefix (err, "keepsake-server: "));
-  g_assert_nonnull (strstr (err, why));
-  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
-}
-
 static JsonNode *
 get_discovery (KsTestServer *server)
 {
@@ -500,7 +484,7 @@ test_credentials_needs_url (void)
 {
   g_autoptr (KsTestServer) server = ks_test_server_new ();
 
-  assert_refuses (server, "credentials", "--public-url");
+  ks_test_server_assert_refuses (server, "credentials", "--public-url");
 }
 
 static void
@@ -513,7 +497,7 @@ test_refuses_data_dir_file (void)
   write_data_file (owner, "plain-file", "x", 1);
   file = ks_test_server_dup_data_path (owner, "plain-file");
   server = ks_test_server_new_for_data_dir (file);
-  assert_refuses (server, NULL, "is not a directory");
+  ks_test_server_assert_refuses (server, NULL, "is not a directory");
 }
 
 static void
@@ -521,7 +505,7 @@ test_refuses_data_dir_uncreatable (void)
 {
   g_autoptr (KsTestServer) server = ks_test_server_new_for_data_dir ("/proc/keepsake-test/data");
 
-  assert_refuses (server, NULL, "cannot create directory /proc/keepsake-test/data");
+  ks_test_server_assert_refuses (server, NULL, "cannot create directory /proc/keepsake-test/data");
 }
 
 static void
@@ -530,7 +514,7 @@ test_refuses_data_dir_read_only (void)
   g_autoptr (KsTestServer) server = ks_test_server_new ();
 
   g_assert_cmpint (g_mkdir_with_parents (ks_test_server_get_data_dir (server), 0500), ==, 0);
-  assert_refuses (server, NULL, "is not writable");
+  ks_test_server_assert_refuses (server, NULL, "is not writable");
 }
 
 static void
@@ -543,7 +527,7 @@ test_refuses_busy_port (void)
   ks_test_server_start (first);
   listen = g_strdup_printf ("127.0.0.1:%u", ks_test_server_get_port (first));
   ks_test_server_set_listen (second, listen);
-  assert_refuses (second, NULL, "already in use");
+  ks_test_server_assert_refuses (second, NULL, "already in use");
   ks_test_server_stop (first);
 }
 
@@ -555,7 +539,7 @@ test_refuses_locked_data_dir (void)
 
   ks_test_server_start (first);
   second = ks_test_server_new_for_data_dir (ks_test_server_get_data_dir (first));
-  assert_refuses (second, NULL, "in use by another keepsake-server");
+  ks_test_server_assert_refuses (second, NULL, "in use by another keepsake-server");
   ks_test_server_stop (first);
 }
 
@@ -587,7 +571,7 @@ test_refuses_corrupt_files (void)
       else
         write_data_file (server, cases[i].name, (const char *) garbage, sizeof garbage);
 
-      assert_refuses (server, NULL, why);
+      ks_test_server_assert_refuses (server, NULL, why);
     }
 }
 
@@ -631,7 +615,7 @@ test_refuses_newer_schema (void)
   ks_test_server_stop (server);
   db_path = ks_test_server_dup_data_path (server, "keepsake.db");
   exec_sql (db_path, "PRAGMA user_version = 99;");
-  assert_refuses (server, NULL, "schema version 99");
+  ks_test_server_assert_refuses (server, NULL, "schema version 99");
 }
 
 static void
@@ -645,17 +629,17 @@ test_refuses_bad_options (void)
   g_autoptr (KsTestServer) server = ks_test_server_new ();
 
   ks_test_server_set_listen (bad_listen, "photos.example.org:80");
-  assert_refuses (bad_listen, NULL, "not an address to listen on");
+  ks_test_server_assert_refuses (bad_listen, NULL, "not an address to listen on");
   ks_test_server_add_args (bad_url, "--public-url", "ftp://example.org", NULL);
-  assert_refuses (bad_url, NULL, "invalid public URL");
+  ks_test_server_assert_refuses (bad_url, NULL, "invalid public URL");
   ks_test_server_add_args (bad_region, "--region", "Mars!", NULL);
-  assert_refuses (bad_region, NULL, "not a region name");
+  ks_test_server_assert_refuses (bad_region, NULL, "not a region name");
   /* Presigned URLs live 1 s to 7 days (SigV4's limit). */
   ks_test_server_add_args (no_lifetime, "--download-url-lifetime", "0", NULL);
-  assert_refuses (no_lifetime, NULL, "--download-url-lifetime must be from 1s to 7d");
+  ks_test_server_assert_refuses (no_lifetime, NULL, "--download-url-lifetime must be from 1s to 7d");
   ks_test_server_add_args (long_lifetime, "--download-url-lifetime", "8d", NULL);
-  assert_refuses (long_lifetime, NULL, "--download-url-lifetime must be from 1s to 7d");
-  assert_refuses (server, "frobnicate", "unknown command");
+  ks_test_server_assert_refuses (long_lifetime, NULL, "--download-url-lifetime must be from 1s to 7d");
+  ks_test_server_assert_refuses (server, "frobnicate", "unknown command");
 }
 
 /* --cognito-user-pool: checked before anything is opened, and its keys
@@ -675,32 +659,32 @@ test_refuses_user_pool_options (void)
   g_autofree char *unknown_pool = NULL;
 
   ks_test_server_add_args (alone, "--cognito-user-pool", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123", NULL);
-  assert_refuses (alone, NULL, "--cognito-user-pool and --cognito-client-id go together");
+  ks_test_server_assert_refuses (alone, NULL, "--cognito-user-pool and --cognito-client-id go together");
   ks_test_server_add_args (not_http, "--cognito-user-pool", "ftp://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
                            "--cognito-client-id", "abc123", NULL);
-  assert_refuses (not_http, NULL, "invalid --cognito-user-pool URL");
+  ks_test_server_assert_refuses (not_http, NULL, "invalid --cognito-user-pool URL");
   ks_test_server_add_args (insecure, "--cognito-user-pool", "http://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
                            "--cognito-client-id", "abc123", NULL);
-  assert_refuses (insecure, NULL, "must use https unless the pool runs on this machine");
+  ks_test_server_assert_refuses (insecure, NULL, "must use https unless the pool runs on this machine");
   ks_test_server_add_args (no_pool, "--cognito-user-pool", "https://cognito-idp.eu-west-1.amazonaws.com/",
                            "--cognito-client-id", "abc123", NULL);
-  assert_refuses (no_pool, NULL, "must end with the pool's id");
+  ks_test_server_assert_refuses (no_pool, NULL, "must end with the pool's id");
   ks_test_server_add_args (bad_client, "--cognito-user-pool", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
                            "--cognito-client-id", "abc/../123", NULL);
-  assert_refuses (bad_client, NULL, "--cognito-client-id wants the app client's id");
+  ks_test_server_assert_refuses (bad_client, NULL, "--cognito-client-id wants the app client's id");
   ks_test_server_add_args (confirming, "--auto-confirm", "--cognito-user-pool", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
                            "--cognito-client-id", "abc123", NULL);
-  assert_refuses (confirming, NULL, "--auto-confirm is for the built-in sign-in service");
+  ks_test_server_assert_refuses (confirming, NULL, "--auto-confirm is for the built-in sign-in service");
 
   /* Nothing listens on port 1. */
   ks_test_server_add_args (unreachable, "--cognito-user-pool", "http://127.0.0.1:1/eu-west-1_AbC123",
                            "--cognito-client-id", "abc123", NULL);
-  assert_refuses (unreachable, NULL, "cannot read the signing keys of the user pool at http://127.0.0.1:1/eu-west-1_AbC123/.well-known/jwks.json");
+  ks_test_server_assert_refuses (unreachable, NULL, "cannot read the signing keys of the user pool at http://127.0.0.1:1/eu-west-1_AbC123/.well-known/jwks.json");
   /* Another keepsake-server's sign-in service has one pool, not this one. */
   ks_test_server_start (other);
   unknown_pool = g_strconcat (ks_test_server_get_base_url (other), "/cognito/us-east-1_Nope", NULL);
   ks_test_server_add_args (unknown, "--cognito-user-pool", unknown_pool, "--cognito-client-id", "abc123", NULL);
-  assert_refuses (unknown, NULL, "HTTP 404");
+  ks_test_server_assert_refuses (unknown, NULL, "HTTP 404");
   ks_test_server_stop (other);
 }
 
@@ -845,7 +829,7 @@ test_database_checked_after_crash (void)
   /* ...but after a crash it is. */
   ks_test_server_kill (server);
   g_assert_false (data_file_exists (server, "keepsake.db-clean"));
-  assert_refuses (server, NULL, "keepsake.db is corrupt");
+  ks_test_server_assert_refuses (server, NULL, "keepsake.db is corrupt");
 }
 
 /* A clean shutdown, then the file changed: checked, and refused. */
@@ -856,7 +840,7 @@ test_database_checked_after_change (void)
   g_autofree char *db_path = stopped_cleanly (server);
 
   damage_table (db_path, "share_links", FALSE);
-  assert_refuses (server, NULL, "keepsake.db is corrupt");
+  ks_test_server_assert_refuses (server, NULL, "keepsake.db is corrupt");
 }
 
 static void

@@ -234,21 +234,6 @@ test_sweep (Fixture      *fixture,
   g_assert_cmpuint (bucket_status (fixture, kept_key), ==, 200);
 }
 
-/* A refused start: exit status 1 and one line on stderr saying @why. */
-static void
-assert_refuses (KsTestServer *server,
-                const char   *command,
-                const char   *why)
-{
-  g_autofree char *err = NULL;
-  int              status = ks_test_server_run (server, command, NULL, &err);
-
-  g_test_message ("stderr: %s", err);
-  g_assert_cmpint (status, ==, 1);
-  g_assert_nonnull (strstr (err, why));
-  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
-}
-
 /* Bad options, and a bucket the server cannot use, stop the start. */
 static void
 test_refuses (Fixture      *fixture,
@@ -269,9 +254,9 @@ test_refuses (Fixture      *fixture,
   ks_test_server_add_args (no_keys, "--s3-bucket", "keepsake", "--s3-region", "us-east-1", NULL);
   ks_test_server_setenv (no_keys, "AWS_ACCESS_KEY_ID", "");
   ks_test_server_setenv (no_keys, "AWS_SECRET_ACCESS_KEY", "");
-  assert_refuses (no_keys, NULL, "the bucket's keys are missing: set AWS_ACCESS_KEY_ID");
+  ks_test_server_assert_refuses (no_keys, NULL, "the bucket's keys are missing: set AWS_ACCESS_KEY_ID");
   ks_test_server_setenv (wrong_key, "AWS_SECRET_ACCESS_KEY", "not-the-secret");
-  assert_refuses (wrong_key, NULL, "the keys given may not use bucket keepsake");
+  ks_test_server_assert_refuses (wrong_key, NULL, "the keys given may not use bucket keepsake");
 
   /* The keys are right, the bucket is not there. */
   ks_test_server_add_args (no_bucket, "--s3-bucket", "elsewhere", "--s3-endpoint",
@@ -279,24 +264,24 @@ test_refuses (Fixture      *fixture,
   ks_test_server_setenv (no_bucket, "AWS_ACCESS_KEY_ID", ks_test_s3_get_access_key_id (fixture->s3));
   ks_test_server_setenv (no_bucket, "AWS_SECRET_ACCESS_KEY", ks_test_s3_get_secret (fixture->s3));
   nosuch = g_strdup_printf ("there is no bucket elsewhere at %s", ks_test_s3_get_endpoint (fixture->s3));
-  assert_refuses (no_bucket, NULL, nosuch);
+  ks_test_server_assert_refuses (no_bucket, NULL, nosuch);
 
   ks_test_server_add_args (bad_name, "--s3-bucket", "Bad_Name", NULL);
-  assert_refuses (bad_name, NULL, "--s3-bucket wants a bucket's name");
+  ks_test_server_assert_refuses (bad_name, NULL, "--s3-bucket wants a bucket's name");
   ks_test_server_add_args (insecure, "--s3-endpoint", "http://s3.example.org", NULL);
-  assert_refuses (insecure, NULL, "--s3-endpoint must use https unless the store runs on this machine");
+  ks_test_server_assert_refuses (insecure, NULL, "--s3-endpoint must use https unless the store runs on this machine");
   ks_test_server_add_args (no_region, "--s3-bucket", "keepsake", NULL);
   ks_test_server_setenv (no_region, "AWS_REGION", "");
   ks_test_server_setenv (no_region, "AWS_DEFAULT_REGION", "");
-  assert_refuses (no_region, NULL, "the bucket's region (--s3-region, or AWS_REGION) is missing");
+  ks_test_server_assert_refuses (no_region, NULL, "the bucket's region (--s3-region, or AWS_REGION) is missing");
   ks_test_server_add_args (lone_region, "--s3-region", "eu-west-1", NULL);
-  assert_refuses (lone_region, NULL, "--s3-region and --s3-endpoint need --s3-bucket");
+  ks_test_server_assert_refuses (lone_region, NULL, "--s3-region and --s3-endpoint need --s3-bucket");
   ks_test_server_add_args (credentials, "--public-url", "http://127.0.0.1:1", NULL);
-  assert_refuses (credentials, "credentials", "with --s3-bucket there is no built-in store");
+  ks_test_server_assert_refuses (credentials, "credentials", "with --s3-bucket there is no built-in store");
   ks_test_server_add_args (unreachable, "--s3-endpoint", "http://127.0.0.1:1", NULL);
-  assert_refuses (unreachable, NULL, "cannot reach bucket keepsake at http://127.0.0.1:1/keepsake/");
+  ks_test_server_assert_refuses (unreachable, NULL, "cannot reach bucket keepsake at http://127.0.0.1:1/keepsake/");
   ks_test_server_add_args (wrong_region, "--s3-region", "eu-west-1", NULL);
-  assert_refuses (wrong_region, NULL, "refused the request (400 Bad Request): is it in region eu-west-1?");
+  ks_test_server_assert_refuses (wrong_region, NULL, "refused the request (400 Bad Request): is it in region eu-west-1?");
 }
 
 int

@@ -82,26 +82,6 @@ ks_server_bucket_init (KsServerBucket *self)
 {
 }
 
-static gboolean
-fail_argument (GError    **error,
-               const char *format,
-               ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-fail_argument (GError    **error,
-               const char *format,
-               ...)
-{
-  g_autofree char *message = NULL;
-  va_list          args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, KS_SERVER_ERROR, KS_SERVER_ERROR_INVALID_ARGUMENT, message);
-  return FALSE;
-}
-
 /* S3's rules for new bucket names: 3 to 63 lower-case letters, digits,
  * dots and hyphens, a letter or digit at each end. */
 static gboolean
@@ -164,7 +144,7 @@ set_urls (KsServerBucket *self,
         return FALSE;
       uri = g_uri_parse (self->endpoint, G_URI_FLAGS_ENCODED, NULL);
       if (g_str_equal (g_uri_get_scheme (uri), "http") && !ks_host_is_loopback (g_uri_get_host (uri)))
-        return fail_argument (error, "--s3-endpoint must use https unless the store runs on this machine");
+        return ks_server_fail_argument (error, "--s3-endpoint must use https unless the store runs on this machine");
       self->url = g_strconcat (self->endpoint, "/", self->name, "/", NULL);
       g_clear_pointer (&uri, g_uri_unref);
     }
@@ -202,22 +182,22 @@ ks_server_bucket_new (const char               *endpoint,
 
   if (!is_valid_bucket_name (bucket))
     {
-      fail_argument (error, "--s3-bucket wants a bucket's name (3 to 63 lower-case letters, "
-                            "digits, dots and hyphens), not “%s”",
-                     bucket);
+      ks_server_fail_argument (error, "--s3-bucket wants a bucket's name (3 to 63 lower-case letters, "
+                                      "digits, dots and hyphens), not “%s”",
+                               bucket);
       return NULL;
     }
   if (!is_valid_region (creds->region))
     {
-      fail_argument (error, "the bucket's region (--s3-region, or AWS_REGION) is missing or not a region: “%s”",
-                     creds->region != NULL ? creds->region : "");
+      ks_server_fail_argument (error, "the bucket's region (--s3-region, or AWS_REGION) is missing or not a region: “%s”",
+                               creds->region != NULL ? creds->region : "");
       return NULL;
     }
   if (creds->access_key_id == NULL || *creds->access_key_id == '\0' ||
       creds->secret_access_key == NULL || *creds->secret_access_key == '\0')
     {
-      fail_argument (error, "the bucket's keys are missing: set AWS_ACCESS_KEY_ID and "
-                            "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones)");
+      ks_server_fail_argument (error, "the bucket's keys are missing: set AWS_ACCESS_KEY_ID and "
+                                      "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones)");
       return NULL;
     }
 
@@ -404,6 +384,24 @@ send (KsServerBucket *self,
   return g_steal_pointer (&body);
 }
 
+/* As send(), with no such object (or upload) fine: what removes it. */
+static gboolean
+send_removal (KsServerBucket *self,
+              SoupMessage    *msg,
+              GCancellable   *cancellable,
+              GError        **error)
+{
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  body = send (self, msg, cancellable, &local_error);
+  if (body != NULL || g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    return TRUE;
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 /* ---- Starting ---- */
 
 gboolean
@@ -539,19 +537,12 @@ ks_server_bucket_delete (KsServerBucket *self,
                          GError        **error)
 {
   g_autoptr (SoupMessage) msg = NULL;
-  g_autoptr (GBytes) body = NULL;
-  g_autoptr (GError) local_error = NULL;
 
   g_return_val_if_fail (KS_IS_SERVER_BUCKET (self), FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
 
   msg = signed_message (self, SOUP_METHOD_DELETE, key, NULL, NULL, NULL);
-  body = send (self, msg, cancellable, &local_error);
-  if (body != NULL || g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    return TRUE;
-
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
+  return send_removal (self, msg, cancellable, error);
 }
 
 char *
@@ -654,18 +645,11 @@ ks_server_bucket_abort_multipart (KsServerBucket *self,
 {
   g_autofree char *query = NULL;
   g_autoptr (SoupMessage) msg = NULL;
-  g_autoptr (GBytes) body = NULL;
-  g_autoptr (GError) local_error = NULL;
 
   g_return_val_if_fail (KS_IS_SERVER_BUCKET (self), FALSE);
   g_return_val_if_fail (key != NULL && upload_id != NULL, FALSE);
 
   query = upload_query (upload_id);
   msg = signed_message (self, SOUP_METHOD_DELETE, key, query, NULL, NULL);
-  body = send (self, msg, cancellable, &local_error);
-  if (body != NULL || g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    return TRUE;
-
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
+  return send_removal (self, msg, cancellable, error);
 }

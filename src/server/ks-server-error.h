@@ -36,4 +36,9 @@ typedef enum
 
 GQuark ks_server_error_quark (void);
 
+/* Sets KS_SERVER_ERROR_INVALID_ARGUMENT with a sentence; returns FALSE. */
+gboolean ks_server_fail_argument (GError    **error,
+                                  const char *format,
+                                  ...) G_GNUC_PRINTF (2, 3);
+
 G_END_DECLS

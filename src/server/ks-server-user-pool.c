@@ -74,26 +74,6 @@ ks_server_user_pool_init (KsServerUserPool *self)
 {
 }
 
-static gboolean
-fail_argument (GError    **error,
-               const char *format,
-               ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-fail_argument (GError    **error,
-               const char *format,
-               ...)
-{
-  g_autofree char *message = NULL;
-  va_list          args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, KS_SERVER_ERROR, KS_SERVER_ERROR_INVALID_ARGUMENT, message);
-  return FALSE;
-}
-
 /* "<region>_<id>", as Cognito names pools: the region is its first part. */
 static char *
 pool_region (const char *pool_id)
@@ -143,13 +123,13 @@ parse_issuer (KsServerUserPool *self,
   uri = g_uri_parse (text, G_URI_FLAGS_ENCODED, NULL);
   host = g_uri_get_host (uri);
   if (g_strcmp0 (g_uri_get_scheme (uri), "http") == 0 && !ks_host_is_loopback (host))
-    return fail_argument (error, "--cognito-user-pool must use https unless the pool runs on this machine");
+    return ks_server_fail_argument (error, "--cognito-user-pool must use https unless the pool runs on this machine");
 
   slash = strrchr (text, '/');
   g_assert (slash != NULL);
   self->region = pool_region (slash + 1);
   if (self->region == NULL || strlen (g_uri_get_path (uri)) <= 1)
-    return fail_argument (error, "--cognito-user-pool must end with the pool's id, such as eu-west-1_AbC123, not “%s”", url);
+    return ks_server_fail_argument (error, "--cognito-user-pool must end with the pool's id, such as eu-west-1_AbC123, not “%s”", url);
 
   self->pool_id = g_strdup (slash + 1);
   self->issuer = g_strdup (text);
@@ -181,7 +161,7 @@ ks_server_user_pool_new (const char *issuer_url,
     return NULL;
   if (!is_valid_client_id (client_id))
     {
-      fail_argument (error, "--cognito-client-id wants the app client's id, not “%s”", client_id);
+      ks_server_fail_argument (error, "--cognito-client-id wants the app client's id, not “%s”", client_id);
       return NULL;
     }
   self->client_id = g_strdup (client_id);
