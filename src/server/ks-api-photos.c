@@ -650,11 +650,8 @@ upload_created_cb (GObject      *source,
 
   if (creation->upload_id != NULL)
     abort_upload (creation);
-  if (reply != NULL && creation->paused.msg != NULL)
-    {
-      ks_server_http_respond_json_bytes (creation->paused.msg, SOUP_STATUS_CREATED, reply);
-      soup_server_message_unpause (creation->paused.msg);
-    }
+  if (reply != NULL)
+    ks_api_paused_respond_json_bytes (&creation->paused, SOUP_STATUS_CREATED, reply);
 }
 
 /* Pauses the request; upload_created_cb() answers it. */

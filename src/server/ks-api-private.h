@@ -127,6 +127,9 @@ void ks_api_paused_respond (KsApiPaused  *self,
                             guint         status,
                             JsonNode     *node,
                             const GError *error);
+void ks_api_paused_respond_json_bytes (KsApiPaused *self,
+                                       guint        status,
+                                       GBytes      *json);
 void ks_api_paused_clear (KsApiPaused *self);
 
 /* ks-api-db.c: statements are prepared once and kept; g_autoptr resets
@@ -201,9 +204,8 @@ struct _KsApiWrite
   const KsApiWriteVTable *vtable;
 
   /* ks-api-writer.c's: */
-  SoupServerMessage *msg; /* owned; NULL once the client is gone */
-  gulong             disconnected_id;
-  GError            *error;
+  KsApiPaused paused;
+  GError     *error;
 };
 
 gboolean   ks_api_writer_start (KsApi   *api,

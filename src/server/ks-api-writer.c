@@ -42,21 +42,9 @@ struct _KsApiWriter
 static void
 write_free (KsApiWrite *write)
 {
-  if (write->msg != NULL)
-    {
-      g_signal_handler_disconnect (write->msg, write->disconnected_id);
-      g_object_unref (write->msg);
-    }
+  ks_api_paused_clear (&write->paused);
   g_clear_error (&write->error);
   write->vtable->free (write);
-}
-
-static void
-write_disconnected_cb (SoupServerMessage *msg,
-                       KsApiWrite        *write)
-{
-  g_signal_handler_disconnect (msg, write->disconnected_id);
-  g_clear_object (&write->msg);
 }
 
 /* ---- On the writer thread ---- */
@@ -207,10 +195,10 @@ answer (KsApiWriter *writer)
     {
       KsApiWrite *write = g_ptr_array_index (done, i);
 
-      if (write->msg == NULL)
+      if (write->paused.msg == NULL)
         continue;
-      write->vtable->finish (write, writer->api, write->msg, write->error);
-      soup_server_message_unpause (write->msg);
+      write->vtable->finish (write, writer->api, write->paused.msg, write->error);
+      soup_server_message_unpause (write->paused.msg);
     }
 }
 
@@ -291,9 +279,7 @@ ks_api_batch_push (KsApi             *api,
 
   g_return_if_fail (writer != NULL);
 
-  write->msg = g_object_ref (msg);
-  write->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (write_disconnected_cb), write);
-  soup_server_message_pause (msg);
+  ks_api_paused_init (&write->paused, msg);
 
   g_mutex_lock (&writer->mutex);
   g_ptr_array_add (writer->queued, write);

@@ -173,6 +173,20 @@ ks_api_paused_respond (KsApiPaused  *self,
   ks_api_paused_clear (self);
 }
 
+/* The same with JSON text written already. */
+void
+ks_api_paused_respond_json_bytes (KsApiPaused *self,
+                                  guint        status,
+                                  GBytes      *json)
+{
+  if (self->msg == NULL)
+    return;
+
+  ks_server_http_respond_json_bytes (self->msg, status, json);
+  soup_server_message_unpause (self->msg);
+  ks_api_paused_clear (self);
+}
+
 void
 ks_api_paused_clear (KsApiPaused *self)
 {

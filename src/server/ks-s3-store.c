@@ -446,17 +446,8 @@ complete_thread_cb (GTask        *task,
 
   if (job->bucket != NULL)
     {
-      g_autofree KsS3CompletedPart *parts = g_new0 (KsS3CompletedPart, job->parts->len);
-
-      for (guint i = 0; i < job->parts->len; i++)
-        {
-          KsS3CompletePart *part = g_ptr_array_index (job->parts, i);
-
-          parts[i].part_number = part->part_number;
-          parts[i].etag = part->etag;
-        }
-      if (ks_server_bucket_complete_multipart (job->bucket, job->key, job->upload_id, parts,
-                                               job->parts->len, cancellable, &error))
+      if (ks_server_bucket_complete_multipart (job->bucket, job->key, job->upload_id, job->parts,
+                                               cancellable, &error))
         g_task_return_boolean (task, TRUE);
       else
         g_task_return_error (task, error);

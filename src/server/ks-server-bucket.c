@@ -587,13 +587,12 @@ upload_query (const char *upload_id)
 }
 
 gboolean
-ks_server_bucket_complete_multipart (KsServerBucket          *self,
-                                     const char              *key,
-                                     const char              *upload_id,
-                                     const KsS3CompletedPart *parts,
-                                     guint                    n_parts,
-                                     GCancellable            *cancellable,
-                                     GError                 **error)
+ks_server_bucket_complete_multipart (KsServerBucket *self,
+                                     const char     *key,
+                                     const char     *upload_id,
+                                     GPtrArray      *parts,
+                                     GCancellable   *cancellable,
+                                     GError        **error)
 {
   g_autofree char *query = NULL;
   g_autoptr (SoupMessage) msg = NULL;
@@ -608,11 +607,13 @@ ks_server_bucket_complete_multipart (KsServerBucket          *self,
   g_return_val_if_fail (key != NULL && upload_id != NULL && parts != NULL, FALSE);
 
   xml = ks_s3_xml_begin ("CompleteMultipartUpload");
-  for (guint i = 0; i < n_parts; i++)
+  for (guint i = 0; i < parts->len; i++)
     {
+      KsS3CompletePart *part = g_ptr_array_index (parts, i);
+
       ks_s3_xml_open (xml, "Part");
-      ks_s3_xml_add_uint (xml, "PartNumber", parts[i].part_number);
-      ks_s3_xml_add (xml, "ETag", parts[i].etag);
+      ks_s3_xml_add_uint (xml, "PartNumber", part->part_number);
+      ks_s3_xml_add (xml, "ETag", part->etag);
       ks_s3_xml_close (xml, "Part");
     }
   ks_s3_xml_close (xml, "CompleteMultipartUpload");

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "ks-s3-store.h"
+#include "ks-s3-xml.h"
 #include "ks-sigv4.h"
 
 G_BEGIN_DECLS
@@ -85,13 +86,13 @@ char    *ks_server_bucket_create_multipart (KsServerBucket *self,
                                             const char     *key,
                                             GCancellable   *cancellable,
                                             GError        **error);
-gboolean ks_server_bucket_complete_multipart (KsServerBucket          *self,
-                                              const char              *key,
-                                              const char              *upload_id,
-                                              const KsS3CompletedPart *parts,
-                                              guint                    n_parts,
-                                              GCancellable            *cancellable,
-                                              GError                 **error);
+/* @parts: (element-type KsS3CompletePart): every part, in order */
+gboolean ks_server_bucket_complete_multipart (KsServerBucket *self,
+                                              const char     *key,
+                                              const char     *upload_id,
+                                              GPtrArray      *parts,
+                                              GCancellable   *cancellable,
+                                              GError        **error);
 /* An upload that is not there is fine. */
 gboolean ks_server_bucket_abort_multipart (KsServerBucket *self,
                                            const char     *key,
