@@ -241,14 +241,6 @@ ks_server_bucket_get_endpoint (KsServerBucket *self)
   return self->endpoint;
 }
 
-const char *
-ks_server_bucket_get_url (KsServerBucket *self)
-{
-  g_return_val_if_fail (KS_IS_SERVER_BUCKET (self), NULL);
-
-  return self->url;
-}
-
 char *
 ks_server_bucket_presign (KsServerBucket           *self,
                           const char               *method,

@@ -39,8 +39,6 @@ const char *ks_server_bucket_get_name (KsServerBucket *self);
 const char *ks_server_bucket_get_region (KsServerBucket *self);
 /* The service's URL, path-style or not. */
 const char *ks_server_bucket_get_endpoint (KsServerBucket *self);
-/* Where keys go: ends in "/". */
-const char *ks_server_bucket_get_url (KsServerBucket *self);
 
 /* The bucket's answer to HeadBucket, blocking, before the server answers
  * anyone. Errors: KS_SERVER_ERROR_FAILED with a sentence naming the
