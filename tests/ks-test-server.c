@@ -721,9 +721,10 @@ ks_test_parse_json (GBytes *bytes)
 }
 
 /* Asserts "a.b.c" leads through objects to a string, and returns it. */
-const char *
-ks_test_json_get_string (JsonNode   *root,
-                         const char *path)
+static JsonNode *
+json_get_value (JsonNode   *root,
+                const char *path,
+                GType       type)
 {
   g_auto (GStrv) names = g_strsplit (path, ".", -1);
   JsonNode *node = root;
@@ -736,6 +737,27 @@ ks_test_json_get_string (JsonNode   *root,
     }
 
   g_assert_true (JSON_NODE_HOLDS_VALUE (node));
-  g_assert_cmpint (json_node_get_value_type (node), ==, G_TYPE_STRING);
-  return json_node_get_string (node);
+  g_assert_cmpint (json_node_get_value_type (node), ==, type);
+  return node;
+}
+
+const char *
+ks_test_json_get_string (JsonNode   *root,
+                         const char *path)
+{
+  return json_node_get_string (json_get_value (root, path, G_TYPE_STRING));
+}
+
+gint64
+ks_test_json_get_int (JsonNode   *root,
+                      const char *path)
+{
+  return json_node_get_int (json_get_value (root, path, G_TYPE_INT64));
+}
+
+gboolean
+ks_test_json_get_boolean (JsonNode   *root,
+                          const char *path)
+{
+  return json_node_get_boolean (json_get_value (root, path, G_TYPE_BOOLEAN));
 }

@@ -91,10 +91,15 @@ void       ks_test_raw_write (GIOStream  *stream,
 char      *ks_test_raw_read_until (GIOStream  *stream,
                                    const char *end);
 
-JsonNode   *ks_test_parse_json (GBytes *bytes);
-void        ks_test_remove_tree (const char *path);
+JsonNode *ks_test_parse_json (GBytes *bytes);
+void      ks_test_remove_tree (const char *path);
+/* The value at @path ("a.b.c"), which must be there with that type. */
 const char *ks_test_json_get_string (JsonNode   *root,
                                      const char *path);
+gint64      ks_test_json_get_int (JsonNode   *root,
+                                  const char *path);
+gboolean    ks_test_json_get_boolean (JsonNode   *root,
+                                      const char *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsTestServer, ks_test_server_free)
 

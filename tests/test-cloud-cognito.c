@@ -454,18 +454,29 @@ test_errors (void)
   assert_error (error, KS_CLOUD_ERROR_WRONG_PASSWORD);
   g_clear_error (&error);
 
-  sign_up (client, "weak", "short", &error);
-  assert_error (error, KS_CLOUD_ERROR_INVALID_PASSWORD);
-  g_assert_nonnull (strstr (error->message, "too short"));
-  g_clear_error (&error);
-
-  /* Long enough, but the policy wants more: the error names what. */
-  for (guint i = 0; i < G_N_ELEMENTS (weak); i++)
+  /* Whether the client knows the policy (discovery) or the server
+   * answers (an outside pool's policy is not known): the error names
+   * what is missing. */
+  for (guint known = 0; known < 2; known++)
     {
-      sign_up (client, "weak", weak[i].password, &error);
+      g_autoptr (KsServerInfo) unknown = ks_server_info_copy (info);
+      g_autoptr (KsCognitoClient) asker = NULL;
+
+      g_clear_pointer (&unknown->password_policy, g_free);
+      asker = ks_cognito_client_new (soup, known ? info : unknown);
+      sign_up (asker, "weak", "short", &error);
       assert_error (error, KS_CLOUD_ERROR_INVALID_PASSWORD);
-      g_assert_nonnull (strstr (error->message, weak[i].missing));
+      g_assert_nonnull (strstr (error->message, known ? "at least 8 characters" : "too short"));
       g_clear_error (&error);
+
+      /* Long enough, but the policy wants more. */
+      for (guint i = 0; i < G_N_ELEMENTS (weak); i++)
+        {
+          sign_up (asker, "weak", weak[i].password, &error);
+          assert_error (error, KS_CLOUD_ERROR_INVALID_PASSWORD);
+          g_assert_nonnull (strstr (error->message, weak[i].missing));
+          g_clear_error (&error);
+        }
     }
 
   sign_up (client, "errors", PASSWORD, &error);
@@ -475,6 +486,17 @@ test_errors (void)
   sign_up (client, "has space", PASSWORD, &error);
   assert_error (error, KS_CLOUD_ERROR_INVALID_PARAMETER);
   g_clear_error (&error);
+
+  /* A pool that mails codes wants an address, and the error says so. */
+  {
+    g_autoptr (GAsyncResult) result = NULL;
+
+    ks_cognito_client_sign_up_async (client, "no-address", PASSWORD, NULL, NULL, ks_test_store_result, &result);
+    g_assert_false (ks_cognito_client_sign_up_finish (client, ks_test_wait_result (&result), NULL, &error));
+    assert_error (error, KS_CLOUD_ERROR_INVALID_PARAMETER);
+    g_assert_nonnull (strstr (error->message, "email address"));
+    g_clear_error (&error);
+  }
 
   fake = refresh (client, "errors", "not-a-refresh-token", &error);
   g_assert_null (fake);
@@ -520,6 +542,73 @@ test_forgot_password (void)
   tokens = sign_in (client, "forgetful", NEW_PASSWORD, KS_AUTH_FLOW_SRP, &error);
   g_assert_no_error (error);
   assert_tokens (tokens, TRUE);
+}
+
+static char *
+describe_policy (const KsPasswordPolicy *policy)
+{
+  g_autoptr (KsServerInfo) with_policy = ks_server_info_copy (info);
+  g_autoptr (KsCognitoClient) client = NULL;
+
+  *with_policy->password_policy = *policy;
+  client = ks_cognito_client_new (soup, with_policy);
+  return ks_cognito_client_describe_password_policy (client);
+}
+
+/* A known policy is checked before anything is sent, and said to the
+ * user before they try. */
+static void
+test_password_policy (void)
+{
+  g_autoptr (KsServerInfo) nowhere = ks_server_info_copy (info);
+  g_autoptr (KsServerInfo) unknown = ks_server_info_copy (info);
+  g_autoptr (KsCognitoClient) client = NULL;
+  g_autoptr (KsCognitoClient) other = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char       *hint = NULL;
+  const KsPasswordPolicy digits = { .minimum_length = 1, .require_numbers = TRUE };
+  const KsPasswordPolicy lengths[] = { { .minimum_length = 6 }, { .minimum_length = 1 } };
+
+  /* Nothing listens there: a request would fail as a network error. */
+  g_free (nowhere->cognito_endpoint);
+  nowhere->cognito_endpoint = g_strdup ("http://127.0.0.1:9");
+  nowhere->password_policy->minimum_length = 30;
+  client = ks_cognito_client_new (soup, nowhere);
+
+  sign_up (client, "strict", PASSWORD, &error);
+  assert_error (error, KS_CLOUD_ERROR_INVALID_PASSWORD);
+  g_assert_cmpstr (error->message, ==, "Choose a password of at least 30 characters.");
+  g_clear_error (&error);
+  ks_cognito_client_confirm_forgot_password_async (client, "strict", "123456", "alllowercase-but-30-characters!!",
+                                                   NULL, ks_test_store_result, &result);
+  g_assert_false (ks_cognito_client_confirm_forgot_password_finish (client, ks_test_wait_result (&result),
+                                                                    &error));
+  assert_error (error, KS_CLOUD_ERROR_INVALID_PASSWORD);
+  g_assert_nonnull (strstr (error->message, "upper case"));
+  g_clear_error (&error);
+  sign_up (client, "strict", "Corr3ct-Horse-Battery-Staple-Twice!", &error);
+  assert_error (error, KS_CLOUD_ERROR_NETWORK);
+  g_clear_error (&error);
+
+  hint = ks_cognito_client_describe_password_policy (client);
+  g_assert_cmpstr (hint, ==, "At least 30 characters, with an upper case letter, a lower case letter, a digit and "
+                             "a symbol, such as ! or %.");
+  g_clear_pointer (&hint, g_free);
+
+  /* An outside pool's policy is not known: nothing to say, the pool decides. */
+  g_clear_pointer (&unknown->password_policy, g_free);
+  other = ks_cognito_client_new (soup, unknown);
+  g_assert_null (ks_cognito_client_describe_password_policy (other));
+
+  hint = describe_policy (&digits);
+  g_assert_cmpstr (hint, ==, "With a digit.");
+  g_clear_pointer (&hint, g_free);
+  hint = describe_policy (&lengths[0]);
+  g_assert_cmpstr (hint, ==, "At least 6 characters.");
+  g_clear_pointer (&hint, g_free);
+  hint = describe_policy (&lengths[1]);
+  g_assert_null (hint);
 }
 
 /* ---- KsSession ---- */
@@ -791,6 +880,7 @@ main (int   argc,
   g_test_add_func ("/cloud/cognito/password-flow", test_password_flow);
   g_test_add_func ("/cloud/cognito/errors", test_errors);
   g_test_add_func ("/cloud/cognito/forgot-password", test_forgot_password);
+  g_test_add_func ("/cloud/cognito/password-policy", test_password_policy);
   g_test_add ("/cloud/session/coalesce", SessionFixture, "coalesce", session_setup,
               test_session_coalesce, session_teardown);
   g_test_add ("/cloud/session/proactive", SessionFixture, "proactive", session_setup,

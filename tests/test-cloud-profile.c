@@ -54,9 +54,19 @@ test_discover (void)
       g_assert_cmpstr (info->user_pool_id, ==, ks_test_json_get_string (expected, "cognito.user_pool_id"));
       g_assert_cmpstr (info->client_id, ==, ks_test_json_get_string (expected, "cognito.client_id"));
       g_assert_null (info->client_secret);
+      /* The built-in service says what a new password needs. */
+      g_assert_nonnull (info->password_policy);
+      g_assert_cmpuint (info->password_policy->minimum_length, ==,
+                        ks_test_json_get_int (expected, "cognito.password_policy.minimum_length"));
+      g_assert_cmpuint (info->password_policy->minimum_length, ==, 8);
+      g_assert_true (info->password_policy->require_uppercase && info->password_policy->require_lowercase &&
+                     info->password_policy->require_numbers && info->password_policy->require_symbols);
 
       copy = ks_server_info_copy (info);
       g_assert_cmpstr (copy->client_id, ==, info->client_id);
+      g_assert_true (copy->password_policy != info->password_policy);
+      g_assert_cmpmem (copy->password_policy, sizeof *copy->password_policy, info->password_policy,
+                       sizeof *info->password_policy);
     }
 }
 
@@ -177,6 +187,19 @@ bad_document (const char *path,
                       "\"region\":\"r\",\"user_pool_id\":\"r_p\",\"client_id\":\"c\"}}" },
     { "/relative", "{\"api_url\":\"/v1\",\"cognito\":{\"endpoint\":\"http://127.0.0.1:9/c\","
                    "\"region\":\"r\",\"user_pool_id\":\"r_p\",\"client_id\":\"c\"}}" },
+    { "/policy", "{\"api_url\":\"http://127.0.0.1:9/v1\",\"cognito\":{\"endpoint\":\"http://127.0.0.1:9/c\","
+                 "\"region\":\"r\",\"user_pool_id\":\"r_p\",\"client_id\":\"c\",\"password_policy\":"
+                 "{\"minimum_length\":12,\"require_uppercase\":false,\"require_lowercase\":true,"
+                 "\"require_numbers\":false,\"require_symbols\":true,\"later\":1}}}" },
+    { "/policy-string", "{\"api_url\":\"http://127.0.0.1:9/v1\",\"cognito\":{\"endpoint\":\"http://127.0.0.1:9/c\","
+                        "\"region\":\"r\",\"user_pool_id\":\"r_p\",\"client_id\":\"c\",\"password_policy\":\"8\"}}" },
+    { "/policy-length", "{\"api_url\":\"http://127.0.0.1:9/v1\",\"cognito\":{\"endpoint\":\"http://127.0.0.1:9/c\","
+                        "\"region\":\"r\",\"user_pool_id\":\"r_p\",\"client_id\":\"c\",\"password_policy\":"
+                        "{\"minimum_length\":-1,\"require_uppercase\":true,\"require_lowercase\":true,"
+                        "\"require_numbers\":true,\"require_symbols\":true}}}" },
+    { "/policy-partial", "{\"api_url\":\"http://127.0.0.1:9/v1\",\"cognito\":{\"endpoint\":\"http://127.0.0.1:9/c\","
+                         "\"region\":\"r\",\"user_pool_id\":\"r_p\",\"client_id\":\"c\",\"password_policy\":"
+                         "{\"minimum_length\":8,\"require_uppercase\":\"yes\"}}}" },
   };
   g_autofree char *name = g_strndup (path, strlen (path) - strlen ("/.well-known/keepsake.json"));
 
@@ -276,6 +299,9 @@ test_malformed_documents (void)
     "empty-client",
     "remote-http",
     "relative",
+    "policy-string",
+    "policy-length",
+    "policy-partial",
     "missing",
     "error",
     "huge",
@@ -301,6 +327,20 @@ test_malformed_documents (void)
   g_assert_no_error (error);
   g_assert_cmpstr (info->api_url, ==, "http://127.0.0.1:9/v1");
   g_assert_cmpstr (info->client_id, ==, "abc");
+  g_assert_null (info->password_policy);
+
+  /* A policy is read as the server says it, later members ignored. */
+  g_clear_pointer (&info, ks_server_info_free);
+  g_free (good);
+  good = g_strconcat (bad_server.url, "policy", NULL);
+  info = discover (good, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (info->password_policy);
+  g_assert_cmpuint (info->password_policy->minimum_length, ==, 12);
+  g_assert_false (info->password_policy->require_uppercase);
+  g_assert_true (info->password_policy->require_lowercase);
+  g_assert_false (info->password_policy->require_numbers);
+  g_assert_true (info->password_policy->require_symbols);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -375,6 +415,10 @@ test_profiles (void)
   home->username = g_strdup ("alice");
   home->token_store = KS_TOKEN_STORE_FILE;
   home->server->client_secret = g_strdup ("Secret-Never-Written");
+  home->server->password_policy = g_new0 (KsPasswordPolicy, 1);
+  *home->server->password_policy = (KsPasswordPolicy){ .minimum_length = 10,
+                                                       .require_uppercase = TRUE,
+                                                       .require_numbers = TRUE };
   g_assert_true (ks_profile_save (home, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (ks_profile_save (work, NULL, &error));
@@ -398,6 +442,9 @@ test_profiles (void)
   g_assert_cmpstr (loaded->server->api_url, ==, home_info->api_url);
   g_assert_cmpstr (loaded->server->cognito_endpoint, ==, home_info->cognito_endpoint);
   g_assert_cmpstr (loaded->server->user_pool_id, ==, "eu-west-1_Pool");
+  g_assert_nonnull (loaded->server->password_policy);
+  g_assert_cmpmem (loaded->server->password_policy, sizeof (KsPasswordPolicy), home->server->password_policy,
+                   sizeof (KsPasswordPolicy));
   copy = ks_profile_copy (loaded);
   g_assert_cmpstr (copy->username, ==, "alice");
 
@@ -423,6 +470,7 @@ test_profiles (void)
   g_assert_no_error (error);
   g_assert_cmpstr (loaded->username, ==, "bob");
   g_assert_cmpint (loaded->token_store, ==, KS_TOKEN_STORE_SECRET_SERVICE);
+  g_assert_null (loaded->server->password_policy);
 }
 
 static void
@@ -448,6 +496,25 @@ test_profile_bad_files (void)
       profile = ks_profile_load (dir, "p", &error);
       g_assert_null (profile);
       g_assert_error (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_CONFIG);
+    }
+
+  /* The password policy is only a hint for forms: a wrong one is
+   * unknown, the profile still usable. */
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *const lengths[] = { "many", "-1", "1000" };
+      g_autofree char  *text = g_strdup_printf ("[p]\nurl=x\napi_url=https://a/v1\ncognito_endpoint=https://a/c\n"
+                                                 "region=r\nuser_pool_id=r_p\nclient_id=c\n"
+                                                 "password_minimum_length=%s\npassword_requires=symbols;\n",
+                                                lengths[i]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KsProfile) profile = NULL;
+
+      g_assert_true (g_file_set_contents (path, text, -1, NULL));
+      profile = ks_profile_load (dir, "p", &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (profile->server->client_id, ==, "c");
+      g_assert_null (profile->server->password_policy);
     }
 
   ks_test_remove_tree (dir);

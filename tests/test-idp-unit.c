@@ -10,6 +10,7 @@
 #include "ks-encoding.h"
 #include "ks-idp-private.h"
 #include "ks-jwt.h"
+#include "ks-password-policy.h"
 #include "ks-test-server.h"
 
 #define POOL "us-east-1_TestPool"
@@ -165,6 +166,75 @@ test_input_rules (void)
   g_assert_false (ks_idp_check_email ("a@b@c", NULL));
 }
 
+/* The rules themselves, as the built-in service and the clients apply
+ * them: length in characters, ASCII letters and digits, Cognito's
+ * symbols. */
+static void
+test_password_policy (void)
+{
+  const KsPasswordPolicy *cognito = &ks_password_policy_default;
+  const KsPasswordPolicy  letters = { .minimum_length = 3, .require_lowercase = TRUE };
+  const KsPasswordPolicy  none = { 0 };
+  const struct
+  {
+    const KsPasswordPolicy *policy;
+    const char             *password;
+    KsPasswordProblem       problem;
+    const char             *cognito_reason; /* nullable: accepted, or not the policy */
+  } cases[] = {
+    { cognito, "Abcdef1!", KS_PASSWORD_PROBLEM_NONE, NULL },
+    { cognito, "Abcde1!", KS_PASSWORD_PROBLEM_TOO_SHORT, "Password not long enough" },
+    /* Characters, not bytes: seven in eight bytes, eight in nine. */
+    { cognito, "Abcdé1!", KS_PASSWORD_PROBLEM_TOO_SHORT, "Password not long enough" },
+    { cognito, "Abcdéf1!", KS_PASSWORD_PROBLEM_NONE, NULL },
+    { cognito, "Übcdéf1!", KS_PASSWORD_PROBLEM_NO_UPPERCASE, "Password must have uppercase characters" },
+    { cognito, "ABCDEF1!", KS_PASSWORD_PROBLEM_NO_LOWERCASE, "Password must have lowercase characters" },
+    { cognito, "Abcdefg!", KS_PASSWORD_PROBLEM_NO_NUMBER, "Password must have numeric characters" },
+    { cognito, "Abcdefg1", KS_PASSWORD_PROBLEM_NO_SYMBOL, "Password must have symbol characters" },
+    /* Not one of Cognito's symbols. */
+    { cognito, "Abcdef1€", KS_PASSWORD_PROBLEM_NO_SYMBOL, "Password must have symbol characters" },
+    { cognito, "Abcd ef1", KS_PASSWORD_PROBLEM_NONE, NULL },
+    { cognito, "Abcdef1`", KS_PASSWORD_PROBLEM_NONE, NULL },
+    { cognito, "Abcdef1\\", KS_PASSWORD_PROBLEM_NONE, NULL },
+    /* Length first, whatever else is missing. */
+    { cognito, "abc", KS_PASSWORD_PROBLEM_TOO_SHORT, "Password not long enough" },
+    { cognito, "", KS_PASSWORD_PROBLEM_TOO_SHORT, "Password not long enough" },
+    { &letters, "abc", KS_PASSWORD_PROBLEM_NONE, NULL },
+    { &letters, "ab", KS_PASSWORD_PROBLEM_TOO_SHORT, NULL },
+    { &letters, "ABC", KS_PASSWORD_PROBLEM_NO_LOWERCASE, NULL },
+    { &none, "", KS_PASSWORD_PROBLEM_NONE, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s", cases[i].password);
+      g_assert_cmpint (ks_password_policy_check (cases[i].policy, cases[i].password), ==, cases[i].problem);
+      if (cases[i].policy == cognito)
+        {
+          g_autoptr (GError) error = NULL;
+          gboolean ok = ks_idp_check_password (cases[i].password, &error);
+
+          g_assert_cmpint (ok, ==, cases[i].cognito_reason == NULL);
+          if (cases[i].cognito_reason != NULL)
+            {
+              g_autofree char *message = g_strconcat ("Password did not conform with policy: ",
+                                                      cases[i].cognito_reason, NULL);
+
+              g_assert_error (error, KS_IDP_ERROR, KS_IDP_ERROR_INVALID_PASSWORD);
+              g_assert_cmpstr (error->message, ==, message);
+            }
+        }
+    }
+
+  /* Every symbol Cognito lists counts as one. */
+  for (const char *p = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- "; *p != '\0'; p++)
+    {
+      g_autofree char *password = g_strdup_printf ("Abcdef1%c", *p);
+
+      g_assert_cmpint (ks_password_policy_check (cognito, password), ==, KS_PASSWORD_PROBLEM_NONE);
+    }
+}
+
 static void
 test_code_paths (void)
 {
@@ -315,6 +385,7 @@ main (int   argc,
   g_test_add_func ("/idp/secret-block/refused", test_secret_block_refused);
   g_test_add_func ("/idp/timestamps", test_timestamps);
   g_test_add_func ("/idp/input-rules", test_input_rules);
+  g_test_add_func ("/idp/password-policy", test_password_policy);
   g_test_add_func ("/idp/code-paths", test_code_paths);
   g_test_add ("/idp/verify-access-token", Fixture, NULL, fixture_set_up, test_verify_access_token,
               fixture_tear_down);

@@ -539,6 +539,9 @@ test_keepsake_server (void)
   g_assert_cmpstr (ks_test_json_get_string (discovery, "cognito.user_pool_id"), ==, info->user_pool_id);
   g_assert_cmpstr (ks_test_json_get_string (discovery, "cognito.client_id"), ==, info->client_id);
   g_assert_cmpstr (ks_test_json_get_string (discovery, "cognito.region"), ==, "local");
+  /* The pool's password policy is its own, not the built-in one. */
+  g_assert_null (json_object_get_member (json_object_get_object_member (json_node_get_object (discovery), "cognito"),
+                                         "password_policy"));
   {
     g_autoptr (SoupMessage) msg = ks_test_server_new_message (server, SOUP_METHOD_POST, "/cognito/");
     g_autoptr (GBytes) reply = NULL;

@@ -112,6 +112,12 @@ test_discovery_fields (void)
   g_assert_cmpstr (ks_test_json_get_string (root, "s3.region"), ==, "us-east-1");
   g_assert_cmpstr (ks_test_json_get_string (root, "s3.bucket"), ==, "keepsake");
   g_assert_cmpstr (ks_test_json_get_string (root, "version"), ==, PACKAGE_VERSION);
+  /* The policy its built-in service applies (/idp/password-policy). */
+  g_assert_cmpint (ks_test_json_get_int (root, "cognito.password_policy.minimum_length"), ==, 8);
+  g_assert_true (ks_test_json_get_boolean (root, "cognito.password_policy.require_uppercase"));
+  g_assert_true (ks_test_json_get_boolean (root, "cognito.password_policy.require_lowercase"));
+  g_assert_true (ks_test_json_get_boolean (root, "cognito.password_policy.require_numbers"));
+  g_assert_true (ks_test_json_get_boolean (root, "cognito.password_policy.require_symbols"));
 
   pool = ks_test_json_get_string (root, "cognito.user_pool_id");
   client = ks_test_json_get_string (root, "cognito.client_id");

@@ -44,7 +44,24 @@ test_sign_up (void)
 {
   g_autoptr (GVariant) state = NULL;
 
+  /* The form says what a password needs before anyone tries one, and a
+   * password that lacks it is refused with the rule it breaks; Enter
+   * in the last field submits the form. */
+  state = ui_get_state ();
+  g_assert_true (ui_state_has_label (state, "At least 8 characters, with an upper case letter, a lower case "
+                                            "letter, a digit and a symbol, such as ! or %."));
+  g_clear_pointer (&state, g_variant_unref);
   ui_widget ("sign_up_username", "set-text", "alice");
+  ui_widget ("sign_up_password", "set-text", "Sh0rt!");
+  ui_widget ("sign_up_password", "emit", "entry-activated");
+  g_variant_unref (ui_wait_for ("the length it needs", ui_check_label, "Choose a password of at least 8 characters.",
+                                30));
+  ui_widget ("sign_up_password", "set-text", "no-capitals-9");
+  ui_widget ("sign_up_password", "emit", "entry-activated");
+  g_variant_unref (ui_wait_for ("the rule it breaks", ui_check_label,
+                                "The server wants the password to have an upper case letter (A–Z).", 30));
+  ui_screenshot ("sign-up-password-rule");
+
   ui_widget ("sign_up_password", "set-text", UI_PASSWORD);
   ui_widget ("sign_up_button", "activate", "");
 

@@ -406,6 +406,7 @@ entry_activated_cb (KsSetupView *self,
                     AdwEntryRow *row)
 {
   GtkWidget *next = gtk_widget_get_next_sibling (GTK_WIDGET (row));
+  GtkWidget *page = gtk_widget_get_ancestor (GTK_WIDGET (row), ADW_TYPE_STATUS_PAGE);
   GtkButton *buttons[] = { self->connect_button, self->sign_in_button, self->sign_up_button,
                            self->confirm_button, self->forgot_button, self->reset_button };
 
@@ -416,9 +417,10 @@ entry_activated_cb (KsSetupView *self,
       gtk_widget_grab_focus (next);
       return;
     }
+
+  /* The last field submits its page's form. */
   for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
-    if (gtk_widget_is_ancestor (GTK_WIDGET (buttons[i]), gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (row)))) &&
-        gtk_widget_get_sensitive (GTK_WIDGET (buttons[i])))
+    if (gtk_widget_is_ancestor (GTK_WIDGET (buttons[i]), page) && gtk_widget_get_sensitive (GTK_WIDGET (buttons[i])))
       g_signal_emit_by_name (buttons[i], "clicked");
 }
 
@@ -428,7 +430,15 @@ entry_activated_cb (KsSetupView *self,
 void
 ks_setup_forms_follow_account (KsSetupView *self)
 {
-  gboolean local = self->account != NULL && ks_account_is_local (self->account);
+  gboolean         local = self->account != NULL && ks_account_is_local (self->account);
+  KsCognitoClient *cognito = self->account != NULL ? ks_account_get_cognito (self->account) : NULL;
+  /* What the server's password policy asks, before anyone tries. */
+  g_autofree char *hint = cognito != NULL ? ks_cognito_client_describe_password_policy (cognito) : NULL;
+
+  gtk_label_set_text (self->sign_up_hint, hint != NULL ? hint : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sign_up_hint), hint != NULL);
+  gtk_label_set_text (self->reset_hint, hint != NULL ? hint : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->reset_hint), hint != NULL);
 
   gtk_widget_set_visible (GTK_WIDGET (self->sign_up_email), !local);
   adw_status_page_set_description (self->forgot_page,
@@ -450,6 +460,7 @@ ks_setup_forms_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, sign_up_username);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, sign_up_email);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, sign_up_password);
+  gtk_widget_class_bind_template_child (widget_class, KsSetupView, sign_up_hint);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, sign_up_error);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, sign_up_button);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, confirm_page);
@@ -463,6 +474,7 @@ ks_setup_forms_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, reset_page);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, reset_code);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, reset_password);
+  gtk_widget_class_bind_template_child (widget_class, KsSetupView, reset_hint);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, reset_error);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, reset_button);
   gtk_widget_class_bind_template_callback (widget_class, sign_in_clicked_cb);

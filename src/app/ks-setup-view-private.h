@@ -43,6 +43,7 @@ struct _KsSetupView
   AdwEntryRow *sign_up_username;
   AdwEntryRow *sign_up_email;
   AdwEntryRow *sign_up_password;
+  GtkLabel    *sign_up_hint;
   GtkLabel    *sign_up_error;
   GtkButton   *sign_up_button;
 
@@ -59,6 +60,7 @@ struct _KsSetupView
   AdwStatusPage *reset_page;
   AdwEntryRow   *reset_code;
   AdwEntryRow   *reset_password;
+  GtkLabel      *reset_hint;
   GtkLabel      *reset_error;
   GtkButton     *reset_button;
 };

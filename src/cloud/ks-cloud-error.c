@@ -144,14 +144,19 @@ code_for_type (const char      *type,
  * uppercase characters"); saying which beats listing them all. */
 static const struct
 {
-  const char *rule;
-  const char *sentence;
+  KsPasswordProblem problem;
+  const char       *rule;
+  const char       *sentence;
 } password_rules[] = {
-  { "not long enough", N_ ("This password is too short for the server: choose a longer one.") },
-  { "uppercase", N_ ("The server wants the password to have an upper case letter (A–Z).") },
-  { "lowercase", N_ ("The server wants the password to have a lower case letter (a–z).") },
-  { "numeric", N_ ("The server wants the password to have a digit (0–9).") },
-  { "symbol", N_ ("The server wants the password to have a symbol, such as ! or %.") },
+  { KS_PASSWORD_PROBLEM_TOO_SHORT, "not long enough",
+    N_ ("This password is too short for the server: choose a longer one.") },
+  { KS_PASSWORD_PROBLEM_NO_UPPERCASE, "uppercase",
+    N_ ("The server wants the password to have an upper case letter (A–Z).") },
+  { KS_PASSWORD_PROBLEM_NO_LOWERCASE, "lowercase",
+    N_ ("The server wants the password to have a lower case letter (a–z).") },
+  { KS_PASSWORD_PROBLEM_NO_NUMBER, "numeric", N_ ("The server wants the password to have a digit (0–9).") },
+  { KS_PASSWORD_PROBLEM_NO_SYMBOL, "symbol",
+    N_ ("The server wants the password to have a symbol, such as ! or %.") },
 };
 
 static const char *
@@ -165,6 +170,66 @@ password_policy_sentence (const char *message)
       return _ (password_rules[i].sentence);
 
   return NULL;
+}
+
+GError *
+ks_cloud_error_new_password (const KsPasswordPolicy *policy,
+                             KsPasswordProblem       problem)
+{
+  g_return_val_if_fail (problem != KS_PASSWORD_PROBLEM_NONE, NULL);
+
+  /* The policy known, the length can be said. */
+  if (problem == KS_PASSWORD_PROBLEM_TOO_SHORT)
+    return g_error_new (KS_CLOUD_ERROR, KS_CLOUD_ERROR_INVALID_PASSWORD,
+                        g_dngettext (GETTEXT_PACKAGE, "Choose a password of at least %u character.",
+                                     "Choose a password of at least %u characters.", policy->minimum_length),
+                        policy->minimum_length);
+
+  for (guint i = 0; i < G_N_ELEMENTS (password_rules); i++)
+    if (password_rules[i].problem == problem)
+      return g_error_new_literal (KS_CLOUD_ERROR, KS_CLOUD_ERROR_INVALID_PASSWORD, _ (password_rules[i].sentence));
+
+  g_return_val_if_reached (NULL);
+}
+
+char *
+ks_cloud_describe_password_policy (const KsPasswordPolicy *policy)
+{
+  const char *needs[4];
+  guint       n = 0;
+  GString    *text;
+
+  g_return_val_if_fail (policy != NULL, NULL);
+
+  if (policy->require_uppercase)
+    needs[n++] = _ ("an upper case letter");
+  if (policy->require_lowercase)
+    needs[n++] = _ ("a lower case letter");
+  if (policy->require_numbers)
+    needs[n++] = _ ("a digit");
+  if (policy->require_symbols)
+    needs[n++] = _ ("a symbol, such as ! or %");
+
+  if (policy->minimum_length <= 1 && n == 0)
+    return NULL;
+
+  text = g_string_new (NULL);
+  if (policy->minimum_length > 1)
+    g_string_printf (text,
+                     g_dngettext (GETTEXT_PACKAGE, "At least %u character", "At least %u characters",
+                                  policy->minimum_length),
+                     policy->minimum_length);
+  for (guint i = 0; i < n; i++)
+    {
+      if (i == 0)
+        g_string_append (text, text->len > 0 ? _ (", with ") : _ ("With "));
+      else
+        g_string_append (text, i + 1 < n ? ", " : _ (" and "));
+      g_string_append (text, needs[i]);
+    }
+  g_string_append_c (text, '.');
+
+  return g_string_free (text, FALSE);
 }
 
 GError *
@@ -184,6 +249,12 @@ ks_cloud_error_from_cognito (const char      *type,
 
   if (code == KS_CLOUD_ERROR_INVALID_PASSWORD)
     rule = password_policy_sentence (message);
+  /* "Attributes did not conform to the schema: email: The attribute is
+   * required" */
+  else if (code == KS_CLOUD_ERROR_INVALID_PARAMETER && message != NULL && strstr (message, "email:") != NULL &&
+           strstr (message, "required") != NULL)
+    rule = _ ("The server wants an email address for a new account: codes to confirm it or reset "
+              "its password go there.");
 
   return g_error_new_literal (KS_CLOUD_ERROR, code, rule != NULL ? rule : cloud_error_sentence (code));
 }

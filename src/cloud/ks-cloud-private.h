@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "ks-cloud-error.h"
+#include "ks-password-policy.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,14 @@ typedef enum
 GError *ks_cloud_error_from_cognito (const char      *type,
                                      const char      *message,
                                      KsCognitoContext context);
+/* KS_CLOUD_ERROR_INVALID_PASSWORD saying what @policy needs that the
+ * password lacks (@problem: not NONE). */
+GError *ks_cloud_error_new_password (const KsPasswordPolicy *policy,
+                                     KsPasswordProblem       problem);
+/* "At least 8 characters, with an upper case letter, ... and a symbol,
+ * such as ! or %.", or NULL if @policy asks for nothing. */
+char *ks_cloud_describe_password_policy (const KsPasswordPolicy *policy);
+
 /* A transport error from libsoup or GIO: KS_CLOUD_ERROR_NETWORK (TLS
  * problems say so), or a copy of G_IO_ERROR_CANCELLED. */
 GError *ks_cloud_error_from_transport (const GError *error);

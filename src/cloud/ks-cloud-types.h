@@ -6,6 +6,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ks-password-policy.h"
+
 G_BEGIN_DECLS
 
 /* What GET /.well-known/keepsake.json says (docs/api.md), plus the app
@@ -18,11 +20,15 @@ typedef struct
   char *user_pool_id;
   char *client_id;
   char *client_secret; /* nullable */
+  /* nullable: what a new password needs, when the server says (its
+   * built-in service does; an outside pool's is not known) */
+  KsPasswordPolicy *password_policy;
 } KsServerInfo;
 
 KsServerInfo *ks_server_info_copy (const KsServerInfo *self);
 void          ks_server_info_free (KsServerInfo *self);
-/* Strict: every member present and a string, URLs absolute http(s). */
+/* Strict: every member present and a string, URLs absolute http(s);
+ * cognito.password_policy may be absent, but not malformed. */
 KsServerInfo *ks_server_info_new_from_json (JsonNode *root,
                                             GError  **error);
 

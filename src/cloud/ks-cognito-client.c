@@ -186,6 +186,38 @@ sign_up_cb (GObject      *source,
   g_task_return_int (task, confirmed ? 1 : 0);
 }
 
+char *
+ks_cognito_client_describe_password_policy (KsCognitoClient *self)
+{
+  g_return_val_if_fail (KS_IS_COGNITO_CLIENT (self), NULL);
+
+  if (self->server->password_policy == NULL)
+    return NULL;
+  return ks_cloud_describe_password_policy (self->server->password_policy);
+}
+
+/* Reports the rule @password breaks, if the policy is known and it
+ * breaks one; the server checks again. */
+static gboolean
+refuse_new_password (KsCognitoClient    *self,
+                     const char         *password,
+                     gpointer            source_tag,
+                     GAsyncReadyCallback callback,
+                     gpointer            user_data)
+{
+  const KsPasswordPolicy *policy = self->server->password_policy;
+  KsPasswordProblem       problem;
+
+  if (policy == NULL)
+    return FALSE;
+  problem = ks_password_policy_check (policy, password);
+  if (problem == KS_PASSWORD_PROBLEM_NONE)
+    return FALSE;
+
+  g_task_report_error (self, callback, user_data, source_tag, ks_cloud_error_new_password (policy, problem));
+  return TRUE;
+}
+
 void
 ks_cognito_client_sign_up_async (KsCognitoClient    *self,
                                  const char         *username,
@@ -201,6 +233,9 @@ ks_cognito_client_sign_up_async (KsCognitoClient    *self,
 
   g_return_if_fail (KS_IS_COGNITO_CLIENT (self));
   g_return_if_fail (username != NULL && password != NULL);
+
+  if (refuse_new_password (self, password, ks_cognito_client_sign_up_async, callback, user_data))
+    return;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, ks_cognito_client_sign_up_async);
@@ -329,6 +364,10 @@ ks_cognito_client_confirm_forgot_password_async (KsCognitoClient    *self,
 
   g_return_if_fail (KS_IS_COGNITO_CLIENT (self));
   g_return_if_fail (username != NULL && code != NULL && new_password != NULL);
+
+  if (refuse_new_password (self, new_password, ks_cognito_client_confirm_forgot_password_async, callback,
+                           user_data))
+    return;
 
   body = new_user_body (self, username);
   json_object_set_string_member (body, "ConfirmationCode", code);

@@ -28,7 +28,15 @@ typedef enum
 KsCognitoClient *ks_cognito_client_new (SoupSession        *session,
                                         const KsServerInfo *server);
 
-/* *out_confirmed: the pool confirmed the user at once (auto-confirm). */
+/* What a new password needs, as one sentence for a form ("At least 8
+ * characters, with ..."), or NULL when the server does not say (an
+ * outside user pool). */
+char *ks_cognito_client_describe_password_policy (KsCognitoClient *self);
+
+/* Sign-up and ConfirmForgotPassword refuse a password that breaks the
+ * server's policy, when it is known, without asking the server
+ * (KS_CLOUD_ERROR_INVALID_PASSWORD naming the rule).
+ * *out_confirmed: the pool confirmed the user at once (auto-confirm). */
 void     ks_cognito_client_sign_up_async (KsCognitoClient    *self,
                                           const char         *username,
                                           const char         *password,

@@ -184,6 +184,64 @@ get_key (GKeyFile   *key_file,
   return value;
 }
 
+/* The rules of the server's password policy a profile can name. */
+static const struct
+{
+  const char *name;
+  glong       offset;
+} password_rules[] = {
+  { "uppercase", G_STRUCT_OFFSET (KsPasswordPolicy, require_uppercase) },
+  { "lowercase", G_STRUCT_OFFSET (KsPasswordPolicy, require_lowercase) },
+  { "numbers", G_STRUCT_OFFSET (KsPasswordPolicy, require_numbers) },
+  { "symbols", G_STRUCT_OFFSET (KsPasswordPolicy, require_symbols) },
+};
+
+/* Only a hint for forms (the server decides): one the file does not
+ * state, or states wrongly, is unknown. */
+static KsPasswordPolicy *
+load_password_policy (GKeyFile   *key_file,
+                      const char *group)
+{
+  g_autofree KsPasswordPolicy *policy = g_new0 (KsPasswordPolicy, 1);
+  g_auto (GStrv) rules = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 minimum_length;
+
+  if (!g_key_file_has_key (key_file, group, "password_minimum_length", NULL))
+    return NULL;
+  minimum_length = g_key_file_get_int64 (key_file, group, "password_minimum_length", &error);
+  rules = g_key_file_get_string_list (key_file, group, "password_requires", NULL, NULL);
+  if (error != NULL || minimum_length < 0 || minimum_length > 256)
+    {
+      g_debug ("Profile %s: password_minimum_length is not a length", group);
+      return NULL;
+    }
+
+  policy->minimum_length = (guint) minimum_length;
+  for (guint i = 0; i < G_N_ELEMENTS (password_rules); i++)
+    G_STRUCT_MEMBER (gboolean, policy, password_rules[i].offset) =
+        rules != NULL && g_strv_contains ((const char *const *) rules, password_rules[i].name);
+  return g_steal_pointer (&policy);
+}
+
+static void
+save_password_policy (GKeyFile               *key_file,
+                      const char             *group,
+                      const KsPasswordPolicy *policy)
+{
+  g_autoptr (GPtrArray) rules = g_ptr_array_new ();
+
+  if (policy == NULL)
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (password_rules); i++)
+    if (G_STRUCT_MEMBER (gboolean, policy, password_rules[i].offset))
+      g_ptr_array_add (rules, (gpointer) password_rules[i].name);
+  g_key_file_set_int64 (key_file, group, "password_minimum_length", policy->minimum_length);
+  g_key_file_set_string_list (key_file, group, "password_requires", (const char *const *) rules->pdata,
+                              rules->len);
+}
+
 KsProfile *
 ks_profile_load (const char *config_dir,
                  const char *name,
@@ -219,6 +277,7 @@ ks_profile_load (const char *config_dir,
       !ks_cloud_check_url (server->cognito_endpoint, _ ("sign-in address"), error))
     return NULL;
 
+  server->password_policy = load_password_policy (key_file, name);
   profile->username = get_key (key_file, name, "username", FALSE, NULL);
   store = get_key (key_file, name, "token_store", FALSE, NULL);
   if (g_strcmp0 (store, "file") == 0)
@@ -259,6 +318,7 @@ ks_profile_save (const KsProfile *profile,
   g_key_file_set_string (key_file, name, "region", server->region);
   g_key_file_set_string (key_file, name, "user_pool_id", server->user_pool_id);
   g_key_file_set_string (key_file, name, "client_id", server->client_id);
+  save_password_policy (key_file, name, server->password_policy);
   if (profile->username != NULL)
     g_key_file_set_string (key_file, name, "username", profile->username);
   g_key_file_set_string (key_file, name, "token_store",

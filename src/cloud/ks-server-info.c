@@ -28,6 +28,8 @@ ks_server_info_copy (const KsServerInfo *self)
   copy->user_pool_id = g_strdup (self->user_pool_id);
   copy->client_id = g_strdup (self->client_id);
   copy->client_secret = g_strdup (self->client_secret);
+  if (self->password_policy != NULL)
+    copy->password_policy = g_memdup2 (self->password_policy, sizeof *self->password_policy);
   return copy;
 }
 
@@ -43,6 +45,7 @@ ks_server_info_free (KsServerInfo *self)
   g_free (self->user_pool_id);
   g_free (self->client_id);
   ks_cloud_secret_free (self->client_secret);
+  g_free (self->password_policy);
   g_free (self);
 }
 
@@ -75,6 +78,41 @@ get_string (JsonObject *object,
                                                "member “%s” is empty", name));
 
   *out = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+get_password_policy (JsonObject        *cognito,
+                     KsPasswordPolicy **out,
+                     GError           **error)
+{
+  g_autofree KsPasswordPolicy *policy = g_new0 (KsPasswordPolicy, 1);
+  JsonNode                    *node = json_object_get_member (cognito, "password_policy");
+  JsonObject                  *object;
+  GError                      *local_error = NULL;
+  gint64                       minimum_length = 0;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return protocol_error (error, g_error_new_literal (KS_CLOUD_ERROR, KS_CLOUD_ERROR_PROTOCOL,
+                                                       "“password_policy” is not an object"));
+
+  object = json_node_get_object (node);
+  if (!ks_json_object_get_int64_member_checked (object, "minimum_length", TRUE, 0, 256, &minimum_length,
+                                                &local_error) ||
+      !ks_json_object_get_boolean_member_checked (object, "require_uppercase", TRUE,
+                                                  &policy->require_uppercase, &local_error) ||
+      !ks_json_object_get_boolean_member_checked (object, "require_lowercase", TRUE,
+                                                  &policy->require_lowercase, &local_error) ||
+      !ks_json_object_get_boolean_member_checked (object, "require_numbers", TRUE,
+                                                  &policy->require_numbers, &local_error) ||
+      !ks_json_object_get_boolean_member_checked (object, "require_symbols", TRUE,
+                                                  &policy->require_symbols, &local_error))
+    return protocol_error (error, local_error);
+
+  policy->minimum_length = (guint) minimum_length;
+  *out = g_steal_pointer (&policy);
   return TRUE;
 }
 
@@ -115,7 +153,8 @@ ks_server_info_new_from_json (JsonNode *root,
       !get_string (json_node_get_object (cognito), "endpoint", &info->cognito_endpoint, error) ||
       !get_string (json_node_get_object (cognito), "region", &info->region, error) ||
       !get_string (json_node_get_object (cognito), "user_pool_id", &info->user_pool_id, error) ||
-      !get_string (json_node_get_object (cognito), "client_id", &info->client_id, error))
+      !get_string (json_node_get_object (cognito), "client_id", &info->client_id, error) ||
+      !get_password_policy (json_node_get_object (cognito), &info->password_policy, error))
     return NULL;
 
   strip_trailing_slashes (info->api_url);

@@ -6,6 +6,7 @@
 
 #include "ks-idp-private.h"
 #include "ks-json.h"
+#include "ks-password-policy.h"
 
 /* Cognito's own limits (service-2.json). */
 #define USERNAME_MAX 128
@@ -13,9 +14,6 @@
 #define EMAIL_MAX 2048
 #define STRING_MAX 4096
 #define TOKEN_MAX 16384
-
-/* Cognito's default policy counts these as symbols, and the space. */
-#define PASSWORD_SYMBOLS "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- "
 
 static gboolean
 invalid (GError    **error,
@@ -194,34 +192,28 @@ gboolean
 ks_idp_check_password (const char *password,
                        GError    **error)
 {
-  gboolean upper = FALSE, lower = FALSE, digit = FALSE, symbol = FALSE;
-  glong    n = g_utf8_strlen (password, -1);
+  static const char *const reasons[] = {
+    [KS_PASSWORD_PROBLEM_TOO_SHORT] = "Password not long enough",
+    [KS_PASSWORD_PROBLEM_NO_UPPERCASE] = "Password must have uppercase characters",
+    [KS_PASSWORD_PROBLEM_NO_LOWERCASE] = "Password must have lowercase characters",
+    [KS_PASSWORD_PROBLEM_NO_NUMBER] = "Password must have numeric characters",
+    [KS_PASSWORD_PROBLEM_NO_SYMBOL] = "Password must have symbol characters",
+  };
+  KsPasswordProblem problem;
 
-  if (n > PASSWORD_MAX)
+  if (g_utf8_strlen (password, -1) > PASSWORD_MAX)
     return invalid (error, "1 validation error detected: Value at 'password' failed to satisfy "
                            "constraint: Member must have length less than or equal to 256");
-  if (n < 8)
-    return bad_password (error, "Password not long enough");
+
+  /* Length first, then the pattern, then the other rules, as Cognito. */
+  problem = ks_password_policy_check (&ks_password_policy_default, password);
+  if (problem == KS_PASSWORD_PROBLEM_TOO_SHORT)
+    return bad_password (error, reasons[problem]);
   if (g_ascii_isspace (password[0]) || g_ascii_isspace (password[strlen (password) - 1]))
     return invalid (error, "1 validation error detected: Value at 'password' failed to satisfy "
                            "constraint: Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$");
-
-  for (const char *p = password; *p != '\0'; p++)
-    {
-      upper |= g_ascii_isupper (*p);
-      lower |= g_ascii_islower (*p);
-      digit |= g_ascii_isdigit (*p);
-      symbol |= strchr (PASSWORD_SYMBOLS, *p) != NULL;
-    }
-
-  if (!upper)
-    return bad_password (error, "Password must have uppercase characters");
-  if (!lower)
-    return bad_password (error, "Password must have lowercase characters");
-  if (!digit)
-    return bad_password (error, "Password must have numeric characters");
-  if (!symbol)
-    return bad_password (error, "Password must have symbol characters");
+  if (problem != KS_PASSWORD_PROBLEM_NONE)
+    return bad_password (error, reasons[problem]);
 
   return TRUE;
 }

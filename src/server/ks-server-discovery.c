@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "ks-password-policy.h"
 #include "ks-server-bucket.h"
 #include "ks-server-discovery.h"
 #include "ks-server-http.h"
@@ -16,6 +17,32 @@ add_string (JsonBuilder *builder,
 {
   json_builder_set_member_name (builder, name);
   json_builder_add_string_value (builder, value);
+}
+
+static void
+add_boolean (JsonBuilder *builder,
+             const char  *name,
+             gboolean     value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
+/* So that a client can say what a new password needs before the user
+ * tries one. An outside pool's own policy is not known here. */
+static void
+add_password_policy (JsonBuilder            *builder,
+                     const KsPasswordPolicy *policy)
+{
+  json_builder_set_member_name (builder, "password_policy");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "minimum_length");
+  json_builder_add_int_value (builder, policy->minimum_length);
+  add_boolean (builder, "require_uppercase", policy->require_uppercase);
+  add_boolean (builder, "require_lowercase", policy->require_lowercase);
+  add_boolean (builder, "require_numbers", policy->require_numbers);
+  add_boolean (builder, "require_symbols", policy->require_symbols);
+  json_builder_end_object (builder);
 }
 
 static void
@@ -42,6 +69,7 @@ add_cognito (JsonBuilder *builder,
       add_string (builder, "region", ks_server_data_dir_get_region (data_dir));
       add_string (builder, "user_pool_id", ks_server_data_dir_get_user_pool_id (data_dir));
       add_string (builder, "client_id", ks_server_data_dir_get_client_id (data_dir));
+      add_password_policy (builder, &ks_password_policy_default);
     }
   json_builder_end_object (builder);
 }
