@@ -104,39 +104,6 @@ ks_test_token_source_get_refresh_count (KsTestTokenSource *self)
   return self->refresh_count;
 }
 
-static gboolean
-incoming_cb (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-
-  if (local != NULL && remote != NULL)
-    soup_server_accept_iostream (user_data, G_IO_STREAM (connection), local, remote, NULL);
-  return TRUE;
-}
-
-GSocketService *
-ks_test_listen_loopback (SoupServer *server,
-                         guint16    *out_port)
-{
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) effective = NULL;
-  g_autoptr (GError) error = NULL;
-  GSocketService *service = g_socket_service_new ();
-
-  g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
-  g_assert_no_error (error);
-  g_signal_connect (service, "incoming", G_CALLBACK (incoming_cb), server);
-  g_socket_service_start (service);
-  *out_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  return service;
-}
-
 void
 ks_test_store_result (GObject      *source,
                       GAsyncResult *result,

@@ -27,13 +27,6 @@ void  ks_test_token_source_set_lifetime (KsTestTokenSource *self,
                                          gint64             lifetime);
 guint ks_test_token_source_get_refresh_count (KsTestTokenSource *self);
 
-/* A started GSocketService on 127.0.0.1, a port of the system's
- * choosing, handing each connection to @server: libsoup 3.2's own
- * listener leaks descriptors, so the tests' servers accept as the real
- * server does. Runs on the thread-default main context. */
-GSocketService *ks_test_listen_loopback (SoupServer *server,
-                                         guint16    *out_port);
-
 /* Runs the thread-default main context until @result is set. */
 GAsyncResult *ks_test_wait_result (GAsyncResult **result);
 /* A GAsyncReadyCallback storing a ref of the result in *user_data. */

@@ -761,3 +761,131 @@ ks_test_json_get_boolean (JsonNode   *root,
 {
   return json_node_get_boolean (json_get_value (root, path, G_TYPE_BOOLEAN));
 }
+
+/* ---- Loopback HTTP services of the tests' own ---- */
+
+static gboolean
+incoming_cb (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+
+  if (local != NULL && remote != NULL)
+    soup_server_accept_iostream (user_data, G_IO_STREAM (connection), local, remote, NULL);
+  return TRUE;
+}
+
+GSocketService *
+ks_test_listen_loopback (SoupServer *server,
+                         guint16    *out_port)
+{
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) effective = NULL;
+  g_autoptr (GError) error = NULL;
+  GSocketService *service = g_socket_service_new ();
+
+  g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (incoming_cb), server);
+  g_socket_service_start (service);
+  *out_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  return service;
+}
+
+struct _KsTestHttp
+{
+  GMainContext     *context;
+  GMainLoop        *loop;
+  GThread          *thread;
+  SoupServer       *soup;
+  GSocketService   *service;
+  char             *url;
+  KsTestHttpHandler handler;
+  gpointer          user_data;
+};
+
+static void
+http_cb (SoupServer        *soup,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  KsTestHttp *self = user_data;
+
+  self->handler (msg, path, self->user_data);
+}
+
+static gpointer
+http_thread (gpointer user_data)
+{
+  KsTestHttp *self = user_data;
+
+  g_main_context_push_thread_default (self->context);
+  g_main_loop_run (self->loop);
+  /* Its connections end here, so nothing outlives the thread. */
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  soup_server_disconnect (self->soup);
+  g_clear_object (&self->service);
+  g_clear_object (&self->soup);
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+KsTestHttp *
+ks_test_http_new (KsTestHttpHandler handler,
+                  gpointer          user_data)
+{
+  KsTestHttp *self = g_new0 (KsTestHttp, 1);
+  guint16     port = 0;
+
+  self->handler = handler;
+  self->user_data = user_data;
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+
+  g_main_context_push_thread_default (self->context);
+  self->soup = soup_server_new (NULL, NULL);
+  soup_server_add_handler (self->soup, NULL, http_cb, self, NULL);
+  self->service = ks_test_listen_loopback (self->soup, &port);
+  g_main_context_pop_thread_default (self->context);
+  self->url = g_strdup_printf ("http://127.0.0.1:%u", port);
+
+  self->thread = g_thread_new ("test-http", http_thread, self);
+  return self;
+}
+
+const char *
+ks_test_http_get_url (KsTestHttp *self)
+{
+  return self->url;
+}
+
+static gboolean
+quit_loop_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ks_test_http_free (KsTestHttp *self)
+{
+  if (self == NULL)
+    return;
+
+  g_main_context_invoke (self->context, quit_loop_cb, self->loop);
+  g_thread_join (self->thread);
+  g_main_loop_unref (self->loop);
+  g_main_context_unref (self->context);
+  g_free (self->url);
+  g_free (self);
+}

@@ -101,6 +101,29 @@ gint64      ks_test_json_get_int (JsonNode   *root,
 gboolean    ks_test_json_get_boolean (JsonNode   *root,
                                       const char *path);
 
+/* A started GSocketService on 127.0.0.1, a port of the system's
+ * choosing, handing each connection to @server: libsoup 3.2's own
+ * listener leaks descriptors, so the tests' servers accept as the real
+ * server does. Runs on the thread-default main context. */
+GSocketService *ks_test_listen_loopback (SoupServer *server,
+                                         guint16    *out_port);
+
+/* An HTTP service on 127.0.0.1 (a port of the system's choosing) that
+ * answers every request with @handler, on a thread and main context of
+ * its own: a stand-in for a service the server under test calls. */
+typedef struct _KsTestHttp KsTestHttp;
+typedef void (*KsTestHttpHandler) (SoupServerMessage *msg,
+                                   const char        *path,
+                                   gpointer           user_data);
+
+KsTestHttp *ks_test_http_new (KsTestHttpHandler handler,
+                              gpointer          user_data);
+/* "http://127.0.0.1:PORT" */
+const char *ks_test_http_get_url (KsTestHttp *self);
+/* Stops the thread; @handler is not called afterwards. */
+void ks_test_http_free (KsTestHttp *self);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsTestServer, ks_test_server_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsTestHttp, ks_test_http_free)
 
 G_END_DECLS

@@ -146,16 +146,6 @@ test_bad_urls (void)
 
 /* ---- Bad documents, from a server on a thread of its own ---- */
 
-typedef struct
-{
-  GThread      *thread;
-  GMainContext *context;
-  GMainLoop    *loop;
-  GMutex        mutex;
-  GCond         cond;
-  char         *url;
-} BadServer;
-
 static const char *
 bad_document (const char *path,
               guint      *status)
@@ -213,10 +203,8 @@ bad_document (const char *path,
 }
 
 static void
-bad_handler (SoupServer        *soup_server,
-             SoupServerMessage *msg,
+bad_handler (SoupServerMessage *msg,
              const char        *path,
-             GHashTable        *query,
              gpointer           user_data)
 {
   guint       status = 404;
@@ -234,52 +222,6 @@ bad_handler (SoupServer        *soup_server,
     body = bad_document (path, &status);
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
-}
-
-static GSocketService *
-listen_loopback (SoupServer *soup_server,
-                 char      **out_url)
-{
-  guint16         port;
-  GSocketService *service = ks_test_listen_loopback (soup_server, &port);
-
-  *out_url = g_strdup_printf ("http://127.0.0.1:%u/", port);
-  return service;
-}
-
-static gpointer
-bad_thread (gpointer user_data)
-{
-  BadServer *self = user_data;
-  g_autoptr (SoupServer) soup_server = NULL;
-  g_autoptr (GSocketService) service = NULL;
-  char *url = NULL;
-
-  g_main_context_push_thread_default (self->context);
-  soup_server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (soup_server, NULL, bad_handler, self, NULL);
-  service = listen_loopback (soup_server, &url);
-
-  g_mutex_lock (&self->mutex);
-  self->url = url;
-  g_cond_signal (&self->cond);
-  g_mutex_unlock (&self->mutex);
-
-  g_main_loop_run (self->loop);
-  g_socket_service_stop (service);
-  g_socket_listener_close (G_SOCKET_LISTENER (service));
-  soup_server_disconnect (soup_server);
-  while (g_main_context_iteration (self->context, FALSE))
-    ;
-  g_main_context_pop_thread_default (self->context);
-  return NULL;
-}
-
-static gboolean
-quit_cb (gpointer user_data)
-{
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -306,23 +248,14 @@ test_malformed_documents (void)
     "error",
     "huge",
   };
-  BadServer        bad_server = { 0 };
+  g_autoptr (KsTestHttp) bad_server = ks_test_http_new (bad_handler, NULL);
+  g_autofree char *base = g_strconcat (ks_test_http_get_url (bad_server), "/", NULL);
   g_autofree char *good = NULL;
   g_autoptr (KsServerInfo) info = NULL;
   g_autoptr (GError) error = NULL;
 
-  bad_server.context = g_main_context_new ();
-  bad_server.loop = g_main_loop_new (bad_server.context, FALSE);
-  g_mutex_init (&bad_server.mutex);
-  g_cond_init (&bad_server.cond);
-  bad_server.thread = g_thread_new ("bad-server", bad_thread, &bad_server);
-  g_mutex_lock (&bad_server.mutex);
-  while (bad_server.url == NULL)
-    g_cond_wait (&bad_server.cond, &bad_server.mutex);
-  g_mutex_unlock (&bad_server.mutex);
-
   /* The test server itself works: unknown members ignored, slashes trimmed. */
-  good = g_strconcat (bad_server.url, "good", NULL);
+  good = g_strconcat (base, "good", NULL);
   info = discover (good, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (info->api_url, ==, "http://127.0.0.1:9/v1");
@@ -332,7 +265,7 @@ test_malformed_documents (void)
   /* A policy is read as the server says it, later members ignored. */
   g_clear_pointer (&info, ks_server_info_free);
   g_free (good);
-  good = g_strconcat (bad_server.url, "policy", NULL);
+  good = g_strconcat (base, "policy", NULL);
   info = discover (good, &error);
   g_assert_no_error (error);
   g_assert_nonnull (info->password_policy);
@@ -344,7 +277,7 @@ test_malformed_documents (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autofree char *url = g_strconcat (bad_server.url, bad[i], NULL);
+      g_autofree char *url = g_strconcat (base, bad[i], NULL);
       g_autoptr (KsServerInfo) nothing = discover (url, &error);
 
       g_test_message ("%s: %s", bad[i], error != NULL ? error->message : "(no error)");
@@ -355,14 +288,6 @@ test_malformed_documents (void)
         g_assert_error (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_CONFIG);
       g_clear_error (&error);
     }
-
-  g_main_context_invoke (bad_server.context, quit_cb, bad_server.loop);
-  g_thread_join (bad_server.thread);
-  g_main_loop_unref (bad_server.loop);
-  g_main_context_unref (bad_server.context);
-  g_mutex_clear (&bad_server.mutex);
-  g_cond_clear (&bad_server.cond);
-  g_free (bad_server.url);
 }
 
 /* ---- profiles.ini ---- */

@@ -234,6 +234,158 @@ test_sweep (Fixture      *fixture,
   g_assert_cmpuint (bucket_status (fixture, kept_key), ==, 200);
 }
 
+/* ---- Keys from the container's role ---- */
+
+#define ROLE_PATH "/v2/credentials/task-1"
+#define ROLE_TOKEN "role-token-1"
+
+/* The container's credentials endpoint (as ECS and EKS Pod Identity run
+ * it): the bucket's owner's keys, or a wrong secret, each set expiring
+ * when the test says. */
+typedef struct
+{
+  GMutex      mutex;
+  const char *access_key_id;
+  const char *secret;
+  guint       requests; /* answered with keys */
+  guint       refused;
+  /* what the next answers hold: a wrong secret for the one numbered
+   * @wrong_from until @wrong_until (from 1), each set living @lifetimes
+   * seconds: [0] before, [1] the wrong ones, [2] after */
+  guint  wrong_from;
+  guint  wrong_until;
+  gint64 lifetimes[3];
+} Role;
+
+static void
+role_cb (SoupServerMessage *msg,
+         const char        *path,
+         gpointer           user_data)
+{
+  Role       *role = user_data;
+  const char *token = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&role->mutex);
+  g_autoptr (GDateTime) expires = NULL;
+  g_autofree char *expiration = NULL;
+  char            *body;
+  guint            n;
+  guint            phase;
+
+  if (!g_str_equal (path, ROLE_PATH) || g_strcmp0 (token, ROLE_TOKEN) != 0)
+    {
+      role->refused++;
+      soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+      return;
+    }
+
+  n = ++role->requests;
+  phase = n < role->wrong_from ? 0 : n <= role->wrong_until ? 1
+                                                            : 2;
+  expires = g_date_time_new_from_unix_utc (g_get_real_time () / G_USEC_PER_SEC + role->lifetimes[phase]);
+  expiration = g_date_time_format_iso8601 (expires);
+  body = g_strdup_printf ("{\"RoleArn\":\"arn:aws:iam::123456789012:role/keepsake\",\"AccessKeyId\":\"%s\","
+                          "\"SecretAccessKey\":\"%s\",\"Token\":\"session-%u\",\"Expiration\":\"%s\"}",
+                          role->access_key_id, phase == 1 ? "not-the-secret" : role->secret, n, expiration);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
+}
+
+static guint
+role_requests (Role *role)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&role->mutex);
+
+  return role->requests;
+}
+
+static void
+wait_for_role_requests (Role *role,
+                        guint count)
+{
+  for (guint i = 0; i < 300 && role_requests (role) < count; i++)
+    g_usleep (100 * 1000);
+  g_assert_cmpuint (role_requests (role), >=, count);
+  /* The server takes the answer on its main loop, just after. */
+  g_usleep (500 * 1000);
+}
+
+/* A server (not started) with no keys of its own: the role gives them. */
+static KsTestServer *
+role_server (Fixture    *fixture,
+             KsTestHttp *endpoint,
+             const char *token_file)
+{
+  KsTestServer    *server = bucket_server (fixture);
+  g_autofree char *url = g_strconcat (ks_test_http_get_url (endpoint), ROLE_PATH, NULL);
+
+  ks_test_server_setenv (server, "AWS_ACCESS_KEY_ID", "");
+  ks_test_server_setenv (server, "AWS_SECRET_ACCESS_KEY", "");
+  ks_test_server_setenv (server, "AWS_CONTAINER_CREDENTIALS_FULL_URI", url);
+  ks_test_server_setenv (server, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token_file);
+  return server;
+}
+
+/* Temporary keys from the role, fetched again five minutes before they
+ * expire and used from then on: uploads work with the first set, are
+ * refused by the bucket while the role hands out a wrong one, and work
+ * again with the next good set. */
+static void
+test_role (Fixture      *fixture,
+           gconstpointer user_data)
+{
+  Role role = { .access_key_id = ks_test_s3_get_access_key_id (fixture->s3),
+                .secret = ks_test_s3_get_secret (fixture->s3),
+                .wrong_from = 2,
+                .wrong_until = 2,
+                /* refreshed 8 s and 10 s after they come, then not */
+                .lifetimes = { 5 * 60 + 8, 5 * 60 + 10, 3600 } };
+  g_autoptr (KsTestHttp) endpoint = NULL;
+  g_autoptr (KsTestApi) api = NULL;
+  g_autoptr (KsTestServer) wrong_token = NULL;
+  g_autoptr (KsTestServer) insecure = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ks-role-XXXXXX", NULL);
+  g_autofree char *token_file = g_build_filename (dir, "token", NULL);
+  g_autofree char *wrong_file = g_build_filename (dir, "wrong", NULL);
+  g_autofree char *first = NULL;
+  g_autofree char *last = NULL;
+  g_autoptr (GBytes) bytes = ks_test_api_photo_bytes ("refused", 4000);
+  g_autofree char *body = ks_test_api_prepare_body (bytes, NULL, NULL, "refused.jpg");
+  g_autoptr (JsonNode) prepared = NULL;
+  KsTestUser *alice;
+
+  g_mutex_init (&role.mutex);
+  endpoint = ks_test_http_new (role_cb, &role);
+  /* As EKS mounts it, with a line end. */
+  g_assert_true (g_file_set_contents (token_file, ROLE_TOKEN "\n", -1, NULL));
+  g_assert_true (g_file_set_contents (wrong_file, "someone-else", -1, NULL));
+
+  api = ks_test_api_new_for_server (role_server (fixture, endpoint, token_file));
+  alice = ks_test_api_user (api, "alice");
+  first = ks_test_api_upload_photo (api, alice, "first");
+  g_assert_cmpuint (role_requests (&role), ==, 1);
+
+  wait_for_role_requests (&role, 2);
+  prepared = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body, 201);
+  g_assert_cmpuint (ks_test_api_put (api, original_upload (prepared), bytes), ==, 403);
+
+  wait_for_role_requests (&role, 3);
+  last = ks_test_api_upload_photo (api, alice, "last");
+  g_assert_cmpuint (role_requests (&role), ==, 3);
+
+  /* The endpoint's refusal, and an endpoint anyone could pose as, stop
+   * the start. */
+  wrong_token = role_server (fixture, endpoint, wrong_file);
+  ks_test_server_assert_refuses (wrong_token, NULL, "refused the authorization token");
+  g_assert_cmpuint (role.refused, ==, 1);
+  insecure = role_server (fixture, endpoint, token_file);
+  ks_test_server_setenv (insecure, "AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://169.254.169.254/creds");
+  ks_test_server_assert_refuses (insecure, NULL, "AWS_CONTAINER_CREDENTIALS_FULL_URI must use https");
+
+  g_clear_pointer (&endpoint, ks_test_http_free);
+  g_mutex_clear (&role.mutex);
+  ks_test_remove_tree (dir);
+}
+
 /* Bad options, and a bucket the server cannot use, stop the start. */
 static void
 test_refuses (Fixture      *fixture,
@@ -295,6 +447,7 @@ main (int   argc,
   g_test_add ("/server/bucket/multipart", Fixture, NULL, fixture_set_up, test_multipart, fixture_tear_down);
   g_test_add ("/server/bucket/sweep", Fixture, NULL, fixture_set_up, test_sweep, fixture_tear_down);
   g_test_add ("/server/bucket/refuses", Fixture, NULL, fixture_set_up, test_refuses, fixture_tear_down);
+  g_test_add ("/server/bucket/role", Fixture, NULL, fixture_set_up, test_role, fixture_tear_down);
 
   return g_test_run ();
 }

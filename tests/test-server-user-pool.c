@@ -20,22 +20,16 @@
 /* Serves one key set at /POOL_ID/.well-known/jwks.json, counting requests. */
 typedef struct
 {
-  GMutex          mutex;
-  char           *body; /* what it answers now */
-  guint           requests;
-  GMainContext   *context;
-  GMainLoop      *loop;
-  GThread        *thread;
-  SoupServer     *soup;
-  GSocketService *service;
-  char           *issuer;
+  GMutex      mutex;
+  char       *body; /* what it answers now */
+  guint       requests;
+  KsTestHttp *http;
+  char       *issuer;
 } KeyServer;
 
 static void
-jwks_cb (SoupServer        *soup,
-         SoupServerMessage *msg,
+jwks_cb (SoupServerMessage *msg,
          const char        *path,
-         GHashTable        *query,
          gpointer           user_data)
 {
   KeyServer *self = user_data;
@@ -54,25 +48,6 @@ jwks_cb (SoupServer        *soup,
     }
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
-}
-
-static gpointer
-key_server_thread (gpointer user_data)
-{
-  KeyServer *self = user_data;
-
-  g_main_context_push_thread_default (self->context);
-  g_main_loop_run (self->loop);
-  /* Its connections end here, so nothing outlives the thread. */
-  g_socket_service_stop (self->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-  soup_server_disconnect (self->soup);
-  g_clear_object (&self->service);
-  g_clear_object (&self->soup);
-  while (g_main_context_iteration (self->context, FALSE))
-    ;
-  g_main_context_pop_thread_default (self->context);
-  return NULL;
 }
 
 static void
@@ -117,31 +92,18 @@ static KeyServer *
 key_server_start (void)
 {
   KeyServer *self = g_new0 (KeyServer, 1);
-  guint16    port = 0;
 
   g_mutex_init (&self->mutex);
   self->body = g_strdup ("{\"keys\":[]}");
-  self->context = g_main_context_new ();
-  self->loop = g_main_loop_new (self->context, FALSE);
-
-  g_main_context_push_thread_default (self->context);
-  self->soup = soup_server_new (NULL, NULL);
-  soup_server_add_handler (self->soup, NULL, jwks_cb, self, NULL);
-  self->service = ks_test_listen_loopback (self->soup, &port);
-  g_main_context_pop_thread_default (self->context);
-  self->issuer = g_strdup_printf ("http://127.0.0.1:%u/%s", port, POOL_ID);
-
-  self->thread = g_thread_new ("key-server", key_server_thread, self);
+  self->http = ks_test_http_new (jwks_cb, self);
+  self->issuer = g_strconcat (ks_test_http_get_url (self->http), "/", POOL_ID, NULL);
   return self;
 }
 
 static void
 key_server_free (KeyServer *self)
 {
-  g_main_loop_quit (self->loop);
-  g_thread_join (self->thread);
-  g_main_loop_unref (self->loop);
-  g_main_context_unref (self->context);
+  ks_test_http_free (self->http);
   g_mutex_clear (&self->mutex);
   g_free (self->body);
   g_free (self->issuer);

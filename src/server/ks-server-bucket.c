@@ -15,6 +15,7 @@
 #include "ks-s3-xml.h"
 #include "ks-server-bucket.h"
 #include "ks-server-error.h"
+#include "ks-server-role-keys.h"
 #include "ks-server-urls.h"
 
 /*
@@ -27,26 +28,39 @@
  *
  * One SoupSession serves every thread: libsoup 3.2 sends from any thread
  * (each keeps its own connections).
+ *
+ * Temporary keys from a container's role are fetched again five minutes
+ * before they expire (as AWS's SDKs do), on a worker; the keys and the
+ * presigner made with them are swapped under a lock, so a request or URL
+ * is signed with one set or the other, never half of each.
  */
 
 #define TIMEOUT_SECONDS 60
 #define MAX_ANSWER_SIZE (1024 * 1024)
+#define REFRESH_MARGIN_SECONDS (5 * 60)
+#define REFRESH_RETRY_SECONDS 30
 
 struct _KsServerBucket
 {
   GObject parent_instance;
 
-  char          *name;
-  char          *region;
-  char          *endpoint;
-  char          *url;  /* ends in "/" */
-  char          *host; /* the Host header */
-  char          *path; /* URI-encoded path of @url, ends in "/" */
+  char        *name;
+  char        *region;
+  char        *endpoint;
+  char        *url;  /* ends in "/" */
+  char        *host; /* the Host header */
+  char        *path; /* URI-encoded path of @url, ends in "/" */
+  SoupSession *soup;
+
+  GMutex         keys_lock; /* the next four */
   char          *access_key_id;
   char          *secret_access_key;
   char          *session_token; /* nullable */
   KsS3Presigner *presigner;
-  SoupSession   *soup;
+
+  KsServerRoleKeys *role_keys; /* nullable: the keys do not change */
+  GCancellable     *refresh_cancellable;
+  guint             refresh_source;
 };
 
 G_DEFINE_FINAL_TYPE (KsServerBucket, ks_server_bucket, G_TYPE_OBJECT)
@@ -63,23 +77,44 @@ ks_server_bucket_finalize (GObject *object)
   g_free (self->host);
   g_free (self->path);
   g_free (self->access_key_id);
+  if (self->secret_access_key != NULL)
+    memset (self->secret_access_key, 0, strlen (self->secret_access_key));
   g_free (self->secret_access_key);
   g_free (self->session_token);
   ks_s3_presigner_free (self->presigner);
+  g_mutex_clear (&self->keys_lock);
   g_clear_object (&self->soup);
+  g_clear_object (&self->role_keys);
+  g_clear_object (&self->refresh_cancellable);
 
   G_OBJECT_CLASS (ks_server_bucket_parent_class)->finalize (object);
 }
 
 static void
+ks_server_bucket_dispose (GObject *object)
+{
+  KsServerBucket *self = KS_SERVER_BUCKET (object);
+
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+  if (self->refresh_cancellable != NULL)
+    g_cancellable_cancel (self->refresh_cancellable);
+
+  G_OBJECT_CLASS (ks_server_bucket_parent_class)->dispose (object);
+}
+
+static void
 ks_server_bucket_class_init (KsServerBucketClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = ks_server_bucket_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ks_server_bucket_dispose;
+  object_class->finalize = ks_server_bucket_finalize;
 }
 
 static void
 ks_server_bucket_init (KsServerBucket *self)
 {
+  g_mutex_init (&self->keys_lock);
 }
 
 /* S3's rules for new bucket names: 3 to 63 lower-case letters, digits,
@@ -197,7 +232,9 @@ ks_server_bucket_new (const char               *endpoint,
       creds->secret_access_key == NULL || *creds->secret_access_key == '\0')
     {
       ks_server_fail_argument (error, "the bucket's keys are missing: set AWS_ACCESS_KEY_ID and "
-                                      "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones)");
+                                      "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), "
+                                      "or run where AWS_CONTAINER_CREDENTIALS_FULL_URI says where the "
+                                      "container's role gives them");
       return NULL;
     }
 
@@ -249,9 +286,151 @@ ks_server_bucket_presign (KsServerBucket           *self,
                           const KsS3PresignOptions *options,
                           gint64                    now_unix)
 {
+  g_autoptr (GMutexLocker) locker = NULL;
+
   g_return_val_if_fail (KS_IS_SERVER_BUCKET (self), NULL);
 
+  locker = g_mutex_locker_new (&self->keys_lock);
   return ks_s3_presigner_sign (self->presigner, method, key, expires_seconds, options, now_unix);
+}
+
+/* ---- Keys that change ---- */
+
+/* Thread-safe. */
+static void
+set_keys (KsServerBucket     *self,
+          const KsServerKeys *keys)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  KsSigv4Credentials creds = { .access_key_id = keys->access_key_id,
+                               .secret_access_key = keys->secret_access_key,
+                               .session_token = keys->session_token,
+                               .region = self->region,
+                               .service = "s3" };
+  KsS3Presigner     *presigner = ks_s3_presigner_new (&creds);
+
+  /* The URL was accepted once already. */
+  if (!ks_s3_presigner_set_bucket_url (presigner, self->url))
+    g_return_if_reached ();
+
+  locker = g_mutex_locker_new (&self->keys_lock);
+  g_free (self->access_key_id);
+  self->access_key_id = g_strdup (keys->access_key_id);
+  if (self->secret_access_key != NULL)
+    memset (self->secret_access_key, 0, strlen (self->secret_access_key));
+  g_free (self->secret_access_key);
+  self->secret_access_key = g_strdup (keys->secret_access_key);
+  g_free (self->session_token);
+  self->session_token = g_strdup (keys->session_token);
+  ks_s3_presigner_free (self->presigner);
+  self->presigner = presigner;
+}
+
+static void schedule_refresh (KsServerBucket *self,
+                              guint           seconds);
+
+static void
+fetch_keys_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  KsServerBucket *self = source_object;
+  GError         *error = NULL;
+  KsServerKeys   *keys = ks_server_role_keys_fetch (self->role_keys, cancellable, &error);
+
+  if (keys == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, keys, (GDestroyNotify) ks_server_keys_free);
+}
+
+/* When to fetch keys that expire at @expiration again. */
+static guint
+refresh_delay (gint64 expiration)
+{
+  gint64 delay = expiration - g_get_real_time () / G_USEC_PER_SEC - REFRESH_MARGIN_SECONDS;
+
+  return (guint) CLAMP (delay, 1, G_MAXINT);
+}
+
+static void
+keys_fetched_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  KsServerBucket *self = KS_SERVER_BUCKET (source);
+  g_autoptr (KsServerKeys) keys = NULL;
+  g_autoptr (GError) error = NULL;
+
+  keys = g_task_propagate_pointer (G_TASK (result), &error);
+  /* Disposed meanwhile. */
+  if (g_cancellable_is_cancelled (self->refresh_cancellable))
+    return;
+  if (keys == NULL)
+    {
+      /* The ones in use may still be good for a few minutes. */
+      g_warning ("%s; trying again in %u s", error->message, REFRESH_RETRY_SECONDS);
+      schedule_refresh (self, REFRESH_RETRY_SECONDS);
+      return;
+    }
+
+  set_keys (self, keys);
+  g_debug ("New keys for bucket %s from %s", self->name, ks_server_role_keys_get_url (self->role_keys));
+  if (keys->expiration != 0)
+    schedule_refresh (self, refresh_delay (keys->expiration));
+}
+
+static gboolean
+refresh_cb (gpointer user_data)
+{
+  KsServerBucket *self = user_data;
+  g_autoptr (GTask) task = g_task_new (self, self->refresh_cancellable, keys_fetched_cb, NULL);
+
+  self->refresh_source = 0;
+  g_task_run_in_thread (task, fetch_keys_thread);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_refresh (KsServerBucket *self,
+                  guint           seconds)
+{
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+  self->refresh_source = g_timeout_add_seconds (seconds, refresh_cb, self);
+}
+
+KsServerBucket *
+ks_server_bucket_new_with_role (const char       *endpoint,
+                                const char       *bucket,
+                                const char       *region,
+                                KsServerRoleKeys *role_keys,
+                                GCancellable     *cancellable,
+                                GError          **error)
+{
+  g_autoptr (KsServerBucket) self = NULL;
+  g_autoptr (KsServerKeys) keys = NULL;
+  KsSigv4Credentials creds = { .region = region, .service = "s3" };
+
+  g_return_val_if_fail (KS_IS_SERVER_ROLE_KEYS (role_keys), NULL);
+
+  keys = ks_server_role_keys_fetch (role_keys, cancellable, error);
+  if (keys == NULL)
+    return NULL;
+
+  creds.access_key_id = keys->access_key_id;
+  creds.secret_access_key = keys->secret_access_key;
+  creds.session_token = keys->session_token;
+  self = ks_server_bucket_new (endpoint, bucket, &creds, error);
+  if (self == NULL)
+    return NULL;
+
+  self->role_keys = g_object_ref (role_keys);
+  self->refresh_cancellable = g_cancellable_new ();
+  if (keys->expiration != 0)
+    schedule_refresh (self, refresh_delay (keys->expiration));
+
+  return g_steal_pointer (&self);
 }
 
 /* ---- Signed requests ---- */
@@ -277,6 +456,9 @@ signed_message (KsServerBucket    *self,
   g_autoptr (KsSigv4Request) req = NULL;
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr (SoupMessage) msg = soup_message_new (method, url);
+  /* The keys, their token and the signature from one set: no network
+   * while this is held. */
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->keys_lock);
   SoupMessageHeaders *request_headers;
   KsSigv4Credentials  creds = { .access_key_id = self->access_key_id,
                                 .secret_access_key = self->secret_access_key,

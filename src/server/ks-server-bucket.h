@@ -9,6 +9,7 @@
 
 #include "ks-s3-store.h"
 #include "ks-s3-xml.h"
+#include "ks-server-role-keys.h"
 #include "ks-sigv4.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,20 @@ KsServerBucket *ks_server_bucket_new (const char               *endpoint,
                                       const char               *bucket,
                                       const KsSigv4Credentials *creds,
                                       GError                  **error);
+
+/*
+ * As ks_server_bucket_new(), with temporary keys fetched from
+ * @role_keys now (blocking) and again, on the thread-default main
+ * context, five minutes before they expire; a failed fetch is logged
+ * and tried again 30 s later while the keys in use still work.
+ * Errors: as ks_server_bucket_new(), and ks_server_role_keys_fetch()'s.
+ */
+KsServerBucket *ks_server_bucket_new_with_role (const char       *endpoint,
+                                                const char       *bucket,
+                                                const char       *region,
+                                                KsServerRoleKeys *role_keys,
+                                                GCancellable     *cancellable,
+                                                GError          **error);
 
 /* What clients and people are told. */
 const char *ks_server_bucket_get_name (KsServerBucket *self);

@@ -89,7 +89,8 @@ options_context_new (Options *options)
       "The user pool's app client the desktop app signs in with (with --cognito-user-pool)", "ID" },
     { "s3-bucket", 0, 0, G_OPTION_ARG_STRING, &options->s3_bucket,
       "Keep the photos in this Amazon S3 bucket instead of the built-in store; keys from "
-      "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN",
+      "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, or else the "
+      "container's role (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI)",
       "NAME" },
     { "s3-region", 0, 0, G_OPTION_ARG_STRING, &options->s3_region,
       "The bucket's region (default: AWS_REGION, or AWS_DEFAULT_REGION)", "REGION" },
@@ -297,8 +298,9 @@ quit_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The bucket, with the keys from the environment as AWS's tools read
- * them, and checked: a bucket that cannot be used stops the start. */
+/* The bucket, with keys found as AWS's tools find them: the
+ * environment's, else the container's role; and checked: a bucket that
+ * cannot be used stops the start. */
 static KsServerBucket *
 open_bucket (Options *options,
              GError **error)
@@ -306,6 +308,8 @@ open_bucket (Options *options,
   const char        *region = options->s3_region;
   KsSigv4Credentials creds = { 0 };
   g_autoptr (KsServerBucket) bucket = NULL;
+  g_autoptr (KsServerRoleKeys) role_keys = NULL;
+  g_autoptr (GError) role_error = NULL;
 
   if (region == NULL)
     region = g_getenv ("AWS_REGION");
@@ -320,7 +324,21 @@ open_bucket (Options *options,
   creds.region = region;
   creds.service = "s3";
 
-  bucket = ks_server_bucket_new (options->s3_endpoint, options->s3_bucket, &creds, error);
+  if (creds.access_key_id == NULL || *creds.access_key_id == '\0')
+    {
+      role_keys = ks_server_role_keys_new_from_environment (&role_error);
+      if (role_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&role_error));
+          return NULL;
+        }
+    }
+
+  if (role_keys != NULL)
+    bucket = ks_server_bucket_new_with_role (options->s3_endpoint, options->s3_bucket, region, role_keys, NULL,
+                                             error);
+  else
+    bucket = ks_server_bucket_new (options->s3_endpoint, options->s3_bucket, &creds, error);
   if (bucket == NULL || !ks_server_bucket_check (bucket, NULL, error))
     return NULL;
 
