@@ -52,10 +52,8 @@ struct _KsServerBucket
   char        *path; /* URI-encoded path of @url, ends in "/" */
   SoupSession *soup;
 
-  GMutex         keys_lock; /* the next four */
-  char          *access_key_id;
-  char          *secret_access_key;
-  char          *session_token; /* nullable */
+  GMutex         keys_lock; /* the next two */
+  KsServerKeys  *keys;
   KsS3Presigner *presigner;
 
   KsServerRoleKeys *role_keys; /* nullable: the keys do not change */
@@ -76,11 +74,7 @@ ks_server_bucket_finalize (GObject *object)
   g_free (self->url);
   g_free (self->host);
   g_free (self->path);
-  g_free (self->access_key_id);
-  if (self->secret_access_key != NULL)
-    memset (self->secret_access_key, 0, strlen (self->secret_access_key));
-  g_free (self->secret_access_key);
-  g_free (self->session_token);
+  ks_server_keys_free (self->keys);
   ks_s3_presigner_free (self->presigner);
   g_mutex_clear (&self->keys_lock);
   g_clear_object (&self->soup);
@@ -201,7 +195,45 @@ set_urls (KsServerBucket *self,
   if (ks_host_is_loopback (g_uri_get_host (uri)))
     soup_session_set_proxy_resolver (self->soup, NULL);
 
-  return ks_s3_presigner_set_bucket_url (self->presigner, self->url);
+  return TRUE;
+}
+
+/*
+ * The keys requests and URLs are signed with from now on, and a
+ * presigner made with them, swapped in together under the lock: the
+ * first ones, and each set fetched from the role. Thread-safe.
+ */
+static gboolean
+set_keys (KsServerBucket *self,
+          const char     *access_key_id,
+          const char     *secret_access_key,
+          const char     *session_token)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (KsS3Presigner) presigner = NULL;
+  KsServerKeys      *keys = g_new0 (KsServerKeys, 1);
+  KsSigv4Credentials creds = { .access_key_id = access_key_id,
+                               .secret_access_key = secret_access_key,
+                               .session_token = session_token,
+                               .region = self->region,
+                               .service = "s3" };
+
+  presigner = ks_s3_presigner_new (&creds);
+  if (!ks_s3_presigner_set_bucket_url (presigner, self->url))
+    {
+      ks_server_keys_free (keys);
+      return FALSE;
+    }
+  keys->access_key_id = g_strdup (access_key_id);
+  keys->secret_access_key = g_strdup (secret_access_key);
+  keys->session_token = g_strdup (session_token);
+
+  locker = g_mutex_locker_new (&self->keys_lock);
+  ks_server_keys_free (self->keys);
+  self->keys = keys;
+  ks_s3_presigner_free (self->presigner);
+  self->presigner = g_steal_pointer (&presigner);
+  return TRUE;
 }
 
 KsServerBucket *
@@ -241,15 +273,16 @@ ks_server_bucket_new (const char               *endpoint,
   self = g_object_new (KS_TYPE_SERVER_BUCKET, NULL);
   self->name = g_strdup (bucket);
   self->region = g_strdup (creds->region);
-  self->access_key_id = g_strdup (creds->access_key_id);
-  self->secret_access_key = g_strdup (creds->secret_access_key);
-  self->session_token = g_strdup (creds->session_token);
-  self->presigner = ks_s3_presigner_new (creds);
   self->soup = soup_session_new_with_options ("timeout", TIMEOUT_SECONDS,
                                               "user-agent", "keepsake-server/" PACKAGE_VERSION,
                                               NULL);
   if (!set_urls (self, endpoint, error))
     return NULL;
+  if (!set_keys (self, creds->access_key_id, creds->secret_access_key, creds->session_token))
+    {
+      ks_server_fail_argument (error, "bucket %s cannot be addressed at %s", self->name, self->url);
+      return NULL;
+    }
 
   return g_steal_pointer (&self);
 }
@@ -295,36 +328,6 @@ ks_server_bucket_presign (KsServerBucket           *self,
 }
 
 /* ---- Keys that change ---- */
-
-/* Thread-safe. */
-static void
-set_keys (KsServerBucket     *self,
-          const KsServerKeys *keys)
-{
-  g_autoptr (GMutexLocker) locker = NULL;
-  KsSigv4Credentials creds = { .access_key_id = keys->access_key_id,
-                               .secret_access_key = keys->secret_access_key,
-                               .session_token = keys->session_token,
-                               .region = self->region,
-                               .service = "s3" };
-  KsS3Presigner     *presigner = ks_s3_presigner_new (&creds);
-
-  /* The URL was accepted once already. */
-  if (!ks_s3_presigner_set_bucket_url (presigner, self->url))
-    g_return_if_reached ();
-
-  locker = g_mutex_locker_new (&self->keys_lock);
-  g_free (self->access_key_id);
-  self->access_key_id = g_strdup (keys->access_key_id);
-  if (self->secret_access_key != NULL)
-    memset (self->secret_access_key, 0, strlen (self->secret_access_key));
-  g_free (self->secret_access_key);
-  self->secret_access_key = g_strdup (keys->secret_access_key);
-  g_free (self->session_token);
-  self->session_token = g_strdup (keys->session_token);
-  ks_s3_presigner_free (self->presigner);
-  self->presigner = presigner;
-}
 
 static void schedule_refresh (KsServerBucket *self,
                               guint           seconds);
@@ -375,7 +378,9 @@ keys_fetched_cb (GObject      *source,
       return;
     }
 
-  set_keys (self, keys);
+  /* The same URL as the first keys'. */
+  if (!set_keys (self, keys->access_key_id, keys->secret_access_key, keys->session_token))
+    g_return_if_reached ();
   g_debug ("New keys for bucket %s from %s", self->name, ks_server_role_keys_get_url (self->role_keys));
   if (keys->expiration != 0)
     schedule_refresh (self, refresh_delay (keys->expiration));
@@ -460,9 +465,9 @@ signed_message (KsServerBucket    *self,
    * while this is held. */
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->keys_lock);
   SoupMessageHeaders *request_headers;
-  KsSigv4Credentials  creds = { .access_key_id = self->access_key_id,
-                                .secret_access_key = self->secret_access_key,
-                                .session_token = self->session_token,
+  KsSigv4Credentials  creds = { .access_key_id = self->keys->access_key_id,
+                                .secret_access_key = self->keys->secret_access_key,
+                                .session_token = self->keys->session_token,
                                 .region = self->region,
                                 .service = "s3" };
 
@@ -494,8 +499,8 @@ signed_message (KsServerBucket    *self,
   soup_message_headers_replace (request_headers, "x-amz-date", ks_sigv4_request_get_header (req, "x-amz-date"));
   soup_message_headers_replace (request_headers, "x-amz-content-sha256",
                                 ks_sigv4_request_get_header (req, "x-amz-content-sha256"));
-  if (self->session_token != NULL)
-    soup_message_headers_replace (request_headers, "x-amz-security-token", self->session_token);
+  if (self->keys->session_token != NULL)
+    soup_message_headers_replace (request_headers, "x-amz-security-token", self->keys->session_token);
   soup_message_headers_replace (request_headers, "Authorization", authorization);
 
   return g_steal_pointer (&msg);
