@@ -269,6 +269,9 @@ test_server_new (char *root,
   self->args = g_ptr_array_new_with_free_func (g_free);
   self->env = g_ptr_array_new_with_free_func (g_free);
   self->old_logs = g_string_new (NULL);
+  /* Off EC2 its metadata service is not on loopback: a server without
+   * keys must not look for it there. Tests of it turn it back on. */
+  ks_test_server_setenv (self, "AWS_EC2_METADATA_DISABLED", "true");
 
   return self;
 }

@@ -255,6 +255,7 @@ typedef struct
   guint  wrong_from;
   guint  wrong_until;
   gint64 lifetimes[3];
+  gint64 times[4]; /* monotonic, of the first answers */
 } Role;
 
 static void
@@ -279,6 +280,8 @@ role_cb (SoupServerMessage *msg,
     }
 
   n = ++role->requests;
+  if (n < G_N_ELEMENTS (role->times))
+    role->times[n] = g_get_monotonic_time ();
   phase = n < role->wrong_from ? 0 : n <= role->wrong_until ? 1
                                                             : 2;
   expires = g_date_time_new_from_unix_utc (g_get_real_time () / G_USEC_PER_SEC + role->lifetimes[phase]);
@@ -325,8 +328,8 @@ role_server (Fixture    *fixture,
   return server;
 }
 
-/* Temporary keys from the role, fetched again five minutes before they
- * expire and used from then on: uploads work with the first set, are
+/* Temporary keys from the role, fetched again before they expire and
+ * used from then on: uploads work with the first set, are
  * refused by the bucket while the role hands out a wrong one, and work
  * again with the next good set. */
 static void
@@ -337,8 +340,9 @@ test_role (Fixture      *fixture,
                 .secret = ks_test_s3_get_secret (fixture->s3),
                 .wrong_from = 2,
                 .wrong_until = 2,
-                /* refreshed 8 s and 10 s after they come, then not */
-                .lifetimes = { 5 * 60 + 8, 5 * 60 + 10, 3600 } };
+                /* short-lived, refreshed halfway: 8 s and 10 s after
+                 * they come; then five minutes before they expire */
+                .lifetimes = { 16, 20, 3600 } };
   g_autoptr (KsTestHttp) endpoint = NULL;
   g_autoptr (KsTestApi) api = NULL;
   g_autoptr (KsTestServer) wrong_token = NULL;
@@ -371,6 +375,9 @@ test_role (Fixture      *fixture,
   wait_for_role_requests (&role, 3);
   last = ks_test_api_upload_photo (api, alice, "last");
   g_assert_cmpuint (role_requests (&role), ==, 3);
+  /* Halfway through their lives, not at once. */
+  g_assert_cmpint (role.times[2] - role.times[1], >=, 7 * G_USEC_PER_SEC);
+  g_assert_cmpint (role.times[3] - role.times[2], >=, 9 * G_USEC_PER_SEC);
 
   /* The endpoint's refusal, and an endpoint anyone could pose as, stop
    * the start. */
@@ -384,6 +391,185 @@ test_role (Fixture      *fixture,
   g_clear_pointer (&endpoint, ks_test_http_free);
   g_mutex_clear (&role.mutex);
   ks_test_remove_tree (dir);
+}
+
+/* ---- Keys from the EC2 instance's role ---- */
+
+#define IMDS_SESSION "imds-session-1"
+#define IMDS_ROLES "/latest/meta-data/iam/security-credentials/"
+#define IMDS_ROLE "keepsake-server"
+
+/* The instance metadata service, IMDSv2 only (as AWS advises): a
+ * session token for a PUT, then the role's name and keys to whoever
+ * shows it. */
+typedef struct
+{
+  GMutex      mutex;
+  const char *access_key_id;
+  const char *secret;
+  gboolean    no_role;
+  const char *code; /* nullable: "Success" */
+  gint64      lifetime;
+  guint       sessions; /* tokens given */
+  guint       keys;     /* sets of keys given */
+  guint       refused;  /* requests without the token */
+  gint64      times[3]; /* monotonic, of the first sets */
+} Instance;
+
+static void
+instance_cb (SoupServerMessage *msg,
+             const char        *path,
+             gpointer           user_data)
+{
+  Instance           *instance = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char         *method = soup_server_message_get_method (msg);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&instance->mutex);
+  g_autoptr (GDateTime) expires = NULL;
+  g_autofree char *expiration = NULL;
+  char            *body;
+
+  if (g_str_equal (method, "PUT") && g_str_equal (path, "/latest/api/token"))
+    {
+      if (soup_message_headers_get_one (headers, "X-aws-ec2-metadata-token-ttl-seconds") == NULL)
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+          return;
+        }
+      instance->sessions++;
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, IMDS_SESSION,
+                                        strlen (IMDS_SESSION));
+      return;
+    }
+  if (!g_str_equal (method, "GET") ||
+      g_strcmp0 (soup_message_headers_get_one (headers, "X-aws-ec2-metadata-token"), IMDS_SESSION) != 0)
+    {
+      instance->refused++;
+      soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+      return;
+    }
+  if (instance->no_role || !g_str_has_prefix (path, IMDS_ROLES))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+  if (g_str_equal (path, IMDS_ROLES))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, IMDS_ROLE, strlen (IMDS_ROLE));
+      return;
+    }
+  if (!g_str_equal (path, IMDS_ROLES IMDS_ROLE))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+
+  if (++instance->keys < G_N_ELEMENTS (instance->times))
+    instance->times[instance->keys] = g_get_monotonic_time ();
+  expires = g_date_time_new_from_unix_utc (g_get_real_time () / G_USEC_PER_SEC + instance->lifetime);
+  expiration = g_date_time_format_iso8601 (expires);
+  body = g_strdup_printf ("{\"Code\":\"%s\",\"LastUpdated\":\"2026-11-22T08:00:00Z\",\"Type\":\"AWS-HMAC\","
+                          "\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\",\"Token\":\"instance-%u\","
+                          "\"Expiration\":\"%s\"}",
+                          instance->code != NULL ? instance->code : "Success", instance->access_key_id,
+                          instance->secret, instance->keys, expiration);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
+}
+
+static guint
+instance_keys (Instance *instance)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&instance->mutex);
+
+  return instance->keys;
+}
+
+/* A server (not started) with no keys of its own, on an instance whose
+ * metadata service is at @endpoint. */
+static KsTestServer *
+instance_server (Fixture    *fixture,
+                 const char *endpoint)
+{
+  KsTestServer *server = bucket_server (fixture);
+
+  ks_test_server_setenv (server, "AWS_ACCESS_KEY_ID", "");
+  ks_test_server_setenv (server, "AWS_SECRET_ACCESS_KEY", "");
+  ks_test_server_setenv (server, "AWS_EC2_METADATA_DISABLED", "");
+  ks_test_server_setenv (server, "AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint);
+  return server;
+}
+
+/* Keys from the instance profile's role through IMDSv2 (a session token
+ * for every fetch, shown on every read), fetched again before they
+ * expire; an instance without a role, a role without keys, no metadata
+ * service and one anyone could pose as stop the start. */
+static void
+test_instance (Fixture      *fixture,
+               gconstpointer user_data)
+{
+  Instance instance = { .access_key_id = ks_test_s3_get_access_key_id (fixture->s3),
+                        .secret = ks_test_s3_get_secret (fixture->s3),
+                        .lifetime = 16 };
+  g_autoptr (KsTestHttp) endpoint = NULL;
+  g_autoptr (KsTestApi) api = NULL;
+  g_autoptr (KsTestServer) no_role = NULL;
+  g_autoptr (KsTestServer) no_keys = NULL;
+  g_autoptr (KsTestServer) nothing_there = NULL;
+  g_autoptr (KsTestServer) insecure = NULL;
+  g_autoptr (KsTestServer) disabled = NULL;
+  g_autoptr (KsTestServer) bad_mode = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  KsTestUser      *alice;
+
+  g_mutex_init (&instance.mutex);
+  endpoint = ks_test_http_new (instance_cb, &instance);
+
+  api = ks_test_api_new_for_server (instance_server (fixture, ks_test_http_get_url (endpoint)));
+  alice = ks_test_api_user (api, "alice");
+  first = ks_test_api_upload_photo (api, alice, "first");
+  g_assert_cmpuint (instance_keys (&instance), ==, 1);
+
+  /* Halfway through their 16 s, the next set. */
+  for (guint i = 0; i < 300 && instance_keys (&instance) < 2; i++)
+    g_usleep (100 * 1000);
+  g_assert_cmpuint (instance_keys (&instance), ==, 2);
+  g_usleep (500 * 1000);
+  second = ks_test_api_upload_photo (api, alice, "second");
+  g_assert_cmpstr (first, !=, second);
+  g_mutex_lock (&instance.mutex);
+  g_assert_cmpuint (instance.sessions, ==, 2);
+  g_assert_cmpuint (instance.refused, ==, 0);
+  g_assert_cmpint (instance.times[2] - instance.times[1], >=, 7 * G_USEC_PER_SEC);
+  g_mutex_unlock (&instance.mutex);
+
+  instance.no_role = TRUE;
+  no_role = instance_server (fixture, ks_test_http_get_url (endpoint));
+  ks_test_server_assert_refuses (no_role, NULL, "this instance has no role");
+  instance.no_role = FALSE;
+  instance.code = "AssumeRoleUnauthorizedAccess";
+  no_keys = instance_server (fixture, ks_test_http_get_url (endpoint));
+  ks_test_server_assert_refuses (no_keys, NULL, "it has no keys to give (Code AssumeRoleUnauthorizedAccess)");
+  nothing_there = instance_server (fixture, "http://127.0.0.1:1");
+  ks_test_server_assert_refuses (nothing_there, NULL,
+                                 "cannot get the bucket's keys from the EC2 instance's metadata service "
+                                 "at http://127.0.0.1:1");
+  ks_test_server_assert_refuses (nothing_there, NULL, "off EC2, set AWS_ACCESS_KEY_ID");
+  insecure = instance_server (fixture, "http://169.254.170.2");
+  ks_test_server_assert_refuses (insecure, NULL, "AWS_EC2_METADATA_SERVICE_ENDPOINT must use https");
+  disabled = instance_server (fixture, ks_test_http_get_url (endpoint));
+  ks_test_server_setenv (disabled, "AWS_EC2_METADATA_DISABLED", "TRUE");
+  ks_test_server_assert_refuses (disabled, NULL, "the bucket's keys are missing");
+  bad_mode = instance_server (fixture, "");
+  ks_test_server_setenv (bad_mode, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv5");
+  ks_test_server_assert_refuses (bad_mode, NULL, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is IPv4 or IPv6, not “IPv5”");
+  g_assert_cmpuint (instance.refused, ==, 0);
+
+  g_clear_pointer (&endpoint, ks_test_http_free);
+  g_mutex_clear (&instance.mutex);
 }
 
 /* Bad options, and a bucket the server cannot use, stop the start. */
@@ -448,6 +634,7 @@ main (int   argc,
   g_test_add ("/server/bucket/sweep", Fixture, NULL, fixture_set_up, test_sweep, fixture_tear_down);
   g_test_add ("/server/bucket/refuses", Fixture, NULL, fixture_set_up, test_refuses, fixture_tear_down);
   g_test_add ("/server/bucket/role", Fixture, NULL, fixture_set_up, test_role, fixture_tear_down);
+  g_test_add ("/server/bucket/instance", Fixture, NULL, fixture_set_up, test_instance, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -29,8 +29,9 @@
  * One SoupSession serves every thread: libsoup 3.2 sends from any thread
  * (each keeps its own connections).
  *
- * Temporary keys from a container's role are fetched again five minutes
- * before they expire (as AWS's SDKs do), on a worker; the keys and the
+ * Temporary keys from a container's or an instance's role are fetched
+ * again five minutes before they expire (as AWS's SDKs do; halfway for
+ * keys that live less than ten minutes), on a worker; the keys and the
  * presigner made with them are swapped under a lock, so a request or URL
  * is signed with one set or the other, never half of each.
  */
@@ -265,8 +266,9 @@ ks_server_bucket_new (const char               *endpoint,
     {
       ks_server_fail_argument (error, "the bucket's keys are missing: set AWS_ACCESS_KEY_ID and "
                                       "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), "
-                                      "or run where AWS_CONTAINER_CREDENTIALS_FULL_URI says where the "
-                                      "container's role gives them");
+                                      "or run where a role gives them: a container's "
+                                      "(AWS_CONTAINER_CREDENTIALS_FULL_URI) or an EC2 instance's "
+                                      "(unless AWS_EC2_METADATA_DISABLED is true)");
       return NULL;
     }
 
@@ -348,11 +350,13 @@ fetch_keys_thread (GTask        *task,
     g_task_return_pointer (task, keys, (GDestroyNotify) ks_server_keys_free);
 }
 
-/* When to fetch keys that expire at @expiration again. */
+/* When to fetch keys that expire at @expiration again: five minutes
+ * before, or halfway for keys that live less than ten. */
 static guint
 refresh_delay (gint64 expiration)
 {
-  gint64 delay = expiration - g_get_real_time () / G_USEC_PER_SEC - REFRESH_MARGIN_SECONDS;
+  gint64 left = expiration - g_get_real_time () / G_USEC_PER_SEC;
+  gint64 delay = left - MIN (REFRESH_MARGIN_SECONDS, left / 2);
 
   return (guint) CLAMP (delay, 1, G_MAXINT);
 }

@@ -90,7 +90,8 @@ options_context_new (Options *options)
     { "s3-bucket", 0, 0, G_OPTION_ARG_STRING, &options->s3_bucket,
       "Keep the photos in this Amazon S3 bucket instead of the built-in store; keys from "
       "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, or else the "
-      "container's role (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI)",
+      "container's role (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI), or else the "
+      "EC2 instance's role (IMDSv2; AWS_EC2_METADATA_DISABLED=true turns it off)",
       "NAME" },
     { "s3-region", 0, 0, G_OPTION_ARG_STRING, &options->s3_region,
       "The bucket's region (default: AWS_REGION, or AWS_DEFAULT_REGION)", "REGION" },
@@ -299,8 +300,8 @@ quit_cb (gpointer user_data)
 }
 
 /* The bucket, with keys found as AWS's tools find them: the
- * environment's, else the container's role; and checked: a bucket that
- * cannot be used stops the start. */
+ * environment's, else the container's role, else the EC2 instance's;
+ * and checked: a bucket that cannot be used stops the start. */
 static KsServerBucket *
 open_bucket (Options *options,
              GError **error)
