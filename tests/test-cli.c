@@ -368,6 +368,16 @@ test_wrong_password (CliFixture   *fx,
     g_assert_cmpint (run.status, ==, 1);
     cli_assert_one_line_error (&run);
   }
+  /* This server mails codes: an account without an address is refused,
+   * and the error says how to give one. */
+  {
+    g_auto (CliRun) run = cli_run (alice, CLI_PASSWORD "\n", "signup", "dave", "--password-stdin");
+
+    g_assert_cmpint (run.status, ==, 1);
+    cli_assert_one_line_error (&run);
+    g_assert_nonnull (strstr (run.err, "wants an email address"));
+    g_assert_nonnull (strstr (run.err, "--email ADDRESS"));
+  }
 }
 
 static void

@@ -493,7 +493,7 @@ test_errors (void)
 
     ks_cognito_client_sign_up_async (client, "no-address", PASSWORD, NULL, NULL, ks_test_store_result, &result);
     g_assert_false (ks_cognito_client_sign_up_finish (client, ks_test_wait_result (&result), NULL, &error));
-    assert_error (error, KS_CLOUD_ERROR_INVALID_PARAMETER);
+    assert_error (error, KS_CLOUD_ERROR_EMAIL_REQUIRED);
     g_assert_nonnull (strstr (error->message, "email address"));
     g_clear_error (&error);
   }

@@ -122,7 +122,15 @@ ks_cli_cmd_signup (KsCli              *cli,
                                    ks_cli_store_result_cb, &result);
   ks_cli_wait (&result);
   if (!ks_cognito_client_sign_up_finish (cognito, result, &confirmed, &error))
-    return ks_cli_fail (error);
+    {
+      g_autoptr (GError) hinted = NULL;
+
+      /* Say how to give it. */
+      if (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_EMAIL_REQUIRED))
+        hinted = g_error_new (error->domain, error->code, "%s %s", error->message,
+                              _ ("Give one with --email ADDRESS."));
+      return ks_cli_fail (hinted != NULL ? hinted : error);
+    }
 
   object = ks_cli_json_root (&node);
   json_object_set_string_member (object, "username", argv[1]);

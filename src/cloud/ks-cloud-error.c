@@ -253,8 +253,11 @@ ks_cloud_error_from_cognito (const char      *type,
    * required" */
   else if (code == KS_CLOUD_ERROR_INVALID_PARAMETER && message != NULL && strstr (message, "email:") != NULL &&
            strstr (message, "required") != NULL)
-    rule = _ ("The server wants an email address for a new account: codes to confirm it or reset "
-              "its password go there.");
+    {
+      code = KS_CLOUD_ERROR_EMAIL_REQUIRED;
+      rule = _ ("The server wants an email address for a new account: codes to confirm it or reset "
+                "its password go there.");
+    }
 
   return g_error_new_literal (KS_CLOUD_ERROR, code, rule != NULL ? rule : cloud_error_sentence (code));
 }

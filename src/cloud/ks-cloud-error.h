@@ -50,6 +50,8 @@ G_BEGIN_DECLS
  *   other invalid-input exceptions)
  * @KS_CLOUD_ERROR_AUTH_FLOW: the pool's app client does not allow the
  *   sign-in flow that was asked for
+ * @KS_CLOUD_ERROR_EMAIL_REQUIRED: a sign-up without the e-mail address
+ *   the pool wants (InvalidParameterException naming it)
  *
  * Local:
  * @KS_CLOUD_ERROR_NO_SECRET_SERVICE: no Secret Service on the session
@@ -94,6 +96,8 @@ typedef enum
   KS_CLOUD_ERROR_FILE_CHANGED,
   KS_CLOUD_ERROR_CHECKSUM,
   KS_CLOUD_ERROR_URL_EXPIRED,
+
+  KS_CLOUD_ERROR_EMAIL_REQUIRED,
 } KsCloudError;
 
 GQuark ks_cloud_error_quark (void);
