@@ -40,9 +40,10 @@ typedef struct
   char         *url;
   GMutex        mutex;
   GCond         cond;
-  gint          refreshes;  /* atomic */
-  gint          expires_in; /* atomic; 0 leaves ExpiresIn alone */
-  gint          refuse_srp; /* atomic */
+  gint          refreshes;   /* atomic */
+  gint          expires_in;  /* atomic; 0 leaves ExpiresIn alone */
+  gint          refuse_srp;  /* atomic */
+  gint          want_secret; /* atomic: as an app client with a secret */
 } Proxy;
 
 static void
@@ -94,6 +95,19 @@ proxy_handler (SoupServer        *soup_server,
     {
       const char *refusal = "{\"__type\":\"InvalidParameterException\","
                             "\"message\":\"USER_SRP_AUTH is not enabled for the client.\"}";
+
+      proxy_respond (msg, 400, refusal, strlen (refusal));
+      return;
+    }
+  if (g_atomic_int_get (&self->want_secret) && strstr (text, "SECRET_HASH") == NULL &&
+      strstr (text, "SecretHash") == NULL)
+    {
+      /* Cognito's words, for InitiateAuth and for SignUp */
+      const char *refusal = g_strcmp0 (target, "AWSCognitoIdentityProviderService.SignUp") == 0
+                                ? "{\"__type\":\"NotAuthorizedException\","
+                                  "\"message\":\"Unable to verify secret hash for client 1example23456789\"}"
+                                : "{\"__type\":\"NotAuthorizedException\",\"message\":\"Client "
+                                  "1example23456789 is configured with secret but SECRET_HASH was not received\"}";
 
       proxy_respond (msg, 400, refusal, strlen (refusal));
       return;
@@ -418,6 +432,24 @@ test_password_flow (void)
   refused = sign_in (no_srp, "plain", PASSWORD, KS_AUTH_FLOW_SRP, &error);
   g_assert_null (refused);
   assert_error (error, KS_CLOUD_ERROR_AUTH_FLOW);
+  g_clear_error (&error);
+
+  /* An app client with a secret: the administrator's to mend, not a
+   * wrong password. */
+  g_atomic_int_set (&proxy->refuse_srp, FALSE);
+  g_atomic_int_set (&proxy->want_secret, TRUE);
+  for (KsAuthFlow flow = KS_AUTH_FLOW_AUTO; flow <= KS_AUTH_FLOW_PASSWORD; flow++)
+    {
+      g_autoptr (KsTokens) secret = sign_in (no_srp, "plain", PASSWORD, flow, &error);
+
+      g_assert_null (secret);
+      assert_error (error, KS_CLOUD_ERROR_CONFIG);
+      g_assert_nonnull (strstr (error->message, "app client without one"));
+      g_clear_error (&error);
+    }
+  sign_up (no_srp, "secretive", PASSWORD, &error);
+  assert_error (error, KS_CLOUD_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "client secret"));
 }
 
 static void

@@ -100,12 +100,24 @@ strip_type (const char *type)
   return end != NULL ? g_strndup (start, end - start) : g_strdup (start);
 }
 
+/* "Client … is configured with secret but SECRET_HASH was not
+ * received", "Unable to verify secret hash for client …" */
+static gboolean
+wants_client_secret (const char *message)
+{
+  g_autofree char *lower = message != NULL ? g_ascii_strdown (message, -1) : NULL;
+
+  return lower != NULL && (strstr (lower, "secret_hash") != NULL || strstr (lower, "secret hash") != NULL);
+}
+
 static KsCloudError
 code_for_not_authorized (const char      *message,
                          KsCognitoContext context)
 {
   if (message != NULL && strstr (message, "attempts exceeded") != NULL)
     return KS_CLOUD_ERROR_THROTTLED;
+  if (wants_client_secret (message))
+    return KS_CLOUD_ERROR_CONFIG;
 
   if (context == KS_COGNITO_CONTEXT_SIGN_IN)
     return KS_CLOUD_ERROR_WRONG_PASSWORD;
@@ -249,6 +261,11 @@ ks_cloud_error_from_cognito (const char      *type,
 
   if (code == KS_CLOUD_ERROR_INVALID_PASSWORD)
     rule = password_policy_sentence (message);
+  /* A desktop app cannot keep a secret: the pool's app client must not
+   * have one (README). Say so rather than blame the password. */
+  else if (code == KS_CLOUD_ERROR_CONFIG && wants_client_secret (message))
+    rule = _ ("The server’s sign-in service wants a client secret, which a desktop app cannot keep: "
+              "its administrator should set it up with an app client without one.");
   /* "Attributes did not conform to the schema: email: The attribute is
    * required" */
   else if (code == KS_CLOUD_ERROR_INVALID_PARAMETER && message != NULL && strstr (message, "email:") != NULL &&
