@@ -315,6 +315,11 @@ test_replace (Fixture      *fixture,
   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>" \
   "<Message>Request has expired</Message></Error>"
 
+/* Amazon S3's answer to a URL whose temporary keys have expired. */
+#define EXPIRED_TOKEN_BODY                                                       \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>ExpiredToken</Code>" \
+  "<Message>The provided token has expired.</Message></Error>"
+
 /* Faults on the way: an expired URL and a reply cut short keep the
  * partial for the next attempt. */
 static void
@@ -329,6 +334,12 @@ test_faults (Fixture      *fixture,
   g_autofree char *unused = NULL;
 
   ks_test_proxy_add_status (proxy, "GET", "/s3/", 1, 403, EXPIRED_BODY, NULL);
+  g_assert_false (xfer_download (soup, fixture->url, fixture->dest, fixture->sha256, SIZE, NULL,
+                                 NULL, NULL, NULL, &error));
+  g_assert_error (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_URL_EXPIRED);
+  g_assert_false (g_file_test (fixture->dest, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  ks_test_proxy_add_status (proxy, "GET", "/s3/", 1, 400, EXPIRED_TOKEN_BODY, NULL);
   g_assert_false (xfer_download (soup, fixture->url, fixture->dest, fixture->sha256, SIZE, NULL,
                                  NULL, NULL, NULL, &error));
   g_assert_error (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_URL_EXPIRED);
@@ -348,7 +359,7 @@ test_faults (Fixture      *fixture,
                                 NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   assert_file_is (fixture->dest, fixture->bytes);
-  g_assert_cmpuint (ks_test_proxy_count (proxy, "GET", "/s3/"), ==, 3);
+  g_assert_cmpuint (ks_test_proxy_count (proxy, "GET", "/s3/"), ==, 4);
 }
 
 int

@@ -431,6 +431,36 @@ test_expired_url (void)
   expiring_clear (&e);
 }
 
+/* The original's PUT refused as Amazon S3 refuses a URL presigned with
+ * a role's temporary keys that have since expired: prepare again (the
+ * server signs with its new keys), then succeed. */
+static void
+test_expired_token (void)
+{
+  g_autoptr (Xfer) xfer = xfer_new (api, "token");
+  g_autoptr (KsTestProxy) proxy = ks_test_proxy_new (ks_test_server_get_base_url (ks_test_api_get_server (api)));
+  g_autoptr (SoupSession) soup = xfer_session_new_proxied (proxy);
+  g_autofree char *api_url = g_strconcat (ks_test_server_get_base_url (ks_test_api_get_server (api)), "/v1", NULL);
+  g_autoptr (KsApiClient) client = ks_api_client_new (soup, api_url, KS_TOKEN_SOURCE (xfer->tokens));
+  g_autoptr (KsUploader) uploader = ks_uploader_new (client, soup, NULL, NULL);
+  g_autofree char *path = xfer_path (xfer, "IMG_0008.JPG");
+  g_autofree char *sha256 = xfer_write_file (path, "expired token", 100 * KiB);
+  g_autoptr (KsPrepareRequest) request = xfer_request_new (sha256, 100 * KiB, "IMG_0008.JPG");
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GError) error = NULL;
+
+  ks_test_proxy_add_status (proxy, "PUT", "/s3/", 1, 400,
+                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>ExpiredToken</Code>"
+                            "<Message>The provided token has expired.</Message></Error>",
+                            NULL);
+  photo = xfer_upload (uploader, path, request, NULL, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (photo);
+  g_assert_cmpuint (ks_test_proxy_count (proxy, "POST", "/v1/photos/prepare"), ==, 2);
+  g_assert_cmpuint (ks_test_proxy_count (proxy, "PUT", "/s3/"), ==, 2);
+  assert_download (xfer, photo->url_original, sha256, 100 * KiB);
+}
+
 /* URLs about to expire are not even tried. */
 static void
 test_expiring_url (void)
@@ -567,6 +597,7 @@ main (int   argc,
 {
   int status;
 
+  xfer_init ();
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/cloud/upload/small", test_small);
@@ -576,6 +607,7 @@ main (int   argc,
   g_test_add_func ("/cloud/upload/cancel", test_cancel);
   g_test_add_func ("/cloud/upload/expired-url", test_expired_url);
   g_test_add_func ("/cloud/upload/expiring-url", test_expiring_url);
+  g_test_add_func ("/cloud/upload/expired-token", test_expired_token);
   g_test_add_func ("/cloud/upload/thumbnail-faults", test_thumbnail_faults);
   g_test_add_func ("/cloud/upload/rate-limit", test_rate_limit);
 

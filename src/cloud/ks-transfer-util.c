@@ -84,8 +84,14 @@ is_expired (guint       status,
 {
   /* S3 and our own store say exactly this; a signature that has expired
    * is AccessDenied, not SignatureDoesNotMatch. */
-  return status == SOUP_STATUS_FORBIDDEN && g_strcmp0 (code, "AccessDenied") == 0 &&
-         message != NULL && strstr (message, "Request has expired") != NULL;
+  if (status == SOUP_STATUS_FORBIDDEN && g_strcmp0 (code, "AccessDenied") == 0 && message != NULL &&
+      strstr (message, "Request has expired") != NULL)
+    return TRUE;
+
+  /* A URL presigned with a role's temporary keys dies with them, when
+   * the server has long moved on to new ones: it is as expired. */
+  return (status == SOUP_STATUS_BAD_REQUEST || status == SOUP_STATUS_FORBIDDEN) &&
+         (g_strcmp0 (code, "ExpiredToken") == 0 || g_strcmp0 (code, "TokenRefreshRequired") == 0);
 }
 
 static KsCloudError
