@@ -521,6 +521,7 @@ test_instance (Fixture      *fixture,
   g_autoptr (KsTestServer) insecure = NULL;
   g_autoptr (KsTestServer) disabled = NULL;
   g_autoptr (KsTestServer) bad_mode = NULL;
+  g_autofree char *slashed = NULL;
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
   KsTestUser      *alice;
@@ -528,7 +529,9 @@ test_instance (Fixture      *fixture,
   g_mutex_init (&instance.mutex);
   endpoint = ks_test_http_new (instance_cb, &instance);
 
-  api = ks_test_api_new_for_server (instance_server (fixture, ks_test_http_get_url (endpoint)));
+  /* Its address as written by hand, with a slash at the end. */
+  slashed = g_strconcat (ks_test_http_get_url (endpoint), "/", NULL);
+  api = ks_test_api_new_for_server (instance_server (fixture, slashed));
   alice = ks_test_api_user (api, "alice");
   first = ks_test_api_upload_photo (api, alice, "first");
   g_assert_cmpuint (instance_keys (&instance), ==, 1);

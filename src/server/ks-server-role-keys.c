@@ -134,7 +134,8 @@ role_keys_new (Source      source,
 
   self->source = source;
   self->url = g_strdup (url);
-  if (g_str_has_suffix (self->url, "/"))
+  /* The service's paths are appended to its address. */
+  if (source == SOURCE_INSTANCE && g_str_has_suffix (self->url, "/"))
     self->url[strlen (self->url) - 1] = '\0';
   self->soup = soup_session_new_with_options ("timeout",
                                               source == SOURCE_INSTANCE ? IMDS_TIMEOUT_SECONDS : TIMEOUT_SECONDS,
