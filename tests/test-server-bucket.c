@@ -312,6 +312,26 @@ wait_for_role_requests (Role *role,
   g_usleep (500 * 1000);
 }
 
+/* @prepared's URLs live between @at_least and @at_most seconds more,
+ * as its expires_at says and as its original's URL is signed. */
+static void
+assert_url_lifetime (JsonNode *prepared,
+                     gint64    at_least,
+                     gint64    at_most)
+{
+  const char *when = json_object_get_string_member (ks_test_api_root (prepared), "expires_at");
+  g_autoptr (GDateTime) expires_at = g_date_time_new_from_iso8601 (when, NULL);
+  g_autoptr (GUri) uri = g_uri_parse (json_object_get_string_member (original_upload (prepared), "url"), G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr (GHashTable) params = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
+  gint64 left = g_date_time_to_unix (expires_at) - g_get_real_time () / G_USEC_PER_SEC;
+  gint64 signed_for = g_ascii_strtoll (g_hash_table_lookup (params, "X-Amz-Expires"), NULL, 10);
+
+  g_assert_cmpint (left, >=, at_least - 1);
+  g_assert_cmpint (left, <=, at_most);
+  g_assert_cmpint (signed_for, >=, at_least);
+  g_assert_cmpint (signed_for, <=, at_most);
+}
+
 /* A server (not started) with no keys of its own: the role gives them. */
 static KsTestServer *
 role_server (Fixture    *fixture,
@@ -371,10 +391,17 @@ test_role (Fixture      *fixture,
   wait_for_role_requests (&role, 2);
   prepared = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body, 201);
   g_assert_cmpuint (ks_test_api_put (api, original_upload (prepared), bytes), ==, 403);
+  /* Those keys live 20 s: so do the URLs made with them, whatever
+   * uploads are usually given (15 min). */
+  assert_url_lifetime (prepared, 15, 20);
 
   wait_for_role_requests (&role, 3);
   last = ks_test_api_upload_photo (api, alice, "last");
   g_assert_cmpuint (role_requests (&role), ==, 3);
+  /* These live an hour: an upload's usual 15 min. */
+  g_clear_pointer (&prepared, json_node_unref);
+  prepared = ks_test_api_expect (api, alice->token, "POST", "/v1/photos/prepare", body, 201);
+  assert_url_lifetime (prepared, 15 * 60 - 5, 15 * 60);
   /* Halfway through their lives, not at once. */
   g_assert_cmpint (role.times[2] - role.times[1], >=, 7 * G_USEC_PER_SEC);
   g_assert_cmpint (role.times[3] - role.times[2], >=, 9 * G_USEC_PER_SEC);

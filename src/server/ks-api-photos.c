@@ -375,7 +375,7 @@ upload_reply (KsServer     *server,
               const char   *upload_id)
 {
   g_autofree char *key = ks_api_original_key (owner, id);
-  g_autofree char *expires_at = ks_api_format_time (now + KS_API_UPLOAD_EXPIRY);
+  g_autofree char *expires_at = ks_api_format_time (now + ks_s3_store_url_lifetime (server, KS_API_UPLOAD_EXPIRY, now));
   GString         *out = g_string_sized_new (4096);
 
   g_string_append_c (out, '{');

@@ -191,7 +191,8 @@ add_urls (KsApiRequest   *req,
     }
 
   json_object_set_object_member (photo, "urls", urls);
-  ks_api_set_time (photo, "urls_expire_at", req->now + req->api->download_url_lifetime);
+  ks_api_set_time (photo, "urls_expire_at",
+                   req->now + ks_s3_store_url_lifetime (req->api->server, req->api->download_url_lifetime, req->now));
 }
 
 /**

@@ -623,3 +623,13 @@ ks_s3_store_presign_at (KsServer                 *server,
 
   return ks_s3_presigner_sign (store->presigner, method, key, expires_seconds, options, now_unix);
 }
+
+guint
+ks_s3_store_url_lifetime (KsServer *server,
+                          guint     wanted,
+                          gint64    now_unix)
+{
+  KsServerBucket *bucket = ks_server_get_bucket (server);
+
+  return bucket != NULL ? ks_server_bucket_url_lifetime (bucket, wanted, now_unix) : wanted;
+}

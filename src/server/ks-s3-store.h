@@ -86,5 +86,10 @@ char *ks_s3_store_presign_at (KsServer                 *server,
                               guint                     expires_seconds,
                               const KsS3PresignOptions *options,
                               gint64                    now_unix);
+/* How long a URL asked to live @wanted seconds, presigned at @now_unix,
+ * lives: less with a bucket whose temporary keys expire sooner. */
+guint ks_s3_store_url_lifetime (KsServer *server,
+                                guint     wanted,
+                                gint64    now_unix);
 
 G_END_DECLS

@@ -205,17 +205,15 @@ set_urls (KsServerBucket *self,
  * first ones, and each set fetched from the role. Thread-safe.
  */
 static gboolean
-set_keys (KsServerBucket *self,
-          const char     *access_key_id,
-          const char     *secret_access_key,
-          const char     *session_token)
+set_keys (KsServerBucket     *self,
+          const KsServerKeys *given)
 {
   g_autoptr (GMutexLocker) locker = NULL;
   g_autoptr (KsS3Presigner) presigner = NULL;
   KsServerKeys      *keys = g_new0 (KsServerKeys, 1);
-  KsSigv4Credentials creds = { .access_key_id = access_key_id,
-                               .secret_access_key = secret_access_key,
-                               .session_token = session_token,
+  KsSigv4Credentials creds = { .access_key_id = given->access_key_id,
+                               .secret_access_key = given->secret_access_key,
+                               .session_token = given->session_token,
                                .region = self->region,
                                .service = "s3" };
 
@@ -225,9 +223,10 @@ set_keys (KsServerBucket *self,
       ks_server_keys_free (keys);
       return FALSE;
     }
-  keys->access_key_id = g_strdup (access_key_id);
-  keys->secret_access_key = g_strdup (secret_access_key);
-  keys->session_token = g_strdup (session_token);
+  keys->access_key_id = g_strdup (given->access_key_id);
+  keys->secret_access_key = g_strdup (given->secret_access_key);
+  keys->session_token = g_strdup (given->session_token);
+  keys->expiration = given->expiration;
 
   locker = g_mutex_locker_new (&self->keys_lock);
   ks_server_keys_free (self->keys);
@@ -237,16 +236,15 @@ set_keys (KsServerBucket *self,
   return TRUE;
 }
 
-KsServerBucket *
-ks_server_bucket_new (const char               *endpoint,
-                      const char               *bucket,
-                      const KsSigv4Credentials *creds,
-                      GError                  **error)
+/* The checks and set-up both constructors share. */
+static KsServerBucket *
+bucket_new (const char         *endpoint,
+            const char         *bucket,
+            const char         *region,
+            const KsServerKeys *keys,
+            GError            **error)
 {
   g_autoptr (KsServerBucket) self = NULL;
-
-  g_return_val_if_fail (bucket != NULL, NULL);
-  g_return_val_if_fail (creds != NULL, NULL);
 
   if (!is_valid_bucket_name (bucket))
     {
@@ -255,14 +253,14 @@ ks_server_bucket_new (const char               *endpoint,
                                bucket);
       return NULL;
     }
-  if (!is_valid_region (creds->region))
+  if (!is_valid_region (region))
     {
       ks_server_fail_argument (error, "the bucket's region (--s3-region, or AWS_REGION) is missing or not a region: “%s”",
-                               creds->region != NULL ? creds->region : "");
+                               region != NULL ? region : "");
       return NULL;
     }
-  if (creds->access_key_id == NULL || *creds->access_key_id == '\0' ||
-      creds->secret_access_key == NULL || *creds->secret_access_key == '\0')
+  if (keys->access_key_id == NULL || *keys->access_key_id == '\0' ||
+      keys->secret_access_key == NULL || *keys->secret_access_key == '\0')
     {
       ks_server_fail_argument (error, "the bucket's keys are missing: set AWS_ACCESS_KEY_ID and "
                                       "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), "
@@ -274,19 +272,36 @@ ks_server_bucket_new (const char               *endpoint,
 
   self = g_object_new (KS_TYPE_SERVER_BUCKET, NULL);
   self->name = g_strdup (bucket);
-  self->region = g_strdup (creds->region);
+  self->region = g_strdup (region);
   self->soup = soup_session_new_with_options ("timeout", TIMEOUT_SECONDS,
                                               "user-agent", "keepsake-server/" PACKAGE_VERSION,
                                               NULL);
   if (!set_urls (self, endpoint, error))
     return NULL;
-  if (!set_keys (self, creds->access_key_id, creds->secret_access_key, creds->session_token))
+  if (!set_keys (self, keys))
     {
       ks_server_fail_argument (error, "bucket %s cannot be addressed at %s", self->name, self->url);
       return NULL;
     }
 
   return g_steal_pointer (&self);
+}
+
+KsServerBucket *
+ks_server_bucket_new (const char               *endpoint,
+                      const char               *bucket,
+                      const KsSigv4Credentials *creds,
+                      GError                  **error)
+{
+  KsServerKeys keys = { 0 };
+
+  g_return_val_if_fail (bucket != NULL, NULL);
+  g_return_val_if_fail (creds != NULL, NULL);
+
+  keys.access_key_id = (char *) creds->access_key_id;
+  keys.secret_access_key = (char *) creds->secret_access_key;
+  keys.session_token = (char *) creds->session_token;
+  return bucket_new (endpoint, bucket, creds->region, &keys, error);
 }
 
 const char *
@@ -313,6 +328,22 @@ ks_server_bucket_get_endpoint (KsServerBucket *self)
   return self->endpoint;
 }
 
+/* A URL signed with temporary keys dies with them, whatever it says
+ * (S3 answers ExpiredToken): never promise more. Under the keys' lock. */
+static guint
+capped_lifetime (KsServerBucket *self,
+                 guint           wanted,
+                 gint64          now_unix)
+{
+  gint64 left;
+
+  if (self->keys->expiration == 0)
+    return wanted;
+
+  left = self->keys->expiration - now_unix;
+  return (guint) CLAMP (left, 1, (gint64) wanted);
+}
+
 char *
 ks_server_bucket_presign (KsServerBucket           *self,
                           const char               *method,
@@ -326,7 +357,21 @@ ks_server_bucket_presign (KsServerBucket           *self,
   g_return_val_if_fail (KS_IS_SERVER_BUCKET (self), NULL);
 
   locker = g_mutex_locker_new (&self->keys_lock);
-  return ks_s3_presigner_sign (self->presigner, method, key, expires_seconds, options, now_unix);
+  return ks_s3_presigner_sign (self->presigner, method, key, capped_lifetime (self, expires_seconds, now_unix), options,
+                               now_unix);
+}
+
+guint
+ks_server_bucket_url_lifetime (KsServerBucket *self,
+                               guint           wanted,
+                               gint64          now_unix)
+{
+  g_autoptr (GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (KS_IS_SERVER_BUCKET (self), wanted);
+
+  locker = g_mutex_locker_new (&self->keys_lock);
+  return capped_lifetime (self, wanted, now_unix);
 }
 
 /* ---- Keys that change ---- */
@@ -383,7 +428,7 @@ keys_fetched_cb (GObject      *source,
     }
 
   /* The same URL as the first keys'. */
-  if (!set_keys (self, keys->access_key_id, keys->secret_access_key, keys->session_token))
+  if (!set_keys (self, keys))
     g_return_if_reached ();
   g_debug ("New keys for bucket %s from %s", self->name, ks_server_role_keys_get_url (self->role_keys));
   if (keys->expiration != 0)
@@ -419,18 +464,15 @@ ks_server_bucket_new_with_role (const char       *endpoint,
 {
   g_autoptr (KsServerBucket) self = NULL;
   g_autoptr (KsServerKeys) keys = NULL;
-  KsSigv4Credentials creds = { .region = region, .service = "s3" };
 
+  g_return_val_if_fail (bucket != NULL, NULL);
   g_return_val_if_fail (KS_IS_SERVER_ROLE_KEYS (role_keys), NULL);
 
   keys = ks_server_role_keys_fetch (role_keys, cancellable, error);
   if (keys == NULL)
     return NULL;
 
-  creds.access_key_id = keys->access_key_id;
-  creds.secret_access_key = keys->secret_access_key;
-  creds.session_token = keys->session_token;
-  self = ks_server_bucket_new (endpoint, bucket, &creds, error);
+  self = bucket_new (endpoint, bucket, region, keys, error);
   if (self == NULL)
     return NULL;
 

@@ -62,13 +62,21 @@ gboolean ks_server_bucket_check (KsServerBucket *self,
                                  GCancellable   *cancellable,
                                  GError        **error);
 
-/* Thread-safe. */
+/*
+ * @expires_seconds is cut to what the keys in use have left when they
+ * are temporary: S3 refuses a URL whose keys expired, whatever it says.
+ * Thread-safe.
+ */
 char *ks_server_bucket_presign (KsServerBucket           *self,
                                 const char               *method,
                                 const char               *key,
                                 guint                     expires_seconds,
                                 const KsS3PresignOptions *options,
                                 gint64                    now_unix);
+/* How long a URL asked to live @wanted seconds, presigned now, lives. */
+guint ks_server_bucket_url_lifetime (KsServerBucket *self,
+                                     guint           wanted,
+                                     gint64          now_unix);
 
 /*
  * The object calls block on the network: call them from a worker thread,
