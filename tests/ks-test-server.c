@@ -294,6 +294,40 @@ ks_test_server_new_for_data_dir (const char *data_dir)
   return test_server_new (NULL, g_strdup (data_dir));
 }
 
+char *
+ks_test_js_path (const char *name)
+{
+  const char *source_dir = g_getenv ("KS_SOURCE_DIR");
+
+  g_assert_nonnull (source_dir);
+  return g_build_filename (source_dir, "tests", "js", name, NULL);
+}
+
+gboolean
+ks_test_js_peer_ready (const char *const *modules)
+{
+  g_autofree char *node = g_find_program_in_path ("node");
+
+  if (node == NULL)
+    {
+      g_test_fail_printf ("node is not in PATH: the peer tests need Node.js 20 or later");
+      return FALSE;
+    }
+  for (guint i = 0; modules[i] != NULL; i++)
+    {
+      g_autofree char *package = g_build_filename ("node_modules", modules[i], "package.json", NULL);
+      g_autofree char *path = ks_test_js_path (package);
+
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          g_test_fail_printf ("%s is missing: run `npm ci --prefix tests/js` first", modules[i]);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 /* rm -rf, for temporary directories of tests. */
 void
 ks_test_remove_tree (const char *path)

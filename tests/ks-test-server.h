@@ -93,6 +93,13 @@ char      *ks_test_raw_read_until (GIOStream  *stream,
 
 JsonNode *ks_test_parse_json (GBytes *bytes);
 void      ks_test_remove_tree (const char *path);
+
+/* tests/js/@name in the source tree: a script for node, or a package. */
+char *ks_test_js_path (const char *name);
+/* TRUE when node is in PATH and each of @modules (NULL-ended) is under
+ * tests/js/node_modules; otherwise fails the test saying what to
+ * install. */
+gboolean ks_test_js_peer_ready (const char *const *modules);
 /* The value at @path ("a.b.c"), which must be there with that type. */
 const char *ks_test_json_get_string (JsonNode   *root,
                                      const char *path);

@@ -12,43 +12,13 @@
 #define PASSWORD "Peer-passw0rd!"
 #define EMAIL "peer-user@example.org"
 
-static char *
-script_path (void)
-{
-  const char *source_dir = g_getenv ("KS_SOURCE_DIR");
-
-  g_assert_nonnull (source_dir);
-  return g_build_filename (source_dir, "tests", "js", "cognito-peer.mjs", NULL);
-}
-
 /* What the peers need; a clear failure when it is not there. */
 static gboolean
 check_peers_installed (void)
 {
-  g_autofree char  *node = g_find_program_in_path ("node");
-  g_autofree char  *script = script_path ();
-  g_autofree char  *dir = g_path_get_dirname (script);
-  const char *const modules[] = {
-    "@aws-sdk/client-cognito-identity-provider", "amazon-cognito-identity-js", "jose"
-  };
+  const char *const modules[] = { "@aws-sdk/client-cognito-identity-provider", "amazon-cognito-identity-js", "jose", NULL };
 
-  if (node == NULL)
-    {
-      g_test_fail_printf ("node is not in PATH: the peer tests need Node.js 20 or later");
-      return FALSE;
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (modules); i++)
-    {
-      g_autofree char *path = g_build_filename (dir, "node_modules", modules[i], "package.json", NULL);
-
-      if (!g_file_test (path, G_FILE_TEST_EXISTS))
-        {
-          g_test_fail_printf ("%s is missing: run `npm ci --prefix tests/js` first", modules[i]);
-          return FALSE;
-        }
-    }
-
-  return TRUE;
+  return ks_test_js_peer_ready (modules);
 }
 
 static char *
@@ -92,7 +62,7 @@ run_peer (IdpServer  *idp,
           const char *mode,
           const char *code)
 {
-  g_autofree char *script = script_path ();
+  g_autofree char *script = ks_test_js_path ("cognito-peer.mjs");
   g_autofree char *config = config_json (idp, code);
   g_autoptr (GSubprocess) process = NULL;
   g_autoptr (GError) error = NULL;

@@ -22,41 +22,13 @@
 #define SECRET "role-peer-secret"
 #define LIFETIME 3600
 
-static char *
-script_path (void)
-{
-  const char *source_dir = g_getenv ("KS_SOURCE_DIR");
-
-  g_assert_nonnull (source_dir);
-  return g_build_filename (source_dir, "tests", "js", "role-keys-peer.mjs", NULL);
-}
-
-/* What the peer needs; a clear failure when it is not there. */
+/* What the peers need; a clear failure when it is not there. */
 static gboolean
 check_peer_installed (void)
 {
-  g_autofree char  *node = g_find_program_in_path ("node");
-  g_autofree char  *script = script_path ();
-  g_autofree char  *dir = g_path_get_dirname (script);
-  const char *const modules[] = { "@aws-sdk/credential-provider-http", "@smithy/credential-provider-imds" };
+  const char *const modules[] = { "@aws-sdk/credential-provider-http", "@smithy/credential-provider-imds", NULL };
 
-  if (node == NULL)
-    {
-      g_test_fail_printf ("node is not in PATH: the peer tests need Node.js 20 or later");
-      return FALSE;
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (modules); i++)
-    {
-      g_autofree char *path = g_build_filename (dir, "node_modules", modules[i], "package.json", NULL);
-
-      if (!g_file_test (path, G_FILE_TEST_EXISTS))
-        {
-          g_test_fail_printf ("%s is missing: run `npm ci --prefix tests/js` first", modules[i]);
-          return FALSE;
-        }
-    }
-
-  return TRUE;
+  return ks_test_js_peer_ready (modules);
 }
 
 /*
@@ -73,7 +45,7 @@ run_peer (const char        *mode,
                                                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr (GSubprocess) process = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *script = script_path ();
+  g_autofree char *script = ks_test_js_path ("role-keys-peer.mjs");
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_auto (GStrv) names = g_listenv ();
