@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ks-sigv4.h"
+#include "ks-upload-private.h"
 #include "test-cloud-transfer.h"
 
 /* Bigger than the server's multipart threshold (64 MiB): five parts of
@@ -461,6 +462,157 @@ test_expired_token (void)
   assert_download (xfer, photo->url_original, sha256, 100 * KiB);
 }
 
+/* ---- A store that closes a kept-alive connection unanswered ---- */
+
+/*
+ * Blocking, on a thread of its own: answers the first PUT on the first
+ * connection and keeps it open, reads the whole second PUT on it and
+ * closes it without a word, as a server whose idle timeout races the
+ * request does; then answers on a second connection, keeping what came.
+ */
+typedef struct
+{
+  GSocketListener *listener;
+  guint16          port;
+  GThread         *thread;
+  guint            requests;
+  gsize            last_length; /* of the last PUT answered */
+  char            *last_sha256;
+} RacyStore;
+
+static gboolean
+racy_read_request (GDataInputStream *in,
+                   gsize            *out_length,
+                   char            **out_sha256)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint64 length = 0;
+  guint8  buffer[16 * KiB];
+  char   *line;
+
+  while ((line = g_data_input_stream_read_line (in, NULL, NULL, NULL)) != NULL)
+    {
+      gboolean end = *g_strchomp (line) == '\0';
+
+      if (g_ascii_strncasecmp (line, "Content-Length:", 15) == 0)
+        length = g_ascii_strtoull (line + 15, NULL, 10);
+      g_free (line);
+      if (end)
+        break;
+    }
+  if (line == NULL)
+    return FALSE;
+  for (guint64 left = length; left > 0;)
+    {
+      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buffer, MIN (left, sizeof buffer), NULL, NULL);
+
+      if (n <= 0)
+        return FALSE;
+      g_checksum_update (sum, buffer, n);
+      left -= (guint64) n;
+    }
+  *out_length = length;
+  *out_sha256 = g_strdup (g_checksum_get_string (sum));
+  return TRUE;
+}
+
+static gpointer
+racy_store_thread (gpointer user_data)
+{
+  RacyStore  *self = user_data;
+  const char *ok = "HTTP/1.1 200 OK\r\nETag: \"racy\"\r\nContent-Length: 0\r\n\r\n";
+
+  for (guint connection = 0; connection < 2; connection++)
+    {
+      g_autoptr (GSocketConnection) conn = g_socket_listener_accept (self->listener, NULL, NULL, NULL);
+      g_autoptr (GDataInputStream) in = NULL;
+      gsize length;
+      char *sha256;
+
+      g_assert_nonnull (conn);
+      in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
+      while (racy_read_request (in, &length, &sha256))
+        {
+          if (++self->requests == 2)
+            {
+              g_free (sha256);
+              break;
+            }
+          self->last_length = length;
+          g_free (self->last_sha256);
+          self->last_sha256 = sha256;
+          g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), ok, strlen (ok), NULL,
+                                     NULL, NULL);
+        }
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+    }
+  return NULL;
+}
+
+static char *
+put_file (SoupSession *soup,
+          const char  *url,
+          const char  *path,
+          gsize        length,
+          const char  *sha256,
+          GError     **error)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GAsyncResult) result = NULL;
+
+  ks_upload_put_async (soup, url, NULL, file, 0, length, sha256, NULL, NULL, "the photo", NULL,
+                       ks_test_store_result, &result);
+  return ks_upload_put_finish (ks_test_wait_result (&result), error);
+}
+
+/* libsoup sends the PUT again on a new connection by itself, and the
+ * second time it must carry the bytes again (libsoup 3.2 drops a
+ * streamed body then, and sent the PUT empty). */
+static void
+test_restarted_put (void)
+{
+  g_autoptr (Xfer) xfer = xfer_new (api, "restarted");
+  /* One connection: the second PUT goes out on the one the first used. */
+  g_autoptr (SoupSession) soup = soup_session_new_with_options ("max-conns", 1, "max-conns-per-host", 1, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) effective = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = xfer_path (xfer, "IMG_0010.JPG");
+  g_autofree char *sha256 = xfer_write_file (path, "restarted", 300 * KiB);
+  g_autofree char *etag = NULL;
+  g_autoptr (GError) error = NULL;
+  RacyStore store = { 0 };
+
+  soup_session_set_proxy_resolver (soup, NULL);
+  store.listener = g_socket_listener_new ();
+  g_socket_listener_add_address (store.listener, address, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                 &effective, &error);
+  g_assert_no_error (error);
+  url = g_strdup_printf ("http://127.0.0.1:%u/keepsake/originals/racy",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective)));
+  store.thread = g_thread_new ("racy-store", racy_store_thread, &store);
+
+  etag = put_file (soup, url, path, 300 * KiB, sha256, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (etag, ==, "\"racy\"");
+  g_clear_pointer (&etag, g_free);
+
+  etag = put_file (soup, url, path, 300 * KiB, sha256, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (etag, ==, "\"racy\"");
+  g_assert_cmpuint (store.requests, ==, 3);
+  g_assert_cmpuint (store.last_length, ==, 300 * KiB);
+  g_assert_cmpstr (store.last_sha256, ==, sha256);
+
+  /* The second connection ends with the session. */
+  g_clear_object (&soup);
+  g_thread_join (store.thread);
+  g_socket_listener_close (store.listener);
+  g_object_unref (store.listener);
+  g_free (store.last_sha256);
+}
+
 /* URLs about to expire are not even tried. */
 static void
 test_expiring_url (void)
@@ -608,6 +760,7 @@ main (int   argc,
   g_test_add_func ("/cloud/upload/expired-url", test_expired_url);
   g_test_add_func ("/cloud/upload/expiring-url", test_expiring_url);
   g_test_add_func ("/cloud/upload/expired-token", test_expired_token);
+  g_test_add_func ("/cloud/upload/restarted", test_restarted_put);
   g_test_add_func ("/cloud/upload/thumbnail-faults", test_thumbnail_faults);
   g_test_add_func ("/cloud/upload/rate-limit", test_rate_limit);
 

@@ -20,12 +20,21 @@ typedef struct
   KsProgress     *progress; /* unowned, nullable: outlives the request */
   char           *expected; /* nullable */
   char           *what;
+  /* To read the range again if libsoup sends the PUT again */
+  GFile         *file; /* owned */
+  goffset        offset;
+  goffset        length;
+  KsRateLimiter *limiter; /* owned, nullable */
 } PutData;
 
 static void
 put_data_free (PutData *data)
 {
+  if (data->msg != NULL)
+    g_signal_handlers_disconnect_by_data (data->msg, data);
   g_clear_object (&data->msg);
+  g_clear_object (&data->file);
+  g_clear_object (&data->limiter);
   if (data->stream != NULL)
     ks_upload_stream_disconnect (data->stream);
   g_clear_object (&data->stream);
@@ -95,6 +104,39 @@ put_sent_cb (GObject      *source,
   g_task_return_pointer (task, g_strdup (etag != NULL ? etag : ""), g_free);
 }
 
+static void
+set_body (PutData *data)
+{
+  if (data->stream != NULL)
+    {
+      ks_upload_stream_disconnect (data->stream);
+      g_object_unref (data->stream);
+    }
+  data->stream = ks_upload_stream_new (data->file, data->offset, data->length, data->expected != NULL,
+                                       data->limiter, stream_progress_cb, data);
+  soup_message_set_request_body (data->msg, NULL, G_INPUT_STREAM (data->stream), data->length);
+}
+
+/*
+ * libsoup sends a PUT again by itself when the kept-alive connection it
+ * went out on closed before any answer (a server's idle timeout racing
+ * the request). libsoup 3.2 then drops a streamed body and would send
+ * the PUT empty, which the store refuses (the signed length differs) and
+ * the photo would fail: give it the range again, from its start.
+ */
+static void
+put_restarted_cb (SoupMessage *msg,
+                  gpointer     user_data)
+{
+  PutData *data = user_data;
+  goffset  sent = ks_upload_stream_get_position (data->stream);
+
+  g_debug ("Sending %s again on another connection", data->what);
+  if (data->progress != NULL && sent > 0)
+    ks_progress_add (data->progress, -(gssize) sent);
+  set_body (data);
+}
+
 void
 ks_upload_put_async (SoupSession        *soup,
                      const char         *url,
@@ -142,9 +184,12 @@ ks_upload_put_async (SoupSession        *soup,
         }
     }
 
-  data->stream = ks_upload_stream_new (file, offset, length, expected_sha256 != NULL, limiter,
-                                       stream_progress_cb, data);
-  soup_message_set_request_body (data->msg, NULL, G_INPUT_STREAM (data->stream), length);
+  data->file = g_object_ref (file);
+  data->offset = offset;
+  data->length = length;
+  data->limiter = limiter != NULL ? g_object_ref (limiter) : NULL;
+  set_body (data);
+  g_signal_connect (data->msg, "restarted", G_CALLBACK (put_restarted_cb), data);
   soup_session_send_and_read_async (soup, data->msg, G_PRIORITY_DEFAULT, cancellable,
                                     put_sent_cb, g_steal_pointer (&task));
 }
