@@ -483,6 +483,21 @@ test_tokens_copy (void)
   ks_tokens_free (NULL);
 }
 
+/* Three uploads, each sending an original and two thumbnails at once,
+ * beside an API call: libsoup's default of two connections a host
+ * queued them behind each other. */
+static void
+test_session_connections (void)
+{
+  g_autoptr (SoupSession) session = ks_cloud_soup_session_new ();
+  guint per_host = 0;
+  guint total = 0;
+
+  g_object_get (session, "max-conns-per-host", &per_host, "max-conns", &total, NULL);
+  g_assert_cmpuint (per_host, >=, 3 * 3 + 1);
+  g_assert_cmpuint (total, >=, 2 * per_host);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -499,6 +514,7 @@ main (int   argc,
   g_test_add_func ("/cloud/profile/bad-files", test_profile_bad_files);
   g_test_add_func ("/cloud/profile/names", test_profile_names);
   g_test_add_func ("/cloud/profile/tokens", test_tokens_copy);
+  g_test_add_func ("/cloud/profile/session-connections", test_session_connections);
 
   server = ks_test_server_new ();
   ks_test_server_start (server);
