@@ -613,6 +613,205 @@ test_restarted_put (void)
   g_free (store.last_sha256);
 }
 
+/* ---- Transfer slots ---- */
+
+#define SLOW_PUT_MS 400
+
+typedef struct
+{
+  Xfer         *xfer;
+  KsTestProxy  *proxy;
+  SoupSession  *soup; /* through the proxy, connections enough for all */
+  KsApiClient  *client;
+  KsUploader   *uploader;
+  GAsyncResult *results[3];
+  GCancellable *cancellables[3];
+} Slots;
+
+static void
+slots_init (Slots      *self,
+            const char *username)
+{
+  g_autoptr (GProxyResolver) resolver = NULL;
+  g_autofree char *api_url = g_strconcat (ks_test_server_get_base_url (ks_test_api_get_server (api)), "/v1", NULL);
+
+  memset (self, 0, sizeof *self);
+  self->xfer = xfer_new (api, username);
+  self->proxy = ks_test_proxy_new (ks_test_server_get_base_url (ks_test_api_get_server (api)));
+  resolver = g_simple_proxy_resolver_new (ks_test_proxy_get_url (self->proxy), NULL);
+  self->soup = soup_session_new_with_options ("timeout", 120, "max-conns", 24, "max-conns-per-host", 12,
+                                              "proxy-resolver", resolver, NULL);
+  self->client = ks_api_client_new (self->soup, api_url, KS_TOKEN_SOURCE (self->xfer->tokens));
+  self->uploader = ks_uploader_new (self->client, self->soup, NULL, NULL);
+}
+
+static void
+slots_clear (Slots *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->results); i++)
+    {
+      g_clear_object (&self->results[i]);
+      g_clear_object (&self->cancellables[i]);
+    }
+  g_object_unref (self->uploader);
+  g_object_unref (self->client);
+  g_object_unref (self->soup);
+  ks_test_proxy_free (self->proxy);
+  xfer_free (self->xfer);
+}
+
+/* Starts the upload of a new photo, the @i-th of the round. */
+static void
+slots_start_one (Slots *self,
+                 guint  i,
+                 int    round)
+{
+  g_autofree char *name = g_strdup_printf ("IMG_%d%u.JPG", round, i);
+  g_autofree char *path = xfer_path (self->xfer, name);
+  g_autofree char *sha256 = xfer_write_file (path, name, 200 * KiB);
+  g_autoptr (KsPrepareRequest) request = xfer_request_new (sha256, 200 * KiB, name);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+
+  g_clear_object (&self->results[i]);
+  g_clear_object (&self->cancellables[i]);
+  self->cancellables[i] = g_cancellable_new ();
+  ks_uploader_upload_photo_async (self->uploader, file, request, NULL, NULL, NULL, NULL, self->cancellables[i],
+                                  ks_test_store_result, &self->results[i]);
+}
+
+/* Starts uploads of @n new photos at once. */
+static void
+slots_start (Slots *self,
+             guint  n,
+             int    round)
+{
+  for (guint i = 0; i < n; i++)
+    slots_start_one (self, i, round);
+}
+
+static KsPhoto *
+slots_finish (Slots   *self,
+              guint    i,
+              GError **error)
+{
+  return ks_uploader_upload_photo_finish (self->uploader, ks_test_wait_result (&self->results[i]), NULL, error);
+}
+
+static gint64
+put_time (Slots *self,
+          guint  i)
+{
+  return ks_test_proxy_request_time (self->proxy, "PUT", "/s3/", i);
+}
+
+/* Runs the main context for @ms: the proxy's thread wakes nothing here. */
+static void
+run_for (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+wait_for_requests (KsTestProxy *proxy,
+                   const char  *method,
+                   const char  *path_prefix,
+                   guint        n)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (ks_test_proxy_count (proxy, method, path_prefix) < n)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      run_for (1);
+    }
+}
+
+/* Photos send their bytes at most max-transfers at once, and prepare
+ * meanwhile; one cancelled while it waits for a slot ends at once. */
+static void
+test_transfer_slots (void)
+{
+  Slots s;
+
+  slots_init (&s, "slots");
+  ks_test_proxy_add_delay (s.proxy, "PUT", "/s3/", KS_TEST_PROXY_ALWAYS, SLOW_PUT_MS);
+
+  /* One slot: the PUTs one after the other, the prepares all at once. */
+  ks_uploader_set_max_transfers (s.uploader, 1);
+  slots_start (&s, 3, 1);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (KsPhoto) photo = NULL;
+      g_autoptr (GError) error = NULL;
+
+      photo = slots_finish (&s, i, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (photo);
+    }
+  g_assert_cmpuint (ks_test_proxy_count (s.proxy, "PUT", "/s3/"), ==, 3);
+  g_assert_cmpuint (ks_test_proxy_count (s.proxy, "POST", "/v1/photos/prepare"), ==, 3);
+  for (guint i = 1; i < 3; i++)
+    g_assert_cmpint (put_time (&s, i) - put_time (&s, i - 1), >=, (SLOW_PUT_MS - 50) * 1000);
+  g_assert_cmpint (ks_test_proxy_request_time (s.proxy, "POST", "/v1/photos/prepare", 2), <, put_time (&s, 1));
+
+  /* Three slots: the three PUTs together. */
+  ks_test_proxy_reset_counts (s.proxy);
+  ks_uploader_set_max_transfers (s.uploader, 3);
+  slots_start (&s, 3, 2);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (KsPhoto) photo = NULL;
+      g_autoptr (GError) error = NULL;
+
+      photo = slots_finish (&s, i, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (photo);
+    }
+  g_assert_cmpuint (ks_test_proxy_count (s.proxy, "PUT", "/s3/"), ==, 3);
+  g_assert_cmpint (put_time (&s, 2) - put_time (&s, 0), <, SLOW_PUT_MS * 1000);
+
+  /* One slot, taken by the first photo: the second, prepared and
+   * waiting, is cancelled and ends before the first's PUT is answered. */
+  ks_test_proxy_reset_counts (s.proxy);
+  ks_test_proxy_clear_rules (s.proxy);
+  ks_test_proxy_add_delay (s.proxy, "PUT", "/s3/", KS_TEST_PROXY_ALWAYS, 5 * SLOW_PUT_MS);
+  ks_uploader_set_max_transfers (s.uploader, 1);
+  slots_start (&s, 1, 3);
+  wait_for_requests (s.proxy, "PUT", "/s3/", 1);
+  slots_start_one (&s, 1, 3);
+  wait_for_requests (s.proxy, "POST", "/v1/photos/prepare", 2);
+  /* Its prepare's answer is in. */
+  run_for (SLOW_PUT_MS / 4);
+  g_cancellable_cancel (s.cancellables[1]);
+  {
+    g_autoptr (GError) error = NULL;
+    gint64 cancelled_at = g_get_monotonic_time ();
+    g_autoptr (KsPhoto) photo = slots_finish (&s, 1, &error);
+
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_null (photo);
+    /* Not when the slot came free. */
+    g_assert_cmpint (g_get_monotonic_time () - cancelled_at, <, SLOW_PUT_MS * 1000);
+    g_assert_null (s.results[0]);
+  }
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (KsPhoto) photo = slots_finish (&s, 0, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (photo);
+  }
+  g_assert_cmpuint (ks_test_proxy_count (s.proxy, "PUT", "/s3/"), ==, 1);
+
+  slots_clear (&s);
+}
+
 /* URLs about to expire are not even tried. */
 static void
 test_expiring_url (void)
@@ -761,6 +960,7 @@ main (int   argc,
   g_test_add_func ("/cloud/upload/expiring-url", test_expiring_url);
   g_test_add_func ("/cloud/upload/expired-token", test_expired_token);
   g_test_add_func ("/cloud/upload/restarted", test_restarted_put);
+  g_test_add_func ("/cloud/upload/transfer-slots", test_transfer_slots);
   g_test_add_func ("/cloud/upload/thumbnail-faults", test_thumbnail_faults);
   g_test_add_func ("/cloud/upload/rate-limit", test_rate_limit);
 

@@ -27,6 +27,11 @@ KsUploader *ks_uploader_new (KsApiClient   *api,
 /* Parts of one multipart upload sent at once (default 3). */
 void ks_uploader_set_part_concurrency (KsUploader *self,
                                        guint       n);
+/* Photos sending bytes at once (default 3). Their prepares and commits
+ * are not counted: a photo takes a slot for its PUTs only, and waits
+ * for one (in the order they asked) when all are taken. */
+void ks_uploader_set_max_transfers (KsUploader *self,
+                                    guint       n);
 
 /*
  * One photo: prepare with @request (its sha256/size must be @original's:

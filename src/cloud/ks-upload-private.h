@@ -67,7 +67,11 @@ struct _KsUploader
   SoupSession   *soup;    /* owned */
   KsResumeStore *resume;  /* owned, nullable */
   KsRateLimiter *limiter; /* owned, nullable */
+  GMainContext  *context; /* owned: where the uploads run */
   guint          concurrency;
+  guint          max_transfers;
+  guint          n_transfers; /* jobs holding a slot */
+  GQueue         waiting;     /* GTask (owned) of jobs waiting for one */
 };
 
 /* One ks_uploader_upload_photo_async (), the data of its GTask. */
@@ -90,6 +94,8 @@ typedef struct
   GTask          *parked;         /* owned, nullable: waits for them */
   guint           n_prepares;
   gboolean        existed;
+  gboolean        has_slot;       /* counted in n_transfers */
+  gulong          wait_cancel_id; /* while waiting for a slot */
 
   /* The multipart original */
   KsUploadTarget *multipart; /* unowned, in @reply */

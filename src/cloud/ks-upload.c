@@ -13,9 +13,9 @@
 /*
  * One photo is a small state machine on the main context:
  *
- *   stat → prepare → PUT the original (or parts → verify → complete),
- *                    with the thumbnails' PUTs beside it
- *        → stat again → commit
+ *   stat → prepare → [a transfer slot] PUT the original (or parts →
+ *                    verify → complete), with the thumbnails' PUTs
+ *                    beside it → stat again → commit
  *
  * A URL that expired, or expires within EXPIRY_MARGIN, sends it back to
  * prepare: the server answers with the same photo id (and the same
@@ -25,6 +25,7 @@
  */
 
 #define DEFAULT_CONCURRENCY 3
+#define DEFAULT_MAX_TRANSFERS 3
 #define MAX_PREPARES 5
 #define EXPIRY_MARGIN (60 * G_USEC_PER_SEC)
 #define FILE_ATTRIBUTES                                             \
@@ -131,6 +132,114 @@ ks_upload_job_forget_resume_record (KsUploadJob *job)
     g_warning ("Could not forget the upload of %s: %s", job->request->file_name, error->message);
 }
 
+/* ---- Transfer slots ---- */
+
+/*
+ * At most max_transfers photos send bytes at once. A photo's prepare
+ * before and commit after send next to nothing but cost a round trip
+ * each, so they happen outside a slot: on a line with a long round trip
+ * the next photos prepare while this one's bytes go, and the line is
+ * not left idle while it commits.
+ */
+
+static gboolean
+slot_wake_cb (gpointer user_data)
+{
+  KsUploader *self = user_data;
+  GList      *l = self->waiting.head;
+
+  while (l != NULL)
+    {
+      GTask        *task = l->data;
+      KsUploadJob  *job = g_task_get_task_data (task);
+      GCancellable *cancellable = g_task_get_cancellable (task);
+      GList        *next = l->next;
+
+      if (g_cancellable_is_cancelled (cancellable) || self->n_transfers < self->max_transfers)
+        {
+          g_queue_delete_link (&self->waiting, l);
+          g_cancellable_disconnect (cancellable, job->wait_cancel_id);
+          job->wait_cancel_id = 0;
+          if (g_task_return_error_if_cancelled (task))
+            g_object_unref (task);
+          else
+            {
+              job->has_slot = TRUE;
+              self->n_transfers++;
+              ks_upload_job_next_target (task);
+            }
+        }
+      l = next;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Looks at the waiting jobs soon: a slot came free or one of them was
+ * cancelled. Any thread (a cancellable may be cancelled from one). */
+static void
+slot_wake (KsUploader *self)
+{
+  g_autoptr (GSource) source = g_idle_source_new ();
+
+  g_source_set_callback (source, slot_wake_cb, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (source, "[keepsake] upload slots");
+  g_source_attach (source, self->context);
+}
+
+static void
+waiter_cancelled_cb (GCancellable *cancellable,
+                     KsUploader   *self)
+{
+  slot_wake (self);
+}
+
+/* Takes *@task if it has to wait (then FALSE): it goes on with
+ * ks_upload_job_next_target () once it has a slot. */
+static gboolean
+slot_take (GTask **task)
+{
+  KsUploadJob  *job = g_task_get_task_data (*task);
+  KsUploader   *self = job->self;
+  GCancellable *cancellable = g_task_get_cancellable (*task);
+
+  if (job->has_slot)
+    return TRUE;
+  if (self->n_transfers < self->max_transfers && g_queue_is_empty (&self->waiting))
+    {
+      job->has_slot = TRUE;
+      self->n_transfers++;
+      return TRUE;
+    }
+  g_queue_push_tail (&self->waiting, g_steal_pointer (task));
+  if (cancellable != NULL)
+    job->wait_cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (waiter_cancelled_cb), self,
+                                                 NULL);
+  return FALSE;
+}
+
+static void
+slot_release (KsUploadJob *job)
+{
+  KsUploader *self = job->self;
+
+  if (!job->has_slot)
+    return;
+  job->has_slot = FALSE;
+  self->n_transfers--;
+  if (!g_queue_is_empty (&self->waiting))
+    slot_wake (self);
+}
+
+/* Whatever ended the job, its slot is free: not only once the task is
+ * gone, as its caller may keep the result. */
+static void
+task_completed_cb (GTask      *task,
+                   GParamSpec *pspec,
+                   gpointer    user_data)
+{
+  slot_release (g_task_get_task_data (task));
+}
+
 /* ---- Commit ---- */
 
 static GPtrArray *
@@ -222,6 +331,7 @@ restat_and_commit (GTask *task)
   GCancellable *cancellable = g_task_get_cancellable (task);
   KsUploadJob  *job = g_task_get_task_data (task);
 
+  slot_release (job);
   g_file_query_info_async (job->files[0], FILE_ATTRIBUTES, G_FILE_QUERY_INFO_NONE,
                            G_PRIORITY_DEFAULT, cancellable, restat_cb,
                            g_steal_pointer (&task));
@@ -331,6 +441,17 @@ put_side (GTask          *task,
                        g_task_get_cancellable (task), side_put_done_cb, side);
 }
 
+static gboolean
+has_bytes_to_send (KsUploadJob *job)
+{
+  if (!(job->done & KS_UPLOAD_ORIGINAL))
+    return TRUE;
+  for (guint i = 1; i < G_N_ELEMENTS (targets); i++)
+    if (!((job->done | job->thumbs_running) & targets[i].flag) && find_target (job->reply, targets[i].name) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
 /* Takes @owned_task, as every step below. */
 void
 ks_upload_job_next_target (GTask *owned_task)
@@ -359,6 +480,9 @@ ks_upload_job_next_target (GTask *owned_task)
                                job->request->file_name);
       return;
     }
+
+  if (has_bytes_to_send (job) && !slot_take (&task))
+    return;
 
   for (guint i = 1; i < G_N_ELEMENTS (targets); i++)
     {
@@ -509,6 +633,8 @@ ks_uploader_finalize (GObject *object)
   g_clear_object (&self->resume);
   g_clear_object (&self->limiter);
 
+  g_main_context_unref (self->context);
+
   G_OBJECT_CLASS (ks_uploader_parent_class)->finalize (object);
 }
 
@@ -522,6 +648,9 @@ static void
 ks_uploader_init (KsUploader *self)
 {
   self->concurrency = DEFAULT_CONCURRENCY;
+  self->max_transfers = DEFAULT_MAX_TRANSFERS;
+  self->context = g_main_context_ref_thread_default ();
+  g_queue_init (&self->waiting);
 }
 
 KsUploader *
@@ -553,6 +682,17 @@ ks_uploader_set_part_concurrency (KsUploader *self,
   g_return_if_fail (KS_IS_UPLOADER (self));
 
   self->concurrency = CLAMP (n, 1, 16);
+}
+
+void
+ks_uploader_set_max_transfers (KsUploader *self,
+                               guint       n)
+{
+  g_return_if_fail (KS_IS_UPLOADER (self));
+
+  self->max_transfers = CLAMP (n, 1, 64);
+  if (!g_queue_is_empty (&self->waiting))
+    slot_wake (self);
 }
 
 void
@@ -592,6 +732,7 @@ ks_uploader_upload_photo_async (KsUploader             *self,
     total += ((KsThumbnailInfo *) g_ptr_array_index (request->thumbnails, i))->size;
   ks_progress_init (&job->progress, progress, progress_data, total);
   g_task_set_task_data (task, job, (GDestroyNotify) upload_job_free);
+  g_signal_connect (task, "notify::completed", G_CALLBACK (task_completed_cb), NULL);
 
   g_file_query_info_async (original, FILE_ATTRIBUTES, G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT,
                            cancellable, stat_cb, g_steal_pointer (&task));

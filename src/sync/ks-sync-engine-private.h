@@ -20,6 +20,11 @@ G_BEGIN_DECLS
  * name on its first upload. */
 #define KS_SYNC_ALBUM_NAME_PREFIX "name:"
 
+/* Photos in the uploader a transfer slot (max-uploads): one sending its
+ * bytes, one preparing or committing, so that the round trips before
+ * and after a photo's bytes overlap another photo's. */
+#define KS_SYNC_PHOTOS_PER_SLOT 2
+
 typedef struct _KsSyncFolder KsSyncFolder;
 typedef struct _KsSyncJob    KsSyncJob;
 
@@ -225,6 +230,7 @@ void ks_sync_queue_album_ready (KsSyncJob    *job,
                                 const char   *album_id,
                                 const GError *error);
 void ks_sync_job_finish (KsSyncJob *job);
+void ks_sync_job_release_slot (KsSyncJob *job);
 void ks_sync_job_leave_album_add (KsSyncJob *job);
 void ks_sync_job_revert_state (KsSyncJob *job);
 void ks_sync_job_record_failure (KsSyncJob    *job,

@@ -529,6 +529,7 @@ ks_sync_engine_new (KsJournal   *journal,
   self->control_path = g_strconcat (ks_journal_get_path (journal), ".control", NULL);
   self->limiter = ks_rate_limiter_new (0);
   self->uploader = ks_uploader_new (api, soup, KS_RESUME_STORE (journal), self->limiter);
+  ks_uploader_set_max_transfers (self->uploader, self->max_uploads);
   self->context = g_main_context_ref_thread_default ();
   self->paused = ks_sync_control_get_paused (ks_journal_get_path (journal));
   return self;
@@ -566,6 +567,7 @@ ks_sync_engine_set_max_uploads (KsSyncEngine *self,
   if (self->max_uploads == n)
     return;
   self->max_uploads = n;
+  ks_uploader_set_max_transfers (self->uploader, n);
   ks_sync_queue_pump (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_UPLOADS]);
 }

@@ -88,14 +88,27 @@ ks_sync_job_finish (KsSyncJob *job)
   g_queue_remove (&self->ready, job);
   g_ptr_array_remove (self->album_waiters, job);
   ks_sync_job_leave_album_add (job);
-  if (job->uploading)
-    {
-      self->n_uploading--;
-      g_hash_table_remove (self->busy_shas, job->sha256);
-    }
+  ks_sync_job_release_slot (job);
   ks_sync_queue_pump (self);
   ks_sync_engine_queue_refresh (self);
   job_free (job);
+}
+
+/* Its bytes are sent (or it never started): the upload slot goes to the
+ * next file, a copy of the same content may go on. The album add after
+ * a commit is one small request, batched with others; holding a slot
+ * through it left the line idle for a round trip a photo. */
+void
+ks_sync_job_release_slot (KsSyncJob *job)
+{
+  KsSyncEngine *self = job->engine;
+
+  if (!job->uploading)
+    return;
+  job->uploading = FALSE;
+  self->n_uploading--;
+  g_hash_table_remove (self->busy_shas, job->sha256);
+  ks_sync_queue_pump (self);
 }
 
 /* Back to where a later pump picks it up, unless something else (the
@@ -346,7 +359,7 @@ start_uploads (KsSyncEngine *self)
 {
   GList *l = self->ready.head;
 
-  while (l != NULL && self->n_uploading < self->max_uploads)
+  while (l != NULL && self->n_uploading < KS_SYNC_PHOTOS_PER_SLOT * self->max_uploads)
     {
       KsSyncJob *job = l->data;
       GList     *next = l->next;
@@ -389,7 +402,7 @@ static void
 start_hashing (KsSyncEngine *self)
 {
   guint in_flight = self->n_hashing + self->ready.length + self->n_uploading;
-  guint window = self->max_hashing + 2 * self->max_uploads;
+  guint window = self->max_hashing + (KS_SYNC_PHOTOS_PER_SLOT + 1) * self->max_uploads;
   guint room;
 
   if (in_flight >= window || self->n_hashing >= self->max_hashing)

@@ -231,6 +231,7 @@ upload_done_cb (GObject      *source,
       upload_failed (job, error);
       return;
     }
+  ks_sync_job_release_slot (job);
   job->photo_id = g_strdup (photo->id);
   job->deleted = photo->deleted_at != NULL;
   /* Deleted by the user: a watched folder leaves it so, but a file
