@@ -815,6 +815,17 @@ incoming_cb (GSocketService    *service,
   return TRUE;
 }
 
+/* A SoupServer with no listener of its own closes each connection after
+ * one answer, without saying so: a client would send its next request
+ * on it and lose it. Saying so makes every client open a new one. */
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+}
+
 GSocketService *
 ks_test_listen_loopback (SoupServer *server,
                          guint16    *out_port)
@@ -829,6 +840,7 @@ ks_test_listen_loopback (SoupServer *server,
                                  G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
   g_assert_no_error (error);
   g_signal_connect (service, "incoming", G_CALLBACK (incoming_cb), server);
+  g_signal_connect (server, "request-started", G_CALLBACK (request_started_cb), NULL);
   g_socket_service_start (service);
   *out_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   return service;

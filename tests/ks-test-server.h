@@ -111,7 +111,9 @@ gboolean    ks_test_json_get_boolean (JsonNode   *root,
 /* A started GSocketService on 127.0.0.1, a port of the system's
  * choosing, handing each connection to @server: libsoup 3.2's own
  * listener leaks descriptors, so the tests' servers accept as the real
- * server does. Runs on the thread-default main context. */
+ * server does. Runs on the thread-default main context. @server then
+ * closes each connection after one answer, and says so
+ * ("Connection: close"). */
 GSocketService *ks_test_listen_loopback (SoupServer *server,
                                          guint16    *out_port);
 

@@ -16,16 +16,8 @@
 // sessionToken, expiration}; a failure ends the process with a non-zero
 // status and the reason on stderr.
 
-import http from "node:http";
-
 import { fromHttp } from "@aws-sdk/credential-provider-http";
 import { fromInstanceMetadata } from "@smithy/credential-provider-imds";
-
-// The stand-ins (libsoup 3.2 serving a stream the test accepted) close a
-// connection after each answer; Node's agent would send the next request
-// on it and read a reset. One connection a request, as with keep-alive
-// off; the requests themselves are the SDK's.
-http.globalAgent = new http.Agent({ keepAlive: false });
 
 const fail = (message) => {
   process.stderr.write(`role-keys-peer.mjs: ${message}\n`);
