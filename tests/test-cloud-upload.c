@@ -697,6 +697,21 @@ slots_finish (Slots   *self,
   return ks_uploader_upload_photo_finish (self->uploader, ks_test_wait_result (&self->results[i]), NULL, error);
 }
 
+/* The first @n photos started are uploaded. */
+static void
+slots_assert_uploaded (Slots *self,
+                       guint  n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KsPhoto) photo = slots_finish (self, i, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (photo);
+    }
+}
+
 static gint64
 put_time (Slots *self,
           guint  i)
@@ -745,15 +760,7 @@ test_transfer_slots (void)
   /* One slot: the PUTs one after the other, the prepares all at once. */
   ks_uploader_set_max_transfers (s.uploader, 1);
   slots_start (&s, 3, 1);
-  for (guint i = 0; i < 3; i++)
-    {
-      g_autoptr (KsPhoto) photo = NULL;
-      g_autoptr (GError) error = NULL;
-
-      photo = slots_finish (&s, i, &error);
-      g_assert_no_error (error);
-      g_assert_nonnull (photo);
-    }
+  slots_assert_uploaded (&s, 3);
   g_assert_cmpuint (ks_test_proxy_count (s.proxy, "PUT", "/s3/"), ==, 3);
   g_assert_cmpuint (ks_test_proxy_count (s.proxy, "POST", "/v1/photos/prepare"), ==, 3);
   for (guint i = 1; i < 3; i++)
@@ -764,15 +771,7 @@ test_transfer_slots (void)
   ks_test_proxy_reset_counts (s.proxy);
   ks_uploader_set_max_transfers (s.uploader, 3);
   slots_start (&s, 3, 2);
-  for (guint i = 0; i < 3; i++)
-    {
-      g_autoptr (KsPhoto) photo = NULL;
-      g_autoptr (GError) error = NULL;
-
-      photo = slots_finish (&s, i, &error);
-      g_assert_no_error (error);
-      g_assert_nonnull (photo);
-    }
+  slots_assert_uploaded (&s, 3);
   g_assert_cmpuint (ks_test_proxy_count (s.proxy, "PUT", "/s3/"), ==, 3);
   g_assert_cmpint (put_time (&s, 2) - put_time (&s, 0), <, SLOW_PUT_MS * 1000);
 
