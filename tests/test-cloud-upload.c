@@ -911,6 +911,66 @@ test_thumbnail_faults (void)
   expiring_clear (&e);
 }
 
+typedef struct
+{
+  GAsyncResult *result;
+  guint         late_reports; /* progress heard after the result */
+} Late;
+
+static void
+late_progress_cb (goffset  done,
+                  goffset  total,
+                  gpointer user_data)
+{
+  Late *late = user_data;
+
+  if (late->result != NULL)
+    late->late_reports++;
+}
+
+/* The original's PUT fails while its preview's is still out: the upload
+ * ends with the original's error, and its caller, who may free what the
+ * progress callback points at then, hears nothing when the preview's
+ * PUT ends later and takes its bytes back. */
+static void
+test_late_thumbnail (void)
+{
+  g_autoptr (Xfer) xfer = xfer_new (api, "late");
+  g_autoptr (KsTestProxy) proxy = ks_test_proxy_new (ks_test_server_get_base_url (ks_test_api_get_server (api)));
+  g_autoptr (SoupSession) soup = xfer_session_new_proxied (proxy);
+  g_autofree char *api_url = g_strconcat (ks_test_server_get_base_url (ks_test_api_get_server (api)), "/v1", NULL);
+  g_autoptr (KsApiClient) client = ks_api_client_new (soup, api_url, KS_TOKEN_SOURCE (xfer->tokens));
+  g_autoptr (KsUploader) uploader = ks_uploader_new (client, soup, NULL, NULL);
+  g_autofree char *path = xfer_path (xfer, "IMG_0011.JPG");
+  g_autofree char *preview = xfer_path (xfer, "preview.jpg");
+  g_autofree char *sha256 = xfer_write_file (path, "late", 300 * KiB);
+  g_autoptr (KsPrepareRequest) request = xfer_request_new (sha256, 300 * KiB, "IMG_0011.JPG");
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) preview_file = g_file_new_for_path (preview);
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GError) error = NULL;
+  Late late = { 0 };
+
+  /* The store refuses the preview (other bytes than declared), late. */
+  g_free (xfer_write_file (preview, "late/preview", 40 * KiB));
+  xfer_request_add_thumbnail (request, "preview", preview);
+  g_free (xfer_write_file (preview, "late/other preview", 40 * KiB));
+  ks_test_proxy_add_status (proxy, "PUT", "/s3/keepsake/originals/", 1, 500, NULL, NULL);
+  ks_test_proxy_add_delay (proxy, "PUT", "/s3/keepsake/thumbs/", 1, 500);
+
+  ks_uploader_upload_photo_async (uploader, file, request, NULL, preview_file, late_progress_cb, &late, NULL,
+                                  ks_test_store_result, &late.result);
+  photo = ks_uploader_upload_photo_finish (uploader, ks_test_wait_result (&late.result), NULL, &error);
+  g_assert_nonnull (error);
+  g_assert_null (photo);
+  g_assert_cmpuint (ks_test_proxy_count (proxy, "PUT", "/s3/keepsake/thumbs/"), ==, 1);
+
+  /* The preview's answer comes back meanwhile. */
+  run_for (1000);
+  g_assert_cmpuint (late.late_reports, ==, 0);
+  g_clear_object (&late.result);
+}
+
 /* 2 MiB at 4 MiB/s from an empty bucket: half a second at least. */
 static void
 test_rate_limit (void)
@@ -961,6 +1021,7 @@ main (int   argc,
   g_test_add_func ("/cloud/upload/restarted", test_restarted_put);
   g_test_add_func ("/cloud/upload/transfer-slots", test_transfer_slots);
   g_test_add_func ("/cloud/upload/thumbnail-faults", test_thumbnail_faults);
+  g_test_add_func ("/cloud/upload/late-thumbnail", test_late_thumbnail);
   g_test_add_func ("/cloud/upload/rate-limit", test_rate_limit);
 
   api = ks_test_api_new ();

@@ -231,13 +231,18 @@ slot_release (KsUploadJob *job)
 }
 
 /* Whatever ended the job, its slot is free: not only once the task is
- * gone, as its caller may keep the result. */
+ * gone, as its caller may keep the result. And its caller hears no more
+ * progress: a thumbnail's PUT still out when the original's failed ends
+ * later, and takes its bytes back. */
 static void
 task_completed_cb (GTask      *task,
                    GParamSpec *pspec,
                    gpointer    user_data)
 {
-  slot_release (g_task_get_task_data (task));
+  KsUploadJob *job = g_task_get_task_data (task);
+
+  job->progress.func = NULL;
+  slot_release (job);
 }
 
 /* ---- Commit ---- */
