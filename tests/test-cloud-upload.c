@@ -432,34 +432,72 @@ test_expired_url (void)
   expiring_clear (&e);
 }
 
+/* An uploader whose every request, the API's and the presigned ones,
+ * goes through a proxy of its own, with connections enough for several
+ * photos at once. */
+typedef struct
+{
+  Xfer        *xfer;
+  KsTestProxy *proxy;
+  SoupSession *soup;
+  KsApiClient *client;
+  KsUploader  *uploader;
+} Proxied;
+
+static void
+proxied_init (Proxied    *self,
+              const char *username)
+{
+  g_autoptr (GProxyResolver) resolver = NULL;
+  g_autofree char *api_url = g_strconcat (ks_test_server_get_base_url (ks_test_api_get_server (api)), "/v1", NULL);
+
+  self->xfer = xfer_new (api, username);
+  self->proxy = ks_test_proxy_new (ks_test_server_get_base_url (ks_test_api_get_server (api)));
+  resolver = g_simple_proxy_resolver_new (ks_test_proxy_get_url (self->proxy), NULL);
+  self->soup = soup_session_new_with_options ("timeout", 120, "max-conns", 24, "max-conns-per-host", 12,
+                                              "proxy-resolver", resolver, NULL);
+  self->client = ks_api_client_new (self->soup, api_url, KS_TOKEN_SOURCE (self->xfer->tokens));
+  self->uploader = ks_uploader_new (self->client, self->soup, NULL, NULL);
+}
+
+static void
+proxied_clear (Proxied *self)
+{
+  g_object_unref (self->uploader);
+  g_object_unref (self->client);
+  g_object_unref (self->soup);
+  ks_test_proxy_free (self->proxy);
+  xfer_free (self->xfer);
+}
+
 /* The original's PUT refused as Amazon S3 refuses a URL presigned with
  * a role's temporary keys that have since expired: prepare again (the
  * server signs with its new keys), then succeed. */
 static void
 test_expired_token (void)
 {
-  g_autoptr (Xfer) xfer = xfer_new (api, "token");
-  g_autoptr (KsTestProxy) proxy = ks_test_proxy_new (ks_test_server_get_base_url (ks_test_api_get_server (api)));
-  g_autoptr (SoupSession) soup = xfer_session_new_proxied (proxy);
-  g_autofree char *api_url = g_strconcat (ks_test_server_get_base_url (ks_test_api_get_server (api)), "/v1", NULL);
-  g_autoptr (KsApiClient) client = ks_api_client_new (soup, api_url, KS_TOKEN_SOURCE (xfer->tokens));
-  g_autoptr (KsUploader) uploader = ks_uploader_new (client, soup, NULL, NULL);
-  g_autofree char *path = xfer_path (xfer, "IMG_0008.JPG");
-  g_autofree char *sha256 = xfer_write_file (path, "expired token", 100 * KiB);
-  g_autoptr (KsPrepareRequest) request = xfer_request_new (sha256, 100 * KiB, "IMG_0008.JPG");
+  Proxied          p;
+  g_autofree char *path = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autoptr (KsPrepareRequest) request = NULL;
   g_autoptr (KsPhoto) photo = NULL;
   g_autoptr (GError) error = NULL;
 
-  ks_test_proxy_add_status (proxy, "PUT", "/s3/", 1, 400,
+  proxied_init (&p, "token");
+  path = xfer_path (p.xfer, "IMG_0008.JPG");
+  sha256 = xfer_write_file (path, "expired token", 100 * KiB);
+  request = xfer_request_new (sha256, 100 * KiB, "IMG_0008.JPG");
+  ks_test_proxy_add_status (p.proxy, "PUT", "/s3/", 1, 400,
                             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>ExpiredToken</Code>"
                             "<Message>The provided token has expired.</Message></Error>",
                             NULL);
-  photo = xfer_upload (uploader, path, request, NULL, NULL, NULL, NULL, NULL, NULL, &error);
+  photo = xfer_upload (p.uploader, path, request, NULL, NULL, NULL, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (photo);
-  g_assert_cmpuint (ks_test_proxy_count (proxy, "POST", "/v1/photos/prepare"), ==, 2);
-  g_assert_cmpuint (ks_test_proxy_count (proxy, "PUT", "/s3/"), ==, 2);
-  assert_download (xfer, photo->url_original, sha256, 100 * KiB);
+  g_assert_cmpuint (ks_test_proxy_count (p.proxy, "POST", "/v1/photos/prepare"), ==, 2);
+  g_assert_cmpuint (ks_test_proxy_count (p.proxy, "PUT", "/s3/"), ==, 2);
+  assert_download (p.xfer, photo->url_original, sha256, 100 * KiB);
+  proxied_clear (&p);
 }
 
 /* ---- A store that closes a kept-alive connection unanswered ---- */
@@ -619,31 +657,10 @@ test_restarted_put (void)
 
 typedef struct
 {
-  Xfer         *xfer;
-  KsTestProxy  *proxy;
-  SoupSession  *soup; /* through the proxy, connections enough for all */
-  KsApiClient  *client;
-  KsUploader   *uploader;
+  Proxied       p;
   GAsyncResult *results[3];
   GCancellable *cancellables[3];
 } Slots;
-
-static void
-slots_init (Slots      *self,
-            const char *username)
-{
-  g_autoptr (GProxyResolver) resolver = NULL;
-  g_autofree char *api_url = g_strconcat (ks_test_server_get_base_url (ks_test_api_get_server (api)), "/v1", NULL);
-
-  memset (self, 0, sizeof *self);
-  self->xfer = xfer_new (api, username);
-  self->proxy = ks_test_proxy_new (ks_test_server_get_base_url (ks_test_api_get_server (api)));
-  resolver = g_simple_proxy_resolver_new (ks_test_proxy_get_url (self->proxy), NULL);
-  self->soup = soup_session_new_with_options ("timeout", 120, "max-conns", 24, "max-conns-per-host", 12,
-                                              "proxy-resolver", resolver, NULL);
-  self->client = ks_api_client_new (self->soup, api_url, KS_TOKEN_SOURCE (self->xfer->tokens));
-  self->uploader = ks_uploader_new (self->client, self->soup, NULL, NULL);
-}
 
 static void
 slots_clear (Slots *self)
@@ -653,11 +670,7 @@ slots_clear (Slots *self)
       g_clear_object (&self->results[i]);
       g_clear_object (&self->cancellables[i]);
     }
-  g_object_unref (self->uploader);
-  g_object_unref (self->client);
-  g_object_unref (self->soup);
-  ks_test_proxy_free (self->proxy);
-  xfer_free (self->xfer);
+  proxied_clear (&self->p);
 }
 
 /* Starts the upload of a new photo, the @i-th of the round. */
@@ -667,7 +680,7 @@ slots_start_one (Slots *self,
                  int    round)
 {
   g_autofree char *name = g_strdup_printf ("IMG_%d%u.JPG", round, i);
-  g_autofree char *path = xfer_path (self->xfer, name);
+  g_autofree char *path = xfer_path (self->p.xfer, name);
   g_autofree char *sha256 = xfer_write_file (path, name, 200 * KiB);
   g_autoptr (KsPrepareRequest) request = xfer_request_new (sha256, 200 * KiB, name);
   g_autoptr (GFile) file = g_file_new_for_path (path);
@@ -675,7 +688,7 @@ slots_start_one (Slots *self,
   g_clear_object (&self->results[i]);
   g_clear_object (&self->cancellables[i]);
   self->cancellables[i] = g_cancellable_new ();
-  ks_uploader_upload_photo_async (self->uploader, file, request, NULL, NULL, NULL, NULL, self->cancellables[i],
+  ks_uploader_upload_photo_async (self->p.uploader, file, request, NULL, NULL, NULL, NULL, self->cancellables[i],
                                   ks_test_store_result, &self->results[i]);
 }
 
@@ -694,7 +707,7 @@ slots_finish (Slots   *self,
               guint    i,
               GError **error)
 {
-  return ks_uploader_upload_photo_finish (self->uploader, ks_test_wait_result (&self->results[i]), NULL, error);
+  return ks_uploader_upload_photo_finish (self->p.uploader, ks_test_wait_result (&self->results[i]), NULL, error);
 }
 
 /* The first @n photos started are uploaded. */
@@ -716,7 +729,7 @@ static gint64
 put_time (Slots *self,
           guint  i)
 {
-  return ks_test_proxy_request_time (self->proxy, "PUT", "/s3/", i);
+  return ks_test_proxy_request_time (self->p.proxy, "PUT", "/s3/", i);
 }
 
 /* Runs the main context for @ms: the proxy's thread wakes nothing here. */
@@ -752,39 +765,39 @@ wait_for_requests (KsTestProxy *proxy,
 static void
 test_transfer_slots (void)
 {
-  Slots s;
+  Slots s = { 0 };
 
-  slots_init (&s, "slots");
-  ks_test_proxy_add_delay (s.proxy, "PUT", "/s3/", KS_TEST_PROXY_ALWAYS, SLOW_PUT_MS);
+  proxied_init (&s.p, "slots");
+  ks_test_proxy_add_delay (s.p.proxy, "PUT", "/s3/", KS_TEST_PROXY_ALWAYS, SLOW_PUT_MS);
 
   /* One slot: the PUTs one after the other, the prepares all at once. */
-  ks_uploader_set_max_transfers (s.uploader, 1);
+  ks_uploader_set_max_transfers (s.p.uploader, 1);
   slots_start (&s, 3, 1);
   slots_assert_uploaded (&s, 3);
-  g_assert_cmpuint (ks_test_proxy_count (s.proxy, "PUT", "/s3/"), ==, 3);
-  g_assert_cmpuint (ks_test_proxy_count (s.proxy, "POST", "/v1/photos/prepare"), ==, 3);
+  g_assert_cmpuint (ks_test_proxy_count (s.p.proxy, "PUT", "/s3/"), ==, 3);
+  g_assert_cmpuint (ks_test_proxy_count (s.p.proxy, "POST", "/v1/photos/prepare"), ==, 3);
   for (guint i = 1; i < 3; i++)
     g_assert_cmpint (put_time (&s, i) - put_time (&s, i - 1), >=, (SLOW_PUT_MS - 50) * 1000);
-  g_assert_cmpint (ks_test_proxy_request_time (s.proxy, "POST", "/v1/photos/prepare", 2), <, put_time (&s, 1));
+  g_assert_cmpint (ks_test_proxy_request_time (s.p.proxy, "POST", "/v1/photos/prepare", 2), <, put_time (&s, 1));
 
   /* Three slots: the three PUTs together. */
-  ks_test_proxy_reset_counts (s.proxy);
-  ks_uploader_set_max_transfers (s.uploader, 3);
+  ks_test_proxy_reset_counts (s.p.proxy);
+  ks_uploader_set_max_transfers (s.p.uploader, 3);
   slots_start (&s, 3, 2);
   slots_assert_uploaded (&s, 3);
-  g_assert_cmpuint (ks_test_proxy_count (s.proxy, "PUT", "/s3/"), ==, 3);
+  g_assert_cmpuint (ks_test_proxy_count (s.p.proxy, "PUT", "/s3/"), ==, 3);
   g_assert_cmpint (put_time (&s, 2) - put_time (&s, 0), <, SLOW_PUT_MS * 1000);
 
   /* One slot, taken by the first photo: the second, prepared and
    * waiting, is cancelled and ends before the first's PUT is answered. */
-  ks_test_proxy_reset_counts (s.proxy);
-  ks_test_proxy_clear_rules (s.proxy);
-  ks_test_proxy_add_delay (s.proxy, "PUT", "/s3/", KS_TEST_PROXY_ALWAYS, 5 * SLOW_PUT_MS);
-  ks_uploader_set_max_transfers (s.uploader, 1);
+  ks_test_proxy_reset_counts (s.p.proxy);
+  ks_test_proxy_clear_rules (s.p.proxy);
+  ks_test_proxy_add_delay (s.p.proxy, "PUT", "/s3/", KS_TEST_PROXY_ALWAYS, 5 * SLOW_PUT_MS);
+  ks_uploader_set_max_transfers (s.p.uploader, 1);
   slots_start (&s, 1, 3);
-  wait_for_requests (s.proxy, "PUT", "/s3/", 1);
+  wait_for_requests (s.p.proxy, "PUT", "/s3/", 1);
   slots_start_one (&s, 1, 3);
-  wait_for_requests (s.proxy, "POST", "/v1/photos/prepare", 2);
+  wait_for_requests (s.p.proxy, "POST", "/v1/photos/prepare", 2);
   /* Its prepare's answer is in. */
   run_for (SLOW_PUT_MS / 4);
   g_cancellable_cancel (s.cancellables[1]);
@@ -806,7 +819,7 @@ test_transfer_slots (void)
     g_assert_no_error (error);
     g_assert_nonnull (photo);
   }
-  g_assert_cmpuint (ks_test_proxy_count (s.proxy, "PUT", "/s3/"), ==, 1);
+  g_assert_cmpuint (ks_test_proxy_count (s.p.proxy, "PUT", "/s3/"), ==, 1);
 
   slots_clear (&s);
 }
@@ -935,40 +948,44 @@ late_progress_cb (goffset  done,
 static void
 test_late_thumbnail (void)
 {
-  g_autoptr (Xfer) xfer = xfer_new (api, "late");
-  g_autoptr (KsTestProxy) proxy = ks_test_proxy_new (ks_test_server_get_base_url (ks_test_api_get_server (api)));
-  g_autoptr (SoupSession) soup = xfer_session_new_proxied (proxy);
-  g_autofree char *api_url = g_strconcat (ks_test_server_get_base_url (ks_test_api_get_server (api)), "/v1", NULL);
-  g_autoptr (KsApiClient) client = ks_api_client_new (soup, api_url, KS_TOKEN_SOURCE (xfer->tokens));
-  g_autoptr (KsUploader) uploader = ks_uploader_new (client, soup, NULL, NULL);
-  g_autofree char *path = xfer_path (xfer, "IMG_0011.JPG");
-  g_autofree char *preview = xfer_path (xfer, "preview.jpg");
-  g_autofree char *sha256 = xfer_write_file (path, "late", 300 * KiB);
-  g_autoptr (KsPrepareRequest) request = xfer_request_new (sha256, 300 * KiB, "IMG_0011.JPG");
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-  g_autoptr (GFile) preview_file = g_file_new_for_path (preview);
+  Proxied          p;
+  g_autofree char *path = NULL;
+  g_autofree char *preview = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autoptr (KsPrepareRequest) request = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFile) preview_file = NULL;
   g_autoptr (KsPhoto) photo = NULL;
   g_autoptr (GError) error = NULL;
   Late late = { 0 };
+
+  proxied_init (&p, "late");
+  path = xfer_path (p.xfer, "IMG_0011.JPG");
+  preview = xfer_path (p.xfer, "preview.jpg");
+  sha256 = xfer_write_file (path, "late", 300 * KiB);
+  request = xfer_request_new (sha256, 300 * KiB, "IMG_0011.JPG");
+  file = g_file_new_for_path (path);
+  preview_file = g_file_new_for_path (preview);
 
   /* The store refuses the preview (other bytes than declared), late. */
   g_free (xfer_write_file (preview, "late/preview", 40 * KiB));
   xfer_request_add_thumbnail (request, "preview", preview);
   g_free (xfer_write_file (preview, "late/other preview", 40 * KiB));
-  ks_test_proxy_add_status (proxy, "PUT", "/s3/keepsake/originals/", 1, 500, NULL, NULL);
-  ks_test_proxy_add_delay (proxy, "PUT", "/s3/keepsake/thumbs/", 1, 500);
+  ks_test_proxy_add_status (p.proxy, "PUT", "/s3/keepsake/originals/", 1, 500, NULL, NULL);
+  ks_test_proxy_add_delay (p.proxy, "PUT", "/s3/keepsake/thumbs/", 1, 500);
 
-  ks_uploader_upload_photo_async (uploader, file, request, NULL, preview_file, late_progress_cb, &late, NULL,
+  ks_uploader_upload_photo_async (p.uploader, file, request, NULL, preview_file, late_progress_cb, &late, NULL,
                                   ks_test_store_result, &late.result);
-  photo = ks_uploader_upload_photo_finish (uploader, ks_test_wait_result (&late.result), NULL, &error);
+  photo = ks_uploader_upload_photo_finish (p.uploader, ks_test_wait_result (&late.result), NULL, &error);
   g_assert_nonnull (error);
   g_assert_null (photo);
-  g_assert_cmpuint (ks_test_proxy_count (proxy, "PUT", "/s3/keepsake/thumbs/"), ==, 1);
+  g_assert_cmpuint (ks_test_proxy_count (p.proxy, "PUT", "/s3/keepsake/thumbs/"), ==, 1);
 
   /* The preview's answer comes back meanwhile. */
   run_for (1000);
   g_assert_cmpuint (late.late_reports, ==, 0);
   g_clear_object (&late.result);
+  proxied_clear (&p);
 }
 
 /* 2 MiB at 4 MiB/s from an empty bucket: half a second at least. */
