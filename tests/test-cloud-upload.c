@@ -259,7 +259,7 @@ test_cancel (void)
 
 /* ---- Expiring URLs ----
  *
- * The API client talks through a proxy that swaps prepare's first reply
+ * The uploader talks through a proxy that swaps prepare's first reply
  * for one of our making: with a real URL signed (with the server's own
  * S3 key) twenty minutes ago for one minute, which the server refuses as
  * S3 does, or with an "expires_at" about to pass. */
@@ -352,86 +352,6 @@ doctored_prepare (Xfer                   *xfer,
   return doctored_prepare_target (xfer, request, expires_in, "original");
 }
 
-typedef struct
-{
-  Xfer        *xfer;
-  KsTestProxy *proxy;
-  KsApiClient *client; /* through the proxy */
-  KsUploader  *uploader;
-} Expiring;
-
-static void
-expiring_init (Expiring   *self,
-               const char *username)
-{
-  KsTestServer    *server = ks_test_api_get_server (api);
-  g_autofree char *api_url = NULL;
-
-  self->xfer = xfer_new (api, username);
-  self->proxy = ks_test_proxy_new (ks_test_server_get_base_url (server));
-  api_url = g_strconcat (ks_test_proxy_get_url (self->proxy), "/v1", NULL);
-  self->client = ks_api_client_new (self->xfer->soup, api_url, KS_TOKEN_SOURCE (self->xfer->tokens));
-  self->uploader = ks_uploader_new (self->client, self->xfer->soup, NULL, NULL);
-}
-
-static void
-expiring_clear (Expiring *self)
-{
-  g_object_unref (self->uploader);
-  g_object_unref (self->client);
-  ks_test_proxy_free (self->proxy);
-  xfer_free (self->xfer);
-}
-
-/* S3 refuses the original's PUT as expired: prepare again, then succeed. */
-static void
-test_expired_url (void)
-{
-  Expiring         e;
-  g_autofree char *path = NULL;
-  g_autofree char *sha256 = NULL;
-  g_autofree char *doctored = NULL;
-  g_autofree char *key = NULL;
-  g_autofree char *commit = NULL;
-  g_autoptr (KsPrepareRequest) request = NULL;
-  g_autoptr (KsPhoto) photo = NULL;
-  g_autoptr (GError) error = NULL;
-
-  expiring_init (&e, "expired");
-  path = xfer_path (e.xfer, "IMG_0005.JPG");
-  sha256 = xfer_write_file (path, "expired", 100 * KiB);
-  request = xfer_request_new (sha256, 100 * KiB, "IMG_0005.JPG");
-  doctored = doctored_prepare (e.xfer, request, 0);
-  ks_test_proxy_add_body (e.proxy, "POST", "/v1/photos/prepare", 1, doctored);
-
-  photo = xfer_upload (e.uploader, path, request, NULL, NULL, NULL, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (photo);
-  g_assert_cmpuint (ks_test_proxy_count (e.proxy, "POST", "/v1/photos/prepare"), ==, 2);
-
-  /* The server did refuse one PUT, then took the next. */
-  key = g_strdup_printf ("/originals/%s/%s", e.xfer->user->sub, photo->id);
-  commit = g_strdup_printf ("\"POST /v1/photos/%s/commit\" 200 ", photo->id);
-  xfer_wait_log (api, commit);
-  g_assert_cmpuint (xfer_count_log (api, "PUT", key, 403), ==, 1);
-  g_assert_cmpuint (xfer_count_log (api, "PUT", key, 200), ==, 1);
-  assert_download (e.xfer, photo->url_original, sha256, 100 * KiB);
-
-  /* Expiring again and again is an error in the end, not a loop. */
-  g_clear_pointer (&photo, ks_photo_free);
-  g_clear_pointer (&doctored, g_free);
-  g_free (request->sha256);
-  request->sha256 = xfer_write_file (path, "expired again", 100 * KiB);
-  doctored = doctored_prepare (e.xfer, request, 0);
-  ks_test_proxy_add_body (e.proxy, "POST", "/v1/photos/prepare", KS_TEST_PROXY_ALWAYS, doctored);
-  photo = xfer_upload (e.uploader, path, request, NULL, NULL, NULL, NULL, NULL, NULL, &error);
-  g_assert_error (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_URL_EXPIRED);
-  g_assert_null (photo);
-  g_assert_cmpuint (xfer_count_photos (e.xfer), ==, 1);
-
-  expiring_clear (&e);
-}
-
 /* An uploader whose every request, the API's and the presigned ones,
  * goes through a proxy of its own, with connections enough for several
  * photos at once. */
@@ -468,6 +388,55 @@ proxied_clear (Proxied *self)
   g_object_unref (self->soup);
   ks_test_proxy_free (self->proxy);
   xfer_free (self->xfer);
+}
+
+/* S3 refuses the original's PUT as expired: prepare again, then succeed. */
+static void
+test_expired_url (void)
+{
+  Proxied          e;
+  g_autofree char *path = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *doctored = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *commit = NULL;
+  g_autoptr (KsPrepareRequest) request = NULL;
+  g_autoptr (KsPhoto) photo = NULL;
+  g_autoptr (GError) error = NULL;
+
+  proxied_init (&e, "expired");
+  path = xfer_path (e.xfer, "IMG_0005.JPG");
+  sha256 = xfer_write_file (path, "expired", 100 * KiB);
+  request = xfer_request_new (sha256, 100 * KiB, "IMG_0005.JPG");
+  doctored = doctored_prepare (e.xfer, request, 0);
+  ks_test_proxy_add_body (e.proxy, "POST", "/v1/photos/prepare", 1, doctored);
+
+  photo = xfer_upload (e.uploader, path, request, NULL, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (photo);
+  g_assert_cmpuint (ks_test_proxy_count (e.proxy, "POST", "/v1/photos/prepare"), ==, 2);
+
+  /* The server did refuse one PUT, then took the next. */
+  key = g_strdup_printf ("/originals/%s/%s", e.xfer->user->sub, photo->id);
+  commit = g_strdup_printf ("\"POST /v1/photos/%s/commit\" 200 ", photo->id);
+  xfer_wait_log (api, commit);
+  g_assert_cmpuint (xfer_count_log (api, "PUT", key, 403), ==, 1);
+  g_assert_cmpuint (xfer_count_log (api, "PUT", key, 200), ==, 1);
+  assert_download (e.xfer, photo->url_original, sha256, 100 * KiB);
+
+  /* Expiring again and again is an error in the end, not a loop. */
+  g_clear_pointer (&photo, ks_photo_free);
+  g_clear_pointer (&doctored, g_free);
+  g_free (request->sha256);
+  request->sha256 = xfer_write_file (path, "expired again", 100 * KiB);
+  doctored = doctored_prepare (e.xfer, request, 0);
+  ks_test_proxy_add_body (e.proxy, "POST", "/v1/photos/prepare", KS_TEST_PROXY_ALWAYS, doctored);
+  photo = xfer_upload (e.uploader, path, request, NULL, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_error (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_URL_EXPIRED);
+  g_assert_null (photo);
+  g_assert_cmpuint (xfer_count_photos (e.xfer), ==, 1);
+
+  proxied_clear (&e);
 }
 
 /* The original's PUT refused as Amazon S3 refuses a URL presigned with
@@ -828,7 +797,7 @@ test_transfer_slots (void)
 static void
 test_expiring_url (void)
 {
-  Expiring         e;
+  Proxied          e;
   g_autofree char *path = NULL;
   g_autofree char *sha256 = NULL;
   g_autofree char *doctored = NULL;
@@ -838,7 +807,7 @@ test_expiring_url (void)
   g_autoptr (KsPhoto) photo = NULL;
   g_autoptr (GError) error = NULL;
 
-  expiring_init (&e, "expiring");
+  proxied_init (&e, "expiring");
   path = xfer_path (e.xfer, "IMG_0006.JPG");
   sha256 = xfer_write_file (path, "expiring", 100 * KiB);
   request = xfer_request_new (sha256, 100 * KiB, "IMG_0006.JPG");
@@ -855,7 +824,7 @@ test_expiring_url (void)
   xfer_wait_log (api, commit);
   g_assert_cmpuint (xfer_count_log (api, "PUT", key, 200), ==, 1);
 
-  expiring_clear (&e);
+  proxied_clear (&e);
 }
 
 /*
@@ -866,7 +835,7 @@ test_expiring_url (void)
 static void
 test_thumbnail_faults (void)
 {
-  Expiring         e;
+  Proxied          e;
   g_autofree char *path = NULL;
   g_autofree char *grid = NULL;
   g_autofree char *preview = NULL;
@@ -881,7 +850,7 @@ test_thumbnail_faults (void)
   g_autoptr (KsPhoto) photo = NULL;
   g_autoptr (GError) error = NULL;
 
-  expiring_init (&e, "thumbs");
+  proxied_init (&e, "thumbs");
   path = xfer_path (e.xfer, "IMG_0007.JPG");
   grid = xfer_path (e.xfer, "grid.jpg");
   preview = xfer_path (e.xfer, "preview.jpg");
@@ -921,7 +890,7 @@ test_thumbnail_faults (void)
   g_assert_null (photo);
   g_assert_cmpuint (xfer_count_photos (e.xfer), ==, 1);
 
-  expiring_clear (&e);
+  proxied_clear (&e);
 }
 
 typedef struct
