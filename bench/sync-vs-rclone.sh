@@ -5,14 +5,16 @@
 # same endpoint (bytes only). Usage: bench/sync-vs-rclone.sh [BUILD] [N]
 # With KS_BENCH_LINE="UP DOWN RTT" both go through a line of UP and DOWN
 # Mbit/s and a round trip of RTT ms (bench/link.py) instead of straight
-# to the server.
+# to the server. KS_BENCH_SIZE=WxH sets the photos' size (default
+# 2000x1500, ~1 MiB each; 4000x3000 is a 12 MP camera's, ~4 MiB).
 BUILD=${1:-build}
 N=${2:-200}
+SIZE=${KS_BENCH_SIZE:-2000x1500}
 . "$(dirname "$0")/sync-common.sh"
 
 command -v rclone >/dev/null || { echo "rclone is not installed" >&2; exit 1; }
 bench_start
-bench_photos "$WORK/photos" "$N"
+bench_photos "$WORK/photos" "$N" "$SIZE"
 bytes=$(du -sb "$WORK/photos" | cut -f1)
 
 # The server's CPU time (user + system) in seconds, from /proc.
@@ -45,7 +47,7 @@ echo "server cpu during rclone: $(echo "$(server_cpu) - $c0" | bc) s"
 bench_line_report
 
 mb=$(echo "$bytes / 1048576" | bc -l)
-printf 'photos: %s, %.1f MiB%s\n' "$N" "$mb" "${KS_BENCH_LINE:+, line $KS_BENCH_LINE (up, down Mbit/s, RTT ms)}"
+printf 'photos: %s of %s, %.1f MiB%s\n' "$N" "$SIZE" "$mb" "${KS_BENCH_LINE:+, line $KS_BENCH_LINE (up, down Mbit/s, RTT ms)}"
 printf 'keepsake sync: %6.2f s  %6.1f MiB/s\n' "$sync_s" "$(echo "$mb / $sync_s" | bc -l)"
 printf 'rclone copy:   %6.2f s  %6.1f MiB/s\n' "$rclone_s" "$(echo "$mb / $rclone_s" | bc -l)"
 printf 'ratio (sync throughput / rclone throughput): %.2f\n' "$(echo "$rclone_s / $sync_s" | bc -l)"

@@ -52,7 +52,9 @@ ui_screenshot (const char *name)
 void
 ui_run_shell (const char *script)
 {
-  const char *argv[] = { "sh", "-ec", script, NULL };
+  /* The test's stdout is TAP: what the script prints goes to stderr. */
+  g_autofree char *redirected = g_strconcat ("exec 1>&2\n", script, NULL);
+  const char      *argv[] = { "sh", "-ec", redirected, NULL };
   g_autoptr (GError) error = NULL;
   int status = 0;
 
