@@ -208,22 +208,33 @@ create_album (Fx         *fx,
   return album;
 }
 
-static guint
-count_album_photos (Fx         *fx,
-                    const char *album_id)
+/* The SHA-256 of each photo in the album. */
+static GHashTable *
+album_photo_shas (Fx         *fx,
+                  const char *album_id)
 {
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) error = NULL;
-  KsPhotoPage *page;
-  guint        n;
+  g_autoptr (KsPhotoPage) page = NULL;
+  GHashTable *shas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   ks_api_client_list_album_photos_async (fx->client, album_id, NULL, 200, NULL, ks_test_store_result, &result);
   page = ks_api_client_list_album_photos_finish (fx->client, ks_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_null (page->cursor);
-  n = page->photos->len;
-  ks_photo_page_free (page);
-  return n;
+  for (guint i = 0; i < page->photos->len; i++)
+    g_hash_table_add (shas, g_strdup (((KsPhoto *) page->photos->pdata[i])->sha256));
+  g_assert_cmpuint (g_hash_table_size (shas), ==, page->photos->len);
+  return shas;
+}
+
+static guint
+count_album_photos (Fx         *fx,
+                    const char *album_id)
+{
+  g_autoptr (GHashTable) shas = album_photo_shas (fx, album_id);
+
+  return g_hash_table_size (shas);
 }
 
 static void
@@ -482,6 +493,10 @@ test_watch (Fx           *fx,
   g_autofree char *path_c1 = g_build_filename (sub1, "c.jpg", NULL);
   g_autofree char *path_c2 = g_build_filename (sub2, "c.jpg", NULL);
   g_autofree char *sha_a = NULL, *sha_slow = NULL, *sha_c = NULL, *sha_edit = NULL;
+  g_autofree char *path_copy = g_build_filename (fx->folder, "c-copy.jpg", NULL);
+  g_autofree char *sha_c_edit = NULL, *copied = NULL;
+  gsize            copied_len = 0;
+  g_autoptr (GHashTable) in_album = NULL;
   g_autofree char *old_photo = NULL;
   g_autoptr (KsJournalFile) renamed = NULL;
   g_autoptr (KsJournalFile) moved = NULL;
@@ -532,7 +547,10 @@ test_watch (Fx           *fx,
   g_assert_cmpstr (renamed->sha256, ==, sha_a);
   g_assert_cmpstr (moved->sha256, ==, sha_c);
 
-  /* An edit is a new photo in the album; the old one stays. */
+  /* An edit is a new version: the album shows it instead of the old
+   * one, which stays in the library. */
+  album = only_album (fx, "Watched");
+  g_assert_cmpuint (count_album_photos (fx, album->id), ==, 4);
   old_photo = g_strdup (renamed->photo_id);
   sha_edit = write_photo (fx, "b.jpg", 104);
   sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (5), "the edit");
@@ -545,14 +563,30 @@ test_watch (Fx           *fx,
   renamed = find_file (fx, "b.jpg");
   g_assert_cmpstr (renamed->sha256, ==, sha_edit);
   g_assert_cmpstr (renamed->photo_id, !=, old_photo);
-  album = only_album (fx, "Watched");
-  g_assert_cmpuint (count_album_photos (fx, album->id), ==, 5);
+  in_album = album_photo_shas (fx, album->id);
+  g_assert_cmpuint (g_hash_table_size (in_album), ==, 4);
+  g_assert_true (g_hash_table_contains (in_album, sha_edit));
+  g_assert_false (g_hash_table_contains (in_album, sha_a));
+  g_clear_pointer (&in_album, g_hash_table_unref);
+
+  /* The edited file's old version stays while a copy of it is watched. */
+  g_assert_true (g_file_get_contents (path_c2, &copied, &copied_len, NULL));
+  g_assert_true (g_file_set_contents (path_copy, copied, (gssize) copied_len, NULL));
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (6), "the copy");
+  sha_c_edit = write_photo (fx, "sub2/c.jpg", 105);
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (7), "the copied file's edit");
+  in_album = album_photo_shas (fx, album->id);
+  g_assert_cmpuint (g_hash_table_size (in_album), ==, 5);
+  g_assert_true (g_hash_table_contains (in_album, sha_c_edit));
+  g_assert_true (g_hash_table_contains (in_album, sha_c));
+  g_clear_pointer (&in_album, g_hash_table_unref);
+  g_assert_cmpint (g_unlink (path_copy), ==, 0);
 
   /* A delete forgets the file, not the photo. */
   g_assert_cmpint (g_unlink (path_b), ==, 0);
   spin (fx, SETTLE_MS * 4);
   assert_known (fx, "b.jpg", FALSE);
-  g_assert_cmpuint (g_hash_table_size (photos = photo_list_server (fx->client)), ==, 5);
+  g_assert_cmpuint (g_hash_table_size (photos = photo_list_server (fx->client)), ==, 6);
 
   /* The whole folder gone: paused, nothing forgotten, nothing deleted. */
   photo_remove_tree (fx->folder);
@@ -563,7 +597,7 @@ test_watch (Fx           *fx,
   assert_known (fx, "first.jpg", TRUE);
   assert_known (fx, "sub2/c.jpg", TRUE);
   g_clear_pointer (&photos, g_hash_table_unref);
-  g_assert_cmpuint (g_hash_table_size (photos = photo_list_server (fx->client)), ==, 5);
+  g_assert_cmpuint (g_hash_table_size (photos = photo_list_server (fx->client)), ==, 6);
   g_assert_cmpuint (count_album_photos (fx, album->id), ==, 5);
 }
 

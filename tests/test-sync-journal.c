@@ -480,6 +480,7 @@ test_lifecycle (Fixture      *fx,
   g_autoptr (GError) error = NULL;
   g_autoptr (KsJournalFile) done = NULL;
   g_autoptr (KsJournalFile) edited = NULL;
+  g_autoptr (GPtrArray) of_photo = NULL;
   g_autoptr (KsJournalFile) touched = NULL;
   g_autoptr (KsJournalFile) forgotten = NULL;
   gint64        id = add_file (fx, "a.jpg", 10);
@@ -514,7 +515,16 @@ test_lifecycle (Fixture      *fx,
   g_assert_cmpint (edited->state, ==, KS_JOURNAL_FILE_QUEUED);
   g_assert_null (edited->photo_id);
   g_assert_cmpstr (edited->replaces_photo_id, ==, "photo-1");
+  of_photo = ks_journal_list_files_of_photo (fx->journal, "photo-1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (of_photo->len, ==, 0);
+  g_clear_pointer (&of_photo, g_ptr_array_unref);
   g_assert_true (ks_journal_set_done (fx->journal, id, SHA_B, "photo-2", &error));
+  of_photo = ks_journal_list_files_of_photo (fx->journal, "photo-2", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (of_photo->len, ==, 1);
+  g_assert_cmpint (((KsJournalFile *) of_photo->pdata[0])->id, ==, id);
+  g_clear_pointer (&of_photo, g_ptr_array_unref);
 
   /* Touched: same bytes, so straight back to done without an upload. */
   g_assert_true (ks_journal_upsert_file (fx->journal, fx->folder, "a.jpg", &touch, NULL, NULL, &error));

@@ -292,6 +292,21 @@ ks_journal_list_unfinished (KsJournal *self,
 }
 
 GPtrArray *
+ks_journal_list_files_of_photo (KsJournal  *self,
+                                const char *photo_id,
+                                GError    **error)
+{
+  KsJournalParams p = { .text2 = photo_id };
+
+  g_return_val_if_fail (KS_IS_JOURNAL (self), NULL);
+  g_return_val_if_fail (photo_id != NULL, NULL);
+
+  /* Served by the files_photo index. */
+  return query (self, "SELECT " FILE_COLUMNS " FROM files f WHERE f.photo_id = ?2 ORDER BY f.id", &p, file_from_row,
+                (GDestroyNotify) ks_journal_file_free, error);
+}
+
+GPtrArray *
 ks_journal_list_errors (KsJournal *self,
                         guint      limit,
                         GError   **error)

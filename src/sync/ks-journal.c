@@ -119,6 +119,10 @@ static const char *const migrations[] = {
   "CREATE TRIGGER folders_count_delete AFTER DELETE ON folders BEGIN"
   "  DELETE FROM file_counts WHERE folder_id = OLD.id;"
   "END;",
+
+  /* 3: the files a photo stands for, asked when an edit replaces it in
+   * its album (the old version leaves only if no other file is it). */
+  "CREATE INDEX files_photo ON files (photo_id) WHERE photo_id IS NOT NULL;",
 };
 
 int

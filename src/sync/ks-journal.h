@@ -322,6 +322,11 @@ GPtrArray *ks_journal_next_files (KsJournal         *self,
 GPtrArray *ks_journal_list_unfinished (KsJournal *self,
                                        int        min_priority,
                                        GError   **error);
+/* The files, in any folder and state, whose uploaded content is
+ * @photo_id. (element-type KsJournalFile) */
+GPtrArray *ks_journal_list_files_of_photo (KsJournal  *self,
+                                           const char *photo_id,
+                                           GError    **error);
 /* Per state; @folder_id 0 for all folders. */
 gboolean ks_journal_count_states (KsJournal *self,
                                   gint64     folder_id,

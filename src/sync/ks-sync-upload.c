@@ -82,6 +82,109 @@ typedef struct
 static void album_add_next (KsSyncEngine *self,
                             const char   *album_id);
 
+/* ---- An edit replaces its old version in the album ---- */
+
+/*
+ * An edited file is a new photo. Once that is in the album, the photo
+ * it replaces leaves the album, so the album shows the newest version;
+ * the old one stays in the library, where it can be added back. It
+ * stays in the album too while another file (a copy, in any folder
+ * feeding this album) still is that photo.
+ */
+typedef struct
+{
+  KsSyncEngine *engine; /* owned */
+  gint64        file_id;
+} ReplacedRemove;
+
+static gboolean
+replaced_photo_in_use (KsSyncEngine *self,
+                       gint64        file_id,
+                       const char   *photo_id,
+                       const char   *album_id)
+{
+  g_autoptr (GPtrArray) files = NULL;
+  g_autoptr (GError) error = NULL;
+  GHashTableIter iter;
+  gpointer       value;
+
+  files = ks_journal_list_files_of_photo (self->journal, photo_id, &error);
+  if (files == NULL)
+    {
+      g_debug ("Keeping photo %s in album %s: %s", photo_id, album_id, error->message);
+      return TRUE;
+    }
+  for (guint i = 0; i < files->len; i++)
+    {
+      KsJournalFile *file = files->pdata[i];
+      KsSyncFolder  *folder = g_hash_table_lookup (self->folders, &file->folder_id);
+
+      if (file->id != file_id && (folder == NULL || g_strcmp0 (folder->album_id, album_id) == 0))
+        return TRUE;
+    }
+
+  /* A copy being uploaded has the photo's id before the journal does. */
+  g_hash_table_iter_init (&iter, self->jobs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((KsSyncJob *) value)->file_id != file_id && g_strcmp0 (((KsSyncJob *) value)->photo_id, photo_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+replaced_removed_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  ReplacedRemove *remove = user_data;
+  KsSyncJob      *job = g_hash_table_lookup (remove->engine->jobs, &remove->file_id);
+  g_autoptr (GError) error = NULL;
+
+  ks_api_client_remove_album_photo_finish (KS_API_CLIENT (source), result, &error);
+  if (job != NULL && job->stage == KS_SYNC_JOB_ALBUM_ADD)
+    {
+      /* Offline or a passing failure: the upload runs again (the photo
+       * is there already) and so does this. Anything else (no longer
+       * in the album, not ours to remove) leaves the album as it is. */
+      if (error != NULL &&
+          (g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NETWORK) || ks_cloud_error_is_transient (error) ||
+           g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_NOT_SIGNED_IN) ||
+           g_error_matches (error, KS_CLOUD_ERROR, KS_CLOUD_ERROR_UNAUTHORIZED)))
+        upload_failed (job, error);
+      else
+        {
+          if (error != NULL)
+            g_debug ("The version %s replaces stays in its album: %s", job->path, error->message);
+          mark_done (job);
+        }
+    }
+  g_object_unref (remove->engine);
+  g_free (remove);
+}
+
+/* TRUE if @job's photo replaces another, which is leaving @album_id:
+ * the job is done when it has. */
+static gboolean
+remove_replaced (KsSyncJob  *job,
+                 const char *album_id)
+{
+  KsSyncEngine *self = job->engine;
+  g_autoptr (KsJournalFile) file = ks_journal_get_file (self->journal, job->file_id, NULL);
+  ReplacedRemove *remove;
+
+  if (file == NULL || file->replaces_photo_id == NULL || g_strcmp0 (file->replaces_photo_id, job->photo_id) == 0 ||
+      g_strcmp0 (file->sha256, job->sha256) != 0 ||
+      replaced_photo_in_use (self, job->file_id, file->replaces_photo_id, album_id))
+    return FALSE;
+
+  remove = g_new0 (ReplacedRemove, 1);
+  remove->engine = g_object_ref (self);
+  remove->file_id = job->file_id;
+  ks_api_client_remove_album_photo_async (self->api, album_id, file->replaces_photo_id, NULL, replaced_removed_cb,
+                                          remove);
+  return TRUE;
+}
+
 static void
 album_add_cb (GObject      *source,
               GAsyncResult *result,
@@ -103,7 +206,7 @@ album_add_cb (GObject      *source,
         continue;
       if (error != NULL)
         upload_failed (job, error);
-      else
+      else if (!remove_replaced (job, add->album_id))
         mark_done (job);
     }
 
