@@ -4,6 +4,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
 #include "ks-sync-error.h"
 #include "ks-test-util.h"
 #include "test-sync-photos.h"
@@ -964,6 +969,107 @@ test_trashed (Fx           *fx,
   g_assert_cmpuint (count_album_photos (fx, dropped->id), ==, 1);
 }
 
+/* Fills @path's file system with one file, and returns its path. */
+static char *
+fill_disk (const char *dir)
+{
+  char *path = g_build_filename (dir, "filler", NULL);
+  int   fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  char  block[4096] = { 0 };
+
+  g_assert_cmpint (fd, >=, 0);
+  while (write (fd, block, sizeof block) > 0)
+    ;
+  g_assert_cmpint (errno, ==, ENOSPC);
+  close (fd);
+  return path;
+}
+
+static gboolean
+waits_for_cache (gpointer      engine,
+                 gconstpointer data)
+{
+  return ks_sync_engine_get_wait (engine) == KS_SYNC_WAIT_CACHE;
+}
+
+/* The disk the thumbnails go to is full: the photos wait, none failed
+ * and no attempt counted, nothing tried over and over; a run to the end
+ * says why it stopped. Once there is room they upload. @data "inodes":
+ * full as in no inode left, so that not even a photo's thumbnail
+ * directory can be made; otherwise no block left. */
+static void
+test_cache_full (Fx           *fx,
+                 gconstpointer data)
+{
+  gboolean         inodes = g_strcmp0 (data, "inodes") == 0;
+  g_autofree char *cache = g_build_filename (fx->dir, "cache", NULL);
+  g_autofree char *filler = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) files = NULL;
+  guint64 counts[KS_JOURNAL_N_FILE_STATES];
+
+  g_assert_cmpint (g_mkdir (cache, 0700), ==, 0);
+  /* The root and thumbs/ take the only two inodes. */
+  if (mount ("keepsake-test", cache, "tmpfs", 0, inodes ? "size=512k,nr_inodes=2" : "size=512k") != 0)
+    {
+      g_autofree char *why = g_strdup_printf ("cannot mount a tmpfs here: %s", g_strerror (errno));
+
+      g_test_skip (why);
+      return;
+    }
+  if (inodes)
+    {
+      g_autofree char *thumbs = g_build_filename (cache, "thumbs", NULL);
+
+      g_assert_cmpint (g_mkdir (thumbs, 0700), ==, 0);
+    }
+  else
+    filler = fill_disk (cache);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("p%u.jpg", i);
+
+      g_free (write_photo (fx, name, 300 + i));
+    }
+  add_folder (fx, fx->folder, KS_SYNC_ALBUM_NONE, NULL);
+  ks_sync_engine_start (fx->engine);
+
+  ks_sync_engine_sync_async (fx->engine, NULL, ks_test_store_result, &result);
+  sync_wait_for (fx->engine, sync_result_arrived, NULL, &result, "the sync to stop");
+  g_assert_false (ks_sync_engine_sync_finish (fx->engine, result, &error));
+  g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CACHE);
+  g_assert_nonnull (strstr (error->message, inodes ? "No space left" : "full"));
+  g_clear_error (&error);
+  g_assert_cmpint (ks_sync_engine_get_state (fx->engine), ==, KS_SYNC_STATE_OFFLINE);
+  g_assert_true (waits_for_cache (fx->engine, NULL));
+
+  /* Waiting, not trying each photo in turn until it fails for good. */
+  spin (fx, 300);
+  g_assert_cmpuint (fx->failed->len, ==, 0);
+  g_assert_true (ks_journal_count_states (fx->journal, 0, counts, NULL));
+  g_assert_cmpuint (counts[KS_JOURNAL_FILE_FAILED], ==, 0);
+  g_assert_cmpuint (counts[KS_JOURNAL_FILE_DONE], ==, 0);
+  files = ks_journal_list_unfinished (fx->journal, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (files->len, ==, 3);
+  for (guint i = 0; i < files->len; i++)
+    g_assert_cmpint (((KsJournalFile *) files->pdata[i])->attempts, ==, 0);
+
+  /* Room again: the next try finds it. */
+  if (inodes)
+    g_assert_cmpint (mount (NULL, cache, NULL, MS_REMOUNT, "size=512k,nr_inodes=100"), ==, 0);
+  else
+    g_assert_cmpint (g_unlink (filler), ==, 0);
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (3), "the uploads");
+  g_assert_cmpuint (fx->failed->len, ==, 0);
+  g_assert_false (waits_for_cache (fx->engine, NULL));
+  sync_wait_synced (fx->engine);
+
+  ks_sync_engine_stop (fx->engine);
+  g_assert_cmpint (umount (cache), ==, 0);
+}
+
 /* The server goes away mid-sync: offline, then done once it is back. */
 static void
 test_offline (Fx           *fx,
@@ -1173,6 +1279,8 @@ main (int    argc,
   g_test_add ("/sync-engine/watch", Fx, NULL, fx_set_up, test_watch, fx_tear_down);
   g_test_add ("/sync-engine/dedupe", Fx, NULL, fx_set_up, test_dedupe, fx_tear_down);
   g_test_add ("/sync-engine/offline", Fx, NULL, fx_set_up, test_offline, fx_tear_down);
+  g_test_add ("/sync-engine/cache-full", Fx, NULL, fx_set_up, test_cache_full, fx_tear_down);
+  g_test_add ("/sync-engine/cache-no-inodes", Fx, "inodes", fx_set_up, test_cache_full, fx_tear_down);
   g_test_add ("/sync-engine/drops", Fx, NULL, fx_set_up, test_drops, fx_tear_down);
   g_test_add ("/sync-engine/drops-listed", Fx, NULL, fx_set_up, test_drops_listed, fx_tear_down);
   g_test_add ("/sync-engine/dismiss", Fx, NULL, fx_set_up, test_dismiss, fx_tear_down);

@@ -40,6 +40,7 @@ typedef struct
   gboolean    paused;
   gboolean    busy;
   KsSyncState state;
+  KsSyncWait  wait;  /* in state OFFLINE */
   guint64     total; /* of the current runs */
   guint64     done;
   guint64     waiting; /* not yet uploaded */
@@ -78,6 +79,7 @@ add_engine_status (KsSyncIndicator *self,
   run_done = self->engine_running ? done - self->run_base : 0;
 
   status->state = ks_sync_engine_get_state (self->engine);
+  status->wait = ks_sync_engine_get_wait (self->engine);
   status->paused |= ks_sync_engine_get_paused (self->engine);
   status->busy |= status->state == KS_SYNC_STATE_SYNCING;
   status->total += run_done + queued;
@@ -161,6 +163,14 @@ describe (KsSyncIndicator *self,
       *out_icon = "dialog-error-symbolic";
       *out_title = g_strdup (_ ("Folder Sync Stopped"));
       *out_detail = g_strdup (status->error);
+    }
+  else if (status->state == KS_SYNC_STATE_OFFLINE && status->wait == KS_SYNC_WAIT_CACHE)
+    {
+      *out_icon = "drive-harddisk-symbolic";
+      *out_title = g_strdup (_ ("Thumbnails Cannot Be Saved"));
+      /* Translators: the first %s says why, e.g. the disk is full */
+      *out_detail = g_strdup_printf (_ ("%s. Photos wait and are tried again; nothing is lost."),
+                                     status->error != NULL ? status->error : _ ("The disk is full"));
     }
   else if (status->state == KS_SYNC_STATE_OFFLINE)
     {

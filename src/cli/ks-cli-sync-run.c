@@ -63,6 +63,9 @@ wait_error (KsSyncEngine *engine)
       return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BUSY,
                                   _ ("Not uploading on a low battery; "
                                      "--allow-low-battery uploads anyway."));
+    case KS_SYNC_WAIT_CACHE:
+      return g_error_new (G_IO_ERROR, G_IO_ERROR_NO_SPACE, _ ("%s. Photos wait and are tried again; nothing is lost."),
+                          reason != NULL ? reason : _ ("Thumbnails cannot be written"));
     case KS_SYNC_WAIT_OFFLINE:
     case KS_SYNC_WAIT_NONE:
     default:

@@ -110,6 +110,9 @@ struct _KsSyncEngine
   guint    probe_id;
   guint    probe_delay_ms;
   gboolean probing;
+  guint    cache_retry_id;       /* while cache_full */
+  guint    cache_retry_delay_ms; /* doubles while it stays full */
+  gboolean cache_full;           /* thumbnails cannot be written: no hashing */
 
   KsSyncState state;
   gboolean    paused;
@@ -177,7 +180,12 @@ void     ks_sync_engine_set_last_error (KsSyncEngine *self,
 void     ks_sync_engine_complete_sync_tasks (KsSyncEngine *self,
                                              const GError *error);
 void     ks_sync_engine_notify_paused (KsSyncEngine *self);
-void     ks_sync_engine_notify_rescan_interval (KsSyncEngine *self);
+/* Thumbnails cannot be written (KS_SYNC_ERROR_CACHE): nothing more is
+ * hashed until a retry, after a second, then twice as long each time it
+ * fails again, up to a minute. */
+void ks_sync_engine_wait_for_cache (KsSyncEngine *self,
+                                    const GError *error);
+void ks_sync_engine_notify_rescan_interval (KsSyncEngine *self);
 
 /* ks-sync-engine-run.c */
 /* Watches the folder of @record (started with the engine). */

@@ -276,6 +276,9 @@ ks_sync_engine_stop (KsSyncEngine *self)
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->rescan_id, g_source_remove);
+  g_clear_handle_id (&self->cache_retry_id, g_source_remove);
+  self->cache_full = FALSE;
+  self->cache_retry_delay_ms = 0;
   if (self->control_monitor != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->control_monitor, self);

@@ -130,7 +130,8 @@ ks_sync_engine_update_state (KsSyncEngine *self)
     state = KS_SYNC_STATE_ERROR;
   else if (self->paused)
     state = KS_SYNC_STATE_PAUSED;
-  else if (self->offline || (((self->metered && !self->allow_metered) || self->low_battery) && self->pending > 0))
+  else if (self->offline || self->cache_full ||
+           (((self->metered && !self->allow_metered) || self->low_battery) && self->pending > 0))
     state = KS_SYNC_STATE_OFFLINE;
   else if (busy || (self->pending > 0 && self->n_scans == 0))
     state = KS_SYNC_STATE_SYNCING;
@@ -696,6 +697,8 @@ ks_sync_engine_get_wait (KsSyncEngine *self)
 
   if (self->state != KS_SYNC_STATE_OFFLINE)
     return KS_SYNC_WAIT_NONE;
+  if (self->cache_full)
+    return KS_SYNC_WAIT_CACHE;
   if (self->offline)
     return KS_SYNC_WAIT_OFFLINE;
   if (self->metered && !self->allow_metered)

@@ -183,6 +183,7 @@ typedef enum
   KS_SYNC_WAIT_OFFLINE, /* the server cannot be reached */
   KS_SYNC_WAIT_METERED, /* a metered network, not allowed */
   KS_SYNC_WAIT_BATTERY, /* on battery below the threshold, not allowed */
+  KS_SYNC_WAIT_CACHE,   /* thumbnails cannot be written (disk full) */
 } KsSyncWait;
 
 KsSyncWait ks_sync_engine_get_wait (KsSyncEngine *self);

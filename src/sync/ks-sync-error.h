@@ -25,6 +25,9 @@ G_BEGIN_DECLS
  *   again once it has settled
  * @KS_SYNC_ERROR_NOT_FOUND: no such folder or file in the journal
  * @KS_SYNC_ERROR_EXISTS: the folder is already watched
+ * @KS_SYNC_ERROR_CACHE: thumbnails cannot be written to the cache folder
+ *   (its disk is full, read-only or not writable): not the photo's
+ *   fault; uploads wait for it
  */
 typedef enum
 {
@@ -37,6 +40,7 @@ typedef enum
   KS_SYNC_ERROR_CHANGED,
   KS_SYNC_ERROR_NOT_FOUND,
   KS_SYNC_ERROR_EXISTS,
+  KS_SYNC_ERROR_CACHE,
 } KsSyncError;
 
 GQuark ks_sync_error_quark (void);

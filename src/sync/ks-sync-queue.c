@@ -249,6 +249,13 @@ hash_failed (KsSyncJob    *job,
     ks_sync_job_file_changed (job);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     ks_sync_job_file_missing (job, error);
+  else if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CACHE))
+    {
+      /* Not the photo's fault: no attempt counted, and the others wait. */
+      ks_sync_job_revert_state (job);
+      ks_sync_job_finish (job);
+      ks_sync_engine_wait_for_cache (self, error);
+    }
   else if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_IMAGE) && !dropped &&
            !ks_image_info_name_has_image_extension (job->rel_path))
     {
@@ -297,6 +304,7 @@ hash_done_cb (GObject      *source,
       hash_failed (job, error);
       return;
     }
+  self->cache_retry_delay_ms = 0;
   if (job->thumbs->size != job->stat.size || job->thumbs->mtime != job->stat.mtime)
     {
       ks_sync_job_file_changed (job);
@@ -335,16 +343,26 @@ start_hash (KsSyncEngine *self,
 {
   g_autoptr (GError) error = NULL;
 
-  if (!ks_journal_set_state (self->journal, job->file_id, KS_JOURNAL_FILE_HASHING, &error) ||
-      !g_file_make_directory_with_parents (job->thumb_dir, NULL, &error))
+  if (!ks_journal_set_state (self->journal, job->file_id, KS_JOURNAL_FILE_HASHING, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
-        {
-          g_warning ("Cannot start on %s: %s", job->path, error->message);
-          ks_sync_job_revert_state (job);
-          ks_sync_job_finish (job);
-          return;
-        }
+      g_warning ("Cannot start on %s: %s", job->path, error->message);
+      ks_sync_job_revert_state (job);
+      ks_sync_job_finish (job);
+      return;
+    }
+  if (!g_file_make_directory_with_parents (job->thumb_dir, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    {
+      g_autoptr (GError) cache_error = NULL;
+
+      /* Tried again for the next photo at once, it would fail the same
+       * way, over and over. */
+      g_set_error (&cache_error, KS_SYNC_ERROR, KS_SYNC_ERROR_CACHE, _ ("Thumbnails cannot be written (%s)"),
+                   error->message);
+      ks_sync_job_revert_state (job);
+      ks_sync_job_finish (job);
+      ks_sync_engine_wait_for_cache (self, cache_error);
+      return;
     }
   job->stage = KS_SYNC_JOB_HASHING;
   self->n_hashing++;
@@ -424,11 +442,45 @@ pump_cb (gpointer user_data)
     return G_SOURCE_REMOVE;
   if (ks_sync_engine_can_upload (self))
     start_uploads (self);
-  /* On a low battery, decoding waits with the uploads it feeds. */
-  if (ks_sync_engine_can_hash (self) && !self->low_battery)
+  /* On a low battery, decoding waits with the uploads it feeds. What is
+   * hashed already still uploads while the cache is full: that frees
+   * its thumbnails. */
+  if (ks_sync_engine_can_hash (self) && !self->low_battery && !self->cache_full)
     start_hashing (self);
   ks_sync_engine_update_state (self);
   return G_SOURCE_REMOVE;
+}
+
+#define CACHE_RETRY_FIRST_MS 1000
+#define CACHE_RETRY_MAX_MS (60 * 1000)
+
+static gboolean
+cache_retry_cb (gpointer user_data)
+{
+  KsSyncEngine *self = user_data;
+
+  self->cache_retry_id = 0;
+  self->cache_full = FALSE;
+  ks_sync_engine_update_state (self);
+  ks_sync_queue_pump (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ks_sync_engine_wait_for_cache (KsSyncEngine *self,
+                               const GError *error)
+{
+  if (self->cache_full || !self->started)
+    return;
+  g_debug ("Waiting for the cache: %s", error->message);
+  self->cache_full = TRUE;
+  ks_sync_engine_set_last_error (self, error->message);
+  self->cache_retry_delay_ms = self->cache_retry_delay_ms == 0
+                                   ? CACHE_RETRY_FIRST_MS
+                                   : MIN (self->cache_retry_delay_ms * 2, CACHE_RETRY_MAX_MS);
+  self->cache_retry_id = g_timeout_add (self->cache_retry_delay_ms, cache_retry_cb, self);
+  ks_sync_engine_update_state (self);
+  ks_sync_engine_complete_sync_tasks (self, error);
 }
 
 void

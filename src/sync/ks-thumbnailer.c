@@ -426,7 +426,8 @@ write_jpeg (GdkPixbuf  *pixbuf,
   g_autoptr (GFile) file = g_file_get_child (dir, file_name);
   g_autofree char *path = g_file_get_path (file);
   g_autofree char *data = NULL;
-  gsize            len = 0;
+  g_autoptr (GError) write_error = NULL;
+  gsize len = 0;
 
   if (path == NULL)
     {
@@ -435,10 +436,22 @@ write_jpeg (GdkPixbuf  *pixbuf,
       return NULL;
     }
 
-  if (!gdk_pixbuf_save_to_buffer (pixbuf, &data, &len, "jpeg", error, "quality", JPEG_QUALITY, NULL) ||
-      !g_file_set_contents_full (path, data, (gssize) len, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_ONLY_EXISTING, 0644,
-                                 error))
+  if (!gdk_pixbuf_save_to_buffer (pixbuf, &data, &len, "jpeg", error, "quality", JPEG_QUALITY, NULL))
     return NULL;
+  if (!g_file_set_contents_full (path, data, (gssize) len, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_ONLY_EXISTING,
+                                 0644, &write_error))
+    {
+      /* The cache's disk, not the photo. */
+      g_autofree char *dir_path = g_file_get_path (dir);
+
+      if (g_error_matches (write_error, G_FILE_ERROR, G_FILE_ERROR_NOSPC))
+        g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CACHE,
+                     _ ("The disk is full: no room for thumbnails in “%s”"), dir_path);
+      else
+        g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CACHE, _ ("Thumbnails cannot be written (%s)"),
+                     write_error->message);
+      return NULL;
+    }
 
   *out_sha256 = ks_sha256_hex (data, len);
   *out_size = (gint64) len;
