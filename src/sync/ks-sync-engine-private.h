@@ -182,7 +182,7 @@ void     ks_sync_engine_complete_sync_tasks (KsSyncEngine *self,
 void     ks_sync_engine_notify_paused (KsSyncEngine *self);
 /* Thumbnails cannot be written (KS_SYNC_ERROR_CACHE): nothing more is
  * hashed until a retry, after a second, then twice as long each time it
- * fails again, up to a minute. */
+ * fails again, up to half a minute. */
 void ks_sync_engine_wait_for_cache (KsSyncEngine *self,
                                     const GError *error);
 void ks_sync_engine_notify_rescan_interval (KsSyncEngine *self);

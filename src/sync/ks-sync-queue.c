@@ -354,11 +354,16 @@ start_hash (KsSyncEngine *self,
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
     {
       g_autoptr (GError) cache_error = NULL;
+      g_autofree char *dir = g_file_get_path (job->thumb_dir);
 
       /* Tried again for the next photo at once, it would fail the same
        * way, over and over. */
-      g_set_error (&cache_error, KS_SYNC_ERROR, KS_SYNC_ERROR_CACHE, _ ("Thumbnails cannot be written (%s)"),
-                   error->message);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+        g_set_error (&cache_error, KS_SYNC_ERROR, KS_SYNC_ERROR_CACHE,
+                     _ ("The disk is full: no room for thumbnails in “%s”"), dir);
+      else
+        g_set_error (&cache_error, KS_SYNC_ERROR, KS_SYNC_ERROR_CACHE, _ ("Thumbnails cannot be written (%s)"),
+                     error->message);
       ks_sync_job_revert_state (job);
       ks_sync_job_finish (job);
       ks_sync_engine_wait_for_cache (self, cache_error);
@@ -452,7 +457,7 @@ pump_cb (gpointer user_data)
 }
 
 #define CACHE_RETRY_FIRST_MS 1000
-#define CACHE_RETRY_MAX_MS (60 * 1000)
+#define CACHE_RETRY_MAX_MS (30 * 1000)
 
 static gboolean
 cache_retry_cb (gpointer user_data)
