@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -1070,6 +1071,39 @@ test_cache_full (Fx           *fx,
   g_assert_cmpint (umount (cache), ==, 0);
 }
 
+/* The journal cannot record that a photo is being read (as on a full
+ * disk; here a trigger refuses it): the engine stops and says why, the
+ * photo waits, nothing is marked failed. */
+static void
+test_journal_fails (Fx           *fx,
+                    gconstpointer data)
+{
+  g_autofree char *journal_path = g_build_filename (fx->dir, "journal.db", NULL);
+  const GError    *error;
+  sqlite3         *db = NULL;
+  guint64          counts[KS_JOURNAL_N_FILE_STATES];
+
+  g_free (write_photo (fx, "a.jpg", 500));
+  add_folder (fx, fx->folder, KS_SYNC_ALBUM_NONE, NULL);
+  g_assert_cmpint (sqlite3_open (journal_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "CREATE TRIGGER refuse_hashing BEFORE UPDATE OF state ON files"
+                                 " WHEN NEW.state = 'hashing' BEGIN SELECT RAISE (ABORT, 'refused by the test'); END;",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  ks_sync_engine_start (fx->engine);
+  sync_wait_for (fx->engine, sync_state_is, fx->engine, GINT_TO_POINTER (KS_SYNC_STATE_ERROR), "the engine to stop");
+  error = ks_sync_engine_get_error (fx->engine);
+  g_assert_error ((GError *) error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL);
+  g_assert_nonnull (strstr (error->message, "refused by the test"));
+  g_assert_cmpuint (fx->failed->len, ==, 0);
+  g_assert_true (ks_journal_count_states (fx->journal, 0, counts, NULL));
+  g_assert_cmpuint (counts[KS_JOURNAL_FILE_NEW], ==, 1);
+  g_assert_cmpuint (counts[KS_JOURNAL_FILE_FAILED], ==, 0);
+}
+
 /* The server goes away mid-sync: offline, then done once it is back. */
 static void
 test_offline (Fx           *fx,
@@ -1281,6 +1315,7 @@ main (int    argc,
   g_test_add ("/sync-engine/offline", Fx, NULL, fx_set_up, test_offline, fx_tear_down);
   g_test_add ("/sync-engine/cache-full", Fx, NULL, fx_set_up, test_cache_full, fx_tear_down);
   g_test_add ("/sync-engine/cache-no-inodes", Fx, "inodes", fx_set_up, test_cache_full, fx_tear_down);
+  g_test_add ("/sync-engine/journal-fails", Fx, NULL, fx_set_up, test_journal_fails, fx_tear_down);
   g_test_add ("/sync-engine/drops", Fx, NULL, fx_set_up, test_drops, fx_tear_down);
   g_test_add ("/sync-engine/drops-listed", Fx, NULL, fx_set_up, test_drops_listed, fx_tear_down);
   g_test_add ("/sync-engine/dismiss", Fx, NULL, fx_set_up, test_dismiss, fx_tear_down);

@@ -345,9 +345,14 @@ start_hash (KsSyncEngine *self,
 
   if (!ks_journal_set_state (self->journal, job->file_id, KS_JOURNAL_FILE_HASHING, &error))
     {
-      g_warning ("Cannot start on %s: %s", job->path, error->message);
       ks_sync_job_revert_state (job);
       ks_sync_job_finish (job);
+      /* Gone from the journal meanwhile (its folder removed): nothing to
+       * do. Otherwise the journal fails (its disk full): the engine
+       * stops and says why, as for any other change it cannot record,
+       * rather than take the same photo again at once, over and over. */
+      if (!g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_NOT_FOUND))
+        ks_sync_engine_set_fatal (self, error);
       return;
     }
   if (!g_file_make_directory_with_parents (job->thumb_dir, NULL, &error) &&
