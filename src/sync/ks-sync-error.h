@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -44,5 +44,9 @@ typedef enum
 } KsSyncError;
 
 GQuark ks_sync_error_quark (void);
+
+void ks_sync_error_set_cache (GError      **error,
+                              GFile        *dir,
+                              const GError *cause);
 
 G_END_DECLS

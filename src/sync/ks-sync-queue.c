@@ -359,16 +359,10 @@ start_hash (KsSyncEngine *self,
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
     {
       g_autoptr (GError) cache_error = NULL;
-      g_autofree char *dir = g_file_get_path (job->thumb_dir);
 
       /* Tried again for the next photo at once, it would fail the same
        * way, over and over. */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-        g_set_error (&cache_error, KS_SYNC_ERROR, KS_SYNC_ERROR_CACHE,
-                     _ ("The disk is full: no room for thumbnails in “%s”"), dir);
-      else
-        g_set_error (&cache_error, KS_SYNC_ERROR, KS_SYNC_ERROR_CACHE, _ ("Thumbnails cannot be written (%s)"),
-                     error->message);
+      ks_sync_error_set_cache (&cache_error, job->thumb_dir, error);
       ks_sync_job_revert_state (job);
       ks_sync_job_finish (job);
       ks_sync_engine_wait_for_cache (self, cache_error);

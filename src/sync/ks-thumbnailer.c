@@ -441,15 +441,7 @@ write_jpeg (GdkPixbuf  *pixbuf,
   if (!g_file_set_contents_full (path, data, (gssize) len, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_ONLY_EXISTING,
                                  0644, &write_error))
     {
-      /* The cache's disk, not the photo. */
-      g_autofree char *dir_path = g_file_get_path (dir);
-
-      if (g_error_matches (write_error, G_FILE_ERROR, G_FILE_ERROR_NOSPC))
-        g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CACHE,
-                     _ ("The disk is full: no room for thumbnails in “%s”"), dir_path);
-      else
-        g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CACHE, _ ("Thumbnails cannot be written (%s)"),
-                     write_error->message);
+      ks_sync_error_set_cache (error, dir, write_error);
       return NULL;
     }
 
