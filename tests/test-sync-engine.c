@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ks-sync-error.h"
+#include "ks-test-proxy.h"
 #include "ks-test-util.h"
 #include "test-sync-photos.h"
 
@@ -31,6 +32,7 @@ typedef struct
   guint              n_done;
   guint              n_existed;
   GPtrArray         *failed; /* paths */
+  KsTestProxy       *proxy;  /* nullable: between the engine and the API */
 } Fx;
 
 static void
@@ -75,7 +77,9 @@ fx_set_up (Fx           *fx,
 {
   static guint     n_users;
   g_autofree char *name = g_strdup_printf ("sync-user-%u", ++n_users);
-  g_autofree char *api_url = g_strconcat (ks_test_server_get_base_url (ks_test_api_get_server (api)), "/v1", NULL);
+  g_autofree char *api_url = g_strconcat (fx->proxy != NULL ? ks_test_proxy_get_url (fx->proxy)
+                                                            : ks_test_server_get_base_url (ks_test_api_get_server (api)),
+                                          "/v1", NULL);
   g_autofree char *journal = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -96,6 +100,15 @@ fx_set_up (Fx           *fx,
   fx->engine = engine_new (fx);
 }
 
+/* The API behind a proxy, to hold its replies. */
+static void
+fx_set_up_proxied (Fx           *fx,
+                   gconstpointer data)
+{
+  fx->proxy = ks_test_proxy_new (ks_test_server_get_base_url (ks_test_api_get_server (api)));
+  fx_set_up (fx, data);
+}
+
 static void
 fx_tear_down (Fx           *fx,
               gconstpointer data)
@@ -107,6 +120,7 @@ fx_tear_down (Fx           *fx,
   g_clear_object (&fx->tokens);
   g_clear_object (&fx->soup);
   g_ptr_array_unref (fx->failed);
+  g_clear_pointer (&fx->proxy, ks_test_proxy_free);
   photo_remove_tree (fx->dir);
   g_free (fx->dir);
   g_free (fx->folder);
@@ -609,6 +623,71 @@ test_watch (Fx           *fx,
 
 /* Identical bytes anywhere cost no upload; folders may share an album,
  * or have none. */
+typedef struct
+{
+  const char *path;
+  guint       count;
+} ProxyPosts;
+
+static gboolean
+proxy_posts_reached (Fx           *fx,
+                     gconstpointer data)
+{
+  const ProxyPosts *posts = data;
+
+  return ks_test_proxy_count (fx->proxy, "POST", posts->path) >= posts->count;
+}
+
+/* Edited again while the first edit is being added to its album: the
+ * album ends with the newest version alone, the library with all three. */
+static void
+test_edit_during_upload (Fx           *fx,
+                         gconstpointer data)
+{
+  g_autofree char *sha_first = NULL, *sha_edit = NULL, *sha_again = NULL;
+  g_autofree char *adds = NULL;
+  g_autoptr (KsAlbum) album = NULL;
+  g_autoptr (GHashTable) in_album = NULL;
+  g_autoptr (GHashTable) photos = NULL;
+  g_autoptr (KsJournalFile) file = NULL;
+  ProxyPosts posts;
+
+  sha_first = write_photo (fx, "edited.jpg", 300);
+  add_folder (fx, fx->folder, KS_SYNC_ALBUM_NAMED, "Edits");
+  ks_sync_engine_start (fx->engine);
+  sync_wait_synced (fx->engine);
+  g_assert_cmpuint (fx->n_done, ==, 1);
+  album = only_album (fx, "Edits");
+
+  /* The first edit's album add waits at the proxy while the file is
+   * edited again. */
+  adds = g_strdup_printf ("/v1/albums/%s/photos", album->id);
+  ks_test_proxy_clear_rules (fx->proxy);
+  ks_test_proxy_add_delay (fx->proxy, "POST", adds, 1, 3000);
+  posts.path = adds;
+  posts.count = ks_test_proxy_count (fx->proxy, "POST", adds) + 1;
+  sha_edit = write_photo (fx, "edited.jpg", 301);
+  sync_wait_for (fx->engine, (SyncDone) proxy_posts_reached, fx, &posts, "the first edit's album add");
+  sha_again = write_photo (fx, "edited.jpg", 302);
+  sync_wait_for (fx->engine, (SyncDone) n_done_reached, fx, GUINT_TO_POINTER (2), "the second edit");
+  sync_wait_synced (fx->engine);
+  g_assert_cmpuint (fx->failed->len, ==, 0);
+
+  photos = photo_list_server (fx->client);
+  g_assert_cmpuint (g_hash_table_size (photos), ==, 3);
+  g_assert_true (g_hash_table_contains (photos, sha_first));
+  g_assert_true (g_hash_table_contains (photos, sha_edit));
+  g_assert_true (g_hash_table_contains (photos, sha_again));
+  in_album = album_photo_shas (fx, album->id);
+  g_assert_true (g_hash_table_contains (in_album, sha_again));
+  g_assert_false (g_hash_table_contains (in_album, sha_edit));
+  g_assert_false (g_hash_table_contains (in_album, sha_first));
+  g_assert_cmpuint (g_hash_table_size (in_album), ==, 1);
+  file = find_file (fx, "edited.jpg");
+  g_assert_cmpint (file->state, ==, KS_JOURNAL_FILE_DONE);
+  g_assert_cmpstr (file->sha256, ==, sha_again);
+}
+
 static void
 test_dedupe (Fx           *fx,
              gconstpointer data)
@@ -1311,6 +1390,7 @@ main (int    argc,
   api = ks_test_api_new ();
   g_test_add ("/sync-engine/initial", Fx, NULL, fx_set_up, test_initial_sync, fx_tear_down);
   g_test_add ("/sync-engine/watch", Fx, NULL, fx_set_up, test_watch, fx_tear_down);
+  g_test_add ("/sync-engine/edit-during-upload", Fx, NULL, fx_set_up_proxied, test_edit_during_upload, fx_tear_down);
   g_test_add ("/sync-engine/dedupe", Fx, NULL, fx_set_up, test_dedupe, fx_tear_down);
   g_test_add ("/sync-engine/offline", Fx, NULL, fx_set_up, test_offline, fx_tear_down);
   g_test_add ("/sync-engine/cache-full", Fx, NULL, fx_set_up, test_cache_full, fx_tear_down);

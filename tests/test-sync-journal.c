@@ -558,6 +558,70 @@ test_lifecycle (Fixture      *fx,
   assert_counts_kept (fx->path, fx->journal);
 }
 
+/* Edited again while a version was being uploaded: that version is the
+ * photo the newest content replaces, or is the file again if the bytes
+ * came back. */
+static void
+test_edited_during_upload (Fixture      *fx,
+                           gconstpointer data)
+{
+  static const char sha_c[] = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KsJournalFile) moved_on = NULL;
+  g_autoptr (KsJournalFile) newest = NULL;
+  g_autoptr (KsJournalFile) restored = NULL;
+  gint64        id = add_file (fx, "a.jpg", 10);
+  KsJournalStat edit = make_stat (20, 2000);
+  KsJournalStat again = make_stat (30, 3000);
+  KsJournalStat back = make_stat (20, 4000);
+  KsJournalStat later = make_stat (40, 5000);
+
+  hash_file (fx, id, SHA_A);
+  g_assert_true (ks_journal_set_done (fx->journal, id, SHA_A, "photo-1", &error));
+  g_assert_true (ks_journal_upsert_file (fx->journal, fx->folder, "a.jpg", &edit, NULL, NULL, &error));
+  hash_file (fx, id, SHA_B);
+  set_state (fx, id, KS_JOURNAL_FILE_UPLOADING);
+  g_assert_true (ks_journal_upsert_file (fx->journal, fx->folder, "a.jpg", &again, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (ks_journal_set_done (fx->journal, id, SHA_B, "photo-2", &error));
+  g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CHANGED);
+  g_clear_error (&error);
+  moved_on = get_file (fx, id);
+  g_assert_cmpint (moved_on->state, ==, KS_JOURNAL_FILE_NEW);
+  g_assert_null (moved_on->sha256);
+  g_assert_cmpstr (moved_on->prev_sha256, ==, SHA_B);
+  g_assert_cmpstr (moved_on->photo_id, ==, "photo-2");
+  g_assert_null (moved_on->replaces_photo_id);
+  hash_file (fx, id, sha_c);
+  newest = get_file (fx, id);
+  g_assert_cmpint (newest->state, ==, KS_JOURNAL_FILE_QUEUED);
+  g_assert_null (newest->photo_id);
+  g_assert_cmpstr (newest->replaces_photo_id, ==, "photo-2");
+
+  /* The same again, but the bytes come back to the version uploaded:
+   * nothing more to send. */
+  g_assert_true (ks_journal_upsert_file (fx->journal, fx->folder, "a.jpg", &back, NULL, NULL, &error));
+  g_assert_false (ks_journal_set_done (fx->journal, id, sha_c, "photo-3", &error));
+  g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CHANGED);
+  g_clear_error (&error);
+  hash_file (fx, id, sha_c);
+  restored = get_file (fx, id);
+  g_assert_cmpint (restored->state, ==, KS_JOURNAL_FILE_DONE);
+  g_assert_cmpstr (restored->photo_id, ==, "photo-3");
+
+  /* A stale upload of content the file no longer had changes nothing. */
+  g_assert_true (ks_journal_upsert_file (fx->journal, fx->folder, "a.jpg", &later, NULL, NULL, &error));
+  g_assert_false (ks_journal_set_done (fx->journal, id, SHA_A, "photo-x", &error));
+  g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CHANGED);
+  g_clear_error (&error);
+  g_clear_pointer (&restored, ks_journal_file_free);
+  restored = get_file (fx, id);
+  g_assert_cmpstr (restored->photo_id, ==, "photo-3");
+  g_assert_cmpstr (restored->prev_sha256, ==, sha_c);
+  assert_counts_kept (fx->path, fx->journal);
+}
+
 static void
 test_queue_order (Fixture      *fx,
                   gconstpointer data)
@@ -1057,6 +1121,7 @@ main (int   argc,
   ADD ("folders", test_folders);
   ADD ("files/upsert", test_upsert);
   ADD ("files/lifecycle", test_lifecycle);
+  ADD ("files/edited-during-upload", test_edited_during_upload);
   ADD ("files/queue-order", test_queue_order);
   ADD ("files/errors-and-retry", test_errors_and_retry);
   ADD ("files/renames", test_renames);

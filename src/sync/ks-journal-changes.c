@@ -493,8 +493,9 @@ ks_journal_set_done (KsJournal  *self,
                      GError    **error)
 {
   KsJournalParams p = { .id = file_id, .text2 = sha256, .text3 = photo_id };
-  guint           changes = 0;
-  gboolean        ok;
+  g_autoptr (KsJournalFile) file = NULL;
+  guint    changes = 0;
+  gboolean ok;
 
   g_return_val_if_fail (KS_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (sha256 != NULL && photo_id != NULL, FALSE);
@@ -508,16 +509,22 @@ ks_journal_set_done (KsJournal  *self,
                                "UPDATE files SET state = 'done', photo_id = ?3, attempts = 0, next_attempt_at = 0,"
                                "  last_error = NULL, priority = 0 WHERE id = ?1 AND sha256 IS ?2\0",
                                &p, &changes, error);
-  if (ok && changes == 0)
-    {
-      g_autoptr (KsJournalFile) file = ks_journal_get_file (self, file_id, error);
+  if (!ok || changes > 0)
+    return ks_journal_change_end (self, ok, error);
 
-      if (file != NULL)
-        g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CHANGED,
-                     "%s changed while it was being uploaded", file->path);
-      ok = FALSE;
-    }
-  return ks_journal_change_end (self, ok, error);
+  /* Changed since it was hashed, and not hashed again yet: the photo
+   * uploaded is the version the new content replaces. */
+  if (!ks_journal_run_params (self,
+                              "UPDATE files SET photo_id = ?3, replaces_photo_id = NULL"
+                              " WHERE id = ?1 AND sha256 IS NULL AND prev_sha256 IS ?2 AND photo_id IS NULL",
+                              &p, error) ||
+      !ks_journal_change_end (self, TRUE, error))
+    return FALSE;
+
+  file = ks_journal_get_file (self, file_id, error);
+  if (file != NULL)
+    g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_CHANGED, "%s changed while it was being uploaded", file->path);
+  return FALSE;
 }
 
 gboolean

@@ -45,6 +45,7 @@ ks_journal_file_free (KsJournalFile *self)
   g_free (self->sha256);
   g_free (self->photo_id);
   g_free (self->replaces_photo_id);
+  g_free (self->prev_sha256);
   g_free (self->last_error);
   g_free (self);
 }
@@ -65,7 +66,7 @@ ks_journal_error_free (KsJournalError *self)
 #define FILE_COLUMNS                                                          \
   "f.id, f.folder_id, f.path, f.size, f.mtime, f.inode, f.device, f.sha256, " \
   "f.photo_id, f.replaces_photo_id, f.state, f.attempts, f.next_attempt_at, " \
-  "f.last_error, f.priority, f.changed_at"
+  "f.last_error, f.priority, f.changed_at, f.prev_sha256"
 
 static gpointer
 file_from_row (KsJournalStmt *stmt)
@@ -88,6 +89,7 @@ file_from_row (KsJournalStmt *stmt)
   file->last_error = ks_sqlite_column_dup_text (stmt, 13);
   file->priority = sqlite3_column_int (stmt, 14);
   file->changed_at = sqlite3_column_int64 (stmt, 15);
+  file->prev_sha256 = ks_sqlite_column_dup_text (stmt, 16);
   return file;
 }
 

@@ -72,6 +72,7 @@ typedef struct
   char              *sha256;            /* nullable until the current content is hashed */
   char              *photo_id;          /* nullable: the photo of the last uploaded content */
   char              *replaces_photo_id; /* nullable: the photo an edit replaces */
+  char              *prev_sha256;       /* nullable: photo_id's content, once changed */
   KsJournalFileState state;
   int                attempts;
   gint64             next_attempt_at; /* µs; 0: now */
@@ -270,7 +271,7 @@ gboolean ks_journal_set_hashed (KsJournal           *self,
 /* Uploaded (or found on the server by digest): DONE, errors cleared.
  * @sha256 is what was uploaded; if the file changed since it was hashed
  * this is KS_SYNC_ERROR_CHANGED and the file stays queued for its new
- * content. */
+ * content, with @photo_id as the photo that content replaces. */
 gboolean ks_journal_set_done (KsJournal  *self,
                               gint64      file_id,
                               const char *sha256,

@@ -89,7 +89,9 @@ static void album_add_next (KsSyncEngine *self,
  * it replaces leaves the album, so the album shows the newest version;
  * the old one stays in the library, where it can be added back. It
  * stays in the album too while another file (a copy, in any folder
- * feeding this album) still is that photo.
+ * feeding this album) still is that photo. A file edited again while a
+ * version is being uploaded: that version still takes the old one's
+ * place, and the journal keeps it as the photo the next one replaces.
  */
 typedef struct
 {
@@ -173,7 +175,7 @@ remove_replaced (KsSyncJob  *job,
   ReplacedRemove *remove;
 
   if (file == NULL || file->replaces_photo_id == NULL || g_strcmp0 (file->replaces_photo_id, job->photo_id) == 0 ||
-      g_strcmp0 (file->sha256, job->sha256) != 0 ||
+      g_strcmp0 (file->sha256 != NULL ? file->sha256 : file->prev_sha256, job->sha256) != 0 ||
       replaced_photo_in_use (self, job->file_id, file->replaces_photo_id, album_id))
     return FALSE;
 
