@@ -15,6 +15,12 @@
 #define LISTENING_PREFIX "keepsake-server listening on "
 #define START_TIMEOUT_S 30
 #define STOP_TIMEOUT_MS 5000
+/* A server that stops on its own is started again on the same address,
+ * after 0.5 s, doubling up to 30 s while it keeps stopping within a
+ * minute of starting. */
+#define RESTART_DELAY_MIN_MS 500
+#define RESTART_DELAY_MAX_MS 30000
+#define RESTART_STABLE_US (60 * G_USEC_PER_SEC)
 
 struct _KsLocalServer
 {
@@ -22,9 +28,13 @@ struct _KsLocalServer
 
   GSubprocess      *process; /* nullable */
   GDataInputStream *stdout_stream;
-  char             *url;        /* nullable until listening */
+  char             *url;        /* nullable until listening; kept across restarts */
   GTask            *start_task; /* nullable, while starting */
   guint             timeout_id;
+  GCancellable     *watch; /* nullable: the wait for the process to exit */
+  guint             restart_id;
+  guint             restart_delay_ms;
+  gint64            listening_since; /* µs, monotonic; 0 until listening */
 };
 
 G_DEFINE_FINAL_TYPE (KsLocalServer, ks_local_server, G_TYPE_OBJECT)
@@ -50,6 +60,7 @@ ks_local_server_class_init (KsLocalServerClass *klass)
 static void
 ks_local_server_init (KsLocalServer *self)
 {
+  self->restart_delay_ms = RESTART_DELAY_MIN_MS;
 }
 
 KsLocalServer *
@@ -136,6 +147,9 @@ read_line_cb (GObject      *source,
 
   line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
                                                     NULL, &error);
+  /* A process that stopped: its replacement has a stream of its own. */
+  if (G_DATA_INPUT_STREAM (source) != self->stdout_stream)
+    return;
   if (line == NULL)
     {
       if (error != NULL)
@@ -148,12 +162,17 @@ read_line_cb (GObject      *source,
       return;
     }
 
-  if (self->url == NULL && g_str_has_prefix (line, LISTENING_PREFIX))
+  if (self->listening_since == 0 && g_str_has_prefix (line, LISTENING_PREFIX))
     {
-      self->url = g_strdup (line + strlen (LISTENING_PREFIX));
-      g_strstrip (self->url);
-      g_debug ("Local server listening on %s", self->url);
-      finish_start (self, NULL);
+      self->listening_since = g_get_monotonic_time ();
+      if (self->url == NULL)
+        {
+          self->url = g_strstrip (g_strdup (line + strlen (LISTENING_PREFIX)));
+          g_debug ("Local server listening on %s", self->url);
+          finish_start (self, NULL);
+        }
+      else
+        g_message ("The photo server on this computer is running again, on %s", self->url);
     }
 
   if (self->stdout_stream != NULL)
@@ -196,8 +215,10 @@ ks_local_server_read_code (const char *purpose,
   return *contents != '\0' ? g_steal_pointer (&contents) : NULL;
 }
 
+/* @listen: "127.0.0.1:0" for any free port, or the one it had. */
 static GSubprocess *
-spawn_server (GError **error)
+spawn_server (const char *listen,
+              GError    **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -214,7 +235,7 @@ spawn_server (GError **error)
    * from its data (ks_local_server_read_code()). */
   process = g_subprocess_launcher_spawn (launcher, &local_error, binary,
                                          "--data-dir", data_dir,
-                                         "--listen", "127.0.0.1:0",
+                                         "--listen", listen,
                                          "--auto-confirm", NULL);
   if (process == NULL)
     {
@@ -225,6 +246,85 @@ spawn_server (GError **error)
                    binary);
     }
   return process;
+}
+
+static void     watch_process (KsLocalServer *self);
+static gboolean restart_cb (gpointer user_data);
+
+/* In the current delay, which doubles for the next time. */
+static guint
+schedule_restart (KsLocalServer *self)
+{
+  guint delay_ms = self->restart_delay_ms;
+
+  self->restart_delay_ms = MIN (delay_ms * 2, RESTART_DELAY_MAX_MS);
+  self->restart_id = g_timeout_add (delay_ms, restart_cb, self);
+  return delay_ms;
+}
+
+static gboolean
+restart_cb (gpointer user_data)
+{
+  KsLocalServer *self = user_data;
+  g_autoptr (GUri) uri = g_uri_parse (self->url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%d", uri != NULL ? g_uri_get_port (uri) : 0);
+  g_autoptr (GError) error = NULL;
+
+  self->restart_id = 0;
+  self->process = spawn_server (listen, &error);
+  if (self->process == NULL)
+    {
+      g_message ("%s", error->message);
+      schedule_restart (self);
+      return G_SOURCE_REMOVE;
+    }
+  self->stdout_stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
+  self->listening_since = 0;
+  read_next_line (self);
+  watch_process (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The process stopped without being asked to (a crash, the OOM killer,
+ * someone's kill): the app's clients keep its address, so a new one
+ * there is all they need. */
+static void
+process_exited_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GSubprocess   *process = G_SUBPROCESS (source);
+  KsLocalServer *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *how = NULL;
+
+  /* Cancelled by ks_local_server_stop(): @self may be gone. */
+  if (!g_subprocess_wait_finish (process, result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* While starting, the start reports it (its output ends). */
+  if (process != self->process || self->start_task != NULL)
+    return;
+
+  g_clear_object (&self->watch);
+  if (self->listening_since != 0 && g_get_monotonic_time () - self->listening_since > RESTART_STABLE_US)
+    self->restart_delay_ms = RESTART_DELAY_MIN_MS;
+  how = g_subprocess_get_if_signaled (process)
+            ? g_strdup_printf ("killed by signal %d", g_subprocess_get_term_sig (process))
+            : g_strdup_printf ("exit status %d", g_subprocess_get_exit_status (process));
+  g_clear_object (&self->process);
+  g_clear_object (&self->stdout_stream);
+  self->listening_since = 0;
+  g_message ("The photo server on this computer stopped (%s); starting it again in %.1f s", how,
+             schedule_restart (self) / 1000.0);
+}
+
+static void
+watch_process (KsLocalServer *self)
+{
+  g_clear_object (&self->watch);
+  self->watch = g_cancellable_new ();
+  g_subprocess_wait_async (self->process, self->watch, process_exited_cb, self);
 }
 
 void
@@ -253,7 +353,7 @@ ks_local_server_start_async (KsLocalServer      *self,
       return;
     }
 
-  self->process = spawn_server (&error);
+  self->process = spawn_server ("127.0.0.1:0", &error);
   if (self->process == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -263,7 +363,10 @@ ks_local_server_start_async (KsLocalServer      *self,
   self->stdout_stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
   self->start_task = g_steal_pointer (&task);
   self->timeout_id = g_timeout_add_seconds (START_TIMEOUT_S, start_timeout_cb, self);
+  self->listening_since = 0;
+  self->restart_delay_ms = RESTART_DELAY_MIN_MS;
   read_next_line (self);
+  watch_process (self);
 }
 
 char *
@@ -306,8 +409,14 @@ ks_local_server_stop (KsLocalServer *self)
 
   g_return_if_fail (KS_IS_LOCAL_SERVER (self));
 
+  g_clear_handle_id (&self->restart_id, g_source_remove);
+  g_cancellable_cancel (self->watch);
+  g_clear_object (&self->watch);
   process = g_steal_pointer (&self->process);
   g_clear_pointer (&self->url, g_free);
+  self->listening_since = 0;
+  /* What it still prints is for nobody now. */
+  g_clear_object (&self->stdout_stream);
   if (process == NULL)
     return;
 
@@ -327,5 +436,4 @@ ks_local_server_stop (KsLocalServer *self)
       while (!done)
         g_main_context_iteration (NULL, TRUE);
     }
-  g_clear_object (&self->stdout_stream);
 }

@@ -19,7 +19,10 @@ KsLocalServer *ks_local_server_new (void);
 char *ks_local_server_find_binary (void);
 
 /* Starts the child on 127.0.0.1 with a free port and finishes with the
- * URL it printed. Starting a running server finishes at once. */
+ * URL it printed. Starting a running server finishes at once. Should
+ * the child stop on its own later (a crash, a kill), it is started again
+ * on the same address: after 0.5 s, doubling up to 30 s while it keeps
+ * stopping within a minute. */
 void  ks_local_server_start_async (KsLocalServer      *self,
                                    GCancellable       *cancellable,
                                    GAsyncReadyCallback callback,
@@ -28,7 +31,8 @@ char *ks_local_server_start_finish (KsLocalServer *self,
                                     GAsyncResult  *result,
                                     GError       **error);
 
-/* (nullable): the URL while the child runs. */
+/* (nullable): the URL from the start until ks_local_server_stop(),
+ * restarts included. */
 const char *ks_local_server_get_url (KsLocalServer *self);
 
 /* The code the server left for @username, @purpose being KS_CODE_CONFIRM
