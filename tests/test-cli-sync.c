@@ -5,6 +5,7 @@
  */
 #include <signal.h>
 
+#include "ks-test-util.h"
 #include "test-cli-common.h"
 #include "test-fake-nm.h"
 #include "test-fake-upower.h"
@@ -145,6 +146,36 @@ assert_status (CliUser *user,
 }
 
 /* Every command once, and what each prints and returns. */
+/* Overwrites the page of the files table of @user's journal. */
+static void
+damage_journal (CliUser *user)
+{
+  g_autofree char *root = g_build_filename (user->home, ".local", "state", "keepsake", NULL);
+  g_autoptr (GDir) dir = g_dir_open (root, 0, NULL);
+  g_autofree char *journal = NULL;
+  g_autofree char *contents = NULL;
+  const char      *name;
+  gsize            len = 0;
+  gint64           page, files_root;
+
+  g_assert_nonnull (dir);
+  while (journal == NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (root, name, "journal.db", NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        journal = g_steal_pointer (&path);
+    }
+  g_assert_nonnull (journal);
+  ks_test_sqlite_int (journal, "PRAGMA wal_checkpoint(TRUNCATE)");
+  page = ks_test_sqlite_int (journal, "PRAGMA page_size");
+  files_root = ks_test_sqlite_int (journal, "SELECT rootpage FROM sqlite_schema WHERE name = 'files'");
+  g_assert_true (g_file_get_contents (journal, &contents, &len, NULL));
+  g_assert_cmpuint (len, >=, (gsize) (files_root * page));
+  memset (contents + (files_root - 1) * page, 0x5a, (gsize) page);
+  g_assert_true (g_file_set_contents (journal, contents, (gssize) len, NULL));
+}
+
 static void
 test_commands (CliFixture   *fx,
                gconstpointer data)
@@ -465,6 +496,40 @@ test_commands (CliFixture   *fx,
     g_assert_nonnull (strstr (run.out, "1 uploaded, 0 already there, 0 failed"));
   }
   assert_status (alice, FALSE, FALSE, 6, 0, 1);
+
+  /* A damaged journal: commands say so and how to start over, which
+   * keeps the folders; the next run sends nothing again. */
+  damage_journal (alice);
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "list");
+
+    g_assert_cmpint (run.status, ==, 1);
+    cli_assert_one_line_error (&run);
+    g_assert_nonnull (strstr (run.err, "is damaged"));
+    g_assert_nonnull (strstr (run.err, "keepsake-cli sync start-over"));
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "--json", "sync", "start-over");
+    JsonObject *object = NULL;
+
+    g_assert_cmpint (run.status, ==, 0);
+    object = object_of (cli_json (&run));
+    g_assert_cmpint (json_object_get_int_member (object, "folders"), ==, 2);
+    g_assert_true (g_file_test (json_object_get_string_member (object, "damaged"), G_FILE_TEST_IS_REGULAR));
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "start-over");
+
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_nonnull (strstr (run.err, "is not damaged"));
+  }
+  {
+    g_auto (CliRun) run = cli_run (alice, NULL, "sync", "run", "--once");
+
+    g_test_message ("%s%s", run.out, run.err);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "0 uploaded, 6 already there, 0 failed"));
+  }
 }
 
 /* ---- a running `sync run` ---- */

@@ -200,6 +200,7 @@ test_open_reopen (Fixture      *fx,
 
 static void
 assert_open_refused (const char *path,
+                     KsSyncError code,
                      const char *message_part)
 {
   g_autoptr (GError) error = NULL;
@@ -211,7 +212,7 @@ assert_open_refused (const char *path,
   g_assert_true (g_file_get_contents (path, &before, &before_len, NULL));
   journal = ks_journal_open (path, &error);
   g_assert_null (journal);
-  g_assert_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL);
+  g_assert_error (error, KS_SYNC_ERROR, code);
   g_assert_nonnull (strstr (error->message, message_part));
 
   /* Never recreated or emptied: the user's state may still be rescued. */
@@ -232,12 +233,12 @@ test_open_refuses (Fixture      *fx,
   for (guint i = 0; i < sizeof noise; i++)
     noise[i] = (char) (i * 131 + 7);
   g_assert_true (g_file_set_contents (garbage, noise, sizeof noise, NULL));
-  assert_open_refused (garbage, "damaged");
+  assert_open_refused (garbage, KS_SYNC_ERROR_JOURNAL_DAMAGED, "damaged");
 
   g_assert_cmpint (sqlite3_open (foreign, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE notes (x); INSERT INTO notes VALUES (1);", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
-  assert_open_refused (foreign, "not a Keepsake sync journal");
+  assert_open_refused (foreign, KS_SYNC_ERROR_JOURNAL, "not a Keepsake sync journal");
 
   g_assert_cmpint (sqlite3_open (newer, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE future (x); PRAGMA application_id = 1263749708;"
@@ -245,7 +246,7 @@ test_open_refuses (Fixture      *fx,
                                  NULL, NULL, NULL),
                    ==, SQLITE_OK);
   sqlite3_close (db);
-  assert_open_refused (newer, "written by a newer Keepsake");
+  assert_open_refused (newer, KS_SYNC_ERROR_JOURNAL, "written by a newer Keepsake");
 
   g_unlink (garbage);
   g_unlink (foreign);
@@ -315,8 +316,16 @@ test_open_corrupt (Fixture      *fx,
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *contents = NULL;
-  gsize            len = 0;
+  g_autofree char *aside = NULL;
+  g_autofree char *moved = NULL;
+  g_autoptr (GPtrArray) folders = NULL;
+  guint64 counts[KS_JOURNAL_N_FILE_STATES];
+  gsize   len = 0, moved_len = 0;
+  guint   n_folders = 0;
 
+  g_assert_cmpint (ks_journal_add_folder (fx->journal, "/more photos", NULL, &error), >, 0);
+  g_assert_cmpint (ks_journal_add_folder (fx->journal, "/camera", "name:Camera", &error), >, 0);
+  g_assert_cmpint (ks_journal_add_folder (fx->journal, "drop:album-2", "album-2", &error), >, 0);
   g_assert_true (ks_journal_begin (fx->journal, &error));
   for (int i = 0; i < 2000; i++)
     {
@@ -333,7 +342,47 @@ test_open_corrupt (Fixture      *fx,
     contents[off] ^= 0x5a;
   g_assert_true (g_file_set_contents (fx->path, contents, (gssize) len, NULL));
 
-  assert_open_refused (fx->path, "damaged");
+  assert_open_refused (fx->path, KS_SYNC_ERROR_JOURNAL_DAMAGED, "damaged");
+
+  /* Starting over: the damaged file kept aside as it was, a new journal
+   * watching the same folders into the same albums, their files to be
+   * looked at again. */
+  fx->journal = ks_journal_start_over (fx->path, &aside, &n_folders, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fx->journal);
+  g_assert_true (g_str_has_prefix (aside, fx->path));
+  g_assert_nonnull (strstr (aside, ".damaged-"));
+  g_assert_true (g_file_get_contents (aside, &moved, &moved_len, NULL));
+  g_assert_cmpmem (contents, len, moved, moved_len);
+  g_assert_cmpuint (n_folders, ==, 3); /* the drop's record is no folder */
+  folders = ks_journal_list_folders (fx->journal, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (folders->len, ==, 4);
+  /* By path. */
+  g_assert_cmpstr (((KsJournalFolder *) folders->pdata[0])->path, ==, "/camera");
+  g_assert_cmpstr (((KsJournalFolder *) folders->pdata[0])->album_id, ==, "name:Camera");
+  g_assert_cmpstr (((KsJournalFolder *) folders->pdata[1])->path, ==, "/more photos");
+  g_assert_null (((KsJournalFolder *) folders->pdata[1])->album_id);
+  g_assert_cmpstr (((KsJournalFolder *) folders->pdata[2])->path, ==, "/photos");
+  g_assert_cmpstr (((KsJournalFolder *) folders->pdata[2])->album_id, ==, "album-1");
+  g_assert_cmpstr (((KsJournalFolder *) folders->pdata[3])->path, ==, "drop:album-2");
+  g_assert_true (ks_journal_count_states (fx->journal, 0, counts, &error));
+  for (guint i = 0; i < KS_JOURNAL_N_FILE_STATES; i++)
+    g_assert_cmpuint (counts[i], ==, 0);
+  reopen (fx);
+  g_assert_cmpint (g_unlink (aside), ==, 0);
+
+  /* A journal whose folders cannot be read either: a new, empty one. */
+  g_clear_object (&fx->journal);
+  g_clear_pointer (&aside, g_free);
+  for (gsize off = 0; off < len; off++)
+    contents[off] = (char) (off * 131 + 7);
+  g_assert_true (g_file_set_contents (fx->path, contents, (gssize) len, NULL));
+  fx->journal = ks_journal_start_over (fx->path, &aside, &n_folders, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_folders, ==, 0);
+  g_assert_true (g_file_test (aside, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_unlink (aside), ==, 0);
 }
 
 /* ---- folders ---- */

@@ -13,8 +13,11 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
 
+#include "ks-test-util.h"
 #include "ks-ui-harness.h"
 
 #define N_TRIPS 4
@@ -399,6 +402,79 @@ test_remove_folder (void)
   ui_quit_app ();
 }
 
+/* The journal of the profile the app used (the only one). */
+static char *
+find_journal (void)
+{
+  g_autofree char *root = g_build_filename (g_get_user_state_dir (), "keepsake", NULL);
+  g_autoptr (GDir) dir = g_dir_open (root, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (root, name, "journal.db", NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  g_error ("no journal under %s", root);
+}
+
+static guint
+count_damaged (const char *journal)
+{
+  g_autofree char *dir_path = g_path_get_dirname (journal);
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+  guint       n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    n += g_str_has_prefix (name, "journal.db.damaged-") && !g_str_has_suffix (name, "-wal") &&
+         !g_str_has_suffix (name, "-shm");
+  return n;
+}
+
+/* A damaged list of folders (the page of its files overwritten): the
+ * page says so and offers to start over, which watches again the
+ * folders it could still read; the damaged file stays beside. */
+static void
+test_damaged_journal (void)
+{
+  g_autofree char *journal = find_journal ();
+  g_autofree char *contents = NULL;
+  FolderCheck      beach = { beach_dir, "Beach", ANY, ANY, ANY };
+  FolderCheck      screens = { screens_dir, NULL, ANY, ANY, ANY };
+  g_autoptr (GVariant) state = NULL;
+  gsize  len = 0;
+  gint64 page, files_root;
+
+  /* Quit cleanly, the app left no write-ahead log; should it have,
+   * its pages go into the file first. */
+  ks_test_sqlite_int (journal, "PRAGMA wal_checkpoint(TRUNCATE)");
+  page = ks_test_sqlite_int (journal, "PRAGMA page_size");
+  files_root = ks_test_sqlite_int (journal, "SELECT rootpage FROM sqlite_schema WHERE name = 'files'");
+  g_assert_true (g_file_get_contents (journal, &contents, &len, NULL));
+  g_assert_cmpuint (len, >=, (gsize) (files_root * page));
+  memset (contents + (files_root - 1) * page, 0x5a, (gsize) page);
+  g_assert_true (g_file_set_contents (journal, contents, (gssize) len, NULL));
+  g_assert_cmpuint (count_damaged (journal), ==, 0);
+
+  ui_launch_app ();
+  g_variant_unref (ui_wait_for ("the library", ui_check_library, GUINT_TO_POINTER (n_library), 60));
+  show_folders ();
+  state = ui_wait_for ("the damaged list", ui_check_label, "The list of synced folders is damaged", 60);
+  ui_screenshot ("journal-damaged");
+  ui_widget ("label:_Start Over", "activate", "");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_wait_for ("the folders read again", check_folder, &beach, 60);
+  g_assert_true (check_folder (state, &screens));
+  ui_screenshot ("journal-started-over");
+  g_assert_cmpuint (count_damaged (journal), ==, 1);
+  assert_library_reloaded (n_library);
+  ui_quit_app ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -419,6 +495,7 @@ main (int   argc,
   g_test_add_func ("/ui-folders/folder-missing", test_folder_missing);
   g_test_add_func ("/ui-folders/ignore-failed", test_ignore_failed);
   g_test_add_func ("/ui-folders/remove-folder", test_remove_folder);
+  g_test_add_func ("/ui-folders/damaged-journal", test_damaged_journal);
   status = g_test_run ();
   g_free (trips_dir);
   g_free (beach_dir);

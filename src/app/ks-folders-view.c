@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-folders-view.h"
+#include "ks-sync-error.h"
 
 /* Reads of the journal, at most this often while the engine works. */
 #define REFRESH_INTERVAL_MS 500
@@ -36,6 +37,8 @@ struct _KsFoldersView
   GHashTable        *albums_asked; /* album ids not found after a reload */
 
   GtkStack            *stack;
+  AdwStatusPage       *unavailable_page;
+  GtkWidget           *start_over_button;
   AdwPreferencesGroup *folders_group;
   GtkListBox          *folders_list;
   AdwPreferencesGroup *failed_group;
@@ -585,6 +588,8 @@ ks_folders_view_class_init (KsFoldersViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keepsake/Keepsake/ui/ks-folders-view.ui");
   gtk_widget_class_bind_template_child (widget_class, KsFoldersView, stack);
+  gtk_widget_class_bind_template_child (widget_class, KsFoldersView, unavailable_page);
+  gtk_widget_class_bind_template_child (widget_class, KsFoldersView, start_over_button);
   gtk_widget_class_bind_template_child (widget_class, KsFoldersView, folders_group);
   gtk_widget_class_bind_template_child (widget_class, KsFoldersView, folders_list);
   gtk_widget_class_bind_template_child (widget_class, KsFoldersView, failed_group);
@@ -715,4 +720,27 @@ ks_folders_view_dup_failures (KsFoldersView *self)
       g_strv_builder_add (builder, line);
     }
   return g_strv_builder_end (builder);
+}
+
+void
+ks_folders_view_set_journal_error (KsFoldersView *self,
+                                   const GError  *error)
+{
+  gboolean         damaged = g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL_DAMAGED);
+  g_autofree char *description = NULL;
+
+  g_return_if_fail (KS_IS_FOLDERS_VIEW (self));
+
+  if (damaged)
+    description = g_strdup (_ ("The list of synced folders is damaged. Start over to read your folders "
+                               "again: photos already uploaded are recognized, not sent twice. The damaged "
+                               "list is kept beside the new one."));
+  else if (error != NULL)
+    /* Translators: the first %s is why, a sentence */
+    description = g_strdup_printf (_ ("%s Photos you add by hand still upload."), error->message);
+  else
+    description = g_strdup (_ ("The list of synced folders could not be opened. Photos you add by hand "
+                               "still upload."));
+  adw_status_page_set_description (self->unavailable_page, description);
+  gtk_widget_set_visible (self->start_over_button, damaged);
 }

@@ -30,6 +30,10 @@ G_DECLARE_FINAL_TYPE (KsFoldersView, ks_folders_view, KS, FOLDERS_VIEW, GtkWidge
  *
  * Signal "toast" (const char *message): something to tell the user.
  */
+/* (nullable): why there is no engine; a damaged journal offers to start
+ * over ("win.start-over-folders"). */
+void ks_folders_view_set_journal_error (KsFoldersView *self,
+                                        const GError  *error);
 /* Both (nullable); @api names the albums in the rows. */
 void ks_folders_view_set_engine (KsFoldersView *self,
                                  KsSyncEngine  *engine,

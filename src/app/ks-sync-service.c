@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "ks-sync-error.h"
 #include "ks-sync-service.h"
 
 struct _KsSyncService
@@ -23,6 +24,8 @@ struct _KsSyncService
   KsUploadQueue    *queue;      /* nullable */
   KsThumbnailCache *thumbnails; /* owned */
   GCancellable     *cancellable;
+  GError           *journal_error; /* nullable: why there is no engine */
+  gboolean          starting_over;
 };
 
 G_DEFINE_FINAL_TYPE (KsSyncService, ks_sync_service, G_TYPE_OBJECT)
@@ -34,6 +37,7 @@ enum
   PROP_CACHE,
   PROP_FOLLOWER,
   PROP_UPLOAD_QUEUE,
+  PROP_JOURNAL_ERROR,
   N_PROPS
 };
 
@@ -41,6 +45,7 @@ enum
 {
   SIGNAL_NOTIFICATION,
   SIGNAL_FAILED,
+  SIGNAL_STARTED_OVER,
   N_SIGNALS
 };
 
@@ -138,6 +143,33 @@ cache_opened_cb (GObject      *source,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOWER]);
 }
 
+typedef struct
+{
+  char    *path;
+  gboolean start_over; /* the journal at @path is damaged: replace it */
+  char    *aside;      /* out, with start_over: where the damaged one went */
+  guint    n_folders;  /* out, with start_over: the folders it still gave */
+} JournalOpen;
+
+static void
+journal_open_free (JournalOpen *open)
+{
+  g_free (open->path);
+  g_free (open->aside);
+  g_free (open);
+}
+
+static void
+set_journal_error (KsSyncService *self,
+                   const GError  *error)
+{
+  if (self->journal_error == NULL && error == NULL)
+    return;
+  g_clear_error (&self->journal_error);
+  self->journal_error = error != NULL ? g_error_copy (error) : NULL;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOURNAL_ERROR]);
+}
+
 /* The journal is checked as it opens (PRAGMA quick_check reads every
  * page): on a worker thread. */
 static void
@@ -146,7 +178,8 @@ open_journal_thread (GTask        *task,
                      gpointer      task_data,
                      GCancellable *cancellable)
 {
-  const char      *path = task_data;
+  JournalOpen     *open = task_data;
+  const char      *path = open->path;
   g_autofree char *dir = g_path_get_dirname (path);
   GError          *error = NULL;
   KsJournal       *journal;
@@ -159,7 +192,10 @@ open_journal_thread (GTask        *task,
                                dir, g_strerror (saved));
       return;
     }
-  journal = ks_journal_open (path, &error);
+  if (open->start_over)
+    journal = ks_journal_start_over (path, &open->aside, &open->n_folders, &error);
+  else
+    journal = ks_journal_open (path, &error);
   if (journal == NULL)
     g_task_return_error (task, error);
   else
@@ -173,21 +209,26 @@ journal_opened_cb (GObject      *source,
 {
   OpenData *data = user_data;
   g_autoptr (KsSyncService) self = g_object_ref (data->self);
-  gboolean current = open_data_free_is_current (data);
+  gboolean     current = open_data_free_is_current (data);
+  JournalOpen *open = g_task_get_task_data (G_TASK (result));
   g_autoptr (KsJournal) journal = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *cache_dir = NULL;
 
   journal = g_task_propagate_pointer (G_TASK (result), &error);
+  if (current)
+    self->starting_over = FALSE;
   if (journal == NULL || !current)
     {
       if (journal == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_warning ("Folders will not sync: %s", error->message);
+          set_journal_error (self, error);
           g_signal_emit (self, signals[SIGNAL_FAILED], 0, error->message);
         }
       return;
     }
+  set_journal_error (self, NULL);
 
   cache_dir = g_build_filename (g_get_user_cache_dir (), "keepsake",
                                 ks_account_get_profile_name (self->account), NULL);
@@ -198,6 +239,22 @@ journal_opened_cb (GObject      *source,
   if (self->queue != NULL)
     ks_upload_queue_set_engine (self->queue, self->engine);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENGINE]);
+  if (open->start_over)
+    g_signal_emit (self, signals[SIGNAL_STARTED_OVER], 0, open->n_folders, open->aside);
+}
+
+static void
+open_journal (KsSyncService *self,
+              gboolean       start_over)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, self->cancellable, journal_opened_cb, open_data_new (self));
+  JournalOpen *open = g_new0 (JournalOpen, 1);
+
+  open->path = ks_sync_default_journal_path (ks_account_get_profile_name (self->account));
+  open->start_over = start_over;
+  g_task_set_source_tag (task, open_journal);
+  g_task_set_task_data (task, open, (GDestroyNotify) journal_open_free);
+  g_task_run_in_thread (task, open_journal_thread);
 }
 
 /* Created on the first ask after signing in: windows and the service
@@ -219,16 +276,12 @@ start (KsSyncService *self)
 {
   const char      *profile = ks_account_get_profile_name (self->account);
   g_autofree char *cache_dir = NULL;
-  g_autoptr (GTask) task = NULL;
 
   if (self->engine != NULL || self->cancellable != NULL || profile == NULL)
     return;
 
   self->cancellable = g_cancellable_new ();
-  task = g_task_new (NULL, self->cancellable, journal_opened_cb, open_data_new (self));
-  g_task_set_source_tag (task, start);
-  g_task_set_task_data (task, ks_sync_default_journal_path (profile), g_free);
-  g_task_run_in_thread (task, open_journal_thread);
+  open_journal (self, FALSE);
 
   cache_dir = ks_cache_default_dir (profile);
   ks_cache_open_async (cache_dir, ks_account_get_username (self->account),
@@ -261,6 +314,8 @@ stop (KsSyncService *self)
   if (self->engine != NULL)
     ks_sync_engine_stop (self->engine);
   g_clear_object (&self->engine);
+  self->starting_over = FALSE;
+  set_journal_error (self, NULL);
 
   if (had_queue)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPLOAD_QUEUE]);
@@ -326,6 +381,9 @@ ks_sync_service_get_property (GObject    *object,
     case PROP_UPLOAD_QUEUE:
       g_value_set_object (value, self->queue);
       break;
+    case PROP_JOURNAL_ERROR:
+      g_value_set_boxed (value, self->journal_error);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -344,6 +402,7 @@ ks_sync_service_class_init (KsSyncServiceClass *klass)
   properties[PROP_CACHE] = g_param_spec_object ("cache", NULL, NULL, KS_TYPE_CACHE, ro);
   properties[PROP_FOLLOWER] = g_param_spec_object ("follower", NULL, NULL, KS_TYPE_FEED_FOLLOWER, ro);
   properties[PROP_UPLOAD_QUEUE] = g_param_spec_object ("upload-queue", NULL, NULL, KS_TYPE_UPLOAD_QUEUE, ro);
+  properties[PROP_JOURNAL_ERROR] = g_param_spec_boxed ("journal-error", NULL, NULL, G_TYPE_ERROR, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_NOTIFICATION] = g_signal_new ("notification", G_TYPE_FROM_CLASS (klass),
@@ -351,6 +410,9 @@ ks_sync_service_class_init (KsSyncServiceClass *klass)
                                                1, KS_TYPE_FEED_NOTIFICATION);
   signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                          NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_STARTED_OVER] = g_signal_new ("started-over", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                               0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT,
+                                               G_TYPE_STRING);
 }
 
 static void
@@ -418,6 +480,26 @@ ks_sync_service_get_thumbnails (KsSyncService *self)
   g_return_val_if_fail (KS_IS_SYNC_SERVICE (self), NULL);
 
   return self->thumbnails;
+}
+
+const GError *
+ks_sync_service_get_journal_error (KsSyncService *self)
+{
+  g_return_val_if_fail (KS_IS_SYNC_SERVICE (self), NULL);
+
+  return self->journal_error;
+}
+
+void
+ks_sync_service_start_over (KsSyncService *self)
+{
+  g_return_if_fail (KS_IS_SYNC_SERVICE (self));
+
+  if (self->engine != NULL || self->cancellable == NULL || self->starting_over ||
+      !g_error_matches (self->journal_error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL_DAMAGED))
+    return;
+  self->starting_over = TRUE;
+  open_journal (self, TRUE);
 }
 
 void

@@ -41,6 +41,11 @@ G_DECLARE_FINAL_TYPE (KsSyncService, ks_sync_service, KS, SYNC_SERVICE, GObject)
  *     shared an album, from the follower
  *   "failed" (const char *message): the journal or the cache could not be
  *     opened; the rest of the app works without them
+ *   "started-over" (guint n_folders, const char *aside): a damaged
+ *     journal was replaced (ks_sync_service_start_over())
+ *
+ * "journal-error" (nullable GError, notify): why the journal could not
+ * be opened, while there is no engine for that reason.
  */
 KsSyncService *ks_sync_service_new (KsAccount *account,
                                     GSettings *settings);
@@ -52,6 +57,13 @@ KsFeedFollower *ks_sync_service_get_follower (KsSyncService *self);
 KsUploadQueue *ks_sync_service_get_upload_queue (KsSyncService *self);
 /* Grid thumbnails of every window and of the queue; never NULL. */
 KsThumbnailCache *ks_sync_service_get_thumbnails (KsSyncService *self);
+
+const GError *ks_sync_service_get_journal_error (KsSyncService *self);
+/* With a journal that is KS_SYNC_ERROR_JOURNAL_DAMAGED: moves it aside
+ * and opens a new one with the folders it still gives
+ * (ks_journal_start_over(), on a worker); "engine" and "started-over"
+ * follow, or "journal-error" says why not. */
+void ks_sync_service_start_over (KsSyncService *self);
 
 /* Stops everything (the journal says where to go on); for quitting. */
 void ks_sync_service_shutdown (KsSyncService *self);

@@ -421,6 +421,41 @@ folders_toast_cb (KsWindow   *self,
 }
 
 static void
+journal_error_cb (KsWindow *self)
+{
+  ks_folders_view_set_journal_error (self->folders_view,
+                                     self->sync != NULL ? ks_sync_service_get_journal_error (self->sync) : NULL);
+}
+
+static void
+started_over_cb (KsWindow   *self,
+                 guint       n_folders,
+                 const char *aside)
+{
+  g_autofree char *message = NULL;
+
+  g_debug ("The damaged journal is now %s", aside);
+  if (n_folders == 0)
+    message = g_strdup (_ ("Started over with no synced folders: none could be read back"));
+  else
+    message = g_strdup_printf (ngettext ("Started over: %u folder is read again",
+                                         "Started over: %u folders are read again", n_folders),
+                               n_folders);
+  ks_window_toast (self, message);
+}
+
+static void
+start_over_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  KsWindow *self = KS_WINDOW (widget);
+
+  if (self->sync != NULL)
+    ks_sync_service_start_over (self->sync);
+}
+
+static void
 engine_changed_cb (KsWindow *self)
 {
   KsSyncEngine *engine = self->sync != NULL ? ks_sync_service_get_engine (self->sync) : NULL;
@@ -449,6 +484,7 @@ void
 ks_window_folders_class_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.choose-folder", NULL, choose_folder_action);
+  gtk_widget_class_install_action (widget_class, "win.start-over-folders", NULL, start_over_action);
 }
 
 void
@@ -466,7 +502,10 @@ ks_window_folders_start (KsWindow      *self,
 {
   self->sync = g_object_ref (sync);
   g_signal_connect_object (sync, "notify::engine", G_CALLBACK (engine_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (sync, "notify::journal-error", G_CALLBACK (journal_error_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (sync, "started-over", G_CALLBACK (started_over_cb), self, G_CONNECT_SWAPPED);
   engine_changed_cb (self);
+  journal_error_cb (self);
 }
 
 void
@@ -476,5 +515,6 @@ ks_window_folders_stop (KsWindow *self)
     g_signal_handlers_disconnect_by_data (self->sync, self);
   g_clear_object (&self->sync);
   engine_changed_cb (self);
+  journal_error_cb (self);
   g_clear_pointer (&self->synced_ids, g_hash_table_unref);
 }

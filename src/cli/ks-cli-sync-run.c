@@ -233,7 +233,7 @@ ks_cli_cmd_sync_run (KsCli              *cli,
   /* Before the connection, whose requests run the main loop: opening
    * reads the whole journal (quick_check), which would stall it. */
   g_mkdir_with_parents (dir, 0700);
-  journal = ks_journal_open (path, &error);
+  journal = ks_cli_sync_open_journal (path, &error);
   if (journal == NULL)
     return ks_cli_fail (error);
   if (!ks_cli_connect (cli, &error))

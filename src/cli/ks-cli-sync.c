@@ -18,6 +18,24 @@ ks_cli_sync_journal_path (KsCli *cli)
   return ks_sync_default_journal_path (cli->profile_name);
 }
 
+KsJournal *
+ks_cli_sync_open_journal (const char *path,
+                          GError    **error)
+{
+  KsJournal *journal = ks_journal_open (path, error);
+
+  if (journal == NULL && g_error_matches (*error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL_DAMAGED))
+    {
+      char *message = g_strdup_printf (_ ("%s “keepsake-cli sync start-over” starts a new one that watches "
+                                          "the same folders."),
+                                       (*error)->message);
+
+      g_free ((*error)->message);
+      (*error)->message = message;
+    }
+  return journal;
+}
+
 static KsJournal *
 open_journal (KsCli   *cli,
               GError **error)
@@ -31,7 +49,7 @@ open_journal (KsCli   *cli,
                    g_strerror (errno));
       return NULL;
     }
-  return ks_journal_open (path, error);
+  return ks_cli_sync_open_journal (path, error);
 }
 
 /* Whether a `sync run` (or the app) holds the journal's lock now. */
@@ -500,5 +518,64 @@ ks_cli_cmd_sync_ignore (KsCli              *cli,
     return ks_cli_fail (error);
   if (cli->json)
     ks_cli_print_json (node);
+  return KS_CLI_EXIT_OK;
+}
+
+int
+ks_cli_cmd_sync_start_over (KsCli              *cli,
+                            const KsCliCommand *command,
+                            int                 argc,
+                            char              **argv)
+{
+  g_autofree char *path = ks_cli_sync_journal_path (cli);
+  g_autofree char *aside = NULL;
+  g_autoptr (KsJournal) journal = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  guint n_folders = 0;
+  int   exit_code;
+
+  if (!ks_cli_parse_command (cli, command, NULL, &argc, &argv, 0, 0, &exit_code))
+    return exit_code;
+
+  /* Only a damaged journal: a sound one, or one another Keepsake wrote,
+   * is not this command's to replace. */
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_printerr (_ ("There is no sync journal at %s: nothing to do.\n"), path);
+      return KS_CLI_EXIT_FAILURE;
+    }
+  journal = ks_journal_open (path, &error);
+  if (journal != NULL)
+    {
+      g_printerr (_ ("The sync journal %s is not damaged: nothing to do.\n"), path);
+      return KS_CLI_EXIT_FAILURE;
+    }
+  if (!g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL_DAMAGED))
+    return ks_cli_fail (error);
+  g_clear_error (&error);
+
+  journal = ks_journal_start_over (path, &aside, &n_folders, &error);
+  if (journal == NULL)
+    return ks_cli_fail (error);
+  if (cli->json)
+    {
+      JsonObject *object = json_object_new ();
+
+      node = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (node, object);
+      json_object_set_string_member (object, "damaged", aside);
+      json_object_set_int_member (object, "folders", n_folders);
+      ks_cli_print_json (node);
+      return KS_CLI_EXIT_OK;
+    }
+  g_print (_ ("The damaged journal is now %s.\n"), aside);
+  g_print (g_dngettext (GETTEXT_PACKAGE,
+                        "%u folder is watched again; the next sync run looks at its files again, and sends "
+                        "nothing the server has already.\n",
+                        "%u folders are watched again; the next sync run looks at their files again, and "
+                        "sends nothing the server has already.\n",
+                        n_folders),
+           n_folders);
   return KS_CLI_EXIT_OK;
 }

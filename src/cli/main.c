@@ -48,6 +48,7 @@ static const KsCliCommand commands[] = {
   { "sync errors", "", N_ ("List the files that could not be uploaded, and why."), ks_cli_cmd_sync_errors },
   { "sync retry", "", N_ ("Try the failed files again."), ks_cli_cmd_sync_retry },
   { "sync ignore", N_ ("FILE…"), N_ ("Stop trying to upload failed files until they change."), ks_cli_cmd_sync_ignore },
+  { "sync start-over", "", N_ ("Replace a damaged sync journal, keeping its folders."), ks_cli_cmd_sync_start_over },
 };
 
 typedef struct

@@ -4,6 +4,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
 #include "ks-journal-private.h"
 
 /* How long a writer waits for another connection (the CLI while the app
@@ -152,10 +157,8 @@ ks_journal_set_error (KsJournal *self,
     {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL,
-                   "The sync journal %s is damaged (%s). It was left as it is; "
-                   "move it away to start over.",
-                   self->path, detail);
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL_DAMAGED,
+                   _ ("The list of synced folders (%s) is damaged. It was left as it is."), self->path);
       break;
     case SQLITE_FULL:
       g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL,
@@ -454,6 +457,115 @@ ks_journal_open (const char *path,
   /* Its commits run on the app's main thread: the copying and fsyncing
    * goes to a worker. */
   self->checkpointer = ks_sqlite_checkpointer_new (self->sql.db, path, CHECKPOINT_PAGES, CHECKPOINT_INLINE_PAGES);
+  return g_steal_pointer (&self);
+}
+
+/* Moves @from (and its -wal and -shm, when there) to @to. */
+static gboolean
+move_aside (const char *from,
+            const char *to,
+            GError    **error)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *src = g_strconcat (from, suffixes[i], NULL);
+      g_autofree char *dest = g_strconcat (to, suffixes[i], NULL);
+
+      if (g_rename (src, dest) != 0 && (i == 0 || errno != ENOENT))
+        {
+          int saved = errno;
+
+          g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL, _ ("Cannot move %s aside: %s"), src,
+                       g_strerror (saved));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The folders (path, album) a damaged journal at @path still gives,
+ * in order, as many as it gives before a damaged page stops it. */
+static GPtrArray *
+read_damaged_folders (const char *path)
+{
+  GPtrArray    *folders = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_journal_folder_free);
+  sqlite3      *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int           rc;
+
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (db, "SELECT path, album_id FROM folders ORDER BY id", -1, &stmt, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      KsJournalFolder *folder = g_new0 (KsJournalFolder, 1);
+
+      folder->path = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      folder->album_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      if (folder->path != NULL)
+        g_ptr_array_add (folders, folder);
+      else
+        ks_journal_folder_free (folder);
+      rc = SQLITE_OK;
+    }
+  if (rc != SQLITE_DONE)
+    g_debug ("Damaged journal %s: %u folders read, then %s", path, folders->len,
+             db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return folders;
+}
+
+KsJournal *
+ks_journal_start_over (const char *path,
+                       char      **out_aside,
+                       guint      *out_n_folders,
+                       GError    **error)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *aside = NULL;
+  g_autoptr (GPtrArray) folders = NULL;
+  g_autoptr (KsJournal) self = NULL;
+  guint n_folders = 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  for (guint i = 0; aside == NULL || g_file_test (aside, G_FILE_TEST_EXISTS); i++)
+    {
+      g_free (aside);
+      aside = i == 0 ? g_strdup_printf ("%s.damaged-%s", path, stamp)
+                     : g_strdup_printf ("%s.damaged-%s-%u", path, stamp, i);
+    }
+  if (!move_aside (path, aside, error))
+    return NULL;
+
+  folders = read_damaged_folders (aside);
+  self = ks_journal_open (path, error);
+  if (self == NULL)
+    return NULL;
+  for (guint i = 0; i < folders->len; i++)
+    {
+      KsJournalFolder *folder = folders->pdata[i];
+      g_autoptr (GError) local_error = NULL;
+
+      /* Drops keep a record of their own, not a folder on disk. */
+      if (ks_journal_add_folder (self, folder->path, folder->album_id, &local_error) != 0)
+        n_folders += g_path_is_absolute (folder->path);
+      else if (!g_error_matches (local_error, KS_SYNC_ERROR, KS_SYNC_ERROR_EXISTS))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
+
+  g_debug ("Journal %s started over with %u folders; the damaged one is %s", path, n_folders, aside);
+  if (out_aside != NULL)
+    *out_aside = g_steal_pointer (&aside);
+  if (out_n_folders != NULL)
+    *out_n_folders = n_folders;
   return g_steal_pointer (&self);
 }
 

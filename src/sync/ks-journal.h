@@ -110,8 +110,9 @@ G_DECLARE_FINAL_TYPE (KsJournal, ks_journal, KS, JOURNAL, GObject)
 /*
  * SQLite in WAL mode. Every call that changes something is one
  * transaction (a savepoint inside a batch): it happens entirely or not
- * at all. Errors are KS_SYNC_ERROR_JOURNAL (a damaged file, a full disk:
- * the message says which), KS_SYNC_ERROR_NOT_FOUND for an unknown id and
+ * at all. Errors are KS_SYNC_ERROR_JOURNAL_DAMAGED for a damaged file,
+ * KS_SYNC_ERROR_JOURNAL for the rest (a full disk: the message says
+ * which), KS_SYNC_ERROR_NOT_FOUND for an unknown id and
  * KS_SYNC_ERROR_EXISTS for a folder watched twice.
  *
  * Calls are serialized by a lock and may come from any thread, but are
@@ -128,7 +129,17 @@ G_DECLARE_FINAL_TYPE (KsJournal, ks_journal, KS, JOURNAL, GObject)
 KsJournal  *ks_journal_open (const char *path,
                              GError    **error);
 const char *ks_journal_get_path (KsJournal *self);
-int         ks_journal_get_schema_version (void);
+/* For a journal that is KS_SYNC_ERROR_JOURNAL_DAMAGED: moves it aside,
+ * as @out_aside (PATH.damaged-DATE), and opens a new one at @path that
+ * watches the folders the damaged one still gives, into the same
+ * albums (@out_n_folders of them, drops' records not counted). Their
+ * files are looked at again;
+ * what the server has already costs a lookup, not an upload. */
+KsJournal *ks_journal_start_over (const char *path,
+                                  char      **out_aside,
+                                  guint      *out_n_folders,
+                                  GError    **error);
+int        ks_journal_get_schema_version (void);
 
 /* Grows no further than @max_bytes (0: no limit); beyond it writes fail
  * like on a full disk. */

@@ -28,6 +28,8 @@ G_BEGIN_DECLS
  * @KS_SYNC_ERROR_CACHE: thumbnails cannot be written to the cache folder
  *   (its disk is full, read-only or not writable): not the photo's
  *   fault; uploads wait for it
+ * @KS_SYNC_ERROR_JOURNAL_DAMAGED: the journal's file is damaged; it is
+ *   left as it is, and ks_journal_start_over() replaces it
  */
 typedef enum
 {
@@ -41,6 +43,7 @@ typedef enum
   KS_SYNC_ERROR_NOT_FOUND,
   KS_SYNC_ERROR_EXISTS,
   KS_SYNC_ERROR_CACHE,
+  KS_SYNC_ERROR_JOURNAL_DAMAGED,
 } KsSyncError;
 
 GQuark ks_sync_error_quark (void);

@@ -224,7 +224,8 @@ scan_done_cb (GObject      *source,
   if (error != NULL && !g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_FOLDER_GONE))
     {
       g_warning ("Scan of %s failed: %s", self->path, error->message);
-      if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL))
+      if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL) ||
+          g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL_DAMAGED))
         ks_sync_engine_set_fatal (engine, error);
     }
   else if (error != NULL && self->watcher != NULL)
