@@ -510,10 +510,12 @@ test_commands (CliFixture   *fx,
   }
   {
     g_auto (CliRun) run = cli_run (alice, NULL, "--json", "sync", "start-over");
+    g_autoptr (JsonNode) node = NULL;
     JsonObject *object = NULL;
 
     g_assert_cmpint (run.status, ==, 0);
-    object = object_of (cli_json (&run));
+    node = cli_json (&run);
+    object = object_of (node);
     g_assert_cmpint (json_object_get_int_member (object, "folders"), ==, 2);
     g_assert_true (g_file_test (json_object_get_string_member (object, "damaged"), G_FILE_TEST_IS_REGULAR));
   }

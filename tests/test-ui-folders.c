@@ -464,6 +464,7 @@ test_damaged_journal (void)
   g_variant_unref (ui_wait_for ("the library", ui_check_library, GUINT_TO_POINTER (n_library), 60));
   show_folders ();
   state = ui_wait_for ("the damaged list", ui_check_label, "The list of synced folders is damaged", 60);
+  g_assert_cmpstr (ui_state_string (state, "sync-status"), ==, "Folders Can’t Sync");
   ui_screenshot ("journal-damaged");
   ui_widget ("label:_Start Over", "activate", "");
   g_clear_pointer (&state, g_variant_unref);

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-sync-error.h"
 #include "ks-sync-indicator.h"
 
 #define N_ACTIVITY 10
@@ -20,6 +21,7 @@ struct _KsSyncIndicator
   guint64        run_base; /* the engine's n-done when its run began */
   gboolean       engine_running;
   char          *title;
+  char          *journal_error; /* nullable: why there is no engine */
 
   GtkMenuButton  *button;
   GtkImage       *status_icon;
@@ -188,6 +190,12 @@ describe (KsSyncIndicator *self,
       /* Translators: "Syncing 3 of 10" photos */
       *out_title = g_strdup_printf (_ ("Syncing %u of %u"), current, total);
       *out_detail = busy_detail (self);
+    }
+  else if (self->engine == NULL && self->journal_error != NULL)
+    {
+      *out_icon = "dialog-error-symbolic";
+      *out_title = g_strdup (_ ("Folders Can’t Sync"));
+      *out_detail = g_strdup (self->journal_error);
     }
   else if (n_failed > 0)
     {
@@ -379,6 +387,7 @@ static void
 ks_sync_indicator_finalize (GObject *object)
 {
   g_free (KS_SYNC_INDICATOR (object)->title);
+  g_free (KS_SYNC_INDICATOR (object)->journal_error);
 
   G_OBJECT_CLASS (ks_sync_indicator_parent_class)->finalize (object);
 }
@@ -464,4 +473,19 @@ ks_sync_indicator_get_title (KsSyncIndicator *self)
   g_return_val_if_fail (KS_IS_SYNC_INDICATOR (self), NULL);
 
   return self->title;
+}
+
+void
+ks_sync_indicator_set_journal_error (KsSyncIndicator *self,
+                                     const GError    *error)
+{
+  g_return_if_fail (KS_IS_SYNC_INDICATOR (self));
+
+  g_clear_pointer (&self->journal_error, g_free);
+  if (g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL_DAMAGED))
+    self->journal_error = g_strdup (_ ("The list of synced folders is damaged. The Folders page offers to "
+                                       "start over."));
+  else if (error != NULL)
+    self->journal_error = g_strdup (error->message);
+  update (self);
 }

@@ -28,6 +28,10 @@ void ks_sync_indicator_set_queue (KsSyncIndicator *self,
 void ks_sync_indicator_set_engine (KsSyncIndicator *self,
                                    KsSyncEngine    *engine);
 
+/* @error: (nullable) why the engine could not start (its journal). */
+void ks_sync_indicator_set_journal_error (KsSyncIndicator *self,
+                                          const GError    *error);
+
 /* What the button says, as its tooltip: "Up to Date", "Syncing 3 of 10"… */
 const char *ks_sync_indicator_get_title (KsSyncIndicator *self);
 

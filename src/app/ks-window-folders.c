@@ -423,8 +423,10 @@ folders_toast_cb (KsWindow   *self,
 static void
 journal_error_cb (KsWindow *self)
 {
-  ks_folders_view_set_journal_error (self->folders_view,
-                                     self->sync != NULL ? ks_sync_service_get_journal_error (self->sync) : NULL);
+  const GError *error = self->sync != NULL ? ks_sync_service_get_journal_error (self->sync) : NULL;
+
+  ks_folders_view_set_journal_error (self->folders_view, error);
+  ks_sync_indicator_set_journal_error (self->sync_indicator, error);
 }
 
 static void
