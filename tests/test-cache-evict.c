@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include "ks-test-util.h"
 #include "test-cache-common.h"
 
 /* grid (300 bytes) + preview (1000 bytes) of ks_test_api_upload_photo */
@@ -205,6 +206,32 @@ test_corrupt (Fixture      *fx,
   g_assert_false (g_file_test (junk, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (stray, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (ks_cache_get_status (client->cache).n_files, ==, 4);
+
+  /* A damaged database: started afresh, the files it listed swept away,
+   * and the album fetched again. */
+  {
+    g_autofree char *db = g_build_filename (client->dir, "cache.db", NULL);
+    g_autoptr (GFile) grid = ks_cache_dup_file_path (client->cache, p[0].id, KS_CACHE_FILE_GRID);
+    g_autofree char *contents = NULL;
+    gsize            len = 0;
+    gint64           page;
+
+    g_clear_pointer (&client, client_free);
+    ks_test_sqlite_int (db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    page = ks_test_sqlite_int (db, "PRAGMA page_size");
+    g_assert_true (g_file_get_contents (db, &contents, &len, NULL));
+    g_assert_cmpuint (len, >=, (gsize) (3 * page));
+    memset (contents + page, 0x5a, (gsize) (2 * page));
+    g_assert_true (g_file_set_contents (db, contents, (gssize) len, NULL));
+    g_assert_true (g_file_query_exists (grid, NULL));
+
+    client = client_new (fx, bob, "bob");
+    expect.client = client;
+    g_assert_cmpuint (ks_cache_get_status (client->cache).n_files, ==, 0);
+    g_assert_false (g_file_query_exists (grid, NULL));
+    ks_feed_follower_start (client->follower);
+    wait_until (files_complete_cb, &expect, WAIT_MS, "the thumbnails fetched again");
+  }
 
   /* Offline, a damaged file is removed and refused, never shown. */
   ks_test_server_stop (ks_test_api_get_server (fx->api));

@@ -101,8 +101,8 @@ ks_cache_db_set_error (KsCacheDb *self,
     {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL,
-                   _ ("The album cache %s is damaged: clear it with “keepsake-cli cache clear” or delete it"),
+      g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL_DAMAGED,
+                   _ ("The album cache %s is damaged; it is started afresh the next time it is opened"),
                    self->path);
       break;
     case SQLITE_FULL:
@@ -255,6 +255,7 @@ ks_cache_db_open (const char *path,
 {
   g_autoptr (KsCacheDb) self = g_new0 (KsCacheDb, 1);
   g_autofree char *mode = NULL;
+  g_autofree char *problem = NULL;
   int              rc;
 
   g_rec_mutex_init (&self->lock);
@@ -271,6 +272,16 @@ ks_cache_db_open (const char *path,
     }
   sqlite3_busy_timeout (self->sql.db, BUSY_TIMEOUT_MS);
 
+  /* A damaged file is found here, where it can be started afresh, not
+   * halfway through a fetch. */
+  if (!ks_sqlite_quick_check (&self->sql, &problem, error))
+    return NULL;
+  if (problem != NULL)
+    {
+      g_debug ("Cache %s: quick_check: %s", path, problem);
+      ks_cache_db_set_error (self, SQLITE_CORRUPT, error);
+      return NULL;
+    }
   if (!ks_sqlite_query_text (&self->sql, "PRAGMA journal_mode = WAL", &mode, error))
     return NULL;
   if (g_ascii_strcasecmp (mode != NULL ? mode : "", "wal") != 0)

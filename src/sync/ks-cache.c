@@ -182,6 +182,20 @@ check_owner (OpenData *data,
 }
 
 static void
+remove_database (const char *path)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      if (g_unlink (file) != 0 && errno != ENOENT)
+        g_debug ("Could not remove %s: %s", file, g_strerror (errno));
+    }
+}
+
+static void
 open_thread (GTask        *task,
              gpointer      source,
              gpointer      task_data,
@@ -201,6 +215,15 @@ open_thread (GTask        *task,
       return;
     }
   data->db = ks_cache_db_open (path, &error);
+  /* It holds nothing the server does not: a damaged one starts afresh,
+   * and the sweep removes the files it listed. */
+  if (data->db == NULL && g_error_matches (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL_DAMAGED))
+    {
+      g_message ("The album cache %s is damaged; starting it afresh", path);
+      g_clear_error (&error);
+      remove_database (path);
+      data->db = ks_cache_db_open (path, &error);
+    }
   if (data->db == NULL || !check_owner (data, &error) || !ks_cache_sweep_files (data->db, data->dir, &error))
     {
       g_task_return_error (task, error);

@@ -28,8 +28,9 @@ G_BEGIN_DECLS
  * @KS_SYNC_ERROR_CACHE: thumbnails cannot be written to the cache folder
  *   (its disk is full, read-only or not writable): not the photo's
  *   fault; uploads wait for it
- * @KS_SYNC_ERROR_JOURNAL_DAMAGED: the journal's file is damaged; it is
- *   left as it is, and ks_journal_start_over() replaces it
+ * @KS_SYNC_ERROR_JOURNAL_DAMAGED: a database file is damaged: the
+ *   journal is left as it is (ks_journal_start_over() replaces it), the
+ *   album cache starts afresh when it opens
  */
 typedef enum
 {
