@@ -290,3 +290,26 @@ ks_test_sqlite_int (const char *path,
   sqlite3_close (db);
   return value;
 }
+
+void
+ks_test_sqlite_damage (const char *path,
+                       const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT rootpage FROM sqlite_schema WHERE name = '%s'", table);
+  g_autofree char *contents = NULL;
+  sqlite3         *db = NULL;
+  gsize            len = 0;
+  gint64           page, root;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  page = ks_test_sqlite_int (path, "PRAGMA page_size");
+  root = ks_test_sqlite_int (path, sql);
+  g_assert_cmpint (root, >, 1);
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_cmpuint (len, >=, (gsize) (root * page));
+  memset (contents + (root - 1) * page, 0x5a, (gsize) page);
+  g_assert_true (g_file_set_contents (path, contents, (gssize) len, NULL));
+}

@@ -16,6 +16,10 @@ char *ks_test_shared_path (const char *relative_path);
  * its own (read-only) to the SQLite database at @path. */
 gint64 ks_test_sqlite_int (const char *path,
                            const char *sql);
+/* Overwrites the root page of @table in the SQLite file at @path, its
+ * write-ahead log folded in first: damage PRAGMA quick_check finds. */
+void   ks_test_sqlite_damage (const char *path,
+                              const char *table);
 char  *ks_test_read_shared (const char *relative_path,
                             gsize      *out_len);
 char **ks_test_garbage_strings (guint32 seed,

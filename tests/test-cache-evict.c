@@ -212,17 +212,9 @@ test_corrupt (Fixture      *fx,
   {
     g_autofree char *db = g_build_filename (client->dir, "cache.db", NULL);
     g_autoptr (GFile) grid = ks_cache_dup_file_path (client->cache, p[0].id, KS_CACHE_FILE_GRID);
-    g_autofree char *contents = NULL;
-    gsize            len = 0;
-    gint64           page;
 
     g_clear_pointer (&client, client_free);
-    ks_test_sqlite_int (db, "PRAGMA wal_checkpoint(TRUNCATE)");
-    page = ks_test_sqlite_int (db, "PRAGMA page_size");
-    g_assert_true (g_file_get_contents (db, &contents, &len, NULL));
-    g_assert_cmpuint (len, >=, (gsize) (3 * page));
-    memset (contents + page, 0x5a, (gsize) (2 * page));
-    g_assert_true (g_file_set_contents (db, contents, (gssize) len, NULL));
+    ks_test_sqlite_damage (db, "photos");
     g_assert_true (g_file_query_exists (grid, NULL));
 
     client = client_new (fx, bob, "bob");

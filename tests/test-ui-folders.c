@@ -13,8 +13,6 @@
  */
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gstdio.h>
 
 #include "ks-test-util.h"
@@ -442,22 +440,11 @@ static void
 test_damaged_journal (void)
 {
   g_autofree char *journal = find_journal ();
-  g_autofree char *contents = NULL;
   FolderCheck      beach = { beach_dir, "Beach", ANY, ANY, ANY };
   FolderCheck      screens = { screens_dir, NULL, ANY, ANY, ANY };
   g_autoptr (GVariant) state = NULL;
-  gsize  len = 0;
-  gint64 page, files_root;
 
-  /* Quit cleanly, the app left no write-ahead log; should it have,
-   * its pages go into the file first. */
-  ks_test_sqlite_int (journal, "PRAGMA wal_checkpoint(TRUNCATE)");
-  page = ks_test_sqlite_int (journal, "PRAGMA page_size");
-  files_root = ks_test_sqlite_int (journal, "SELECT rootpage FROM sqlite_schema WHERE name = 'files'");
-  g_assert_true (g_file_get_contents (journal, &contents, &len, NULL));
-  g_assert_cmpuint (len, >=, (gsize) (files_root * page));
-  memset (contents + (files_root - 1) * page, 0x5a, (gsize) page);
-  g_assert_true (g_file_set_contents (journal, contents, (gssize) len, NULL));
+  ks_test_sqlite_damage (journal, "files");
   g_assert_cmpuint (count_damaged (journal), ==, 0);
 
   ui_launch_app ();
