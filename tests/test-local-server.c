@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
 #include "ks-local-server.h"
@@ -145,6 +146,44 @@ test_restarts (void)
   g_assert_cmpuint (status_of (soup, url), ==, 0);
 }
 
+/* A server that cannot start says why; the error shows its last line. */
+static void
+test_start_fails (void)
+{
+  g_autoptr (KsLocalServer) server = ks_local_server_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ks-local-server-XXXXXX", NULL);
+  g_autofree char *script = g_build_filename (dir, "keepsake-server", NULL);
+  g_autofree char *saved = g_strdup (g_getenv ("KEEPSAKE_SERVER"));
+  g_autofree char *url = NULL;
+
+  g_assert_true (g_file_set_contents (script,
+                                      "#!/bin/sh\n"
+                                      "echo 'starting' >&2\n"
+                                      "echo 'keepsake-server: database /d/keepsake.db is corrupt (Page 2)' >&2\n"
+                                      "exit 1\n",
+                                      -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0755), ==, 0);
+  g_setenv ("KEEPSAKE_SERVER", script, TRUE);
+
+  ks_local_server_start_async (server, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  url = ks_local_server_start_finish (server, result, &error);
+  g_assert_null (url);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==,
+                   "The photo server on this computer stopped while starting: "
+                   "database /d/keepsake.db is corrupt (Page 2)");
+  g_assert_null (ks_local_server_get_url (server));
+
+  if (saved != NULL)
+    g_setenv ("KEEPSAKE_SERVER", saved, TRUE);
+  g_unlink (script);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -154,6 +193,7 @@ main (int   argc,
     g_setenv ("KEEPSAKE_SERVER", g_getenv ("KS_SERVER_BINARY"), TRUE);
 
   g_test_add_func ("/local-server/restarts", test_restarts);
+  g_test_add_func ("/local-server/start-fails", test_start_fails);
 
   return g_test_run ();
 }

@@ -28,6 +28,10 @@ struct _KsLocalServer
 
   GSubprocess      *process; /* nullable */
   GDataInputStream *stdout_stream;
+  GDataInputStream *stderr_stream;
+  char             *last_complaint; /* nullable: its last line on stderr */
+  gboolean          stdout_closed;
+  gboolean          stderr_closed;
   char             *url;        /* nullable until listening; kept across restarts */
   GTask            *start_task; /* nullable, while starting */
   guint             timeout_id;
@@ -46,6 +50,8 @@ ks_local_server_dispose (GObject *object)
 
   ks_local_server_stop (self);
   g_clear_object (&self->stdout_stream);
+  g_clear_object (&self->stderr_stream);
+  g_clear_pointer (&self->last_complaint, g_free);
   g_clear_pointer (&self->url, g_free);
 
   G_OBJECT_CLASS (ks_local_server_parent_class)->dispose (object);
@@ -134,6 +140,83 @@ read_next_line (KsLocalServer *self)
                                        read_line_cb, g_object_ref (self));
 }
 
+/* A start that ends before "listening" fails with what the server said
+ * last on stderr (a damaged database, a port in use...), once both of
+ * its outputs are closed. */
+static void
+maybe_fail_start (KsLocalServer *self)
+{
+  g_autofree char *why = NULL;
+
+  if (self->start_task == NULL || !self->stdout_closed || !self->stderr_closed)
+    return;
+  if (self->last_complaint == NULL)
+    {
+      finish_start (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                               _ ("The photo server on this computer stopped while "
+                                                  "starting. Its messages are in the system journal.")));
+      return;
+    }
+  why = g_strdup (g_str_has_prefix (self->last_complaint, "keepsake-server: ")
+                      ? self->last_complaint + strlen ("keepsake-server: ")
+                      : self->last_complaint);
+  /* Translators: %s is the server's own message, in English */
+  finish_start (self, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                   _ ("The photo server on this computer stopped while starting: %s"), why));
+}
+
+static void read_stderr_cb (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data);
+
+static void
+read_next_stderr_line (KsLocalServer *self)
+{
+  g_data_input_stream_read_line_async (self->stderr_stream, G_PRIORITY_DEFAULT, NULL, read_stderr_cb,
+                                       g_object_ref (self));
+}
+
+/* Passed on to the app's own stderr (the system journal), the last
+ * line kept. */
+static void
+read_stderr_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (KsLocalServer) self = user_data;
+  g_autofree char *line = NULL;
+
+  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+  if (G_DATA_INPUT_STREAM (source) != self->stderr_stream)
+    return;
+  if (line == NULL)
+    {
+      self->stderr_closed = TRUE;
+      maybe_fail_start (self);
+      return;
+    }
+  g_printerr ("%s\n", line);
+  if (*g_strstrip (line) != '\0')
+    {
+      g_free (self->last_complaint);
+      self->last_complaint = g_steal_pointer (&line);
+    }
+  read_next_stderr_line (self);
+}
+
+/* Both outputs of a process just started. */
+static void
+read_outputs (KsLocalServer *self)
+{
+  self->stdout_stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
+  self->stderr_stream = g_data_input_stream_new (g_subprocess_get_stderr_pipe (self->process));
+  self->stdout_closed = FALSE;
+  self->stderr_closed = FALSE;
+  g_clear_pointer (&self->last_complaint, g_free);
+  read_next_line (self);
+  read_next_stderr_line (self);
+}
+
 /* Reads until the "listening" line, then keeps draining stdout so the
  * child never blocks on a full pipe. */
 static void
@@ -154,11 +237,8 @@ read_line_cb (GObject      *source,
     {
       if (error != NULL)
         g_debug ("Reading the server's output: %s", error->message);
-      if (self->start_task != NULL)
-        finish_start (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                                 _ ("The photo server on this computer stopped "
-                                                    "while starting. Its messages are in the "
-                                                    "system journal.")));
+      self->stdout_closed = TRUE;
+      maybe_fail_start (self);
       return;
     }
 
@@ -226,7 +306,7 @@ spawn_server (const char *listen,
   g_autofree char *data_dir = dup_data_path ();
   GSubprocess     *process;
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
 
   g_debug ("Starting %s --data-dir %s", binary, data_dir);
@@ -278,9 +358,8 @@ restart_cb (gpointer user_data)
       schedule_restart (self);
       return G_SOURCE_REMOVE;
     }
-  self->stdout_stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
   self->listening_since = 0;
-  read_next_line (self);
+  read_outputs (self);
   watch_process (self);
   return G_SOURCE_REMOVE;
 }
@@ -314,6 +393,7 @@ process_exited_cb (GObject      *source,
             : g_strdup_printf ("exit status %d", g_subprocess_get_exit_status (process));
   g_clear_object (&self->process);
   g_clear_object (&self->stdout_stream);
+  g_clear_object (&self->stderr_stream);
   self->listening_since = 0;
   g_message ("The photo server on this computer stopped (%s); starting it again in %.1f s", how,
              schedule_restart (self) / 1000.0);
@@ -360,12 +440,11 @@ ks_local_server_start_async (KsLocalServer      *self,
       return;
     }
 
-  self->stdout_stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
   self->start_task = g_steal_pointer (&task);
   self->timeout_id = g_timeout_add_seconds (START_TIMEOUT_S, start_timeout_cb, self);
   self->listening_since = 0;
   self->restart_delay_ms = RESTART_DELAY_MIN_MS;
-  read_next_line (self);
+  read_outputs (self);
   watch_process (self);
 }
 
@@ -417,6 +496,7 @@ ks_local_server_stop (KsLocalServer *self)
   self->listening_since = 0;
   /* What it still prints is for nobody now. */
   g_clear_object (&self->stdout_stream);
+  g_clear_object (&self->stderr_stream);
   if (process == NULL)
     return;
 
