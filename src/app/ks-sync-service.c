@@ -223,7 +223,8 @@ journal_opened_cb (GObject      *source,
       if (journal == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_warning ("Folders will not sync: %s", error->message);
-          set_journal_error (self, error);
+          if (current)
+            set_journal_error (self, error);
           g_signal_emit (self, signals[SIGNAL_FAILED], 0, error->message);
         }
       return;

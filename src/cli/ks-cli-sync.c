@@ -22,17 +22,15 @@ KsJournal *
 ks_cli_sync_open_journal (const char *path,
                           GError    **error)
 {
-  KsJournal *journal = ks_journal_open (path, error);
+  g_autoptr (GError) local_error = NULL;
+  KsJournal *journal = ks_journal_open (path, &local_error);
 
-  if (journal == NULL && g_error_matches (*error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL_DAMAGED))
-    {
-      char *message = g_strdup_printf (_ ("%s “keepsake-cli sync start-over” starts a new one that watches "
-                                          "the same folders."),
-                                       (*error)->message);
-
-      g_free ((*error)->message);
-      (*error)->message = message;
-    }
+  if (journal == NULL && g_error_matches (local_error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL_DAMAGED))
+    g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL_DAMAGED,
+                 _ ("%s “keepsake-cli sync start-over” starts a new one that watches the same folders."),
+                 local_error->message);
+  else if (journal == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
   return journal;
 }
 
