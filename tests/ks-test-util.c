@@ -313,3 +313,21 @@ ks_test_sqlite_damage (const char *path,
   memset (contents + (root - 1) * page, 0x5a, (gsize) page);
   g_assert_true (g_file_set_contents (path, contents, (gssize) len, NULL));
 }
+
+char *
+ks_test_find_journal (const char *state_dir)
+{
+  g_autofree char *root = g_build_filename (state_dir, "keepsake", NULL);
+  g_autoptr (GDir) dir = g_dir_open (root, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (root, name, "journal.db", NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  g_error ("no sync journal under %s", root);
+}

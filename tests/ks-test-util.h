@@ -18,8 +18,11 @@ gint64 ks_test_sqlite_int (const char *path,
                            const char *sql);
 /* Overwrites the root page of @table in the SQLite file at @path, its
  * write-ahead log folded in first: damage PRAGMA quick_check finds. */
-void   ks_test_sqlite_damage (const char *path,
-                              const char *table);
+void ks_test_sqlite_damage (const char *path,
+                            const char *table);
+/* The sync journal of the first profile under @state_dir (an
+ * XDG_STATE_HOME). */
+char  *ks_test_find_journal (const char *state_dir);
 char  *ks_test_read_shared (const char *relative_path,
                             gsize      *out_len);
 char **ks_test_garbage_strings (guint32 seed,

@@ -150,22 +150,10 @@ assert_status (CliUser *user,
 static void
 damage_journal (CliUser *user)
 {
-  g_autofree char *root = g_build_filename (user->home, ".local", "state", "keepsake", NULL);
-  g_autoptr (GDir) dir = g_dir_open (root, 0, NULL);
-  const char *name;
+  g_autofree char *state = g_build_filename (user->home, ".local", "state", NULL);
+  g_autofree char *journal = ks_test_find_journal (state);
 
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (root, name, "journal.db", NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        {
-          ks_test_sqlite_damage (path, "files");
-          return;
-        }
-    }
-  g_error ("no journal under %s", root);
+  ks_test_sqlite_damage (journal, "files");
 }
 
 static void

@@ -400,25 +400,6 @@ test_remove_folder (void)
   ui_quit_app ();
 }
 
-/* The journal of the profile the app used (the only one). */
-static char *
-find_journal (void)
-{
-  g_autofree char *root = g_build_filename (g_get_user_state_dir (), "keepsake", NULL);
-  g_autoptr (GDir) dir = g_dir_open (root, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (root, name, "journal.db", NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        return g_steal_pointer (&path);
-    }
-  g_error ("no journal under %s", root);
-}
-
 static guint
 count_damaged (const char *journal)
 {
@@ -439,7 +420,7 @@ count_damaged (const char *journal)
 static void
 test_damaged_journal (void)
 {
-  g_autofree char *journal = find_journal ();
+  g_autofree char *journal = ks_test_find_journal (g_get_user_state_dir ());
   FolderCheck      beach = { beach_dir, "Beach", ANY, ANY, ANY };
   FolderCheck      screens = { screens_dir, NULL, ANY, ANY, ANY };
   g_autoptr (GVariant) state = NULL;
