@@ -145,7 +145,6 @@ assert_status (CliUser *user,
                    skipped);
 }
 
-/* Every command once, and what each prints and returns. */
 /* Damages @user's sync journal: the root page of its files. */
 static void
 damage_journal (CliUser *user)
@@ -156,6 +155,7 @@ damage_journal (CliUser *user)
   ks_test_sqlite_damage (journal, "files");
 }
 
+/* Every command once, and what each prints and returns. */
 static void
 test_commands (CliFixture   *fx,
                gconstpointer data)
