@@ -1,5 +1,5 @@
 /* test-cli-sync.c: keepsake-cli sync add|remove|list|run|status|pause|
- * resume|errors, end to end against the real server (file token store)
+ * resume|errors|retry|ignore|start-over, end to end against the real server (file token store)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
