@@ -26,6 +26,8 @@ test_first_run (void)
   state = ui_wait_for ("the welcome page", ui_check_setup_page, "welcome", 30);
   g_assert_true (ui_state_has_label (state, "Welcome to Keepsake"));
   g_assert_true (ui_state_has_label (state, "This Computer"));
+  /* Nothing animates out of sight: the app idles at no CPU. */
+  g_assert_cmpuint (ui_state_uint (state, "hidden-spinners"), ==, 0);
   ui_screenshot ("first-run");
 
   /* "This Computer": the app starts its own server, then asks for an
@@ -70,6 +72,7 @@ test_sign_up (void)
   g_assert_cmpstr (ui_state_string (state, "user"), ==, "alice");
   g_assert_cmpstr (ui_state_string (state, "title"), ==, "Library");
   g_assert_true (ui_state_has_label (state, "alice"));
+  g_assert_cmpuint (ui_state_uint (state, "hidden-spinners"), ==, 0);
   ui_screenshot ("signed-up");
 }
 

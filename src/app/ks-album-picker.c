@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-album-picker.h"
+#include "ks-spinner.h"
 
 /* The API takes up to 200 ids a call. */
 #define BATCH 200
@@ -43,7 +44,7 @@ static void
 set_busy (KsAlbumPicker *self,
           gboolean       busy)
 {
-  gtk_spinner_set_spinning (self->spinner, busy);
+  ks_spinner_set_active (self->spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->album_list), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->new_album_row), !busy);
 }

@@ -14,6 +14,7 @@
 #include "ks-cached-thumbnails.h"
 #include "ks-photo-export.h"
 #include "ks-photo-item.h"
+#include "ks-spinner.h"
 
 struct _KsAlbumsView
 {
@@ -319,7 +320,7 @@ albums_cb (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  gtk_spinner_set_spinning (self->spinner, FALSE);
+  ks_spinner_set_active (self->spinner, FALSE);
   if (albums == NULL)
     {
       adw_status_page_set_description (self->error_page, error->message);
@@ -354,7 +355,7 @@ cached_albums_cb (GObject      *source,
       return;
     }
 
-  gtk_spinner_set_spinning (self->spinner, FALSE);
+  ks_spinner_set_active (self->spinner, FALSE);
   if (cached == NULL)
     {
       adw_status_page_set_description (self->error_page, error->message);
@@ -385,7 +386,7 @@ ks_albums_view_reload (KsAlbumsView *self)
   self->cancellable = g_cancellable_new ();
   if (self->albums->len == 0)
     {
-      gtk_spinner_set_spinning (self->spinner, TRUE);
+      ks_spinner_set_active (self->spinner, TRUE);
       gtk_stack_set_visible_child_name (self->stack, "loading");
     }
   if (self->shared_cache != NULL)

@@ -11,6 +11,7 @@
 #include "ks-cached-photo-list.h"
 #include "ks-photo-grid.h"
 #include "ks-photo-tile.h"
+#include "ks-spinner.h"
 
 struct _KsPhotoGrid
 {
@@ -173,7 +174,7 @@ update_page (KsPhotoGrid *self)
 
   adw_status_page_set_description (self->error_page,
                                    self->list != NULL ? ks_photo_list_get_error (self->list) : NULL);
-  gtk_spinner_set_spinning (self->spinner, g_str_equal (page, "loading"));
+  ks_spinner_set_active (self->spinner, g_str_equal (page, "loading"));
   /* Before the grid's first layout. */
   if (g_str_equal (page, "grid"))
     update_layout (self);

@@ -96,6 +96,20 @@ collect_labels (GtkWidget *widget,
     collect_labels (child, labels, insensitive);
 }
 
+/* Spinners spinning where nobody sees them: each keeps the frame clock,
+ * and the CPU, busy (ks-spinner.h). */
+static guint
+count_hidden_spinners (GtkWidget *widget)
+{
+  guint n = GTK_IS_SPINNER (widget) && gtk_spinner_get_spinning (GTK_SPINNER (widget)) &&
+            !gtk_widget_get_mapped (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_hidden_spinners (child);
+  return n;
+}
+
 static void
 add_string (GVariantBuilder *builder,
             const char      *key,
@@ -359,14 +373,19 @@ build_state (KsApplication *app)
   g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
   GtkWindow      *active = gtk_application_get_active_window (GTK_APPLICATION (app));
   GVariantBuilder builder;
+  guint           hidden_spinners = 0;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   for (GList *l = toplevels; l != NULL; l = l->next)
-    if (gtk_widget_get_mapped (l->data))
-      {
-        g_ptr_array_add (windows, (gpointer) G_OBJECT_TYPE_NAME (l->data));
-        collect_labels (l->data, labels, insensitive);
-      }
+    {
+      hidden_spinners += count_hidden_spinners (l->data);
+      if (gtk_widget_get_mapped (l->data))
+        {
+          g_ptr_array_add (windows, (gpointer) G_OBJECT_TYPE_NAME (l->data));
+          collect_labels (l->data, labels, insensitive);
+        }
+    }
+  g_variant_builder_add (&builder, "{sv}", "hidden-spinners", g_variant_new_uint32 (hidden_spinners));
   g_variant_builder_add (&builder, "{sv}", "windows",
                          g_variant_new_strv ((const char *const *) windows->pdata, windows->len));
   g_variant_builder_add (&builder, "{sv}", "insensitive-buttons",
