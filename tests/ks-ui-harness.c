@@ -298,10 +298,13 @@ app_launcher_new (void)
   g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", TRUE);
   /* GTK, fontconfig and pango keep caches to the end of the process,
    * which LeakSanitizer counts as leaks; the libraries under the app are
-   * leak-checked by their own suites. AddressSanitizer errors stay fatal. */
+   * leak-checked by their own suites. AddressSanitizer errors stay fatal.
+   * Without leak checks the full stacks (fast_unwind_on_malloc=0, for the
+   * suppressions) only slow every allocation down: the frame-pointer
+   * unwinder is enough to name where a bad access's memory came from. */
   if (g_getenv ("ASAN_OPTIONS") != NULL)
     {
-      g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS"), ":detect_leaks=0", NULL);
+      g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS"), ":detect_leaks=0:fast_unwind_on_malloc=1", NULL);
 
       g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
     }
