@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "ks-journal.h"
+#include "ks-sqlite.h"
 #include "ks-sync-error.h"
 #include "ks-test-util.h"
 
@@ -42,15 +43,11 @@ static void
 fixture_tear_down (Fixture      *fx,
                    gconstpointer data)
 {
-  const char *suffixes[] = { "", "-wal", "-shm" };
+  g_auto (GStrv) files = ks_sqlite_files (fx->path);
 
   g_clear_object (&fx->journal);
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (fx->path, suffixes[i], NULL);
-
-      g_unlink (file);
-    }
+  for (guint i = 0; files[i] != NULL; i++)
+    g_unlink (files[i]);
   g_rmdir (fx->dir);
   g_free (fx->path);
   g_free (fx->dir);

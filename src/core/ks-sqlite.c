@@ -6,6 +6,25 @@
 
 #include "ks-sqlite.h"
 
+static void
+fail (const KsSqlite *self,
+      int             rc,
+      GError        **error)
+{
+  self->set_error (self->owner, rc, sqlite3_errmsg (self->db), error);
+}
+
+GStrv
+ks_sqlite_files (const char *path)
+{
+  char **files = g_new0 (char *, 4);
+
+  files[0] = g_strdup (path);
+  files[1] = g_strconcat (path, "-wal", NULL);
+  files[2] = g_strconcat (path, "-shm", NULL);
+  return files;
+}
+
 void
 ks_sqlite_bind_text (sqlite3_stmt *stmt,
                      int           index,
@@ -45,7 +64,7 @@ ks_sqlite_prepare_cached (const KsSqlite *self,
   rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
   if (rc != SQLITE_OK)
     {
-      self->set_error (self->owner, rc, error);
+      fail (self, rc, error);
       return NULL;
     }
 
@@ -64,7 +83,7 @@ ks_sqlite_run (const KsSqlite *self,
     ;
   if (rc != SQLITE_DONE)
     {
-      self->set_error (self->owner, rc, error);
+      fail (self, rc, error);
       return FALSE;
     }
   return TRUE;
@@ -79,7 +98,7 @@ ks_sqlite_exec (const KsSqlite *self,
 
   if (rc != SQLITE_OK)
     {
-      self->set_error (self->owner, rc, error);
+      fail (self, rc, error);
       return FALSE;
     }
   return TRUE;
@@ -99,7 +118,7 @@ query_row (const KsSqlite *self,
     rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
     {
-      self->set_error (self->owner, rc, error);
+      fail (self, rc, error);
       sqlite3_finalize (stmt);
       return NULL;
     }
@@ -138,21 +157,20 @@ ks_sqlite_query_text (const KsSqlite *self,
 
 gboolean
 ks_sqlite_quick_check (const KsSqlite *self,
-                       char          **out_problem,
                        GError        **error)
 {
   g_autofree char *result = NULL;
 
   if (!ks_sqlite_query_text (self, "PRAGMA quick_check", &result, error))
     return FALSE;
+  if (g_strcmp0 (result, "ok") == 0)
+    return TRUE;
 
-  *out_problem = NULL;
-  if (g_strcmp0 (result, "ok") != 0)
-    {
-      /* "*** in database main ***\nPage 5: …": one line, for a log. */
-      *out_problem = result != NULL ? g_strdelimit (g_steal_pointer (&result), "\r\n", ' ') : g_strdup ("?");
-    }
-  return TRUE;
+  /* "*** in database main ***\nPage 5: …": one line, for a log. */
+  if (result != NULL)
+    g_strdelimit (result, "\r\n", ' ');
+  self->set_error (self->owner, SQLITE_CORRUPT, result != NULL ? result : "?", error);
+  return FALSE;
 }
 
 gboolean

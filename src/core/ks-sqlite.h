@@ -5,9 +5,9 @@
  * The sync journal, the album cache and the server's database each say
  * in their own words what went wrong (a full disk is the user's to fix
  * for the journal, a log line for the server): @set_error turns a result
- * code into that error, reading sqlite3_errmsg() for the detail. These
+ * code and SQLite's words for it (@detail) into that error. These
  * functions call it at once, before anything else runs on the
- * connection, so the detail is the failure's own.
+ * connection, so sqlite3_errmsg() is the failure's own.
  */
 #pragma once
 
@@ -16,9 +16,10 @@
 
 G_BEGIN_DECLS
 
-typedef void (*KsSqliteErrorFunc) (gpointer owner,
-                                   int      rc,
-                                   GError **error);
+typedef void (*KsSqliteErrorFunc) (gpointer    owner,
+                                   int         rc,
+                                   const char *detail,
+                                   GError    **error);
 
 typedef struct
 {
@@ -26,6 +27,11 @@ typedef struct
   KsSqliteErrorFunc set_error;
   gpointer          owner;
 } KsSqlite;
+
+/* The files of the database at @path: itself, then its write-ahead log
+ * and shared-memory index beside it ("-wal", "-shm"), which exist only
+ * while it is open or after a crash. */
+GStrv ks_sqlite_files (const char *path);
 
 /* NULL binds NULL. */
 void ks_sqlite_bind_text (sqlite3_stmt *stmt,
@@ -67,11 +73,9 @@ gboolean ks_sqlite_query_text (const KsSqlite *self,
 /* PRAGMA quick_check, which reads every page so that a damaged file is
  * refused when it is opened, not halfway through its work (it skips
  * integrity_check's index cross-checks, so it stays fast on a large
- * library). TRUE when it
- * could run; *@out_problem is then NULL for a sound file, or what it
- * found, on one line. */
+ * library). A damaged file is the owner's SQLITE_CORRUPT error, with
+ * what the check found, on one line, for its detail. */
 gboolean ks_sqlite_quick_check (const KsSqlite *self,
-                                char          **out_problem,
                                 GError        **error);
 
 /* The file's schema version (`PRAGMA user_version`), and whether it is

@@ -13,12 +13,21 @@ struct _KsApiTransaction
 
 /* A KsSqliteErrorFunc: @db is the connection. */
 static void
-set_db_error (gpointer db,
+set_db_error_cb (gpointer    db,
+                 int         rc,
+                 const char *detail,
+                 GError    **error)
+{
+  g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_DATABASE,
+               "database: %s (%s)", detail, sqlite3_errstr (rc));
+}
+
+static void
+set_db_error (sqlite3 *db,
               int      rc,
               GError **error)
 {
-  g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_DATABASE,
-               "database: %s (%s)", sqlite3_errmsg (db), sqlite3_errstr (rc));
+  set_db_error_cb (db, rc, sqlite3_errmsg (db), error);
 }
 
 void
@@ -43,7 +52,7 @@ ks_api_stmt_on (sqlite3    *db,
                 const char *sql,
                 GError    **error)
 {
-  const KsSqlite on = { db, set_db_error, db };
+  const KsSqlite on = { db, set_db_error_cb, db };
 
   return ks_sqlite_prepare_cached (&on, stmts, sql, error);
 }

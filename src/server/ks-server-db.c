@@ -340,26 +340,12 @@ ks_server_db_class_init (KsServerDbClass *klass)
 }
 
 static void
-set_error_cb (gpointer owner,
-              int      rc,
-              GError **error)
+set_error_cb (gpointer    owner,
+              int         rc,
+              const char *detail,
+              GError    **error)
 {
-  ks_server_db_set_error (owner, rc, error);
-}
-
-static void
-ks_server_db_init (KsServerDb *self)
-{
-  self->sql.set_error = set_error_cb;
-  self->sql.owner = self;
-}
-
-void
-ks_server_db_set_error (KsServerDb *self,
-                        int         rc,
-                        GError    **error)
-{
-  const char *detail = self->sql.db != NULL ? sqlite3_errmsg (self->sql.db) : sqlite3_errstr (rc);
+  KsServerDb *self = owner;
   int         primary = rc & 0xff;
 
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
@@ -368,6 +354,21 @@ ks_server_db_set_error (KsServerDb *self,
   else
     g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_DATABASE,
                  "database %s: %s", self->path, detail);
+}
+
+void
+ks_server_db_set_error (KsServerDb *self,
+                        int         rc,
+                        GError    **error)
+{
+  set_error_cb (self, rc, self->sql.db != NULL ? sqlite3_errmsg (self->sql.db) : sqlite3_errstr (rc), error);
+}
+
+static void
+ks_server_db_init (KsServerDb *self)
+{
+  self->sql.set_error = set_error_cb;
+  self->sql.owner = self;
 }
 
 gboolean
@@ -398,25 +399,6 @@ ks_server_db_prepare (KsServerDb *self,
     }
 
   return stmt;
-}
-
-static gboolean
-check_integrity (KsServerDb *self,
-                 GError    **error)
-{
-  g_autofree char *problem = NULL;
-
-  if (!ks_sqlite_quick_check (&self->sql, &problem, error))
-    return FALSE;
-
-  if (problem != NULL)
-    {
-      g_set_error (error, KS_SERVER_ERROR, KS_SERVER_ERROR_CORRUPT,
-                   "database %s is corrupt (%s)", self->path, problem);
-      return FALSE;
-    }
-
-  return TRUE;
 }
 
 static gboolean
@@ -504,7 +486,7 @@ ks_server_db_open (const char *path,
 
   if (!self->checked)
     g_debug ("%s closed cleanly: no quick_check", path);
-  if ((self->checked && !check_integrity (self, error)) ||
+  if ((self->checked && !ks_sqlite_quick_check (&self->sql, error)) ||
       !configure (self, error) ||
       !migrate (self, error))
     return NULL;

@@ -89,12 +89,13 @@ ks_cache_blob_free (KsCacheBlob *self)
 
 /* ---- helpers ---- */
 
-void
-ks_cache_db_set_error (KsCacheDb *self,
-                       int        rc,
-                       GError   **error)
+static void
+set_error_cb (gpointer    owner,
+              int         rc,
+              const char *detail,
+              GError    **error)
 {
-  const char *detail = self->sql.db != NULL ? sqlite3_errmsg (self->sql.db) : sqlite3_errstr (rc);
+  KsCacheDb *self = owner;
 
   g_debug ("Cache %s: %s (%d)", self->path, detail, rc);
   switch (rc & 0xff)
@@ -116,12 +117,12 @@ ks_cache_db_set_error (KsCacheDb *self,
     }
 }
 
-static void
-set_error_cb (gpointer owner,
-              int      rc,
-              GError **error)
+void
+ks_cache_db_set_error (KsCacheDb *self,
+                       int        rc,
+                       GError   **error)
 {
-  ks_cache_db_set_error (owner, rc, error);
+  set_error_cb (self, rc, self->sql.db != NULL ? sqlite3_errmsg (self->sql.db) : sqlite3_errstr (rc), error);
 }
 
 sqlite3_stmt *
@@ -255,7 +256,6 @@ ks_cache_db_open (const char *path,
 {
   g_autoptr (KsCacheDb) self = g_new0 (KsCacheDb, 1);
   g_autofree char *mode = NULL;
-  g_autofree char *problem = NULL;
   int              rc;
 
   g_rec_mutex_init (&self->lock);
@@ -274,14 +274,8 @@ ks_cache_db_open (const char *path,
 
   /* A damaged file is found here, where it can be started afresh, not
    * halfway through a fetch. */
-  if (!ks_sqlite_quick_check (&self->sql, &problem, error))
+  if (!ks_sqlite_quick_check (&self->sql, error))
     return NULL;
-  if (problem != NULL)
-    {
-      g_debug ("Cache %s: quick_check: %s", path, problem);
-      ks_cache_db_set_error (self, SQLITE_CORRUPT, error);
-      return NULL;
-    }
   if (!ks_sqlite_query_text (&self->sql, "PRAGMA journal_mode = WAL", &mode, error))
     return NULL;
   if (g_ascii_strcasecmp (mode != NULL ? mode : "", "wal") != 0)

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "ks-cache-private.h"
+#include "ks-sqlite.h"
 
 G_DEFINE_FINAL_TYPE (KsCache, ks_cache, G_TYPE_OBJECT)
 
@@ -184,14 +185,12 @@ check_owner (OpenData *data,
 static void
 remove_database (const char *path)
 {
-  static const char *const suffixes[] = { "", "-wal", "-shm" };
+  g_auto (GStrv) files = ks_sqlite_files (path);
 
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+  for (guint i = 0; files[i] != NULL; i++)
     {
-      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
-
-      if (g_unlink (file) != 0 && errno != ENOENT)
-        g_debug ("Could not remove %s: %s", file, g_strerror (errno));
+      if (g_unlink (files[i]) != 0 && errno != ENOENT)
+        g_debug ("Could not remove %s: %s", files[i], g_strerror (errno));
     }
 }
 

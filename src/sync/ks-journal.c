@@ -145,12 +145,13 @@ ks_journal_stmt_release (KsJournalStmt *stmt)
   sqlite3_clear_bindings (stmt);
 }
 
-void
-ks_journal_set_error (KsJournal *self,
-                      int        rc,
-                      GError   **error)
+static void
+set_error_cb (gpointer    owner,
+              int         rc,
+              const char *detail,
+              GError    **error)
 {
-  const char *detail = self->sql.db != NULL ? sqlite3_errmsg (self->sql.db) : sqlite3_errstr (rc);
+  KsJournal *self = owner;
 
   g_debug ("Journal %s: %s (%d)", self->path, detail, rc);
   switch (rc & 0xff)
@@ -177,12 +178,12 @@ ks_journal_set_error (KsJournal *self,
     }
 }
 
-static void
-set_error_cb (gpointer owner,
-              int      rc,
-              GError **error)
+void
+ks_journal_set_error (KsJournal *self,
+                      int        rc,
+                      GError   **error)
 {
-  ks_journal_set_error (owner, rc, error);
+  set_error_cb (self, rc, self->sql.db != NULL ? sqlite3_errmsg (self->sql.db) : sqlite3_errstr (rc), error);
 }
 
 void
@@ -343,25 +344,6 @@ ks_journal_set_size_limit (KsJournal *self,
 
 /* ---- opening ---- */
 
-/* quick_check reads every page, so a damaged file is refused at open and
- * not halfway through a sync. */
-static gboolean
-check_integrity (KsJournal *self,
-                 GError   **error)
-{
-  g_autofree char *problem = NULL;
-
-  if (!ks_sqlite_quick_check (&self->sql, &problem, error))
-    return FALSE;
-  if (problem != NULL)
-    {
-      g_debug ("Journal %s: quick_check: %s", self->path, problem);
-      ks_journal_set_error (self, SQLITE_CORRUPT, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static gboolean
 check_identity (KsJournal *self,
                 gint64    *out_version,
@@ -448,7 +430,9 @@ ks_journal_open (const char *path,
   sqlite3_extended_result_codes (self->sql.db, TRUE);
   sqlite3_busy_timeout (self->sql.db, BUSY_TIMEOUT_MS);
 
-  if (!check_integrity (self, error) ||
+  /* quick_check reads every page: a damaged file is refused here, not
+   * halfway through a sync. */
+  if (!ks_sqlite_quick_check (&self->sql, error) ||
       !check_identity (self, &version, error) ||
       !configure (self, error) ||
       !migrate (self, version, error))
@@ -466,18 +450,16 @@ move_aside (const char *from,
             const char *to,
             GError    **error)
 {
-  static const char *const suffixes[] = { "", "-wal", "-shm" };
+  g_auto (GStrv) src = ks_sqlite_files (from);
+  g_auto (GStrv) dest = ks_sqlite_files (to);
 
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+  for (guint i = 0; src[i] != NULL; i++)
     {
-      g_autofree char *src = g_strconcat (from, suffixes[i], NULL);
-      g_autofree char *dest = g_strconcat (to, suffixes[i], NULL);
-
-      if (g_rename (src, dest) != 0 && (i == 0 || errno != ENOENT))
+      if (g_rename (src[i], dest[i]) != 0 && (i == 0 || errno != ENOENT))
         {
           int saved = errno;
 
-          g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL, _ ("Cannot move %s aside: %s"), src,
+          g_set_error (error, KS_SYNC_ERROR, KS_SYNC_ERROR_JOURNAL, _ ("Cannot move %s aside: %s"), src[i],
                        g_strerror (saved));
           return FALSE;
         }
