@@ -30,6 +30,12 @@ test_first_run (void)
   g_assert_cmpuint (ui_state_uint (state, "hidden-spinners"), ==, 0);
   ui_screenshot ("first-run");
 
+  /* A page on, Back (Alt+Left, as everywhere in the window) returns. */
+  ui_widget ("remote_row", "activate", "");
+  g_variant_unref (ui_wait_for ("the server page", ui_check_setup_page, "server", 30));
+  ui_widget ("type:KsWindow", "action", "win.go-back");
+  g_variant_unref (ui_wait_for ("the welcome page again", ui_check_setup_page, "welcome", 30));
+
   /* "This Computer": the app starts its own server, then asks for an
    * account since nobody is on it yet. */
   ui_widget ("local_row", "activate", "");

@@ -80,6 +80,7 @@ show_top (KsSetupView *self)
     update_known_accounts (self);
   gtk_stack_set_visible_child_name (self->stack, page);
   gtk_widget_set_visible (GTK_WIDGET (self->back_button), self->history->len > 1);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.back", self->history->len > 1);
 }
 
 void
@@ -138,8 +139,12 @@ reset_to (KsSetupView *self,
 }
 
 static void
-back_clicked_cb (KsSetupView *self)
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
 {
+  KsSetupView *self = KS_SETUP_VIEW (widget);
+
   if (self->history->len < 2)
     return;
 
@@ -405,8 +410,10 @@ ks_setup_view_class_init (KsSetupViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, server_entry);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, server_error);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, connect_button);
-  gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, local_row_activated_cb);
+
+  /* The window binds Alt+Left to it while these pages are shown. */
+  gtk_widget_class_install_action (widget_class, "setup.back", NULL, back_action);
   gtk_widget_class_bind_template_callback (widget_class, remote_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, connect_clicked_cb);
   ks_setup_forms_class_init (widget_class);

@@ -31,7 +31,9 @@ go_back_action (GtkWidget  *widget,
 {
   KsWindow *self = KS_WINDOW (widget);
 
-  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "album") == 0)
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "setup") == 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->setup_view), "setup.back", NULL);
+  else if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "album") == 0)
     ks_window_show_page (self, self->return_page != NULL ? self->return_page : "albums");
   else if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
