@@ -316,13 +316,31 @@ test_open_corrupt (Fixture      *fx,
   g_autofree char *aside = NULL;
   g_autofree char *moved = NULL;
   g_autoptr (GPtrArray) folders = NULL;
-  guint64 counts[KS_JOURNAL_N_FILE_STATES];
-  gsize   len = 0, moved_len = 0;
-  guint   n_folders = 0;
+  g_autoptr (GPtrArray) unfinished = NULL;
+  guint64        counts[KS_JOURNAL_N_FILE_STATES];
+  gsize          len = 0, moved_len = 0;
+  guint          n_folders = 0;
+  gint64         drops;
+  KsJournalStat  st = make_stat (4321, 1000);
+  KsJournalFile *dropped;
 
   g_assert_cmpint (ks_journal_add_folder (fx->journal, "/more photos", NULL, &error), >, 0);
   g_assert_cmpint (ks_journal_add_folder (fx->journal, "/camera", "name:Camera", &error), >, 0);
-  g_assert_cmpint (ks_journal_add_folder (fx->journal, "drop:album-2", "album-2", &error), >, 0);
+  drops = ks_journal_add_folder (fx->journal, "drop:album-2", "album-2", &error);
+  g_assert_cmpint (drops, >, 0);
+  /* Two photos dropped on the album: one still to upload, one that is
+   * not a photo. */
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/home/me/Desktop/dropped-%d.jpg", i);
+      gint64           id = 0;
+
+      g_assert_true (ks_journal_upsert_file (fx->journal, drops, name, &st, NULL, &id, &error));
+      g_assert_true (ks_journal_set_priority (fx->journal, id, 10, &error));
+      if (i == 1)
+        g_assert_true (ks_journal_set_state (fx->journal, id, KS_JOURNAL_FILE_SKIPPED, &error));
+      g_assert_no_error (error);
+    }
   g_assert_true (ks_journal_begin (fx->journal, &error));
   for (int i = 0; i < 2000; i++)
     {
@@ -363,9 +381,19 @@ test_open_corrupt (Fixture      *fx,
   g_assert_cmpstr (((KsJournalFolder *) folders->pdata[2])->path, ==, "/photos");
   g_assert_cmpstr (((KsJournalFolder *) folders->pdata[2])->album_id, ==, "album-1");
   g_assert_cmpstr (((KsJournalFolder *) folders->pdata[3])->path, ==, "drop:album-2");
+  /* The watched folders' files are found again by their scans; the photo
+   * dropped and still to upload is in no folder, and queued again as it
+   * was. */
   g_assert_true (ks_journal_count_states (fx->journal, 0, counts, &error));
   for (guint i = 0; i < KS_JOURNAL_N_FILE_STATES; i++)
-    g_assert_cmpuint (counts[i], ==, 0);
+    g_assert_cmpuint (counts[i], ==, (i == KS_JOURNAL_FILE_NEW ? 1 : 0));
+  unfinished = ks_journal_list_unfinished (fx->journal, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (unfinished->len, ==, 1);
+  dropped = unfinished->pdata[0];
+  g_assert_cmpint (dropped->folder_id, ==, ((KsJournalFolder *) folders->pdata[3])->id);
+  g_assert_cmpstr (dropped->path, ==, "/home/me/Desktop/dropped-0.jpg");
+  g_assert_cmpint (dropped->stat.size, ==, 4321);
   reopen (fx);
   g_assert_cmpint (g_unlink (aside), ==, 0);
 

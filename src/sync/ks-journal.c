@@ -500,6 +500,72 @@ read_damaged_folders (const char *path)
   return folders;
 }
 
+/* The files dropped on the window (those of records that are no folder
+ * on disk) that the damaged journal at @path still gives and that were
+ * still to upload, queued again in @into as they were: the photos were
+ * dropped once and are in no watched folder to be found again. A damaged
+ * page ends the reading, not the start over. */
+static gboolean
+requeue_damaged_drops (const char *path,
+                       KsJournal  *into,
+                       guint      *out_n_drops,
+                       GError    **error)
+{
+  sqlite3      *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GError       *local_error = NULL;
+  int           rc;
+
+  *out_n_drops = 0;
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (db,
+                             "SELECT d.path, f.path, f.size, f.mtime, f.inode, f.device, f.priority"
+                             "  FROM files f JOIN folders d ON d.id = f.folder_id"
+                             "  WHERE substr (d.path, 1, 1) <> '/'"
+                             "    AND f.state IN ('new', 'settling', 'hashing', 'queued', 'uploading')"
+                             "  ORDER BY f.id",
+                             -1, &stmt, NULL);
+  if (rc == SQLITE_OK && ks_journal_begin (into, &local_error))
+    {
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char   *record = (const char *) sqlite3_column_text (stmt, 0);
+          const char   *file = (const char *) sqlite3_column_text (stmt, 1);
+          KsJournalStat st = { sqlite3_column_int64 (stmt, 2), sqlite3_column_int64 (stmt, 3),
+                               (guint64) sqlite3_column_int64 (stmt, 4), (guint64) sqlite3_column_int64 (stmt, 5) };
+          g_autoptr (KsJournalFolder) folder = NULL;
+          gint64 file_id = 0;
+
+          if (record == NULL || file == NULL)
+            continue;
+          /* None when its record was past the damage. */
+          folder = ks_journal_find_folder (into, record, &local_error);
+          if (folder == NULL && local_error == NULL)
+            continue;
+          if (folder == NULL || !ks_journal_upsert_file (into, folder->id, file, &st, NULL, &file_id, &local_error) ||
+              !ks_journal_set_priority (into, file_id, sqlite3_column_int (stmt, 6), &local_error))
+            break;
+          (*out_n_drops)++;
+        }
+      if (local_error != NULL)
+        ks_journal_rollback (into);
+      else
+        ks_journal_commit (into, &local_error);
+    }
+  if (rc != SQLITE_DONE)
+    g_debug ("Damaged journal %s: %u dropped files read, then %s", path, *out_n_drops,
+             db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 KsJournal *
 ks_journal_start_over (const char *path,
                        char      **out_aside,
@@ -511,7 +577,7 @@ ks_journal_start_over (const char *path,
   g_autofree char *aside = NULL;
   g_autoptr (GPtrArray) folders = NULL;
   g_autoptr (KsJournal) self = NULL;
-  guint n_folders = 0;
+  guint n_folders = 0, n_drops = 0;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -542,8 +608,11 @@ ks_journal_start_over (const char *path,
           return NULL;
         }
     }
+  if (!requeue_damaged_drops (aside, self, &n_drops, error))
+    return NULL;
 
-  g_debug ("Journal %s started over with %u folders; the damaged one is %s", path, n_folders, aside);
+  g_debug ("Journal %s started over with %u folders and %u dropped files; the damaged one is %s", path, n_folders,
+           n_drops, aside);
   if (out_aside != NULL)
     *out_aside = g_steal_pointer (&aside);
   if (out_n_folders != NULL)

@@ -133,8 +133,9 @@ const char *ks_journal_get_path (KsJournal *self);
  * as @out_aside (PATH.damaged-DATE), and opens a new one at @path that
  * watches the folders the damaged one still gives, into the same
  * albums (@out_n_folders of them, drops' records not counted). Their
- * files are looked at again;
- * what the server has already costs a lookup, not an upload. */
+ * files are looked at again; what the server has already costs a
+ * lookup, not an upload. Dropped files still to upload, which no folder
+ * would find again, are queued again as they were. */
 KsJournal *ks_journal_start_over (const char *path,
                                   char      **out_aside,
                                   guint      *out_n_folders,
