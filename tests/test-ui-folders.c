@@ -114,14 +114,25 @@ make_dir (const char *path)
 static void
 test_add_folder (void)
 {
-  FolderCheck      row = { trips_dir, "Trips", ANY, ANY, ANY };
-  g_autofree char *script = NULL;
+  FolderCheck             row = { trips_dir, "Trips", ANY, ANY, ANY };
+  g_autofree char        *script = NULL;
+  g_autofree const char **titles = NULL;
   g_autoptr (GVariant) state = NULL;
 
   ui_sign_up_local ("carol");
   show_folders ();
   state = ui_wait_for ("the empty Folders page", ui_check_label, "No Synced Folders", 30);
   g_clear_pointer (&state, g_variant_unref);
+
+  /* Here Ctrl+O ("Add Photos" elsewhere) asks for a folder. */
+  ui_widget ("type:KsWindow", "action", "win.add-photos");
+  state = ui_wait_for ("the folder chooser", ui_check_window, "GtkFileChooserDialog", 30);
+  g_assert_true (g_variant_lookup (state, "window-titles", "^a&s", &titles));
+  g_assert_true (g_strv_contains (titles, "Add Folder"));
+  g_assert_false (g_strv_contains (titles, "Add Photos"));
+  g_clear_pointer (&state, g_variant_unref);
+  ui_widget ("type:GtkFileChooserDialog", "close", "");
+  g_variant_unref (ui_wait_for ("the chooser to close", ui_check_no_window, "GtkFileChooserDialog", 30));
 
   /* Photos, one cut short (damaged), and a note that is not a photo. */
   make_dir (trips_dir);

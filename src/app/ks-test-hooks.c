@@ -370,6 +370,7 @@ build_state (KsApplication *app)
   g_autoptr (GPtrArray) labels = g_ptr_array_new ();
   g_autoptr (GPtrArray) insensitive = g_ptr_array_new ();
   g_autoptr (GPtrArray) windows = g_ptr_array_new ();
+  g_autoptr (GPtrArray) titles = g_ptr_array_new ();
   g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
   GtkWindow      *active = gtk_application_get_active_window (GTK_APPLICATION (app));
   GVariantBuilder builder;
@@ -382,12 +383,16 @@ build_state (KsApplication *app)
       if (gtk_widget_get_mapped (l->data))
         {
           g_ptr_array_add (windows, (gpointer) G_OBJECT_TYPE_NAME (l->data));
+          if (gtk_window_get_title (l->data) != NULL)
+            g_ptr_array_add (titles, (gpointer) gtk_window_get_title (l->data));
           collect_labels (l->data, labels, insensitive);
         }
     }
   g_variant_builder_add (&builder, "{sv}", "hidden-spinners", g_variant_new_uint32 (hidden_spinners));
   g_variant_builder_add (&builder, "{sv}", "windows",
                          g_variant_new_strv ((const char *const *) windows->pdata, windows->len));
+  g_variant_builder_add (&builder, "{sv}", "window-titles",
+                         g_variant_new_strv ((const char *const *) titles->pdata, titles->len));
   g_variant_builder_add (&builder, "{sv}", "insensitive-buttons",
                          g_variant_new_strv ((const char *const *) insensitive->pdata, insensitive->len));
   g_variant_builder_add (&builder, "{sv}", "labels",

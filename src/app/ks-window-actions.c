@@ -118,6 +118,13 @@ add_photos_action (GtkWidget  *widget,
   g_autoptr (GtkFileFilter) images = gtk_file_filter_new ();
   g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
 
+  /* Ctrl+O adds what the page shows: on Folders, a folder to sync. */
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "folders") == 0)
+    {
+      gtk_widget_activate_action (widget, "win.choose-folder", NULL);
+      return;
+    }
+
   chooser = gtk_file_chooser_native_new (_ ("Add Photos"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Add"), NULL);
   gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
