@@ -30,6 +30,15 @@ test_first_run (void)
   g_assert_cmpuint (ui_state_uint (state, "hidden-spinners"), ==, 0);
   ui_screenshot ("first-run");
 
+  /* Signed out, Ctrl+O and Ctrl+N do nothing. */
+  ui_widget ("type:KsWindow", "action", "win.add-photos");
+  ui_widget ("type:KsWindow", "action", "win.new-album");
+  g_usleep (G_USEC_PER_SEC / 2);
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_get_state ();
+  g_assert_false (ui_check_window (state, "GtkFileChooserDialog"));
+  g_assert_false (ui_check_window (state, "AdwMessageDialog"));
+
   /* A page on, Back (Alt+Left, as everywhere in the window) returns. */
   ui_widget ("remote_row", "activate", "");
   g_variant_unref (ui_wait_for ("the server page", ui_check_setup_page, "server", 30));

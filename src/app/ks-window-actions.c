@@ -242,6 +242,8 @@ ks_window_actions_init (KsWindow *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), window_entries,
                                    G_N_ELEMENTS (window_entries), self);
+  /* Signed out until the account says otherwise. */
+  ks_window_actions_update (self);
 }
 
 /* --- Drag and drop onto the window */

@@ -365,6 +365,7 @@ stop_library (KsWindow *self)
   g_clear_object (&self->queue);
   ks_albums_view_set_api (self->albums_view, NULL, NULL);
   ks_albums_view_set_api (self->shared_view, NULL, NULL);
+  ks_window_actions_update (self);
 }
 
 static void
