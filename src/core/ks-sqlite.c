@@ -6,12 +6,12 @@
 
 #include "ks-sqlite.h"
 
-static void
-fail (const KsSqlite *self,
-      int             rc,
-      GError        **error)
+void
+ks_sqlite_set_error (const KsSqlite *self,
+                     int             rc,
+                     GError        **error)
 {
-  self->set_error (self->owner, rc, sqlite3_errmsg (self->db), error);
+  self->set_error (self->owner, rc, self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc), error);
 }
 
 GStrv
@@ -64,7 +64,7 @@ ks_sqlite_prepare_cached (const KsSqlite *self,
   rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
   if (rc != SQLITE_OK)
     {
-      fail (self, rc, error);
+      ks_sqlite_set_error (self, rc, error);
       return NULL;
     }
 
@@ -83,7 +83,7 @@ ks_sqlite_run (const KsSqlite *self,
     ;
   if (rc != SQLITE_DONE)
     {
-      fail (self, rc, error);
+      ks_sqlite_set_error (self, rc, error);
       return FALSE;
     }
   return TRUE;
@@ -98,7 +98,7 @@ ks_sqlite_exec (const KsSqlite *self,
 
   if (rc != SQLITE_OK)
     {
-      fail (self, rc, error);
+      ks_sqlite_set_error (self, rc, error);
       return FALSE;
     }
   return TRUE;
@@ -118,7 +118,7 @@ query_row (const KsSqlite *self,
     rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
     {
-      fail (self, rc, error);
+      ks_sqlite_set_error (self, rc, error);
       sqlite3_finalize (stmt);
       return NULL;
     }

@@ -28,6 +28,12 @@ typedef struct
   gpointer          owner;
 } KsSqlite;
 
+/* The owner's error for @rc, in SQLite's words for the connection's last
+ * failure (or for @rc, before the connection is open). */
+void ks_sqlite_set_error (const KsSqlite *self,
+                          int             rc,
+                          GError        **error);
+
 /* The files of the database at @path: itself, then its write-ahead log
  * and shared-memory index beside it ("-wal", "-shm"), which exist only
  * while it is open or after a crash. */

@@ -361,7 +361,7 @@ ks_server_db_set_error (KsServerDb *self,
                         int         rc,
                         GError    **error)
 {
-  set_error_cb (self, rc, self->sql.db != NULL ? sqlite3_errmsg (self->sql.db) : sqlite3_errstr (rc), error);
+  ks_sqlite_set_error (&self->sql, rc, error);
 }
 
 static void

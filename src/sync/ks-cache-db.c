@@ -122,7 +122,7 @@ ks_cache_db_set_error (KsCacheDb *self,
                        int        rc,
                        GError   **error)
 {
-  set_error_cb (self, rc, self->sql.db != NULL ? sqlite3_errmsg (self->sql.db) : sqlite3_errstr (rc), error);
+  ks_sqlite_set_error (&self->sql, rc, error);
 }
 
 sqlite3_stmt *

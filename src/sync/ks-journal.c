@@ -183,7 +183,7 @@ ks_journal_set_error (KsJournal *self,
                       int        rc,
                       GError   **error)
 {
-  set_error_cb (self, rc, self->sql.db != NULL ? sqlite3_errmsg (self->sql.db) : sqlite3_errstr (rc), error);
+  ks_sqlite_set_error (&self->sql, rc, error);
 }
 
 void
