@@ -411,11 +411,10 @@ ks_setup_view_class_init (KsSetupViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, server_error);
   gtk_widget_class_bind_template_child (widget_class, KsSetupView, connect_button);
   gtk_widget_class_bind_template_callback (widget_class, local_row_activated_cb);
-
-  /* The window binds Alt+Left to it while these pages are shown. */
-  gtk_widget_class_install_action (widget_class, "setup.back", NULL, back_action);
   gtk_widget_class_bind_template_callback (widget_class, remote_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, connect_clicked_cb);
+  /* The window sends its Back (Alt+Left) here while these pages show. */
+  gtk_widget_class_install_action (widget_class, "setup.back", NULL, back_action);
   ks_setup_forms_class_init (widget_class);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
