@@ -364,6 +364,17 @@ test_pause_resume (void)
   g_clear_pointer (&state, g_variant_unref);
   state = ui_wait_for ("the resumed photos in the library", ui_check_library,
                        GUINT_TO_POINTER (N_LIBRARY + N_ALBUM + N_PAUSED + N_PAUSED_ALBUM), 60);
+
+  /* Ctrl+2, Ctrl+1: the keyboard goes with the page, to its albums, to
+   * its photos. */
+  ui_widget ("type:KsWindow", "action", "win.show-page::albums");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_get_state ();
+  g_assert_cmpstr (ui_state_string (state, "focus-page"), ==, "albums");
+  ui_widget ("type:KsWindow", "action", "win.show-page::library");
+  g_clear_pointer (&state, g_variant_unref);
+  state = ui_get_state ();
+  g_assert_cmpstr (ui_state_string (state, "focus-page"), ==, "library");
 }
 
 static void

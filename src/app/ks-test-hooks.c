@@ -144,6 +144,18 @@ add_folders_state (GVariantBuilder *builder,
     }
 }
 
+/* The view stack's page that has the keyboard focus, or NULL. */
+static const char *
+focus_page (KsWindow *window)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  GtkWidget *page = adw_view_stack_get_visible_child (window->view_stack);
+
+  if (focus == NULL || page == NULL || !gtk_widget_is_ancestor (focus, page))
+    return NULL;
+  return adw_view_stack_get_visible_child_name (window->view_stack);
+}
+
 static void
 add_window_state (GVariantBuilder *builder,
                   KsWindow        *window)
@@ -154,6 +166,7 @@ add_window_state (GVariantBuilder *builder,
   add_string (builder, "stack", gtk_stack_get_visible_child_name (window->main_stack));
   add_string (builder, "setup-page", gtk_stack_get_visible_child_name (window->setup_view->stack));
   add_string (builder, "page", adw_view_stack_get_visible_child_name (window->view_stack));
+  add_string (builder, "focus-page", focus_page (window));
   add_string (builder, "title", adw_window_title_get_title (window->content_title));
   add_string (builder, "subtitle", adw_window_title_get_subtitle (window->content_title));
   g_variant_builder_add (builder, "{sv}", "library-count",
