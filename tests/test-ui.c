@@ -391,6 +391,9 @@ test_relaunch (void)
   state = ui_wait_for ("the library after a relaunch", ui_check_library,
                        GUINT_TO_POINTER (N_LIBRARY + N_ALBUM + N_PAUSED + N_PAUSED_ALBUM), 60);
   g_assert_cmpstr (ui_state_string (state, "user"), ==, "alice");
+  /* The keyboard is on the photos (Ctrl+A, the arrows work at once), not
+   * on the sidebar's menu button. */
+  g_assert_cmpstr (ui_state_string (state, "focus-page"), ==, "library");
   ui_screenshot ("relaunched");
 
   /* Scrolling tells when the photos on screen were added. */

@@ -480,12 +480,22 @@ scrolled_cb (KsPhotoGrid *self)
   self->date_hide_id = g_timeout_add (1500, hide_date_cb, self);
 }
 
+/* Focusing the grid focuses its photos, even before they arrive. */
+static gboolean
+ks_photo_grid_grab_focus (GtkWidget *widget)
+{
+  KsPhotoGrid *self = KS_PHOTO_GRID (widget);
+
+  return gtk_widget_get_visible (GTK_WIDGET (self->grid_view)) && gtk_widget_grab_focus (GTK_WIDGET (self->grid_view));
+}
+
 static void
 ks_photo_grid_class_init (KsPhotoGridClass *klass)
 {
   GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  widget_class->grab_focus = ks_photo_grid_grab_focus;
   object_class->dispose = ks_photo_grid_dispose;
   object_class->get_property = ks_photo_grid_get_property;
   object_class->set_property = ks_photo_grid_set_property;

@@ -17,19 +17,14 @@ show_page_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
-  KsWindow  *self = KS_WINDOW (widget);
-  GtkWidget *page, *focus;
+  KsWindow *self = KS_WINDOW (widget);
 
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "main") != 0)
     return;
   ks_window_show_page (self, g_variant_get_string (parameter, NULL));
-
   /* Ctrl+1…4 take the keyboard to the page, so that its keys (Ctrl+A,
    * Enter, the arrows) work at once. */
-  page = adw_view_stack_get_visible_child (self->view_stack);
-  focus = gtk_root_get_focus (GTK_ROOT (self));
-  if (page != NULL && (focus == NULL || !gtk_widget_is_ancestor (focus, page)))
-    gtk_widget_child_focus (page, GTK_DIR_TAB_FORWARD);
+  ks_window_focus_page (self);
 }
 
 static void

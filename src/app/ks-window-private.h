@@ -65,7 +65,9 @@ struct _KsWindow
 };
 
 /* ks-window.c */
-void     ks_window_open_account (KsWindow *self);
+void ks_window_open_account (KsWindow *self);
+/* Moves the keyboard focus into the page shown, unless it is there. */
+void     ks_window_focus_page (KsWindow *self);
 void     ks_window_show_page (KsWindow   *self,
                               const char *page);
 void     ks_window_open_album (KsWindow      *self,

@@ -92,6 +92,16 @@ select_sidebar_row (KsWindow   *self,
 }
 
 void
+ks_window_focus_page (KsWindow *self)
+{
+  GtkWidget *page = adw_view_stack_get_visible_child (self->view_stack);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (page != NULL && (focus == NULL || !gtk_widget_is_ancestor (focus, page)))
+    gtk_widget_child_focus (page, GTK_DIR_TAB_FORWARD);
+}
+
+void
 ks_window_show_page (KsWindow   *self,
                      const char *page)
 {
@@ -344,6 +354,9 @@ start_library (KsWindow *self)
   update_account_labels (self);
   ks_window_show_page (self, "library");
   gtk_stack_set_visible_child_name (self->main_stack, "main");
+  /* On the photos, not on the sidebar's menu where the window would put
+   * it. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->library_grid));
 
   if (g_list_model_get_n_items (G_LIST_MODEL (self->pending_import)) > 0)
     {
