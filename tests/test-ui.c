@@ -60,6 +60,7 @@ static void
 test_sign_up (void)
 {
   g_autoptr (GVariant) state = NULL;
+  gboolean focus_mapped = FALSE;
 
   /* The form says what a password needs before anyone tries one, and a
    * password that lacks it is refused with the rule it breaks; Enter
@@ -88,6 +89,11 @@ test_sign_up (void)
   g_assert_cmpstr (ui_state_string (state, "title"), ==, "Library");
   g_assert_true (ui_state_has_label (state, "alice"));
   g_assert_cmpuint (ui_state_uint (state, "hidden-spinners"), ==, 0);
+  /* The keyboard is on the empty library's "Add Photos…", not on a grid
+   * out of sight. */
+  g_assert_cmpstr (ui_state_string (state, "focus-page"), ==, "library");
+  g_assert_true (g_variant_lookup (state, "focus-mapped", "b", &focus_mapped));
+  g_assert_true (focus_mapped);
   ui_screenshot ("signed-up");
 }
 

@@ -179,6 +179,10 @@ update_page (KsPhotoGrid *self)
   if (g_str_equal (page, "grid"))
     update_layout (self);
   gtk_stack_set_visible_child_name (self->stack, page);
+  /* The focus given to the grid while it loaded goes to what shows
+   * instead: "Add Photos…", "Retry". */
+  if (!g_str_equal (page, "grid") && gtk_widget_has_focus (GTK_WIDGET (self->grid_view)))
+    gtk_widget_child_focus (gtk_stack_get_visible_child (self->stack), GTK_DIR_TAB_FORWARD);
 }
 
 static void
@@ -480,7 +484,8 @@ scrolled_cb (KsPhotoGrid *self)
   self->date_hide_id = g_timeout_add (1500, hide_date_cb, self);
 }
 
-/* Focusing the grid focuses its photos, even before they arrive. */
+/* Focusing the grid focuses its photos, even before they arrive (then
+ * update_page() passes it on if none do). */
 static gboolean
 ks_photo_grid_grab_focus (GtkWidget *widget)
 {

@@ -167,6 +167,9 @@ add_window_state (GVariantBuilder *builder,
   add_string (builder, "setup-page", gtk_stack_get_visible_child_name (window->setup_view->stack));
   add_string (builder, "page", adw_view_stack_get_visible_child_name (window->view_stack));
   add_string (builder, "focus-page", focus_page (window));
+  g_variant_builder_add (builder, "{sv}", "focus-mapped",
+                         g_variant_new_boolean (gtk_root_get_focus (GTK_ROOT (window)) != NULL &&
+                                                gtk_widget_get_mapped (gtk_root_get_focus (GTK_ROOT (window)))));
   add_string (builder, "title", adw_window_title_get_title (window->content_title));
   add_string (builder, "subtitle", adw_window_title_get_subtitle (window->content_title));
   g_variant_builder_add (builder, "{sv}", "library-count",
