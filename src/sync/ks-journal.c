@@ -467,19 +467,37 @@ move_aside (const char *from,
   return TRUE;
 }
 
-/* The folders (path, album) a damaged journal at @path still gives,
- * in order, as many as it gives before a damaged page stops it. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3, sqlite3_close)
+
+/* The damaged journal moved aside to @path, or NULL when even that
+ * fails: what it still gives is read from it. */
+static sqlite3 *
+open_damaged (const char *path)
+{
+  sqlite3 *db = NULL;
+  int      rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL);
+
+  if (rc == SQLITE_OK)
+    return db;
+  g_debug ("Damaged journal %s: %s", path, sqlite3_errstr (rc));
+  sqlite3_close (db);
+  return NULL;
+}
+
+/* The folders (path, album) the damaged journal @db (nullable) at @path
+ * still gives, in order, as many as it gives before a damaged page stops
+ * it. */
 static GPtrArray *
-read_damaged_folders (const char *path)
+read_damaged_folders (sqlite3    *db,
+                      const char *path)
 {
   GPtrArray    *folders = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_journal_folder_free);
-  sqlite3      *db = NULL;
   sqlite3_stmt *stmt = NULL;
   int           rc;
 
-  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2 (db, "SELECT path, album_id FROM folders ORDER BY id", -1, &stmt, NULL);
+  if (db == NULL)
+    return folders;
+  rc = sqlite3_prepare_v2 (db, "SELECT path, album_id FROM folders ORDER BY id", -1, &stmt, NULL);
   while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       KsJournalFolder *folder = g_new0 (KsJournalFolder, 1);
@@ -493,39 +511,37 @@ read_damaged_folders (const char *path)
       rc = SQLITE_OK;
     }
   if (rc != SQLITE_DONE)
-    g_debug ("Damaged journal %s: %u folders read, then %s", path, folders->len,
-             db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+    g_debug ("Damaged journal %s: %u folders read, then %s", path, folders->len, sqlite3_errmsg (db));
   sqlite3_finalize (stmt);
-  sqlite3_close (db);
   return folders;
 }
 
 /* The files dropped on the window (those of records that are no folder
- * on disk) that the damaged journal at @path still gives and that were
- * still to upload, queued again in @into as they were: the photos were
- * dropped once and are in no watched folder to be found again. A damaged
- * page ends the reading, not the start over. */
+ * on disk) that the damaged journal @db (nullable) at @path still gives
+ * and that were still to upload, queued again in @into as they were: the
+ * photos were dropped once and are in no watched folder to be found
+ * again. A damaged page ends the reading, not the start over. */
 static gboolean
-requeue_damaged_drops (const char *path,
+requeue_damaged_drops (sqlite3    *db,
+                       const char *path,
                        KsJournal  *into,
                        guint      *out_n_drops,
                        GError    **error)
 {
-  sqlite3      *db = NULL;
   sqlite3_stmt *stmt = NULL;
   GError       *local_error = NULL;
   int           rc;
 
   *out_n_drops = 0;
-  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2 (db,
-                             "SELECT d.path, f.path, f.size, f.mtime, f.inode, f.device, f.priority"
-                             "  FROM files f JOIN folders d ON d.id = f.folder_id"
-                             "  WHERE substr (d.path, 1, 1) <> '/'"
-                             "    AND f.state IN ('new', 'settling', 'hashing', 'queued', 'uploading')"
-                             "  ORDER BY f.id",
-                             -1, &stmt, NULL);
+  if (db == NULL)
+    return TRUE;
+  rc = sqlite3_prepare_v2 (db,
+                           "SELECT d.path, f.path, f.size, f.mtime, f.inode, f.device, f.priority"
+                           "  FROM files f JOIN folders d ON d.id = f.folder_id"
+                           "  WHERE substr (d.path, 1, 1) <> '/'"
+                           "    AND f.state IN ('new', 'settling', 'hashing', 'queued', 'uploading')"
+                           "  ORDER BY f.id",
+                           -1, &stmt, NULL);
   if (rc == SQLITE_OK && ks_journal_begin (into, &local_error))
     {
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -554,10 +570,8 @@ requeue_damaged_drops (const char *path,
         ks_journal_commit (into, &local_error);
     }
   if (rc != SQLITE_DONE)
-    g_debug ("Damaged journal %s: %u dropped files read, then %s", path, *out_n_drops,
-             db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+    g_debug ("Damaged journal %s: %u dropped files read, then %s", path, *out_n_drops, sqlite3_errmsg (db));
   sqlite3_finalize (stmt);
-  sqlite3_close (db);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -577,6 +591,7 @@ ks_journal_start_over (const char *path,
   g_autofree char *aside = NULL;
   g_autoptr (GPtrArray) folders = NULL;
   g_autoptr (KsJournal) self = NULL;
+  g_autoptr (sqlite3) damaged = NULL;
   guint n_folders = 0, n_drops = 0;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -590,7 +605,8 @@ ks_journal_start_over (const char *path,
   if (!move_aside (path, aside, error))
     return NULL;
 
-  folders = read_damaged_folders (aside);
+  damaged = open_damaged (aside);
+  folders = read_damaged_folders (damaged, aside);
   self = ks_journal_open (path, error);
   if (self == NULL)
     return NULL;
@@ -608,7 +624,7 @@ ks_journal_start_over (const char *path,
           return NULL;
         }
     }
-  if (!requeue_damaged_drops (aside, self, &n_drops, error))
+  if (!requeue_damaged_drops (damaged, aside, self, &n_drops, error))
     return NULL;
 
   g_debug ("Journal %s started over with %u folders and %u dropped files; the damaged one is %s", path, n_folders,
