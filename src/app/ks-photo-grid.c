@@ -491,7 +491,7 @@ ks_photo_grid_grab_focus (GtkWidget *widget)
 {
   KsPhotoGrid *self = KS_PHOTO_GRID (widget);
 
-  return gtk_widget_get_visible (GTK_WIDGET (self->grid_view)) && gtk_widget_grab_focus (GTK_WIDGET (self->grid_view));
+  return gtk_widget_grab_focus (GTK_WIDGET (self->grid_view));
 }
 
 static void
